@@ -1,0 +1,85 @@
+"""Engine and sessions for SQLite (embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout and ``synchronous=FULL`` (a committed
+message survives a power cut, not only a process crash), and every transaction
+starts with ``BEGIN IMMEDIATE`` so that two processes never deadlock on a lock
+upgrade; the busy timeout then makes a second writer wait instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+from avgdesk.models.errors import ConfigurationError, DatabaseBusy
+
+
+def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0, echo: bool = False) -> Engine:
+    """Create the engine for ``url``; creates the SQLite file's folder when needed."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError and others
+        raise ConfigurationError(f"invalid database URL: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database, sqlite_busy_timeout_s, echo)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    raise ConfigurationError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
+
+
+def _sqlite_engine(url: str, database: str | None, busy_timeout_s: float, echo: bool) -> Engine:
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN IMMEDIATE can be emitted.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose objects stay readable after commit; lock errors become DatabaseBusy."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+        except OperationalError as exc:
+            session.rollback()
+            if _is_busy(exc):
+                raise DatabaseBusy(str(exc.orig)) from exc
+            raise
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text

@@ -1,0 +1,1 @@
+"""Alembic migrations; applied at start and by ``avgdesk db upgrade``."""

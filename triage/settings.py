@@ -1,0 +1,186 @@
+"""Settings: read once, here, and passed down as arguments.
+
+Sources, highest priority first: explicit keyword arguments (tests), ``AVGDESK_*``
+environment variables, the TOML file given with ``--config``, the defaults below.
+Every timeout and limit is a named setting whose name carries its unit.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from avgdesk.models.errors import ConfigurationError
+
+
+class Security(StrEnum):
+    SSL = "ssl"
+    STARTTLS = "starttls"
+    NONE = "none"
+
+
+class ServerAction(StrEnum):
+    """What happens to the server copy once a message is committed locally."""
+
+    MOVE = "move"
+    SEEN = "seen"
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "avgdesk"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AVGDESK_",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    _toml_file: ClassVar[Path | None] = None
+
+    # --- storage -------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    """SQLAlchemy URL; default ``sqlite:///<data_dir>/avgdesk.sqlite3``."""
+    sqlite_busy_timeout_s: float = 30.0
+    timezone: str = "Europe/Amsterdam"
+    log_level: str = "INFO"
+
+    # --- IMAP ------------------------------------------------------------------
+    imap_host: str | None = None
+    imap_port: int | None = None
+    """Default: 993 for ssl, 143 otherwise."""
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_security: Security = Security.SSL
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "avgdesk/Processed"
+    imap_server_action: ServerAction = ServerAction.MOVE
+    imap_connect_timeout_s: float = 15.0
+    imap_read_timeout_s: float = 60.0
+    imap_idle_check_s: float = 15.0
+    """Longest blocking wait inside IDLE; bounds how quickly shutdown is honoured."""
+    imap_idle_renew_s: float = 300.0
+    """IDLE is ended and re-issued after this long (RFC 2177 allows 29 min; servers cut earlier)."""
+    imap_poll_interval_s: float = 60.0
+    """Polling interval when the server has no IDLE."""
+    imap_backoff_initial_s: float = 1.0
+    imap_backoff_max_s: float = 300.0
+    imap_auth_backoff_s: float = 900.0
+    imap_fetch_batch_messages: int = 200
+    imap_fetch_batch_bytes: int = 20_000_000
+    imap_uid_batch: int = 1000
+    """UIDs per command: servers refuse very long UID lists."""
+    imap_max_message_bytes: int = 25_000_000
+    """Larger messages are stored as a header-only record with the reason."""
+    ingest_run_max_messages: int = 5000
+    """Upper bound for one ingest pass; the next pass continues."""
+
+    # --- processing ------------------------------------------------------------
+    processing_max_attempts: int = 3
+    """Failed processing attempts before a message is quarantined."""
+    processing_batch: int = 200
+    parse_max_parts: int = 500
+    parse_max_depth: int = 20
+    parse_max_text_chars: int = 500_000
+    parse_max_html_bytes: int = 2_000_000
+    form_senders: list[str] = Field(default_factory=lambda: ["website@nhmbsoftware.nl"])
+    """From addresses of the website's contact form; the requester is read from the body."""
+    own_domains: list[str] = Field(default_factory=lambda: ["nhmbsoftware.nl"])
+    """Message-IDs in these domains are ours: mail carrying them is never auto-answered."""
+    loop_header_value: str = "avgdesk"
+    """Value of our X-Loop header; mail carrying it is ours and never answered."""
+
+    # --- workers -----------------------------------------------------------------
+    worker_id: str | None = None
+    """Identifies this process in leases; default host:pid."""
+    poller_lease_s: float = 45.0
+    """A poller that stops renewing its lease is replaced after this long."""
+    poller_renew_s: float = 10.0
+
+    # --- SMTP --------------------------------------------------------------------
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Security = Security.STARTTLS
+    smtp_timeout_s: float = 60.0
+
+    # --- retention -----------------------------------------------------------------
+    retention_days: int = 730
+    """Closed cases and their messages are deleted this many days after closing."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+    # --- derived -------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'avgdesk.sqlite3'}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def imap_configured(self) -> bool:
+        return bool(self.imap_host and self.imap_username)
+
+    @property
+    def effective_imap_port(self) -> int:
+        if self.imap_port:
+            return self.imap_port
+        return 993 if self.imap_security is Security.SSL else 143
+
+    @property
+    def imap_account(self) -> str:
+        return f"{self.imap_username}@{self.imap_host}"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings once; a bad value becomes a :class:`ConfigurationError`."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigurationError(f"config file not found: {config_file}")
+    bound = type("BoundSettings", (Settings,), {"_toml_file": config_file})
+    try:
+        settings: Settings = bound(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc
+    return settings
