@@ -11,6 +11,7 @@ from avgdesk.models.tables import (
     MessageRaw,
     MessageSource,
     MessageState,
+    ReferenceCounter,
     WorkerLease,
 )
 from avgdesk.models.types import utcnow
@@ -25,6 +26,7 @@ __all__ = [
     "MessageRaw",
     "MessageSource",
     "MessageState",
+    "ReferenceCounter",
     "WorkerLease",
     "is_postgres",
     "make_engine",

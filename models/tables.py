@@ -198,3 +198,12 @@ class WorkerLease(SQLModel, table=True):
     holder: str
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     acquired_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last case number handed out per year (AVG-2026-0001, ...)."""
+
+    __tablename__ = "reference_counter"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0

@@ -1,10 +1,141 @@
-"""The avgdesk command line (Typer)."""
+"""The ``avgdesk`` command line (Typer). Settings are read here, once, and passed down."""
+
 from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from avgdesk.models.errors import AvgdeskError, ConfigurationError
+from avgdesk.triage import logconfig
+from avgdesk.triage.app import App, open_app
+from avgdesk.triage.settings import Settings, load_settings
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="avgdesk: the privacy desk that reads the privacy mailbox and tracks AVG requests.",
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+log = logging.getLogger("avgdesk")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _app(ctx: typer.Context) -> App:
+    return open_app(_settings(ctx))
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML file with settings (environment variables win).")
+    ] = None,
+) -> None:
+    settings = load_settings(config)
+    logconfig.configure(settings.log_level)
+    ctx.obj = settings
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Drain everything waiting, then exit.")] = False,
+) -> None:
+    """Run the worker: intake, triage and (later) drafts and the outbox."""
+    from avgdesk.triage.worker import Worker
+
+    application = _app(ctx)
+    worker = Worker(
+        application.settings,
+        application.engine,
+        classifier_factory=application.classifier,
+        legal_deadline_for=application.legal_deadline,
+    )
+    try:
+        if once:
+            report = asyncio.run(worker.run_once())
+            if not report.mailbox_configured:
+                typer.echo("No mailbox configured (AVGDESK_IMAP_HOST): processed stored messages only.")
+            p = report.processing
+            typer.echo(
+                f"ingested {report.ingested} (duplicates {report.duplicates}, oversized {report.oversized}); "
+                f"processed {p.processed}, quarantined {p.quarantined}, retry later {p.failed}; "
+                f"cases opened {p.cases_opened}, attached {p.attached}"
+            )
+            if report.intake_error:
+                typer.echo(f"intake failed: {report.intake_error}", err=True)
+                raise typer.Exit(1)
+            return
+        asyncio.run(_run_forever(worker))
+    finally:
+        worker.close()
+
+
+async def _run_forever(worker: Any) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, worker.request_stop)
+    await worker.run_forever()
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Counts, the intake heartbeat and the last intake errors."""
+    from avgdesk.triage.status import collect
+
+    data = collect(_app(ctx).engine)
+    if as_json:
+        typer.echo(json.dumps(data, sort_keys=True))
+        return
+    for key in ("messages", "received", "processed", "quarantined", "automatic", "cases",
+                "drafts_pending", "outbox_pending", "last_poll_at"):
+        typer.echo(f"{key:16} {data[key]}")
+    for err in data["intake_errors"]:
+        typer.echo(f"intake error     {err['account']}/{err['folder']} at {err['at']}: {err['error']}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the database migrations (also done at every start)."""
+    from avgdesk.models.migrate import current_revision
+
+    application = open_app(_settings(ctx))
+    typer.echo(f"database at revision {current_revision(application.engine)}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    keep_running: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep running after the demo.")] = False,
+) -> None:
+    """Everything on embedded defaults: an in-memory IMAP server with sample enquiries."""
+    from avgdesk.triage.demo import run_demo
+
+    run_demo(_settings(ctx), keep_running=keep_running)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    except AvgdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc

@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = None
     imap_security: Security = Security.SSL
     imap_folder: str = "INBOX"
-    imap_processed_folder: str = "avgdesk/Processed"
+    imap_processed_folder: str = "avgdesk-processed"
+    """Where processed mail is moved; a flat name, since the hierarchy separator differs per server."""
     imap_server_action: ServerAction = ServerAction.MOVE
     imap_connect_timeout_s: float = 15.0
     imap_read_timeout_s: float = 60.0
@@ -88,8 +89,8 @@ class Settings(BaseSettings):
     """Upper bound for one ingest pass; the next pass continues."""
 
     # --- processing ------------------------------------------------------------
-    processing_max_attempts: int = 3
-    """Failed processing attempts before a message is quarantined."""
+    processing_max_attempts: int = 5
+    """Processing attempts (failed or interrupted by a crash) before a message is quarantined."""
     processing_batch: int = 200
     parse_max_parts: int = 500
     parse_max_depth: int = 20

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 29f68c182fce
+Revision ID: ea1dac443b4b
 Revises: 
-Create Date: 2026-11-25 03:01:13.665191
+Create Date: 2026-11-25 03:05:03.406262
 """
 from typing import Sequence, Union
 
@@ -51,6 +51,11 @@ def upgrade() -> None:
     sa.Column('last_error_at', avgdesk.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('account', 'folder')
+    )
+    op.create_table('reference_counter',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('year')
     )
     op.create_table('worker_lease',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -178,6 +183,7 @@ def downgrade() -> None:
 
     op.drop_table('inbound_message')
     op.drop_table('worker_lease')
+    op.drop_table('reference_counter')
     op.drop_table('mailbox_cursor')
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_state'))

@@ -1,0 +1,44 @@
+"""Wiring shared by the commands: settings → engine (migrated) → services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from avgdesk.models import make_engine
+from avgdesk.models.migrate import upgrade
+from avgdesk.triage.settings import Settings
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+
+    def classifier(self) -> Classifier | None:
+        """The cached model (trained on first use); None when the package is unavailable."""
+        from avgdesk.triage.training import load_classifier
+
+        return load_classifier(self.settings, self.engine)
+
+    def legal_deadline(self, received_at: datetime) -> date:
+        from avgdesk.triage.deadlines import compute_deadline
+
+        return compute_deadline(received_at, tz=self.settings.tz).legal_deadline
+
+
+def open_app(settings: Settings, *, migrate: bool = True) -> App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
+    if migrate:
+        upgrade(engine)
+    return App(settings=settings, engine=engine)

@@ -1,0 +1,117 @@
+"""Cases: opening a case for a request, or attaching a message to the case it belongs to.
+
+Threading rules (nothing is merged silently):
+* In-Reply-To / References naming a Message-ID already linked to a case → that case;
+* the subject carries a case reference (``AVG-2026-0001``) → that case;
+* otherwise a message that exercises a right or complains opens a new case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from avgdesk.models import Case, CaseState, InboundMessage, ReferenceCounter
+from avgdesk.triage import audit
+
+REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
+RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
+CASE_LABELS = frozenset((*RIGHTS, "complaint"))
+
+
+def next_reference(session: Session, year: int) -> str:
+    """Allocate ``AVG-<year>-<nnnn>`` with a row lock, safe with several workers."""
+    stmt = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)  # type: ignore[arg-type]
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+    )
+    value = session.execute(stmt).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(ReferenceCounter).values(year=year, last=0))
+        except IntegrityError:
+            pass  # another worker created the row first
+        value = session.execute(stmt).scalar_one()
+    return f"AVG-{year}-{int(value):04d}"
+
+
+def find_thread_case(session: Session, message: InboundMessage) -> Case | None:
+    """The case this message continues, by headers first, then by reference in the subject."""
+    ids = [m for m in [message.in_reply_to, *message.references] if m]
+    if ids:
+        case_id = session.execute(
+            select(InboundMessage.case_id)  # type: ignore[call-overload]
+            .where(InboundMessage.message_id.in_(ids), InboundMessage.case_id.is_not(None))  # type: ignore[attr-defined,union-attr]
+            .order_by(InboundMessage.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        ).scalar_one_or_none()
+        if case_id is not None:
+            return session.get(Case, case_id)
+    match = REFERENCE_RE.search(message.subject or "")
+    if match:
+        reference = f"AVG-{match.group(1)}-{match.group(2)}".upper()
+        found: Case | None = session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()  # type: ignore[arg-type]
+        return found
+    return None
+
+
+def opens_case(labels: Sequence[str]) -> bool:
+    return any(label in CASE_LABELS for label in labels)
+
+
+def open_case(
+    session: Session,
+    message: InboundMessage,
+    *,
+    tz: ZoneInfo,
+    legal_deadline_for: object | None = None,
+) -> Case:
+    """Open a case for ``message`` (in the caller's transaction) and link the message."""
+    received: datetime = message.received_at
+    reference = next_reference(session, received.astimezone(tz).year)
+    rights = [label for label in message.labels if label in RIGHTS]
+    case = Case(
+        reference=reference,
+        state=CaseState.NEW,
+        requester_email=message.requester_email,
+        requester_name=message.requester_name,
+        rights=rights,
+        is_complaint="complaint" in message.labels,
+        language=message.language or "nl",
+        received_at=received,
+    )
+    if callable(legal_deadline_for) and rights:
+        case.legal_deadline = legal_deadline_for(received)
+    session.add(case)
+    session.flush()
+    message.case_id = case.id
+    audit.record(
+        session,
+        actor="system:triage",
+        action="case.opened",
+        case_id=case.id,
+        message_pk=message.id,
+        after={"state": case.state.value, "rights": rights, "complaint": case.is_complaint},
+    )
+    return case
+
+
+def attach(session: Session, case: Case, message: InboundMessage, *, how: str) -> None:
+    message.case_id = case.id
+    audit.record(
+        session,
+        actor="system:triage",
+        action="message.attached",
+        case_id=case.id,
+        message_pk=message.id,
+        how=how,
+    )

@@ -1,0 +1,328 @@
+"""Processing of stored messages: parse, recognise automatic mail, classify, thread.
+
+Runs from the local store only, after intake committed the raw bytes, so nothing here
+can lose mail. Attempts are counted *before* the work (committed), so a message that
+crashes the process — not only one that raises — is quarantined after
+``processing_max_attempts`` and never blocks the messages behind it. Fresh messages go
+in batches (one classifier call, one commit); a message that was already tried goes
+alone, so one poison message cannot hold a batch of innocent ones hostage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from avgdesk.mailbox.automatic import judge
+from avgdesk.mailbox.contact_form import is_form_sender, parse_form_body
+from avgdesk.mailbox.parsing import AttachmentInfo, ParseLimits, ParsedMessage, parse_message
+from avgdesk.models import (
+    Attachment,
+    InboundMessage,
+    MessageRaw,
+    MessageState,
+    is_postgres,
+    session_scope,
+    utcnow,
+)
+from avgdesk.models.errors import MessageParseError
+from avgdesk.triage import audit, cases
+from avgdesk.triage.settings import Settings
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+log = logging.getLogger(__name__)
+
+STANDALONE = ("question", "other", "auto")
+
+
+@dataclass
+class ProcessResult:
+    processed: int = 0
+    failed: int = 0
+    quarantined: int = 0
+    cases_opened: int = 0
+    attached: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Work:
+    message: InboundMessage
+    parsed: ParsedMessage | None = None
+    subject_for_model: str = ""
+    text_for_model: str = ""
+    error: str | None = None
+
+
+class Processor:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        classifier: Classifier | None = None,
+        legal_deadline_for: Callable[[datetime], date] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.classifier = classifier
+        self.legal_deadline_for = legal_deadline_for
+        self.limits = ParseLimits(
+            max_parts=settings.parse_max_parts,
+            max_depth=settings.parse_max_depth,
+            max_text_chars=settings.parse_max_text_chars,
+            max_html_bytes=settings.parse_max_html_bytes,
+        )
+
+    def drain(self, max_messages: int | None = None) -> ProcessResult:
+        """Process until nothing is waiting (or ``max_messages`` were handled)."""
+        total = ProcessResult()
+        while max_messages is None or total.processed + total.quarantined < max_messages:
+            step = self.process_batch()
+            if step.processed + step.quarantined + step.failed == 0:
+                break
+            total.processed += step.processed
+            total.failed += step.failed
+            total.quarantined += step.quarantined
+            total.cases_opened += step.cases_opened
+            total.attached += step.attached
+            total.case_ids.extend(step.case_ids)
+            if step.processed + step.quarantined == 0:
+                break  # only failures that will be retried on a later pass
+        return total
+
+    def pending_count(self) -> int:
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            return int(
+                session.execute(
+                    select(func.count()).select_from(InboundMessage).where(InboundMessage.state == MessageState.RECEIVED)  # type: ignore[arg-type]
+                ).scalar_one()
+            )
+
+    # --------------------------------------------------------------------------------
+    def process_batch(self) -> ProcessResult:
+        result = ProcessResult()
+        ids = self._claim()
+        if not ids:
+            return result
+        with session_scope(self.engine) as session:
+            messages = list(
+                session.execute(
+                    select(InboundMessage).where(InboundMessage.id.in_(ids)).order_by(InboundMessage.id)  # type: ignore[union-attr,arg-type]
+                ).scalars()
+            )
+            raws = dict(
+                session.execute(
+                    select(MessageRaw.message_pk, MessageRaw.data).where(MessageRaw.message_pk.in_(ids))  # type: ignore[attr-defined,call-overload]
+                ).all()
+            )
+            work: list[_Work] = []
+            for message in messages:
+                if message.attempts > self.settings.processing_max_attempts:
+                    self._quarantine(session, message, message.last_error or "processing was interrupted repeatedly")
+                    result.quarantined += 1
+                    continue
+                item = _Work(message)
+                try:
+                    self._parse(item, raws.get(message.id or -1))
+                except Exception as exc:
+                    item.error = _describe(exc)
+                work.append(item)
+
+            self._classify([w for w in work if w.error is None and w.parsed is not None])
+
+            for item in work:
+                message = item.message
+                if item.error is None:
+                    try:
+                        with session.begin_nested():
+                            self._thread(session, item, result)
+                            message.state = MessageState.PROCESSED
+                            message.processed_at = utcnow()
+                            message.last_error = None
+                    except Exception as exc:
+                        item.error = _describe(exc)
+                if item.error is not None:
+                    message.last_error = item.error
+                    if message.attempts >= self.settings.processing_max_attempts:
+                        self._quarantine(session, message, item.error)
+                        result.quarantined += 1
+                    else:
+                        result.failed += 1
+                        log.warning(
+                            "message %s failed attempt %d: %s", message.id, message.attempts, item.error
+                        )
+                    continue
+                result.processed += 1
+            # Crash before: the attempts were already counted; the next pass retries
+            # these messages one at a time. Crash after: they are done.
+            session.commit()
+        return result
+
+    def _claim(self) -> list[int]:
+        """Pick the next messages and count the attempt before doing any work.
+
+        Never-tried messages come in batches; a message that was tried before comes
+        alone. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers share the
+        queue without taking the same rows.
+        """
+        with session_scope(self.engine) as session:
+            base = (
+                select(InboundMessage.id, InboundMessage.attempts)  # type: ignore[call-overload]
+                .where(InboundMessage.state == MessageState.RECEIVED)
+                .order_by(InboundMessage.id)
+            )
+            first = session.execute(base.limit(1)).first()
+            if first is None:
+                return []
+            query = base.where(InboundMessage.attempts == 0) if first[1] == 0 else base
+            limit = self.settings.processing_batch if first[1] == 0 else 1
+            query = query.limit(limit)
+            if is_postgres(self.engine):
+                query = query.with_for_update(skip_locked=True, of=InboundMessage)
+            ids = [int(row[0]) for row in session.execute(query).all()]
+            if not ids:
+                return []
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id.in_(ids))  # type: ignore[union-attr]
+                .values(attempts=InboundMessage.attempts + 1)
+            )
+            # Crash after: these count one attempt; a message that keeps crashing the
+            # worker is quarantined after processing_max_attempts.
+            session.commit()
+            return ids
+
+    def _parse(self, item: _Work, raw: bytes | None) -> None:
+        message = item.message
+        if raw is None:
+            raise MessageParseError("raw bytes missing")
+        parsed = parse_message(raw, self.limits)
+        item.parsed = parsed
+        s = self.settings
+        message.subject = parsed.subject
+        message.from_addr = parsed.from_addr
+        message.from_name = parsed.from_name
+        message.to_addrs = parsed.to_addrs
+        message.cc_addrs = parsed.cc_addrs
+        message.date_header = parsed.date
+        message.in_reply_to = parsed.in_reply_to
+        message.references = parsed.references
+        message.headers = parsed.headers
+        message.text = parsed.text
+        message.html = parsed.html
+        message.defects = parsed.defects[:50]
+        if message.truncated_reason:
+            message.defects = [*message.defects, "header-only record (size limit)"]
+        message.requester_email = parsed.from_addr
+        message.requester_name = parsed.from_name
+        item.subject_for_model = parsed.subject
+        item.text_for_model = parsed.text
+        if is_form_sender(parsed.from_addr, s.form_senders):
+            form = parse_form_body(parsed.text)
+            if form is not None:
+                message.via_form = True
+                message.requester_email = form.email
+                message.requester_name = form.name
+                item.subject_for_model = form.subject or parsed.subject
+                item.text_for_model = form.message
+            else:
+                message.defects = [*message.defects, "form mail without a readable e-mail address"]
+        verdict = judge(parsed, own_domains=s.own_domains, loop_value=s.loop_header_value)
+        message.is_automatic = verdict.never_auto_answer
+        message.automatic_reasons = verdict.reasons
+        if verdict.machine_reply:
+            message.labels = ["auto"]
+            message.scores = {"auto": 1.0}
+            message.explanations = {"auto": verdict.reasons[:5]}
+            message.needs_review = False
+            message.model_version = "header-rules"
+
+    def _classify(self, items: Sequence[_Work]) -> None:
+        todo = [w for w in items if w.message.labels != ["auto"]]
+        if not todo:
+            return
+        if self.classifier is None:
+            for w in todo:
+                w.message.needs_review = True
+            return
+        from avgdesk.classifiers import Document, detect_language
+
+        try:
+            predictions = self.classifier.predict(
+                [Document(subject=w.subject_for_model, text=w.text_for_model) for w in todo]
+            )
+        except Exception as exc:
+            for w in todo:
+                w.error = f"classifier failed: {_describe(exc)}"
+            return
+        for w, p in zip(todo, predictions, strict=True):
+            w.message.labels = list(p.labels)
+            w.message.scores = {k: round(float(v), 4) for k, v in p.scores.items()}
+            w.message.explanations = {k: list(v)[:8] for k, v in p.explanations.items()}
+            w.message.needs_review = bool(p.needs_review) or bool(w.message.truncated_reason)
+            w.message.model_version = p.model_version
+            w.message.language = p.language
+        for w in items:
+            if w.message.language is None:
+                w.message.language = detect_language(f"{w.subject_for_model}\n{w.text_for_model}")
+
+    def _thread(self, session: Session, item: _Work, result: ProcessResult) -> None:
+        message = item.message
+        if item.parsed is not None:
+            self._store_attachments(session, message, item.parsed.attachments)
+        existing = cases.find_thread_case(session, message)
+        if existing is not None:
+            cases.attach(session, existing, message, how="thread")
+            result.attached += 1
+            return
+        if message.labels == ["auto"] or message.is_automatic and not cases.opens_case(message.labels):
+            return
+        if cases.opens_case(message.labels):
+            case = cases.open_case(
+                session, message, tz=self.settings.tz, legal_deadline_for=self.legal_deadline_for
+            )
+            result.cases_opened += 1
+            if case.id is not None:
+                result.case_ids.append(case.id)
+
+    def _store_attachments(self, session: Session, message: InboundMessage, infos: Sequence[AttachmentInfo]) -> None:
+        for info in infos[: self.settings.parse_max_parts]:
+            session.add(
+                Attachment(
+                    message_pk=message.id,  # type: ignore[arg-type]
+                    part_index=info.part_index,
+                    filename=info.filename,
+                    content_type=info.content_type[:200],
+                    size_bytes=info.size_bytes,
+                    sha256=info.sha256,
+                )
+            )
+
+    def _quarantine(self, session: Session, message: InboundMessage, reason: str) -> None:
+        message.state = MessageState.QUARANTINED
+        message.quarantine_reason = reason[:1000]
+        audit.record(
+            session,
+            actor="system:processing",
+            action="message.quarantined",
+            message_pk=message.id,
+            reason=reason[:300],
+            attempts=message.attempts,
+        )
+        log.error("message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300])
+
+
+def _describe(exc: BaseException) -> str:
+    """Type and message of an error, bounded; never message content by construction."""
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

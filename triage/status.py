@@ -1,0 +1,60 @@
+"""``avgdesk status``: one JSON object a monitoring system can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
+
+
+def collect(engine: Engine) -> dict[str, Any]:
+    with Session(engine) as session:
+
+        def count(stmt: Any) -> int:
+            return int(session.execute(stmt).scalar_one())
+
+        messages = count(select(func.count()).select_from(InboundMessage))
+        by_state = dict(
+            session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()  # type: ignore[call-overload]
+        )
+        automatic = count(
+            select(func.count()).select_from(InboundMessage).where(InboundMessage.is_automatic.is_(True))  # type: ignore[attr-defined]
+        )
+        cases = count(select(func.count()).select_from(Case))
+        cursors = list(session.execute(select(MailboxCursor)).scalars())
+    last_poll = max((c.last_poll_at for c in cursors if c.last_poll_at), default=None)
+    errors = [
+        {"account": c.account, "folder": c.folder, "error": c.last_error, "at": _iso(c.last_error_at)}
+        for c in cursors
+        if c.last_error
+    ]
+    return {
+        "messages": messages,
+        "received": int(by_state.get(MessageState.RECEIVED, 0)),
+        "processed": int(by_state.get(MessageState.PROCESSED, 0)),
+        "quarantined": int(by_state.get(MessageState.QUARANTINED, 0)),
+        "automatic": automatic,
+        "cases": cases,
+        "drafts_pending": 0,
+        "outbox_pending": 0,
+        "last_poll_at": _iso(last_poll),
+        "mailboxes": [
+            {
+                "account": c.account,
+                "folder": c.folder,
+                "uidvalidity": c.uidvalidity,
+                "last_uid": c.last_uid,
+                "last_poll_at": _iso(c.last_poll_at),
+            }
+            for c in cursors
+        ],
+        "intake_errors": errors,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
