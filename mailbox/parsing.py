@@ -175,6 +175,13 @@ def read_message_id(raw: bytes) -> str | None:
         return None
 
 
+def _looks_binary(raw: bytes, sample: int = 4096) -> bool:
+    """More than 10 % control bytes (other than whitespace) in the first ``sample`` bytes."""
+    head = raw[:sample]
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls > len(head) // 10
+
+
 def _header_block(raw: bytes) -> bytes:
     for sep in (b"\r\n\r\n", b"\n\n"):
         end = raw.find(sep)
@@ -197,6 +204,8 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # the legacy parser rarely raises, but never trust it
         raise MessageParseError(f"unparseable message: {type(exc).__name__}") from exc
+    if not msg.keys() and _looks_binary(raw):
+        raise MessageParseError("not an e-mail message: no header fields and binary content")
     if msg.defects:
         defects.extend(sorted({type(d).__name__ for d in msg.defects}))
 
@@ -314,6 +323,10 @@ class _BodyWalker:
                     if isinstance(child, Message):
                         self.walk(child, depth + 1)
             return
+        if ctype.startswith("multipart/"):
+            # A multipart without a usable boundary: its payload is one text blob.
+            self.defects.append("multipart without parts; read as text")
+            ctype = "text/plain"
         disposition = ""
         filename: str | None = None
         try:

@@ -1,0 +1,180 @@
+"""Processing stored mail: hostile input never escapes and never blocks the mail behind it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from avgdesk.models import Attachment, AuditEvent, InboundMessage, MessageState
+from avgdesk.triage.local_intake import store_local_message
+from avgdesk.triage.processing import Processor
+from avgdesk.triage.worker import Worker
+
+HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
+
+
+def _manifest() -> list[dict[str, Any]]:
+    return list(json.loads((HOSTILE / "manifest.json").read_text()))
+
+
+def _generate_large(folder: Path) -> list[Path]:
+    spec = importlib.util.spec_from_file_location("make_hostile", HOSTILE / "make_hostile.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_hostile"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return list(module.generate_large(folder))
+
+
+def test_hostile_corpus_is_stored_or_quarantined_and_mail_behind_still_flows(
+    mailbox, engine, make_settings, mail_factory, tmp_path: Path
+) -> None:
+    entries = _manifest()
+    assert len(entries) >= 30
+    files = [HOSTILE / e["file"] for e in entries] + _generate_large(tmp_path / "large")
+    appendable = [f for f in files if f.stat().st_size > 0]
+    # Everything the IMAP server accepts goes through the mailbox; the rest (an empty
+    # file) is stored as the contact form would store it.
+    for f in files:
+        if f.stat().st_size == 0:
+            store_local_message(engine, f.read_bytes(), source="form")
+    mailbox.append(*[f.read_bytes() for f in appendable])
+    mailbox.append(mail_factory(1, subject="Gewoon verzoek"))
+    settings = make_settings(**mailbox.settings_kwargs(), processing_max_attempts=2)
+    worker = Worker(settings, engine)
+    try:
+        first = asyncio_run(worker.run_once())
+        second = asyncio_run(worker.run_once())  # a failed message is retried, then quarantined
+    finally:
+        worker.close()
+    assert first.intake_error is None
+    assert first.ingested == len(appendable) + 1
+    with Session(engine) as s:
+        rows = list(s.execute(select(InboundMessage)).scalars())
+    assert len(rows) == len(files) + 1
+    states = {r.state for r in rows}
+    assert states <= {MessageState.PROCESSED, MessageState.QUARANTINED}, states
+    quarantined = [r for r in rows if r.state is MessageState.QUARANTINED]
+    assert all(r.quarantine_reason for r in quarantined)
+    normal = [r for r in rows if (r.subject or "").startswith("Gewoon verzoek")]
+    assert len(normal) == 1 and normal[0].state is MessageState.PROCESSED
+    # Only the two messages with nothing usable: the empty file and binary garbage.
+    reasons = sorted(r.quarantine_reason or "" for r in quarantined)
+    assert len(reasons) == 2 and "empty message" in reasons[0] and "not an e-mail" in reasons[1]
+    assert second.processing.processed == 0
+
+
+def asyncio_run(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("entry", _manifest(), ids=lambda e: e["file"])
+def test_hostile_message_fields(entry: dict[str, Any], sqlite_url: str, tmp_path: Path) -> None:
+    from avgdesk.models import make_engine
+    from avgdesk.models.migrate import upgrade
+    from avgdesk.triage.settings import load_settings
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    raw = (HOSTILE / entry["file"]).read_bytes()
+    pk, _ = store_local_message(engine, raw, source="form")
+    Processor(engine, load_settings(None, data_dir=tmp_path, database_url=sqlite_url)).drain()
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+        assert row is not None
+        if entry.get("ingest") == "quarantine" or not raw.strip():
+            assert row.state in {MessageState.QUARANTINED, MessageState.RECEIVED}
+            return
+        assert row.state is MessageState.PROCESSED, row.last_error
+        assert "\x00" not in (row.text or "") and "\x00" not in (row.subject or "")
+        if entry.get("expect_subject_contains"):
+            assert entry["expect_subject_contains"].lower() in (row.subject or "").lower()
+        if entry.get("expect_text_contains"):
+            assert entry["expect_text_contains"].lower() in (row.text or "").lower()
+        if entry.get("expect_no_message_id"):
+            assert row.message_id_derived
+        for att in s.execute(select(Attachment).where(Attachment.message_pk == pk)).scalars():
+            assert att.filename is None or ("/" not in att.filename and "\\" not in att.filename)
+    engine.dispose()
+
+
+def test_poison_message_is_quarantined_after_the_attempt_limit(engine, make_settings, mail_factory) -> None:
+    good, _ = store_local_message(engine, mail_factory(1))
+    bad, _ = store_local_message(engine, mail_factory(2))
+    settings = make_settings(processing_max_attempts=3)
+
+    class Exploding:
+        version = "test"
+
+        def predict(self, docs: Any) -> Any:
+            if any("nr 2" in d.text for d in docs):
+                raise RuntimeError("model crashed")
+            from avgdesk.classifiers import Prediction
+
+            return [Prediction(["question"], {"question": 0.9}, False, "nl", {}, "test") for _ in docs]
+
+    processor = Processor(engine, settings, classifier=Exploding())
+    for _ in range(4):
+        processor.drain()
+    with Session(engine) as s:
+        assert s.get(InboundMessage, good).state is MessageState.PROCESSED  # type: ignore[union-attr]
+        row = s.get(InboundMessage, bad)
+        assert row is not None and row.state is MessageState.QUARANTINED
+        assert "model crashed" in (row.quarantine_reason or "")
+        assert row.attempts == 3
+        events = list(s.execute(select(AuditEvent).where(AuditEvent.message_pk == bad)).scalars())
+        assert [e.action for e in events] == ["message.quarantined"]
+
+
+def test_interrupted_attempts_count_so_a_crashing_message_cannot_loop(engine, make_settings, mail_factory) -> None:
+    pk, _ = store_local_message(engine, mail_factory(1))
+    settings = make_settings(processing_max_attempts=2)
+    processor = Processor(engine, settings)
+    # Three claims that never finish, as if the worker died mid-message each time.
+    for _ in range(3):
+        assert processor._claim() == [pk]
+    processor.drain()
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+        assert row is not None and row.state is MessageState.QUARANTINED
+
+
+def test_contact_form_mail_uses_the_address_inside_the_form(engine, make_settings) -> None:
+    raw = (
+        "From: Website <website@nhmbsoftware.nl>\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        "Subject: Contactformulier\r\nMessage-ID: <form1@nhmbsoftware.nl>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Naam: Jan de Vries\r\nE-mailadres: Jan.deVries@example.nl\r\nOnderwerp: Inzage\r\n"
+        "Bericht:\r\nIk wil graag inzage in mijn gegevens.\r\nMet groet, Jan\r\n"
+    ).encode()
+    pk, _ = store_local_message(engine, raw)
+    Processor(engine, make_settings(own_domains=["other.example"])).drain()
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+    assert row is not None and row.via_form
+    assert row.requester_email == "jan.devries@example.nl"
+    assert row.requester_name == "Jan de Vries"
+
+
+def test_auto_reply_headers_label_auto_without_the_model(engine, make_settings, mail_factory) -> None:
+    ooo, _ = store_local_message(
+        engine, mail_factory(1, subject="Automatisch antwoord: Re:", extra_headers="Auto-Submitted: auto-replied\r\n")
+    )
+    bulk, _ = store_local_message(
+        engine, mail_factory(2, subject="Nieuwsbrief", extra_headers="List-Unsubscribe: <mailto:x@example.nl>\r\n")
+    )
+    Processor(engine, make_settings()).drain()
+    with Session(engine) as s:
+        a = s.get(InboundMessage, ooo)
+        b = s.get(InboundMessage, bulk)
+    assert a is not None and a.labels == ["auto"] and a.is_automatic
+    assert b is not None and b.is_automatic and b.labels != ["auto"]  # bulk mail is labelled by content

@@ -1,0 +1,142 @@
+"""The worker end to end against a real IMAP server: once, forever, outages, two workers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from avgdesk.models import InboundMessage, MessageState, WorkerLease
+from avgdesk.triage import lease
+from avgdesk.triage.worker import Backoff, Worker
+
+
+def _states(engine: Any) -> dict[str, int]:
+    with Session(engine) as s:
+        rows = s.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()
+    return {str(state.value if hasattr(state, "value") else state): int(n) for state, n in rows}
+
+
+async def _until(predicate: Any, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+async def test_run_once_drains_mailbox_and_processing(mailbox, engine, make_settings, mail_factory) -> None:
+    mailbox.append(*[mail_factory(i) for i in range(6)])
+    worker = Worker(make_settings(**mailbox.settings_kwargs()), engine)
+    try:
+        report = await worker.run_once()
+    finally:
+        worker.close()
+    assert report.ingested == 6 and report.intake_error is None
+    assert report.processing.processed == 6
+    assert _states(engine) == {"processed": 6}
+    assert mailbox.uids("INBOX") == []
+
+
+async def test_run_once_without_mailbox_processes_stored(engine, make_settings, mail_factory) -> None:
+    from avgdesk.triage.local_intake import store_local_message
+
+    store_local_message(engine, mail_factory(1), source="form")
+    worker = Worker(make_settings(), engine)
+    try:
+        report = await worker.run_once()
+    finally:
+        worker.close()
+    assert not report.mailbox_configured
+    assert report.processing.processed == 1
+
+
+async def test_run_forever_wakes_on_new_mail_and_survives_server_restart(
+    imap_server, mailbox, engine, make_settings, mail_factory
+) -> None:
+    if imap_server.kind != "dovecot":
+        import pytest
+
+        pytest.skip("restart with data needs the Dovecot fixture (pymap loses its data)")
+    settings = make_settings(**mailbox.settings_kwargs(), imap_idle_renew_s=5.0, imap_poll_interval_s=1.0)
+    worker = Worker(settings, engine)
+    task = asyncio.create_task(worker.run_forever())
+    try:
+        mailbox.append(mail_factory(1))
+        await _until(lambda: _states(engine).get("processed", 0) == 1)
+        imap_server.stop()
+        await asyncio.sleep(1.5)  # the worker sees the outage and backs off
+        imap_server.start()
+        mailbox.append(mail_factory(2), mail_factory(3))
+        await _until(lambda: _states(engine).get("processed", 0) == 3, timeout_s=45)
+    finally:
+        worker.request_stop()
+        await asyncio.wait_for(task, timeout=20)
+        worker.close()
+    assert mailbox.uids("INBOX") == []
+
+
+async def test_second_worker_stands_by_and_takes_over(mailbox, engine, make_settings, mail_factory) -> None:
+    kwargs = {**mailbox.settings_kwargs(), "poller_lease_s": 2.0, "poller_renew_s": 0.5, "imap_idle_renew_s": 2.0}
+    first = Worker(make_settings(**kwargs, worker_id="first"), engine)
+    second = Worker(make_settings(**kwargs, worker_id="second"), engine)
+    t1 = asyncio.create_task(first.run_forever())
+    await _until(lambda: _holder(engine) == "first")
+    t2 = asyncio.create_task(second.run_forever())
+    try:
+        mailbox.append(*[mail_factory(i) for i in range(5)])
+        await _until(lambda: _states(engine).get("processed", 0) == 5)
+        assert _holder(engine) == "first"
+        # The first worker dies without releasing its lease (stop intake only, keep the row).
+        first._stopping.set()
+        t1.cancel()
+        await asyncio.gather(t1, return_exceptions=True)
+        with Session(engine) as s:
+            row = s.get(WorkerLease, "imap-poller")
+            assert row is not None
+        mailbox.append(*[mail_factory(i) for i in range(10, 13)])
+        await _until(lambda: _holder(engine) == "second", timeout_s=30)
+        await _until(lambda: _states(engine).get("processed", 0) == 8, timeout_s=30)
+    finally:
+        second.request_stop()
+        await asyncio.wait_for(t2, timeout=20)
+        first.close()
+        second.close()
+    with Session(engine) as s:
+        total = s.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
+    assert total == 8
+
+
+def _holder(engine: Any) -> str | None:
+    with Session(engine) as s:
+        row = s.get(WorkerLease, "imap-poller")
+        return row.holder if row is not None and row.expires_at.timestamp() > time.time() else None
+
+
+def test_lease_is_exclusive_until_it_expires(engine) -> None:
+    from datetime import timedelta
+
+    from avgdesk.models import utcnow
+
+    now = utcnow()
+    assert lease.try_acquire(engine, "x", "a", 30, now)
+    assert not lease.try_acquire(engine, "x", "b", 30, now)
+    assert lease.try_acquire(engine, "x", "a", 30, now)  # renewal
+    assert lease.try_acquire(engine, "x", "b", 30, now + timedelta(seconds=31))
+    lease.release(engine, "x", "b")
+    assert lease.try_acquire(engine, "x", "a", 30)
+
+
+def test_backoff_grows_with_jitter_and_caps() -> None:
+    import random
+
+    b = Backoff(1.0, 8.0, random.Random(1))
+    delays = [b.next_delay() for _ in range(6)]
+    assert 0.5 <= delays[0] <= 1.0
+    assert all(d <= 8.0 for d in delays) and delays[-1] >= 4.0
+    b.reset()
+    assert b.next_delay() <= 1.0
