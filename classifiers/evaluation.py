@@ -1,0 +1,144 @@
+"""Measuring the classifier against labelled mail: the figures `avgdesk eval` prints.
+
+Why these figures: macro-F1 weighs rare labels (restriction, portability) as much as
+common ones; "request recall" asks the question that costs money, did we recognise
+every message that starts a legal clock (any right or a complaint); and an `auto`
+message labelled with a right would open a case for a machine, so those are listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from avgdesk.classifiers.contracts import Prediction
+from avgdesk.classifiers.labels import LABELS, RIGHTS, is_request
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    tp: int
+    fp: int
+    fn: int
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    per_label: dict[str, LabelScore]
+    macro_f1: float
+    request_recall: float
+    request_precision: float
+    n_requests: int
+    n_messages: int
+    exact_match: float
+    needs_review: int
+    confusions: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    confusion_pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+    auto_with_right: list[str] = field(default_factory=list)
+    missed_requests: list[str] = field(default_factory=list)
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def evaluate(
+    gold: Sequence[tuple[str, list[str]]], predicted: Sequence[tuple[str, Prediction]]
+) -> EvalReport:
+    """Compare gold (id, labels) with predictions (id, Prediction), matched by id."""
+    pred_by_id = {key: pred for key, pred in predicted}
+    missing = [key for key, _ in gold if key not in pred_by_id]
+    if missing:
+        raise ValueError(f"no prediction for {missing[:5]}")
+    counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
+    confusions: list[tuple[str, list[str], list[str]]] = []
+    pairs: Counter[tuple[str, str]] = Counter()
+    auto_with_right: list[str] = []
+    missed: list[str] = []
+    req_tp = req_fp = req_fn = exact = review = 0
+    for key, gold_labels in gold:
+        pred = pred_by_id[key]
+        g, p = set(gold_labels), set(pred.labels)
+        review += pred.needs_review
+        for label in LABELS:
+            if label in g and label in p:
+                counts[label][0] += 1
+            elif label in p:
+                counts[label][1] += 1
+            elif label in g:
+                counts[label][2] += 1
+        if g == p:
+            exact += 1
+        else:
+            confusions.append((key, sorted(g, key=LABELS.index), list(pred.labels)))
+            for gl in g - p:
+                for pl in (p - g) or {"(none)"}:
+                    pairs[(gl, pl)] += 1
+            for pl in p - g:
+                if not g - p:
+                    pairs[("(none)", pl)] += 1
+        if "auto" in g and p & set(RIGHTS):
+            auto_with_right.append(key)
+        gr, pr = is_request(g), is_request(p)
+        req_tp += gr and pr
+        req_fp += (not gr) and pr
+        req_fn += gr and not pr
+        if gr and not pr:
+            missed.append(key)
+    per_label: dict[str, LabelScore] = {}
+    for label, (tp, fp, fn) in counts.items():
+        prec = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+        rec = tp / (tp + fn) if tp + fn else 1.0
+        per_label[label] = LabelScore(prec, rec, _f1(prec, rec), tp + fn, tp, fp, fn)
+    n = len(gold)
+    return EvalReport(
+        per_label=per_label,
+        macro_f1=sum(s.f1 for s in per_label.values()) / len(LABELS),
+        request_recall=req_tp / (req_tp + req_fn) if req_tp + req_fn else 1.0,
+        request_precision=req_tp / (req_tp + req_fp) if req_tp + req_fp else 1.0,
+        n_requests=req_tp + req_fn,
+        n_messages=n,
+        exact_match=exact / n if n else 1.0,
+        needs_review=review,
+        confusions=confusions,
+        confusion_pairs=dict(pairs.most_common()),
+        auto_with_right=auto_with_right,
+        missed_requests=missed,
+    )
+
+
+def format_report(report: EvalReport) -> str:
+    """A plain-text table for the terminal (no colour codes, safe to redirect)."""
+    lines = [f"{'label':<14}{'prec':>7}{'recall':>8}{'f1':>7}{'support':>9}{'fp':>5}{'fn':>5}"]
+    for label in LABELS:
+        s = report.per_label[label]
+        lines.append(
+            f"{label:<14}{s.precision:>7.3f}{s.recall:>8.3f}{s.f1:>7.3f}{s.support:>9}"
+            f"{s.fp:>5}{s.fn:>5}"
+        )
+    lines += [
+        "",
+        f"macro-F1            {report.macro_f1:.3f}",
+        f"request recall      {report.request_recall:.3f}  "
+        f"({report.n_requests} requests/complaints; precision {report.request_precision:.3f})",
+        f"exact label sets    {report.exact_match:.3f}  ({report.n_messages} messages)",
+        f"needs_review        {report.needs_review}",
+        f"auto with a right   {len(report.auto_with_right)}"
+        + (f"  {', '.join(report.auto_with_right)}" if report.auto_with_right else ""),
+    ]
+    if report.missed_requests:
+        lines.append(f"missed requests     {', '.join(report.missed_requests)}")
+    if report.confusion_pairs:
+        lines += ["", "confusions (gold -> predicted):"]
+        for (g, p), n in report.confusion_pairs.items():
+            lines.append(f"  {g:<14} -> {p:<14} {n}")
+    if report.confusions:
+        lines += ["", "messages with a different label set:"]
+        for key, g, p in report.confusions:
+            lines.append(f"  {key}: gold {','.join(g)}  predicted {','.join(p) or '-'}")
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""Text preparation: what part of a mail the classifier reads, and in which normal form.
+
+Why: a customer's new words decide what they want. Quoted earlier mail (our own
+reply, a newsletter they answer to), signatures and legal disclaimers repeat in
+thousands of messages and would otherwise teach the model that "Met vriendelijke
+groet" or a confidentiality footer means something. The subject counts: it often
+names the request ("Inzageverzoek", "Re: verwijderen account") even when the body
+only says "zie onderwerp". Normalisation folds case, diacritics and volatile tokens
+(dates, numbers, addresses, links) so that "geëxporteerd" and "geexporteerd" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Lines that start quoted earlier mail in a reply; everything from there on is old text.
+_REPLY_HEADERS = [
+    re.compile(r"^\s*(op|on|am|le)\s.{0,200}?(schreef|wrote|schrieb|a écrit)[^\n]{0,80}:?\s*$", re.I),
+    re.compile(r"^\s*-{2,}\s*(original message|oorspronkelijk bericht|origineel bericht|"
+               r"forwarded message|doorgestuurd bericht|ursprüngliche nachricht)\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*_{10,}\s*$"),
+    re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
+]
+# Outlook style header block: "Van: X" followed within 3 lines by "Verzonden:" / "Sent:" etc.
+_HEADER_FROM = re.compile(r"^\s*\*?(van|from|von|de)\s*:\*?\s", re.I)
+_HEADER_NEXT = re.compile(r"^\s*\*?(verzonden|sent|date|datum|gesendet|envoyé|aan|to|onderwerp"
+                          r"|subject|betreff)\s*:\*?", re.I)
+# Machine markers in delivery reports: keep the marker line, drop the copy of the original.
+_DSN_COPY = re.compile(
+    r"^\s*(-{2,}\s*)?(this is a copy of the message|below this line is a copy of the message|"
+    r"original message follows|the original message was|original message headers|"
+    r"----- the following addresses had|hier volgt een kopie van het bericht|"
+    r"kopie van het oorspronkelijke bericht|message headers follow|received: from)", re.I)
+# Closing phrases that start a signature block when they sit near the end.
+_CLOSINGS = re.compile(
+    r"^\s*(met vriendelijke groet(en)?|vriendelijke groet(en)?|hartelijke groet(en)?|"
+    r"met hartelijke groet(en)?|groet(en|jes)?|mvg|m\.v\.g\.|hoogachtend|"
+    r"kind regards|best regards|warm regards|regards|best wishes|best|cheers|thanks|"
+    r"thank you|many thanks|sincerely|yours sincerely|yours faithfully|"
+    r"mit freundlichen grüßen|gr\.?|groetjes)\s*[,.!]?\s*$", re.I)
+_SIG_DELIM = re.compile(r"^-- ?$")
+_DISCLAIMER = re.compile(
+    r"(dit (e-?mail)?bericht (is|kan)|this (e-?mail|message)( and any attachments?)? (is|are|may)|"
+    r"disclaimer|uitsluitend bestemd voor de geadresseerde|intended (solely|only) for the|"
+    r"vertrouwelijke informatie bevatten|confidential and may be privileged|"
+    r"niet de geadresseerde bent|not the intended recipient|think before you print|"
+    r"denk aan het milieu|consider the environment|verzonden (vanaf|met) mijn|"
+    r"sent from my (iphone|ipad|android|samsung|mobile)|get outlook for|"
+    r"verzonden vanuit outlook|kvk[- ]?(nummer|nr)?\s*:?\s*\d)", re.I)
+
+_QUOTE_LINE = re.compile(r"^\s*>")
+_URL = re.compile(r"(https?://|www\.)\S+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_LONGNUM = re.compile(r"\d[\d .\-/:]{2,}\d|\d{3,}")
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|antw|doorst|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+MAX_CHARS = 4000  # long letters state their purpose early; this bounds prediction cost
+
+
+def _cut_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Split lines into (new text, quoted earlier text)."""
+    for i, line in enumerate(lines):
+        if any(p.match(line) for p in _REPLY_HEADERS):
+            return lines[:i], lines[i + 1:]
+        if _HEADER_FROM.match(line) and any(
+            _HEADER_NEXT.match(nxt) for nxt in lines[i + 1:i + 4]
+        ):
+            return lines[:i], lines[i:]
+        if _DSN_COPY.match(line):
+            return lines[: i + 1], lines[i + 1:]
+    return lines, []
+
+
+def _cut_signature(lines: list[str]) -> list[str]:
+    """Drop a signature block: after '-- ' or a closing phrase in the last part of the mail."""
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if _SIG_DELIM.match(line):
+            return lines[:i]
+    # The closing must be in the last 60 % of non-empty content, or the last 12 lines.
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if not content:
+        return lines
+    for i in content:
+        if _CLOSINGS.match(lines[i]) and (i >= content[len(content) * 2 // 5] or i >= n - 12):
+            kept = lines[:i]
+            if any(x.strip() for x in kept):
+                return kept
+    return lines
+
+
+def _drop_disclaimers(lines: list[str]) -> list[str]:
+    """Remove paragraphs that look like legal footers or device signatures."""
+    out: list[str] = []
+    para: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            para.append(line)
+            continue
+        if para and not _DISCLAIMER.search(" ".join(para)):
+            out.extend(para)
+            out.append("")
+        para = []
+    return out
+
+
+def clean_subject(subject: str) -> str:
+    """Remove reply/forward prefixes ("Re:", "FW:", "Antw:") from a subject."""
+    return _SUBJECT_PREFIX.sub("", subject or "").strip()
+
+
+def new_text(body: str) -> str:
+    """The part of a body the sender wrote now: no quotes, signature or disclaimers.
+
+    If almost nothing is left (a bare forward, "zie onder"), the quoted text is used,
+    because then it is what the sender asks us to read.
+    """
+    lines = (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fresh, quoted = _cut_quoted(lines)
+    fresh = [line for line in fresh if not _QUOTE_LINE.match(line)]
+    fresh = _drop_disclaimers(_cut_signature(fresh))
+    text = "\n".join(fresh).strip()
+    if len(re.sub(r"\W", "", text)) < 25 and quoted:
+        old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted]
+        old_fresh, _ = _cut_quoted([x for x in old if not _HEADER_NEXT.match(x)])
+        text = (text + "\n" + "\n".join(_drop_disclaimers(_cut_signature(old_fresh)))).strip()
+    # Quoted lines interleaved in the new text ("> ..." answered inline) are gone already.
+    return text
+
+
+def strip_diacritics(text: str) -> str:
+    """Fold "geëxporteerd" to "geexporteerd" (writers often drop diacritics anyway)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise(text: str) -> str:
+    """Lower case, no diacritics, volatile tokens replaced by placeholders."""
+    text = _URL.sub(" urlx ", text)
+    text = _EMAIL.sub(" emailx ", text)
+    text = _LONGNUM.sub(" numx ", text)
+    text = strip_diacritics(text.lower())
+    text = text.replace("\u2019", "'").replace("`", "'")
+    return _SPACES.sub(" ", text).strip()
+
+
+def prepare(subject: str, body: str) -> str:
+    """The single string the features are computed from: subject line, then the new text."""
+    subj = clean_subject(subject)
+    text = new_text(body)[:MAX_CHARS]
+    return normalise(f"{subj}\n{text}")
