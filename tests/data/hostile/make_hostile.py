@@ -1330,7 +1330,7 @@ LARGE_CASES: list[dict[str, object]] = [
         "ingest": STORE,
         "advice": "Store; cap nesting depth (e.g. 10) before walking, no recursion limits hit.",
         "expect_subject_contains": "niveaus",
-        "expect_text_contains": "verstopt",
+        "expect_text_contains": None,  # a depth cap rightly hides the innermost text
         "expect_no_message_id": False,
     },
     {
