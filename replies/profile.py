@@ -1,0 +1,246 @@
+"""The controller profile: who the controller is and what it does with personal data.
+
+The reply templates contain no organisation-specific facts. Name, address, contact
+route, data categories, purposes, recipients, transfers, retention and the
+supervisory authority all come from one TOML file, by default the packaged
+``controller.toml``. Another organisation replaces that file, not the templates.
+
+Texts that end up in letters are bilingual (``{ nl = "...", en = "..." }``) because a
+reply is written in the customer's language.
+
+``load_profile`` raises :class:`avgdesk.models.errors.ConfigurationError` with every
+problem in the file listed as ``dotted.path: message``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from avgdesk.models.errors import ConfigurationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "PLACEHOLDER_MARK",
+    "Address",
+    "ControllerProfile",
+    "DataCategory",
+    "LocalizedText",
+    "Organisation",
+    "Purpose",
+    "Recipient",
+    "RetentionRule",
+    "SupervisoryAuthority",
+    "Transfer",
+    "default_profile_path",
+    "load_profile",
+]
+
+PLACEHOLDER_MARK = "[INVULLEN"
+"""A value containing this marks a fact the organisation still has to fill in."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+HttpsUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^https://[^\s/$.?#][^\s]*$")
+]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LocalizedText(_Model):
+    """One text in every reply language."""
+
+    nl: Text
+    en: Text
+
+    def get(self, language: str) -> str:
+        if language == "en":
+            return self.en
+        return self.nl
+
+
+class Address(_Model):
+    street: Text
+    """Street and number, or a PO box ("Postbus 93374")."""
+    postal_code: Text
+    city: Text
+    country: LocalizedText
+
+
+class Organisation(_Model):
+    name: Text
+    address: Address
+    website: HttpsUrl
+    privacy_email: Email
+    """The privacy contact route: the address replies come from and requests go to."""
+    dpo_email: Email | None = None
+    """A data protection officer (functionaris gegevensbescherming), if appointed."""
+
+
+class SupervisoryAuthority(_Model):
+    name: Text
+    address: Address
+    website: HttpsUrl
+
+
+class DataCategory(_Model):
+    """Art. 15(1)(b): a category of personal data."""
+
+    id: Text
+    description: LocalizedText
+
+
+class Purpose(_Model):
+    """Art. 15(1)(a): a purpose of the processing."""
+
+    id: Text
+    description: LocalizedText
+
+
+class Recipient(_Model):
+    """Art. 15(1)(c): a recipient or category of recipients.
+
+    ``name`` is the identity of the recipient (CJEU C-154/21: the identity must be
+    given to a data subject who asks). Leave it empty only while the organisation has
+    not yet filled it in; :meth:`ControllerProfile.missing_recipient_names` reports it.
+    """
+
+    category: LocalizedText
+    purpose: LocalizedText
+    name: str = ""
+
+
+class Transfer(_Model):
+    """Art. 15(1)(c)/15(2): a transfer to a country outside the EEA and its safeguard."""
+
+    recipient: Text
+    country: LocalizedText
+    safeguard: LocalizedText
+    """The Art. 45/46 basis, e.g. an adequacy decision or standard contractual clauses."""
+
+
+class RetentionRule(_Model):
+    """Art. 15(1)(d): a storage period, or the criteria used to determine it."""
+
+    data: LocalizedText
+    period: LocalizedText
+
+
+class ControllerProfile(_Model):
+    controller: Organisation
+    supervisory_authority: SupervisoryAuthority
+    response_days: Annotated[int, Field(ge=1, le=30)]
+    """The reply time promised in the privacy policy (never more than the legal month)."""
+    data_categories: Annotated[tuple[DataCategory, ...], Field(min_length=1)]
+    purposes: Annotated[tuple[Purpose, ...], Field(min_length=1)]
+    recipients: tuple[Recipient, ...] = ()
+    transfers_outside_eea: tuple[Transfer, ...] = ()
+    """Empty means: no transfers outside the European Economic Area."""
+    retention: Annotated[tuple[RetentionRule, ...], Field(min_length=1)]
+    sources: Annotated[tuple[LocalizedText, ...], Field(min_length=1)]
+    """Art. 15(1)(g): where the data come from when not from the data subject."""
+    automated_decision_making: bool = False
+    """Art. 15(1)(h): decisions based solely on automated processing (Art. 22)."""
+    automated_decision_making_details: LocalizedText | None = None
+    """Required when automated_decision_making is true: logic, significance, consequences."""
+    language_default: Literal["nl", "en"] = "nl"
+
+    @model_validator(mode="after")
+    def _check(self) -> ControllerProfile:
+        if self.automated_decision_making and self.automated_decision_making_details is None:
+            raise ValueError(
+                "automated_decision_making is true, so automated_decision_making_details "
+                "(logic, significance and consequences, Art. 15(1)(h)) is required"
+            )
+        for field_name in ("data_categories", "purposes"):
+            ids = [item.id for item in getattr(self, field_name)]
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"{field_name}: duplicate id(s): {', '.join(duplicates)}")
+        return self
+
+    def missing_recipient_names(self) -> list[str]:
+        """Recipient categories whose identity the organisation has not filled in yet."""
+        return [r.category.nl for r in self.recipients if not r.name.strip()]
+
+    def placeholders(self) -> list[str]:
+        """Dotted paths of values that still contain the ``[INVULLEN`` marker."""
+        found: list[str] = []
+
+        def walk(value: object, path: str) -> None:
+            if isinstance(value, BaseModel):
+                for key in type(value).model_fields:
+                    walk(getattr(value, key), f"{path}.{key}" if path else key)
+            elif isinstance(value, tuple):
+                for index, item in enumerate(value):
+                    walk(item, f"{path}[{index}]")
+            elif isinstance(value, str) and PLACEHOLDER_MARK in value:
+                found.append(path)
+
+        walk(self, "")
+        return found
+
+
+def default_profile_path() -> Path:
+    """The packaged controller.toml."""
+    return Path(str(resources.files("avgdesk.replies").joinpath("controller.toml")))
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"  {location}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_profile(path: Path | None = None, *, strict: bool = False) -> ControllerProfile:
+    """Read and validate a controller profile (default: the packaged controller.toml).
+
+    With ``strict=True`` a profile that still contains ``[INVULLEN`` placeholders or
+    recipients without a name is refused too (use it in production start-up checks).
+
+    Raises ConfigurationError naming the file and every problem in it.
+    """
+    file = path if path is not None else default_profile_path()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"controller profile {file}: cannot be read: {exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"controller profile {file}: not UTF-8: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"controller profile {file}: invalid TOML: {exc}") from exc
+    try:
+        profile = ControllerProfile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigurationError(
+            f"controller profile {file} is invalid:\n{_describe(exc)}"
+        ) from exc
+    if strict:
+        problems = [f"  {p}: still contains {PLACEHOLDER_MARK}" for p in profile.placeholders()]
+        problems += [
+            f"  recipients: no name filled in for {category!r}"
+            for category in profile.missing_recipient_names()
+        ]
+        if problems:
+            raise ConfigurationError(
+                f"controller profile {file} is not complete:\n" + "\n".join(problems)
+            )
+    return profile

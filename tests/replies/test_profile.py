@@ -1,0 +1,109 @@
+"""The controller profile file: the packaged one is valid, bad files fail clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from avgdesk.models.errors import ConfigurationError
+from avgdesk.replies import load_profile
+from avgdesk.replies.profile import default_profile_path
+
+GOOD = default_profile_path().read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "controller.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_packaged_profile_is_nhmb_software() -> None:
+    profile = load_profile()
+    assert profile.controller.name == "NHMB software"
+    assert profile.controller.address.street == "Mallemoolen 25 A"
+    assert profile.controller.address.postal_code == "6901 GS"
+    assert profile.controller.address.city == "Zevenaar"
+    assert profile.controller.website == "https://www.nhmbsoftware.nl"
+    assert profile.controller.privacy_email == "privacy@nhmbsoftware.nl"
+    sa = profile.supervisory_authority
+    assert sa.name == "Autoriteit Persoonsgegevens"
+    assert (sa.address.street, sa.address.postal_code, sa.address.city) == (
+        "Postbus 93374",
+        "2509 AJ",
+        "Den Haag",
+    )
+    assert sa.website == "https://autoriteitpersoonsgegevens.nl"
+    assert profile.response_days == 30
+    assert profile.transfers_outside_eea == ()
+    assert profile.automated_decision_making is False
+    assert profile.data_categories and profile.purposes and profile.retention
+
+
+def test_unfilled_recipient_names_are_reported_and_refused_in_strict_mode() -> None:
+    assert load_profile().missing_recipient_names()
+    with pytest.raises(ConfigurationError, match="no name filled in"):
+        load_profile(strict=True)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        load_profile(tmp_path / "nope.toml")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="invalid TOML"):
+        load_profile(write(tmp_path, "response_days = = 3\n"))
+
+
+def test_missing_and_wrong_values_are_all_listed(tmp_path: Path) -> None:
+    text = GOOD.replace('website = "https://www.nhmbsoftware.nl"', 'website = "www.example"')
+    text = text.replace('privacy_email = "privacy@nhmbsoftware.nl"\n', "")
+    text = text.replace("response_days = 30", "response_days = 45")
+    with pytest.raises(ConfigurationError) as info:
+        load_profile(write(tmp_path, text))
+    message = str(info.value)
+    assert str(tmp_path / "controller.toml") in message
+    assert "controller.website" in message
+    assert "controller.privacy_email" in message
+    assert "response_days" in message
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('language_default = "nl"', 'language_default = "nl"\nfax = "x"')
+    with pytest.raises(ConfigurationError, match="fax"):
+        load_profile(write(tmp_path, text))
+
+
+def test_automated_decision_making_needs_details(tmp_path: Path) -> None:
+    text = GOOD.replace("automated_decision_making = false", "automated_decision_making = true")
+    with pytest.raises(ConfigurationError, match="automated_decision_making_details"):
+        load_profile(write(tmp_path, text))
+
+
+def test_missing_translation_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace(', en = "the Netherlands" }', " }", 1)
+    with pytest.raises(ConfigurationError, match=r"country\.en"):
+        load_profile(write(tmp_path, text))
+
+
+def test_placeholder_marker_is_found_in_strict_mode(tmp_path: Path) -> None:
+    text = GOOD.replace('name = "Belastingdienst"', 'name = "[INVULLEN: naam]"')
+    profile = load_profile(write(tmp_path, text))
+    assert any(p.startswith("recipients[") for p in profile.placeholders())
+    with pytest.raises(ConfigurationError, match=r"\[INVULLEN"):
+        load_profile(write(tmp_path, text), strict=True)
+
+
+def test_another_organisation_replaces_the_file_not_the_templates(tmp_path: Path) -> None:
+    from datetime import date
+
+    from avgdesk.replies import DraftKind, ReplyContext, render
+
+    text = GOOD.replace('name = "NHMB software"', 'name = "Voorbeeld BV"')
+    profile = load_profile(write(tmp_path, text))
+    ctx = ReplyContext(
+        "AVG-1", "nl", None, ("access",), False, date(2026, 1, 5), date(2026, 2, 5), "Ans"
+    )
+    reply = render(DraftKind.ACKNOWLEDGEMENT, ctx, profile)
+    assert "Voorbeeld BV" in reply.text and "NHMB" not in reply.text
