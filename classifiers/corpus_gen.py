@@ -137,6 +137,7 @@ def noise(text: str, rng: random.Random, strength: float) -> str:
 def dress(subject: str, body: str, lang: str, rng: random.Random, strength: float) -> tuple[str, str]:
     """Wrap a message body in the things real mail carries around it."""
     body = body.strip()
+    lang = lang if lang in GREET else "en"
     first = rng.choice(FIRST)
     name = f"{first} {rng.choice(LAST)}"
     if rng.random() < 0.35:
@@ -168,6 +169,11 @@ def dress(subject: str, body: str, lang: str, rng: random.Random, strength: floa
             old = "\n".join("> " + line for line in old.split("\n"))
         parts.append(f"{head}\n{old}")
         subject = f"{rng.choice(['Re:', 'RE:', 'Antw:', 'Re:'])} {subject}"
+    if rng.random() < 0.05 and not body.startswith("Naam:"):
+        form = "Naam: {name}\nE-mail: {mail}\nOnderwerp: {subj}\nBericht:\n" if lang == "nl" \
+            else "Name: {name}\nEmail: {mail}\nSubject: {subj}\nMessage:\n"
+        parts = [form.format(name=name, mail=f"{first.lower()}@example.org", subj=subject) + body]
+        subject = "Contactformulier website" if lang == "nl" else "Website contact form"
     s = rng.random()
     if s < 0.08:
         subject = ""
@@ -462,6 +468,99 @@ def auto_mail(rng: random.Random) -> Row:
     return {"subject": subj, "body": body + "\n", "labels": ["auto"], "lang": lang}
 
 
+# ---------------------------------------------------------------- questions and business mail
+Q_NL = {
+    "topic": ["een inzageverzoek", "het verwijderen van gegevens", "een verzoek om correctie",
+              "het overzetten van gegevens naar een andere leverancier", "bezwaar maken tegen marketing",
+              "het beperken van de verwerking", "een klacht over privacy"],
+    "ask": ["Hoe werkt {t} bij jullie?", "Wat is de procedure voor {t}?",
+            "Hoe lang duurt {t} gemiddeld?", "Kost {t} iets?", "Waar kan ik informatie vinden over {t}?",
+            "Ik heb een algemene vraag over {t}: moet dat schriftelijk?"],
+    "plain": ["Welke cookies plaatsen jullie precies?", "Hoe lang bewaren jullie klantgegevens?",
+              "Waar worden jullie gegevens opgeslagen, in de EU?",
+              "Kunnen jullie een verwerkersovereenkomst sturen voor ons bedrijf?",
+              "Hebben jullie een lijst met subverwerkers?", "Wie is jullie functionaris gegevensbescherming?",
+              "Zijn jullie ISO 27001 gecertificeerd?", "Gebruiken jullie trackingpixels in nieuwsbrieven?",
+              "Op welke grondslag verwerken jullie gegevens van prospects?",
+              "Worden wachtwoorden versleuteld opgeslagen?",
+              "Welke beveiligingsmaatregelen nemen jullie voor de klantdata in het CRM?"],
+    "ctx": ["", "Ik vraag het uit interesse.", "Wij zijn klant en onze FG vraagt ernaar.",
+            "Ik wil het alleen even weten, ik heb nu geen verzoek.", "Dit is voor onze leveranciersbeoordeling.",
+            "Alvast bedankt voor de informatie."],
+}
+Q_EN = {
+    "topic": ["an access request", "deleting personal data", "a correction request",
+              "moving data to another provider", "objecting to marketing", "restricting processing"],
+    "ask": ["How does {t} work at your company?", "What is the procedure for {t}?",
+            "How long does {t} usually take?", "Is there a fee for {t}?", "Where can I read about {t}?"],
+    "plain": ["Which cookies do you set?", "How long do you keep customer data?",
+              "Is our data stored in the EU?", "Could you send us your data processing agreement?",
+              "Do you have a list of sub-processors?", "Who is your Data Protection Officer?",
+              "Are you ISO 27001 certified?", "Do you use tracking pixels in your newsletters?"],
+    "ctx": ["", "Just curious.", "We are a customer and our DPO asked.", "I'm not making a request, just asking.",
+            "This is for our vendor assessment."],
+}
+O_NL = [
+    "Ik kan niet inloggen op mijn account, het wachtwoord wordt niet geaccepteerd.",
+    "Hoe exporteer ik de gegevens van mijn relaties naar Excel?",
+    "Hoe verwijder ik een oude klant uit het CRM?",
+    "Factuur {n} is te hoog, graag een creditnota.",
+    "Uw account wordt binnen 24 uur geblokkeerd. Verifieer uw gegevens via de link.",
+    "Wij willen graag een offerte voor {k} gebruikers.",
+    "Hierbij solliciteer ik naar de functie van {job}. Mijn gegevens en cv zitten in de bijlage.",
+    "Bij het importeren van klantgegevens krijg ik een foutmelding.",
+    "Graag mijn abonnement opzeggen per einde van de maand.",
+    "Kunnen jullie een extra gebruikersaccount toevoegen voor onze nieuwe collega?",
+    "De synchronisatie met Outlook werkt niet meer sinds de update.",
+    "Uw betaling voor factuur {n} is nog niet ontvangen.",
+    "Nieuw in deze maand: verbeterde rapportages en een vernieuwde accountpagina. Afmelden? Klik hier.",
+    "Wij bieden uw bedrijf een gratis SEO-scan aan.",
+]
+O_EN = [
+    "I can't log in to my account, the password reset link has expired.",
+    "How do I export my contacts to a CSV file?",
+    "How do I remove a customer from the CRM?",
+    "Invoice {n} is wrong, please send a credit note.",
+    "Your account will be suspended. Verify your details using the link below.",
+    "Could you send a quote for {k} users?",
+    "I would like to apply for the {job} position. My CV is attached.",
+    "The calendar sync stopped working after the update.",
+    "Please cancel my subscription at the end of the month.",
+    "We offer a free website audit for software companies.",
+]
+JOBS = ["developer", "tester", "accountmanager", "support medewerker", "privacy officer", "stagiair"]
+
+
+def question_mail(rng: random.Random) -> Row:
+    lang = "nl" if rng.random() < 0.68 else "en"
+    pool = Q_NL if lang == "nl" else Q_EN
+    parts = []
+    if rng.random() < 0.5:
+        parts.append(rng.choice(pool["ask"]).format(t=rng.choice(pool["topic"])))
+    else:
+        parts.append(rng.choice(pool["plain"]))
+    if rng.random() < 0.3:
+        parts.append(rng.choice(pool["plain"]))
+    parts.append(rng.choice(pool["ctx"]))
+    subj = rng.choice(["Vraag", "Privacyvraag", "Vraag over privacy", "Informatie", "AVG vraag", ""]
+                      if lang == "nl" else ["Question", "Privacy question", "Quick question", ""])
+    subject, body = dress(subj, " ".join(p for p in parts if p), lang, rng, 0.05)
+    return {"subject": subject, "body": body, "labels": ["question"], "lang": lang}
+
+
+def other_mail(rng: random.Random) -> Row:
+    lang = "nl" if rng.random() < 0.68 else "en"
+    pool = O_NL if lang == "nl" else O_EN
+    text = rng.choice(pool).format(n=rng.randint(1000, 99999), k=rng.randint(2, 40), job=rng.choice(JOBS))
+    if rng.random() < 0.3:
+        text += " " + rng.choice(pool).format(n=rng.randint(1000, 99999), k=3, job=rng.choice(JOBS))
+    subj = rng.choice(["Vraag", "Support", "Factuur", "Probleem met account", "Offerte", "Sollicitatie",
+                       "Belangrijk", ""] if lang == "nl" else ["Support", "Invoice", "Account issue",
+                                                               "Quote", "Application", "Important", ""])
+    subject, body = dress(subj, text, lang, rng, 0.05)
+    return {"subject": subject, "body": body, "labels": ["other"], "lang": lang}
+
+
 def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
     rows: list[Row] = []
     for obj in handwritten:
@@ -485,6 +584,14 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
     for i in range(320):
         row = auto_mail(rng)
         row["group"] = f"auto{i % 40}"
+        rows.append(row)
+    for i in range(260):
+        row = question_mail(rng)
+        row["group"] = f"question{i % 40}"
+        rows.append(row)
+    for i in range(220):
+        row = other_mail(rng)
+        row["group"] = f"other{i % 40}"
         rows.append(row)
     for row in rows:
         row["labels"] = list(validate_labels(row["labels"]))

@@ -39,7 +39,8 @@ SEED = 20240301
 N_FOLDS = 4
 C_VALUE = 8.0
 REVIEW_MARGIN = 0.6  # in logits: a probability this close to its threshold is a close call
-NEAR_MISS = 0.5  # a right/complaint scoring above NEAR_MISS x threshold is flagged for review
+NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
+QUESTION_MARGIN = 0.15  # question must beat the best right by this much to win
 
 
 @dataclass
@@ -61,7 +62,8 @@ class FittedModel:
     intercept: FloatArray  # (n_labels,)
     platt_a: FloatArray
     platt_b: FloatArray
-    thresholds: FloatArray
+    thresholds: FloatArray  # recall-leaning (F2) thresholds: is this a request at all?
+    secondary: FloatArray  # F1 thresholds for further labels once one right/complaint is in
     explainer: Explainer
     cv_summary: dict[str, float] = field(default_factory=dict)
 
@@ -77,7 +79,7 @@ class FittedModel:
         probs, x = self.probabilities(texts)
         out: list[Prediction] = []
         for i, doc in enumerate(docs):
-            labels, review = decide(probs[i], self.thresholds)
+            labels, review = decide(probs[i], self.thresholds, self.secondary)
             scores = {label: round(float(probs[i, j]), 4) for j, label in enumerate(LABELS)}
             out.append(
                 Prediction(
@@ -101,20 +103,39 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def decide(p: FloatArray, thresholds: FloatArray) -> tuple[list[str], bool]:
-    """Turn one row of probabilities into labels and a review flag, applying the rules."""
+def decide(
+    p: FloatArray, thresholds: FloatArray, secondary: FloatArray | None = None
+) -> tuple[list[str], bool]:
+    """Turn one row of probabilities into labels and a review flag, applying the rules.
+
+    The first right or complaint only has to pass its recall-leaning threshold; any further
+    one must also pass its F1 threshold, so that recall of "is this a request" stays high
+    without sprinkling extra rights over every request.
+    """
     idx = {label: j for j, label in enumerate(LABELS)}
     above = [label for label in LABELS if p[idx[label]] >= thresholds[idx[label]]]
     combining = [label for label in above if label in COMBINING]
     review = False
     ratio = {label: p[idx[label]] / max(thresholds[idx[label]], 1e-6) for label in LABELS}
-    rights_only = [label for label in combining if label != "complaint"]
 
     if "auto" in above and combining:
         # Machine mail never carries a right; whichever side is stronger wins, a person checks.
         review = True
         if ratio["auto"] >= max(ratio[label] for label in combining):
             combining = []
+    if combining and "question" in above:
+        # A privacy question that names a right ("how does an access request work?") is not
+        # a request; when the question model is clearly more confident, trust it but ask a person.
+        best_right = max(float(p[idx[label]]) for label in combining)
+        if float(p[idx["question"]]) >= best_right + QUESTION_MARGIN:
+            combining = []
+            review = True
+    if len(combining) > 1 and secondary is not None:
+        primary = max(combining, key=lambda label: ratio[label])
+        combining = [
+            label for label in combining
+            if label == primary or p[idx[label]] >= secondary[idx[label]]
+        ]
     if combining:
         labels = combining
     else:
@@ -124,8 +145,6 @@ def decide(p: FloatArray, thresholds: FloatArray) -> tuple[list[str], bool]:
         else:
             labels = [max(LABELS, key=lambda label: ratio[label])]
             review = True
-    if labels == ["complaint"] or rights_only == []:
-        pass
     for label in LABELS:
         j = idx[label]
         if abs(_logit(float(p[j])) - _logit(float(thresholds[j]))) < REVIEW_MARGIN:
@@ -197,6 +216,7 @@ def train(
     platt_a = np.ones(n_labels, dtype=np.float64)
     platt_b = np.zeros(n_labels, dtype=np.float64)
     thresholds = np.full(n_labels, 0.5, dtype=np.float64)
+    secondary = np.full(n_labels, 0.5, dtype=np.float64)
     summary: dict[str, float] = {}
     for j, label in enumerate(LABELS):
         yj = data.y[:, j]
@@ -208,6 +228,7 @@ def train(
         if label in COMBINING:
             t = min(t, 0.5)
         thresholds[j] = t
+        secondary[j] = max(t, _best_threshold(p, yj, 1.0))
         pred = p >= t
         tp = int((pred & (yj == 1)).sum())
         summary[f"cv_recall_{label}"] = tp / max(int(yj.sum()), 1)
@@ -222,6 +243,7 @@ def train(
     report("done", 1.0)
     return FittedModel(
         version=version, features=features, coef=coef, intercept=intercept,
-        platt_a=platt_a, platt_b=platt_b, thresholds=thresholds, explainer=explainer,
+        platt_a=platt_a, platt_b=platt_b, thresholds=thresholds, secondary=secondary,
+        explainer=explainer,
         cv_summary=summary,
     )
