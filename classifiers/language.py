@@ -37,21 +37,24 @@ _WORD = re.compile(r"[a-zäöüßéèëïij]+")
 _DUTCH_CHARS = re.compile(r"ij|oe[^s]|sch|tje\b|aa|uu|ee[^dn]")
 
 
-def language_scores(text: str) -> dict[str, float]:
-    """Evidence per language: function-word hits, plus Dutch spelling patterns."""
-    lowered = text.lower()
+def language_scores(text: str, normalised: bool = False) -> dict[str, float]:
+    """Evidence per language: function-word hits, plus Dutch spelling patterns.
+
+    `normalised` says the text is already lower case without diacritics (text.prepare).
+    """
+    lowered = text[:2500] if normalised else text[:2500].lower()
     words = _WORD.findall(lowered)[:400]
-    folded = [strip_diacritics(w) for w in words]
-    nl = sum(w in _DUTCH for w in folded)
-    en = sum(w in _ENGLISH for w in folded)
-    de = sum(w in _GERMAN for w in words)
-    nl_chars = len(_DUTCH_CHARS.findall(lowered[:3000]))
+    folded = words if normalised else _WORD.findall(strip_diacritics(lowered))[:400]
+    nl = sum(map(_DUTCH.__contains__, folded))
+    en = sum(map(_ENGLISH.__contains__, folded))
+    de = sum(map(_GERMAN.__contains__, words))
+    nl_chars = len(_DUTCH_CHARS.findall(lowered))
     return {"nl": nl + 0.15 * nl_chars, "en": float(en), "de": float(de)}
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, normalised: bool = False) -> str:
     """Best guess between "nl" and "en" (other languages map to "en")."""
-    scores = language_scores(text)
+    scores = language_scores(text, normalised)
     if scores["nl"] >= scores["en"] and scores["nl"] >= scores["de"]:
         return "nl"
     return "en"

@@ -86,7 +86,7 @@ class FittedModel:
                     labels=labels,
                     scores=scores,
                     needs_review=review,
-                    language=detect_language(f"{doc.subject}\n{doc.text[:3000]}"),
+                    language=detect_language(texts[i], normalised=True),
                     explanations=self.explainer.explain(x, i, labels),  # type: ignore[arg-type]
                     model_version=self.version,
                 )

@@ -40,14 +40,16 @@ _CLOSINGS = re.compile(
     r"thank you|many thanks|sincerely|yours sincerely|yours faithfully|"
     r"mit freundlichen grüßen|gr\.?|groetjes)\s*[,.!]?\s*$", re.I)
 _SIG_DELIM = re.compile(r"^-- ?$")
-_DISCLAIMER = re.compile(
-    r"(dit (e-?mail)?bericht (is|kan)|this (e-?mail|message)( and any attachments?)? (is|are|may)|"
-    r"disclaimer|uitsluitend bestemd voor de geadresseerde|intended (solely|only) for the|"
-    r"vertrouwelijke informatie bevatten|confidential and may be privileged|"
-    r"niet de geadresseerde bent|not the intended recipient|think before you print|"
-    r"denk aan het milieu|consider the environment|verzonden (vanaf|met) mijn|"
-    r"sent from my (iphone|ipad|android|samsung|mobile)|get outlook for|"
-    r"verzonden vanuit outlook|kvk[- ]?(nummer|nr)?\s*:?\s*\d)", re.I)
+_DISCLAIMER_KEYS = (
+    "disclaimer", "uitsluitend bestemd", "niet de geadresseerde", "abusievelijk",
+    "vertrouwelijke informatie bevatten", "kan vertrouwelijke", "intended solely", "intended only",
+    "intended recipient", "confidential and may be privileged", "may contain confidential",
+    "think before you print", "denk aan het milieu", "consider the environment",
+    "verzonden vanaf mijn", "verzonden met mijn", "verzonden vanuit outlook", "sent from my iphone",
+    "sent from my ipad", "sent from my android", "sent from my samsung", "sent from my mobile",
+    "get outlook for",
+)
+_KVK = re.compile(r"kvk[- ]?(nummer|nr)?\s*:?\s*\d")
 
 _QUOTE_LINE = re.compile(r"^\s*>")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
@@ -91,6 +93,10 @@ def _cut_signature(lines: list[str]) -> list[str]:
     return lines
 
 
+def _is_disclaimer(low: str) -> bool:
+    return any(key in low for key in _DISCLAIMER_KEYS) or ("kvk" in low and bool(_KVK.search(low)))
+
+
 def _drop_disclaimers(lines: list[str]) -> list[str]:
     """Remove paragraphs that look like legal footers or device signatures."""
     out: list[str] = []
@@ -99,7 +105,7 @@ def _drop_disclaimers(lines: list[str]) -> list[str]:
         if line.strip():
             para.append(line)
             continue
-        if para and not _DISCLAIMER.search(" ".join(para)):
+        if para and not _is_disclaimer(" ".join(para).lower()):
             out.extend(para)
             out.append("")
         para = []
@@ -130,16 +136,22 @@ def new_text(body: str) -> str:
     return text
 
 
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def strip_diacritics(text: str) -> str:
     """Fold "geëxporteerd" to "geexporteerd" (writers often drop diacritics anyway)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
 
 
 def normalise(text: str) -> str:
     """Lower case, no diacritics, volatile tokens replaced by placeholders."""
-    text = _URL.sub(" urlx ", text)
-    text = _EMAIL.sub(" emailx ", text)
+    if "http" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" urlx ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" emailx ", text)
     text = _LONGNUM.sub(" numx ", text)
     text = strip_diacritics(text.lower())
     text = text.replace("\u2019", "'").replace("`", "'")
