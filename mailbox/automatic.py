@@ -52,6 +52,7 @@ def judge(
     *,
     own_domains: Iterable[str] = (),
     loop_value: str = "avgdesk",
+    from_form: bool = False,
 ) -> AutomaticVerdict:
     """Apply the header rules; see the module docstring for the two outcomes."""
     h = parsed.headers
@@ -95,7 +96,8 @@ def judge(
         reasons.append("our own loop header")
         reply_reasons.append("our own loop header")
     domains = {d.lower() for d in own_domains}
-    if parsed.message_id and parsed.message_id.rpartition("@")[2] in domains:
+    # The website's contact form sends from our own domain on behalf of a customer.
+    if not from_form and parsed.message_id and _in_domains(parsed.message_id.rpartition("@")[2], domains):
         reasons.append("Message-ID in our own domain")
     if h.get("x-ack", "").strip().lower() == "no" or "x-no-ack" in h:
         reasons.append("X-Ack: no")
@@ -115,8 +117,14 @@ def judge(
     if _BOUNCE_SUBJECT.search(subject) and reasons:
         reply_reasons.append("bounce subject")
 
-    return AutomaticVerdict(
+    verdict = AutomaticVerdict(
         never_auto_answer=bool(reasons),
         machine_reply=bool(reply_reasons),
         reasons=reasons + [r for r in reply_reasons if r not in reasons],
     )
+    return verdict
+
+
+def _in_domains(domain: str, domains: set[str]) -> bool:
+    """``web01.nhmbsoftware.nl`` is in ``nhmbsoftware.nl``."""
+    return any(domain == d or domain.endswith("." + d) for d in domains)

@@ -47,7 +47,7 @@ class FormSubmission:
 
 
 def is_form_sender(from_addr: str | None, form_senders: Iterable[str]) -> bool:
-    return bool(from_addr) and from_addr.lower() in {s.lower() for s in form_senders}
+    return from_addr is not None and from_addr.lower() in {s.lower() for s in form_senders}
 
 
 def parse_form_body(text: str) -> FormSubmission | None:

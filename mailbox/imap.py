@@ -12,8 +12,8 @@ reconnects with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from avgdesk.models.errors import (
+    MailboxAuthError,
+    MailboxCapabilityError,
+    MailboxUnavailable,
+)
 from imapclient import IMAPClient
 from imapclient.exceptions import (
     CapabilityError,
@@ -30,12 +35,6 @@ from imapclient.exceptions import (
     LoginError,
 )
 from imapclient.util import chunk
-
-from avgdesk.models.errors import (
-    MailboxAuthError,
-    MailboxCapabilityError,
-    MailboxUnavailable,
-)
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +91,10 @@ def translate_errors(action: str) -> Iterator[None]:
         raise MailboxAuthError(f"IMAP login refused during {action}") from exc
     except CapabilityError as exc:
         raise MailboxCapabilityError(f"IMAP server lacks a capability for {action}: {exc}") from exc
-    except (IMAPClientAbortError, socket.timeout, TimeoutError, OSError, ssl.SSLError, EOFError) as exc:
-        raise MailboxUnavailable(f"IMAP connection failed during {action}: {type(exc).__name__}: {exc}") from exc
+    except (IMAPClientAbortError, TimeoutError, OSError, ssl.SSLError, EOFError) as exc:
+        raise MailboxUnavailable(
+            f"IMAP connection failed during {action}: {type(exc).__name__}: {exc}"
+        ) from exc
     except IMAPClientError as exc:
         # A NO/BAD answer: the connection may be in an unknown state, so treat it as
         # something to reconnect over; a persistent cause shows up in status.
@@ -294,7 +295,11 @@ class ImapConnection:
 
 
 def _is_change(response: Any) -> bool:
-    return isinstance(response, tuple) and len(response) >= 2 and response[1] in {b"EXISTS", b"RECENT", b"EXPUNGE"}
+    return (
+        isinstance(response, tuple)
+        and len(response) >= 2
+        and response[1] in {b"EXISTS", b"RECENT", b"EXPUNGE"}
+    )
 
 
 def _is_bye(response: Any) -> bool:
@@ -308,8 +313,6 @@ def _socket_timeout(connect_s: float, read_s: float) -> Any:
 
 
 def _shutdown_quietly(client: IMAPClient) -> None:
-    try:
+    # The socket may already be gone; there is nothing else to do then.
+    with contextlib.suppress(Exception):
         client.shutdown()
-    except Exception:  # the socket is already gone; nothing else to do
-        pass
-

@@ -259,8 +259,8 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
     report_type = None
     try:
         if msg.get_content_type() == "multipart/report":
-            report_type = (msg.get_param("report-type") or None)  # type: ignore[assignment]
-            report_type = str(report_type).lower() if report_type else None
+            param = msg.get_param("report-type")
+            report_type = str(param).lower() if isinstance(param, str) and param else None
     except Exception:
         defects.append("content-type: unreadable parameters")
 
@@ -332,7 +332,9 @@ class _BodyWalker:
         try:
             disposition = (part.get_content_disposition() or "").lower()
             raw_name = part.get_filename()
-            filename = _safe_filename(decode_rfc2047(str(raw_name), self.defects, "filename")) if raw_name else None
+            filename = (
+                _safe_filename(decode_rfc2047(str(raw_name), self.defects, "filename")) if raw_name else None
+            )
         except Exception:
             self.defects.append("attachment: unreadable filename")
         is_attachment = disposition == "attachment" or (
@@ -411,7 +413,7 @@ def normalise_whitespace(text: str) -> str:
 
 
 _SCRIPT_STYLE = re.compile(r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|/table)\b[^>]*>", re.I)
+_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h[1-6]|/blockquote|/table)\b[^>]*>", re.I)
 _LI = re.compile(r"<\s*li\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]{0,2000}>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)

@@ -28,13 +28,14 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
-from servers import ImapServer, start_dovecot, start_pymap  # noqa: E402
+from avgdesk.models import make_engine
+from avgdesk.models.migrate import upgrade
+from avgdesk.triage.settings import Settings, load_settings
+from servers import ImapServer, start_dovecot, start_pymap
 
-from avgdesk.models import make_engine  # noqa: E402
-from avgdesk.models.migrate import upgrade  # noqa: E402
-from avgdesk.triage.settings import Settings, load_settings  # noqa: E402
-
-PG_ADMIN_URL = os.environ.get("AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
@@ -191,8 +192,7 @@ def make_mail(
         "Date: Wed, 25 Nov 2026 10:00:00 +0100\r\n"
         + (f"Message-ID: {mid}\r\n" if mid else "")
         + "MIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        + extra_headers
+        "Content-Type: text/plain; charset=utf-8\r\n" + extra_headers
     )
     return (headers + "\r\n" + body + f"\r\n\r\nnr {n}\r\n").encode()
 
@@ -200,3 +200,13 @@ def make_mail(
 @pytest.fixture
 def mail_factory() -> Any:
     return make_mail
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The classifier trained once per test session (the cache folder, to copy into a data dir)."""
+    from avgdesk.classifiers import load_or_train
+
+    folder = tmp_path_factory.mktemp("model")
+    load_or_train(folder)
+    return folder

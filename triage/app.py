@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings
+from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -38,7 +37,9 @@ class App:
 
 def open_app(settings: Settings, *, migrate: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.effective_database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s)
+    engine = make_engine(
+        settings.effective_database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s
+    )
     if migrate:
         upgrade(engine)
     return App(settings=settings, engine=engine)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from avgdesk.models import AuditEvent, utcnow
+from sqlmodel import Session
 
 
 def record(

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
-
 from avgdesk.models import Case, CaseState, InboundMessage, ReferenceCounter
 from avgdesk.triage import audit
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
 RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
@@ -29,9 +28,9 @@ def next_reference(session: Session, year: int) -> str:
     """Allocate ``AVG-<year>-<nnnn>`` with a row lock, safe with several workers."""
     stmt = (
         update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)  # type: ignore[arg-type]
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
+        .where(col(ReferenceCounter.year) == year)
+        .values(last=col(ReferenceCounter.last) + 1)
+        .returning(col(ReferenceCounter.last))
     )
     value = session.execute(stmt).scalar_one_or_none()
     if value is None:
@@ -48,19 +47,18 @@ def find_thread_case(session: Session, message: InboundMessage) -> Case | None:
     """The case this message continues, by headers first, then by reference in the subject."""
     ids = [m for m in [message.in_reply_to, *message.references] if m]
     if ids:
-        case_id = session.execute(
-            select(InboundMessage.case_id)  # type: ignore[call-overload]
-            .where(InboundMessage.message_id.in_(ids), InboundMessage.case_id.is_not(None))  # type: ignore[attr-defined,union-attr]
-            .order_by(InboundMessage.id.desc())  # type: ignore[union-attr]
+        case_id = session.exec(
+            select(InboundMessage.case_id)
+            .where(col(InboundMessage.message_id).in_(ids), col(InboundMessage.case_id).is_not(None))
+            .order_by(col(InboundMessage.id).desc())
             .limit(1)
-        ).scalar_one_or_none()
+        ).first()
         if case_id is not None:
             return session.get(Case, case_id)
     match = REFERENCE_RE.search(message.subject or "")
     if match:
         reference = f"AVG-{match.group(1)}-{match.group(2)}".upper()
-        found: Case | None = session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()  # type: ignore[arg-type]
-        return found
+        return session.exec(select(Case).where(Case.reference == reference)).one_or_none()
     return None
 
 

@@ -6,11 +6,11 @@ import asyncio
 import json
 import logging
 import signal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from avgdesk.models.errors import AvgdeskError, ConfigurationError
 from avgdesk.triage import logconfig
 from avgdesk.triage.app import App, open_app
@@ -25,6 +25,11 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 log = logging.getLogger("avgdesk")
+
+
+class Language(StrEnum):
+    NL = "nl"
+    EN = "en"
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -103,8 +108,17 @@ def status(
     if as_json:
         typer.echo(json.dumps(data, sort_keys=True))
         return
-    for key in ("messages", "received", "processed", "quarantined", "automatic", "cases",
-                "drafts_pending", "outbox_pending", "last_poll_at"):
+    for key in (
+        "messages",
+        "received",
+        "processed",
+        "quarantined",
+        "automatic",
+        "cases",
+        "drafts_pending",
+        "outbox_pending",
+        "last_poll_at",
+    ):
         typer.echo(f"{key:16} {data[key]}")
     for err in data["intake_errors"]:
         typer.echo(f"intake error     {err['account']}/{err['folder']} at {err['at']}: {err['error']}")
@@ -122,12 +136,37 @@ def db_upgrade(ctx: typer.Context) -> None:
 @app.command()
 def demo(
     ctx: typer.Context,
-    keep_running: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep running after the demo.")] = False,
+    keep_running: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Keep running after the demo.")
+    ] = False,
 ) -> None:
     """Everything on embedded defaults: an in-memory IMAP server with sample enquiries."""
     from avgdesk.triage.demo import run_demo
 
     run_demo(_settings(ctx), keep_running=keep_running)
+
+
+@app.command()
+def deadline(
+    ctx: typer.Context,
+    received_at: Annotated[str, typer.Argument(help="Receipt time, ISO 8601 (no offset = Amsterdam time).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    lang: Annotated[Language, typer.Option(help="Language of the explanation.")] = Language.NL,
+) -> None:
+    """The statutory deadline for one receipt time, with its explanation."""
+    from avgdesk.triage.deadlines import compute_deadline, parse_received_at
+
+    settings = _settings(ctx)
+    try:
+        when = parse_received_at(received_at, settings.tz)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    result = compute_deadline(when, tz=settings.tz, policy_days=settings.policy_days)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True))
+    else:
+        typer.echo(result.explain("en" if lang is Language.EN else "nl"))
 
 
 def main() -> None:

@@ -278,9 +278,7 @@ def _skipped(start: date) -> tuple[date, tuple[SkippedDay, ...]]:
     skipped: list[SkippedDay] = []
     d = start
     while not is_working_day(d):
-        skipped.append(
-            SkippedDay(d, d.weekday() >= 5, holiday_name(d, "nl"), holiday_name(d, "en"))
-        )
+        skipped.append(SkippedDay(d, d.weekday() >= 5, holiday_name(d, "nl"), holiday_name(d, "en")))
         d += timedelta(days=1)
     return d, tuple(skipped)
 
@@ -548,9 +546,7 @@ class Deadline:
                 for p in self.pauses
             ],
             "paused_days": self.paused_days,
-            "adjusted_deadline": self.adjusted_deadline.isoformat()
-            if self.adjusted_deadline
-            else None,
+            "adjusted_deadline": self.adjusted_deadline.isoformat() if self.adjusted_deadline else None,
             "adjusted_basis": RULE_PAUSE if self.adjusted_deadline else None,
             "due": self.due.isoformat(),
             "policy_days": self.policy_days,
@@ -560,9 +556,7 @@ class Deadline:
         }
 
 
-def compute_deadline(
-    received_at: datetime, *, tz: ZoneInfo = AMSTERDAM, policy_days: int = 30
-) -> Deadline:
+def compute_deadline(received_at: datetime, *, tz: ZoneInfo = AMSTERDAM, policy_days: int = 30) -> Deadline:
     """The Art. 12(3) AVG deadline of a request received at ``received_at``.
 
     ``policy_days`` is NHMB's own promise ("binnen 30 dagen"); the internal target is the
@@ -663,9 +657,7 @@ def _finish(deadline: Deadline, base_steps: list[Step]) -> Deadline:
     ext = deadline.extension
     unrolled = ext.month_date if ext else deadline.month_date
     rolled = ext.deadline if ext else deadline.legal_deadline
-    base_target = min(
-        deadline.month_date, deadline.receipt_date + timedelta(days=deadline.policy_days)
-    )
+    base_target = min(deadline.month_date, deadline.receipt_date + timedelta(days=deadline.policy_days))
     # After an extension the 30-day promise is void by definition (the requester was told
     # otherwise); the team then aims at the un-rolled extended month date.
     target = ext.month_date if ext else base_target
@@ -705,9 +697,7 @@ def _finish(deadline: Deadline, base_steps: list[Step]) -> Deadline:
     due = adjusted or rolled
     target = min(target, due)
     if target != base_target:
-        why_nl = (
-            "de verlengde maanddatum (ongeschoven)" if ext else "de oorspronkelijke streefdatum"
-        )
+        why_nl = "de verlengde maanddatum (ongeschoven)" if ext else "de oorspronkelijke streefdatum"
         why_en = "the un-rolled extended month date" if ext else "the original target"
         if deadline.paused_days:
             why_nl += f" + {_days(deadline.paused_days, 'nl')} pauze"
@@ -723,9 +713,7 @@ def _finish(deadline: Deadline, base_steps: list[Step]) -> Deadline:
                 f" applies: {_fmt(target, 'en')}.",
             )
         )
-    return replace(
-        deadline, adjusted_deadline=adjusted, internal_target=target, explanation=tuple(steps)
-    )
+    return replace(deadline, adjusted_deadline=adjusted, internal_target=target, explanation=tuple(steps))
 
 
 def extend(deadline: Deadline, *, months: int = 2, at: datetime, reason: str) -> Deadline:

@@ -24,10 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from avgdesk.mailbox.imap import FolderState, ImapGateway, MessageMeta
 from avgdesk.mailbox.parsing import (
     dedupe_key,
@@ -45,6 +41,10 @@ from avgdesk.models import (
 )
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.triage.settings import ServerAction, Settings
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 log = logging.getLogger(__name__)
 
@@ -120,15 +120,18 @@ class Intake:
         return result
 
     # --- cursor ------------------------------------------------------------------------
+    def _cursor_query(self) -> SelectOfScalar[MailboxCursor]:
+        return select(MailboxCursor).where(
+            MailboxCursor.account == self.account, MailboxCursor.folder == self.folder
+        )
+
     def _cursor_for(self, state: FolderState, result: IngestResult) -> MailboxCursor:
         with session_scope(self.engine) as session:
-            cursor = session.exec(
-                select(MailboxCursor).where(  # type: ignore[arg-type]
-                    MailboxCursor.account == self.account, MailboxCursor.folder == self.folder
-                )
-            ).scalar_one_or_none()
+            cursor = session.exec(self._cursor_query()).one_or_none()
             if cursor is None:
-                cursor = MailboxCursor(account=self.account, folder=self.folder, uidvalidity=state.uidvalidity)
+                cursor = MailboxCursor(
+                    account=self.account, folder=self.folder, uidvalidity=state.uidvalidity
+                )
                 session.add(cursor)
             elif cursor.uidvalidity != state.uidvalidity:
                 log.warning(
@@ -146,11 +149,7 @@ class Intake:
 
     def _heartbeat(self, state: FolderState, candidates: Sequence[int]) -> None:
         with session_scope(self.engine) as session:
-            cursor = session.exec(
-                select(MailboxCursor).where(  # type: ignore[arg-type]
-                    MailboxCursor.account == self.account, MailboxCursor.folder == self.folder
-                )
-            ).scalar_one()
+            cursor = session.exec(self._cursor_query()).one()
             cursor.last_poll_at = self.clock()
             cursor.last_error = None
             if candidates and cursor.uidvalidity == state.uidvalidity:
@@ -161,11 +160,7 @@ class Intake:
     def record_error(self, message: str) -> None:
         """Keep the last intake error visible in ``avgdesk status``."""
         with session_scope(self.engine) as session:
-            cursor = session.exec(
-                select(MailboxCursor).where(  # type: ignore[arg-type]
-                    MailboxCursor.account == self.account, MailboxCursor.folder == self.folder
-                )
-            ).scalar_one_or_none()
+            cursor = session.exec(self._cursor_query()).one_or_none()
             if cursor is None:
                 cursor = MailboxCursor(account=self.account, folder=self.folder)
                 session.add(cursor)
@@ -180,19 +175,21 @@ class Intake:
             return set()
         lo, hi = min(candidates), max(candidates)
         with Session(self.engine) as session:
-            rows = session.execute(
-                select(InboundMessage.uid).where(  # type: ignore[call-overload]
+            rows = session.exec(
+                select(InboundMessage.uid).where(
                     InboundMessage.account == self.account,
                     InboundMessage.folder == self.folder,
                     InboundMessage.uidvalidity == uidvalidity,
-                    InboundMessage.uid >= lo,  # type: ignore[operator]
-                    InboundMessage.uid <= hi,  # type: ignore[operator]
+                    col(InboundMessage.uid) >= lo,
+                    col(InboundMessage.uid) <= hi,
                 )
-            ).scalars()
+            )
             stored = {int(u) for u in rows if u is not None}
         return stored & set(candidates)
 
-    def _body_batches(self, imap: ImapGateway, uids: Sequence[int], result: IngestResult) -> list[list[_Fetched]]:
+    def _body_batches(
+        self, imap: ImapGateway, uids: Sequence[int], result: IngestResult
+    ) -> list[list[_Fetched]]:
         """Yield-like: fetch metadata, then bodies in batches bounded by count and bytes."""
         s = self.settings
         batches: list[list[_Fetched]] = []
@@ -277,9 +274,9 @@ class Intake:
         with session_scope(self.engine) as session:
             keys = [row.dedupe_key for row, _ in rows]
             existing = set(
-                session.execute(
-                    select(InboundMessage.dedupe_key).where(InboundMessage.dedupe_key.in_(keys))  # type: ignore[call-overload,attr-defined]
-                ).scalars()
+                session.exec(
+                    select(InboundMessage.dedupe_key).where(col(InboundMessage.dedupe_key).in_(keys))
+                )
             )
             fresh: list[tuple[InboundMessage, bytes]] = []
             seen: set[str] = set()
@@ -311,16 +308,14 @@ class Intake:
             imap.mark_seen(uids)
 
     def _mark_acked(self, uidvalidity: int, uids: Sequence[int]) -> None:
-        from sqlalchemy import update
-
         with session_scope(self.engine) as session:
             session.execute(
                 update(InboundMessage)
                 .where(
-                    InboundMessage.account == self.account,  # type: ignore[arg-type]
-                    InboundMessage.folder == self.folder,  # type: ignore[arg-type]
-                    InboundMessage.uidvalidity == uidvalidity,  # type: ignore[arg-type]
-                    InboundMessage.uid.in_(list(uids)),  # type: ignore[union-attr]
+                    col(InboundMessage.account) == self.account,
+                    col(InboundMessage.folder) == self.folder,
+                    col(InboundMessage.uidvalidity) == uidvalidity,
+                    col(InboundMessage.uid).in_(list(uids)),
                 )
                 .values(server_acked=True)
             )

@@ -9,12 +9,12 @@ the short overlap a paused-then-resumed holder could cause never duplicates mail
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-from sqlalchemy import insert, or_, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from typing import Any
 
 from avgdesk.models import WorkerLease, session_scope, utcnow
+from sqlalchemy import insert, or_, update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
 
 
 def try_acquire(engine: Engine, name: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:
@@ -22,15 +22,15 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl_s: float, now: datet
     now = now or utcnow()
     expires = now + timedelta(seconds=ttl_s)
     with session_scope(engine) as session:
-        taken = session.execute(
+        taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(WorkerLease)
             .where(
                 WorkerLease.name == name,  # type: ignore[arg-type]
                 or_(WorkerLease.holder == holder, WorkerLease.expires_at < now),  # type: ignore[arg-type]
             )
             .values(holder=holder, expires_at=expires)
-        ).rowcount
-        if taken:
+        )
+        if taken.rowcount:
             # Crash after: we hold the lease until it expires; a successor waits that long.
             session.commit()
             return True

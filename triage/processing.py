@@ -16,13 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from avgdesk.mailbox.automatic import judge
 from avgdesk.mailbox.contact_form import is_form_sender, parse_form_body
-from avgdesk.mailbox.parsing import AttachmentInfo, ParseLimits, ParsedMessage, parse_message
+from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage, ParseLimits, parse_message
 from avgdesk.models import (
     Attachment,
     InboundMessage,
@@ -35,6 +31,9 @@ from avgdesk.models import (
 from avgdesk.models.errors import MessageParseError
 from avgdesk.triage import audit, cases
 from avgdesk.triage.settings import Settings
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -104,9 +103,11 @@ class Processor:
 
         with Session(self.engine) as session:
             return int(
-                session.execute(
-                    select(func.count()).select_from(InboundMessage).where(InboundMessage.state == MessageState.RECEIVED)  # type: ignore[arg-type]
-                ).scalar_one()
+                session.exec(
+                    select(func.count())
+                    .select_from(InboundMessage)
+                    .where(InboundMessage.state == MessageState.RECEIVED)
+                ).one()
             )
 
     # --------------------------------------------------------------------------------
@@ -117,19 +118,24 @@ class Processor:
             return result
         with session_scope(self.engine) as session:
             messages = list(
-                session.execute(
-                    select(InboundMessage).where(InboundMessage.id.in_(ids)).order_by(InboundMessage.id)  # type: ignore[union-attr,arg-type]
-                ).scalars()
+                session.exec(
+                    select(InboundMessage)
+                    .where(col(InboundMessage.id).in_(ids))
+                    .order_by(col(InboundMessage.id))
+                )
             )
-            raws = dict(
-                session.execute(
-                    select(MessageRaw.message_pk, MessageRaw.data).where(MessageRaw.message_pk.in_(ids))  # type: ignore[attr-defined,call-overload]
+            raws: dict[int, bytes] = {
+                pk: data
+                for pk, data in session.exec(
+                    select(MessageRaw.message_pk, MessageRaw.data).where(col(MessageRaw.message_pk).in_(ids))
                 ).all()
-            )
+            }
             work: list[_Work] = []
             for message in messages:
                 if message.attempts > self.settings.processing_max_attempts:
-                    self._quarantine(session, message, message.last_error or "processing was interrupted repeatedly")
+                    self._quarantine(
+                        session, message, message.last_error or "processing was interrupted repeatedly"
+                    )
                     result.quarantined += 1
                     continue
                 item = _Work(message)
@@ -178,25 +184,25 @@ class Processor:
         """
         with session_scope(self.engine) as session:
             base = (
-                select(InboundMessage.id, InboundMessage.attempts)  # type: ignore[call-overload]
+                select(col(InboundMessage.id), col(InboundMessage.attempts))
                 .where(InboundMessage.state == MessageState.RECEIVED)
-                .order_by(InboundMessage.id)
+                .order_by(col(InboundMessage.id))
             )
-            first = session.execute(base.limit(1)).first()
+            first = session.exec(base.limit(1)).first()
             if first is None:
                 return []
-            query = base.where(InboundMessage.attempts == 0) if first[1] == 0 else base
+            query = base.where(col(InboundMessage.attempts) == 0) if first[1] == 0 else base
             limit = self.settings.processing_batch if first[1] == 0 else 1
             query = query.limit(limit)
             if is_postgres(self.engine):
                 query = query.with_for_update(skip_locked=True, of=InboundMessage)
-            ids = [int(row[0]) for row in session.execute(query).all()]
+            ids = [row[0] for row in session.exec(query).all() if row[0] is not None]
             if not ids:
                 return []
             session.execute(
                 update(InboundMessage)
-                .where(InboundMessage.id.in_(ids))  # type: ignore[union-attr]
-                .values(attempts=InboundMessage.attempts + 1)
+                .where(col(InboundMessage.id).in_(ids))
+                .values(attempts=col(InboundMessage.attempts) + 1)
             )
             # Crash after: these count one attempt; a message that keeps crashing the
             # worker is quarantined after processing_max_attempts.
@@ -238,7 +244,9 @@ class Processor:
                 item.text_for_model = form.message
             else:
                 message.defects = [*message.defects, "form mail without a readable e-mail address"]
-        verdict = judge(parsed, own_domains=s.own_domains, loop_value=s.loop_header_value)
+        verdict = judge(
+            parsed, own_domains=s.own_domains, loop_value=s.loop_header_value, from_form=message.via_form
+        )
         message.is_automatic = verdict.never_auto_answer
         message.automatic_reasons = verdict.reasons
         if verdict.machine_reply:
@@ -286,7 +294,7 @@ class Processor:
             cases.attach(session, existing, message, how="thread")
             result.attached += 1
             return
-        if message.labels == ["auto"] or message.is_automatic and not cases.opens_case(message.labels):
+        if message.labels == ["auto"] or (message.is_automatic and not cases.opens_case(message.labels)):
             return
         if cases.opens_case(message.labels):
             case = cases.open_case(
@@ -296,7 +304,9 @@ class Processor:
             if case.id is not None:
                 result.case_ids.append(case.id)
 
-    def _store_attachments(self, session: Session, message: InboundMessage, infos: Sequence[AttachmentInfo]) -> None:
+    def _store_attachments(
+        self, session: Session, message: InboundMessage, infos: Sequence[AttachmentInfo]
+    ) -> None:
         for info in infos[: self.settings.parse_max_parts]:
             session.add(
                 Attachment(
@@ -320,7 +330,9 @@ class Processor:
             reason=reason[:300],
             attempts=message.attempts,
         )
-        log.error("message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300])
+        log.error(
+            "message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300]
+        )
 
 
 def _describe(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from avgdesk.models.errors import ConfigurationError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -19,8 +20,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-from avgdesk.models.errors import ConfigurationError
 
 
 class Security(StrEnum):
@@ -45,31 +44,44 @@ class Settings(BaseSettings):
         env_prefix="AVGDESK_",
         extra="forbid",
         validate_default=True,
+        use_attribute_docstrings=True,
     )
 
     _toml_file: ClassVar[Path | None] = None
 
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir)
+    """Folder for the SQLite database and the trained model (default ~/.local/share/avgdesk)."""
     database_url: str | None = None
     """SQLAlchemy URL; default ``sqlite:///<data_dir>/avgdesk.sqlite3``."""
     sqlite_busy_timeout_s: float = 30.0
+    """How long a SQLite writer waits for another one before giving up."""
     timezone: str = "Europe/Amsterdam"
+    """Time zone for deadlines and schedules."""
     log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR. Logs never contain message bodies."""
 
     # --- IMAP ------------------------------------------------------------------
     imap_host: str | None = None
+    """IMAP server; without it the worker only processes stored (contact-form) messages."""
     imap_port: int | None = None
     """Default: 993 for ssl, 143 otherwise."""
     imap_username: str | None = None
+    """IMAP login name."""
     imap_password: SecretStr | None = None
+    """IMAP password (never logged)."""
     imap_security: Security = Security.SSL
+    """ssl (implicit TLS), starttls or none (loopback tests only)."""
     imap_folder: str = "INBOX"
+    """The folder avgdesk reads."""
     imap_processed_folder: str = "avgdesk-processed"
     """Where processed mail is moved; a flat name, since the hierarchy separator differs per server."""
     imap_server_action: ServerAction = ServerAction.MOVE
+    """After the local commit: move (to the processed folder) or seen (flag \\Seen, keep in place)."""
     imap_connect_timeout_s: float = 15.0
+    """Socket timeout for connecting."""
     imap_read_timeout_s: float = 60.0
+    """Socket timeout for every read; a dead server never hangs the worker."""
     imap_idle_check_s: float = 15.0
     """Longest blocking wait inside IDLE; bounds how quickly shutdown is honoured."""
     imap_idle_renew_s: float = 300.0
@@ -77,10 +89,15 @@ class Settings(BaseSettings):
     imap_poll_interval_s: float = 60.0
     """Polling interval when the server has no IDLE."""
     imap_backoff_initial_s: float = 1.0
+    """First reconnect delay; doubles per failure, with jitter."""
     imap_backoff_max_s: float = 300.0
+    """Longest reconnect delay."""
     imap_auth_backoff_s: float = 900.0
+    """Wait after a refused login before trying again."""
     imap_fetch_batch_messages: int = 200
+    """Messages per fetch-and-commit batch."""
     imap_fetch_batch_bytes: int = 20_000_000
+    """Bytes per fetch-and-commit batch."""
     imap_uid_batch: int = 1000
     """UIDs per command: servers refuse very long UID lists."""
     imap_max_message_bytes: int = 25_000_000
@@ -88,14 +105,29 @@ class Settings(BaseSettings):
     ingest_run_max_messages: int = 5000
     """Upper bound for one ingest pass; the next pass continues."""
 
+    # --- deadlines -------------------------------------------------------------------
+    policy_days: int = 30
+    """NHMB's privacy policy promises an answer within 30 days: the internal target."""
+    at_risk_working_days: int = 5
+    """A case due within this many working days is flagged at risk."""
+    pause_request_max_working_days: int = 5
+    """A pause counts only when the identity/clarification request went out this fast."""
+    complaint_target_months: int = 1
+    """Internal target for complaints (no statutory clock)."""
+
     # --- processing ------------------------------------------------------------
     processing_max_attempts: int = 5
     """Processing attempts (failed or interrupted by a crash) before a message is quarantined."""
     processing_batch: int = 200
+    """Messages classified and committed together."""
     parse_max_parts: int = 500
+    """MIME parts read per message; the rest is noted as a defect."""
     parse_max_depth: int = 20
+    """MIME nesting depth read per message."""
     parse_max_text_chars: int = 500_000
+    """Characters of body text kept for classification and display."""
     parse_max_html_bytes: int = 2_000_000
+    """Bytes of the HTML part read for text conversion."""
     form_senders: list[str] = Field(default_factory=lambda: ["website@nhmbsoftware.nl"])
     """From addresses of the website's contact form; the requester is read from the body."""
     own_domains: list[str] = Field(default_factory=lambda: ["nhmbsoftware.nl"])
@@ -109,14 +141,21 @@ class Settings(BaseSettings):
     poller_lease_s: float = 45.0
     """A poller that stops renewing its lease is replaced after this long."""
     poller_renew_s: float = 10.0
+    """How often the poller renews its lease."""
 
     # --- SMTP --------------------------------------------------------------------
     smtp_host: str | None = None
+    """SMTP server for approved replies."""
     smtp_port: int | None = None
+    """Default: 465 for ssl, 587 for starttls, 25 otherwise."""
     smtp_username: str | None = None
+    """SMTP login name."""
     smtp_password: SecretStr | None = None
+    """SMTP password (never logged)."""
     smtp_security: Security = Security.STARTTLS
+    """ssl, starttls or none."""
     smtp_timeout_s: float = 60.0
+    """Timeout for each SMTP exchange."""
 
     # --- retention -----------------------------------------------------------------
     retention_days: int = 730
@@ -180,8 +219,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         settings: Settings = bound(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
-            for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from exc
     return settings

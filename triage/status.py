@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
+from sqlmodel import Session, col
 
 
 def collect(engine: Engine) -> dict[str, Any]:
@@ -18,11 +17,14 @@ def collect(engine: Engine) -> dict[str, Any]:
             return int(session.execute(stmt).scalar_one())
 
         messages = count(select(func.count()).select_from(InboundMessage))
-        by_state = dict(
-            session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()  # type: ignore[call-overload]
-        )
+        by_state: dict[Any, int] = {
+            state: int(n)
+            for state, n in session.execute(
+                select(col(InboundMessage.state), func.count()).group_by(col(InboundMessage.state))
+            ).all()
+        }
         automatic = count(
-            select(func.count()).select_from(InboundMessage).where(InboundMessage.is_automatic.is_(True))  # type: ignore[attr-defined]
+            select(func.count()).select_from(InboundMessage).where(col(InboundMessage.is_automatic).is_(True))
         )
         cases = count(select(func.count()).select_from(Case))
         cursors = list(session.execute(select(MailboxCursor)).scalars())

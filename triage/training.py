@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from avgdesk.triage.settings import Settings
+from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -22,6 +21,4 @@ def load_classifier(
 ) -> Classifier:
     from avgdesk.classifiers import load_or_train
 
-    return load_or_train(
-        settings.data_dir / "model", extra_examples=(), progress=progress, force=force
-    )
+    return load_or_train(settings.data_dir / "model", extra_examples=(), progress=progress, force=force)

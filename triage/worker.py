@@ -9,6 +9,7 @@ within ``imap_idle_check_s``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -21,14 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from avgdesk.mailbox.imap import ImapConnection, ImapParams
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError, RetryableError
 from avgdesk.triage import lease
-from avgdesk.triage.ingest import Intake, IngestResult
+from avgdesk.triage.ingest import IngestResult, Intake
 from avgdesk.triage.processing import Processor, ProcessResult
 from avgdesk.triage.settings import Settings
+from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -178,23 +178,26 @@ class Worker:
         assert self._wake_processing is not None
         while not self._stopping.is_set():
             try:
-                await self._in(self._work_pool, lambda: self.processor().drain(self.settings.processing_batch * 5))
+                await self._in(
+                    self._work_pool, lambda: self.processor().drain(self.settings.processing_batch * 5)
+                )
             except RetryableError as exc:
                 log.warning("processing paused: %s", exc)
             except Exception:
                 log.exception("processing pass failed; retrying")
             self._wake_processing.clear()
-            try:
-                await asyncio.wait_for(self._wake_processing.wait(), timeout=self.settings.imap_poll_interval_s)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake_processing.wait(), timeout=self.settings.imap_poll_interval_s
+                )
 
     async def _intake_loop(self) -> None:
         s = self.settings
         backoff = Backoff(s.imap_backoff_initial_s, s.imap_backoff_max_s)
         while not self._stopping.is_set():
             held = await self._in(
-                self._imap_pool, lambda: lease.try_acquire(self.engine, POLLER_LEASE, self.worker_id, s.poller_lease_s)
+                self._imap_pool,
+                lambda: lease.try_acquire(self.engine, POLLER_LEASE, self.worker_id, s.poller_lease_s),
             )
             if not held:
                 await self._sleep(s.poller_renew_s)

@@ -27,7 +27,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_greeting(port: int, timeout_s: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_greeting(
+    port: int, timeout_s: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -89,7 +91,9 @@ def _popen_dovecot(root: Path) -> subprocess.Popen[bytes]:
 
 
 def start_dovecot(root: Path) -> ImapServer:
-    dovecot = shutil.which("dovecot") or (Path("/usr/sbin/dovecot") if Path("/usr/sbin/dovecot").exists() else None)
+    dovecot = shutil.which("dovecot") or (
+        Path("/usr/sbin/dovecot") if Path("/usr/sbin/dovecot").exists() else None
+    )
     if dovecot is None:
         raise FileNotFoundError("dovecot is not installed")
     as_root = os.geteuid() == 0
@@ -138,8 +142,22 @@ def start_dovecot(root: Path) -> ImapServer:
 def start_pymap(user: str = "demouser", password: str = "demopass") -> ImapServer:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-P", "-c", "from pymap.main import main; main()", "--host", "127.0.0.1", "--port", str(port), "--no-tls",
-         "dict", "--demo-user", user, "--demo-password", password],
+        [
+            sys.executable,
+            "-P",
+            "-c",
+            "from pymap.main import main; main()",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-tls",
+            "dict",
+            "--demo-user",
+            user,
+            "--demo-password",
+            password,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

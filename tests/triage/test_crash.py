@@ -13,14 +13,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from avgdesk.models import InboundMessage, MessageState, make_engine
 from sqlalchemy import func, select
 from sqlmodel import Session
-
-from avgdesk.models import InboundMessage, MessageState, make_engine
 
 N_MESSAGES = 1000
 KILLS = 12
@@ -60,8 +58,13 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     moments: list[float] = []
     while kills < KILLS and runs < KILLS * 4:
         runs += 1
-        proc = subprocess.Popen(_avgdesk() + ["run", "--once"], env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*_avgdesk(), "run", "--once"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         moment = rng.uniform(0.3, 4.0)
         try:
             proc.wait(timeout=moment)
@@ -79,8 +82,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
             mailbox.append(*[mail_factory(10_000 + runs * 100 + i) for i in range(100)])
     print(f"\ncrash test seed={seed} kills={kills} at {moments}")
     assert kills >= KILLS
-    final = subprocess.run(_avgdesk() + ["run", "--once"], env=env, cwd=tmp_path,
-                           capture_output=True, timeout=600)
+    final = subprocess.run(
+        [*_avgdesk(), "run", "--once"], env=env, cwd=tmp_path, capture_output=True, timeout=600
+    )
     assert final.returncode == 0, final.stderr.decode(errors="replace")[-2000:]
 
     engine = make_engine(db_url)
@@ -88,7 +92,9 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         with Session(engine) as s:
             total = s.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
             distinct = s.execute(select(func.count(func.distinct(InboundMessage.message_id)))).scalar_one()
-            states = dict(s.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all())
+            states = dict(
+                s.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()
+            )
     finally:
         engine.dispose()
     on_server = len(mailbox.uids("avgdesk-processed"))
@@ -103,7 +109,9 @@ def _all_done(db_url: str) -> bool:
     try:
         with Session(engine) as s:
             waiting = s.execute(
-                select(func.count()).select_from(InboundMessage).where(InboundMessage.state != MessageState.PROCESSED)
+                select(func.count())
+                .select_from(InboundMessage)
+                .where(InboundMessage.state != MessageState.PROCESSED)
             ).scalar_one()
             total = s.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
         return bool(total) and waiting == 0
@@ -111,4 +119,3 @@ def _all_done(db_url: str) -> bool:
         return False
     finally:
         engine.dispose()
-

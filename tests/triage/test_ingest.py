@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session
-
 from avgdesk.mailbox.imap import ImapConnection
 from avgdesk.models import InboundMessage, MailboxCursor, MessageRaw
 from avgdesk.models.errors import MailboxUnavailable
 from avgdesk.triage.ingest import Intake
 from avgdesk.triage.worker import imap_params
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 
 def _connect(settings: Any) -> ImapConnection:
@@ -134,7 +133,9 @@ def test_uidvalidity_change_rescans_without_duplicates(mailbox, engine, make_set
     assert _count(engine) == 4
 
 
-def test_reused_message_id_with_other_content_is_a_new_message(mailbox, engine, make_settings, mail_factory) -> None:
+def test_reused_message_id_with_other_content_is_a_new_message(
+    mailbox, engine, make_settings, mail_factory
+) -> None:
     a = mail_factory(1, message_id="<same@example.nl>")
     b = mail_factory(2, message_id="<same@example.nl>", body="Verwijder mijn account alstublieft.")
     mailbox.append(a, a, b)
@@ -171,7 +172,9 @@ def test_message_above_size_limit_is_stored_header_only(mailbox, engine, make_se
 
 def test_a_run_is_bounded_and_continues(mailbox, engine, make_settings, mail_factory) -> None:
     mailbox.append(*[mail_factory(i) for i in range(7)])
-    settings = make_settings(**mailbox.settings_kwargs(), ingest_run_max_messages=3, imap_fetch_batch_messages=2)
+    settings = make_settings(
+        **mailbox.settings_kwargs(), ingest_run_max_messages=3, imap_fetch_batch_messages=2
+    )
     intake = Intake(engine, settings)
     conn = _connect(settings)
     try:

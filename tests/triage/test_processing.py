@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import Session
-
 from avgdesk.models import Attachment, AuditEvent, InboundMessage, MessageState
 from avgdesk.triage.local_intake import store_local_message
 from avgdesk.triage.processing import Processor
 from avgdesk.triage.worker import Worker
+from sqlalchemy import select
+from sqlmodel import Session
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
 
@@ -135,7 +134,9 @@ def test_poison_message_is_quarantined_after_the_attempt_limit(engine, make_sett
         assert [e.action for e in events] == ["message.quarantined"]
 
 
-def test_interrupted_attempts_count_so_a_crashing_message_cannot_loop(engine, make_settings, mail_factory) -> None:
+def test_interrupted_attempts_count_so_a_crashing_message_cannot_loop(
+    engine, make_settings, mail_factory
+) -> None:
     pk, _ = store_local_message(engine, mail_factory(1))
     settings = make_settings(processing_max_attempts=2)
     processor = Processor(engine, settings)
@@ -150,12 +151,12 @@ def test_interrupted_attempts_count_so_a_crashing_message_cannot_loop(engine, ma
 
 def test_contact_form_mail_uses_the_address_inside_the_form(engine, make_settings) -> None:
     raw = (
-        "From: Website <website@nhmbsoftware.nl>\r\nTo: privacy@nhmbsoftware.nl\r\n"
-        "Subject: Contactformulier\r\nMessage-ID: <form1@nhmbsoftware.nl>\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-        "Naam: Jan de Vries\r\nE-mailadres: Jan.deVries@example.nl\r\nOnderwerp: Inzage\r\n"
-        "Bericht:\r\nIk wil graag inzage in mijn gegevens.\r\nMet groet, Jan\r\n"
-    ).encode()
+        b"From: Website <website@nhmbsoftware.nl>\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        b"Subject: Contactformulier\r\nMessage-ID: <form1@nhmbsoftware.nl>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Naam: Jan de Vries\r\nE-mailadres: Jan.deVries@example.nl\r\nOnderwerp: Inzage\r\n"
+        b"Bericht:\r\nIk wil graag inzage in mijn gegevens.\r\nMet groet, Jan\r\n"
+    )
     pk, _ = store_local_message(engine, raw)
     Processor(engine, make_settings(own_domains=["other.example"])).drain()
     with Session(engine) as s:
@@ -167,10 +168,14 @@ def test_contact_form_mail_uses_the_address_inside_the_form(engine, make_setting
 
 def test_auto_reply_headers_label_auto_without_the_model(engine, make_settings, mail_factory) -> None:
     ooo, _ = store_local_message(
-        engine, mail_factory(1, subject="Automatisch antwoord: Re:", extra_headers="Auto-Submitted: auto-replied\r\n")
+        engine,
+        mail_factory(
+            1, subject="Automatisch antwoord: Re:", extra_headers="Auto-Submitted: auto-replied\r\n"
+        ),
     )
     bulk, _ = store_local_message(
-        engine, mail_factory(2, subject="Nieuwsbrief", extra_headers="List-Unsubscribe: <mailto:x@example.nl>\r\n")
+        engine,
+        mail_factory(2, subject="Nieuwsbrief", extra_headers="List-Unsubscribe: <mailto:x@example.nl>\r\n"),
     )
     Processor(engine, make_settings()).drain()
     with Session(engine) as s:

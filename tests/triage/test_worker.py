@@ -6,12 +6,11 @@ import asyncio
 import time
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
-
-from avgdesk.models import InboundMessage, MessageState, WorkerLease
+from avgdesk.models import InboundMessage, WorkerLease
 from avgdesk.triage import lease
 from avgdesk.triage.worker import Backoff, Worker
+from sqlalchemy import func, select
+from sqlmodel import Session
 
 
 def _states(engine: Any) -> dict[str, int]:
@@ -81,7 +80,12 @@ async def test_run_forever_wakes_on_new_mail_and_survives_server_restart(
 
 
 async def test_second_worker_stands_by_and_takes_over(mailbox, engine, make_settings, mail_factory) -> None:
-    kwargs = {**mailbox.settings_kwargs(), "poller_lease_s": 2.0, "poller_renew_s": 0.5, "imap_idle_renew_s": 2.0}
+    kwargs = {
+        **mailbox.settings_kwargs(),
+        "poller_lease_s": 2.0,
+        "poller_renew_s": 0.5,
+        "imap_idle_renew_s": 2.0,
+    }
     first = Worker(make_settings(**kwargs, worker_id="first"), engine)
     second = Worker(make_settings(**kwargs, worker_id="second"), engine)
     t1 = asyncio.create_task(first.run_forever())

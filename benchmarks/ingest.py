@@ -1,0 +1,181 @@
+"""Intake benchmark against a local Dovecot.
+
+Seeds N messages (default 10,000, ~2.5 KB each, realistic Dutch enquiries with
+varying length) into fresh mailboxes and prints:
+
+* raw fetch: imapclient fetching every ``BODY.PEEK[]`` in batches, no processing — the limit;
+* intake: avgdesk's intake alone (fetch, commit, MOVE) on a fresh SQLite database;
+* ratio and messages per second;
+* run --once: the whole drain (intake + parse + classify + cases) as a subprocess, with
+  its peak RSS.
+
+Usage: python -P benchmarks/ingest.py [--n 10000] [--db sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+from servers import start_dovecot  # noqa: E402
+
+SENTENCES = [
+    "Graag ontvang ik een kopie van alle persoonsgegevens die u van mij verwerkt.",
+    "Op grond van artikel 15 AVG verzoek ik u om inzage.",
+    "Mijn adres is gewijzigd, wilt u dit aanpassen in uw administratie?",
+    "Ik wil dat u mijn account en alle bijbehorende gegevens verwijdert.",
+    "Ik maak bezwaar tegen het gebruik van mijn gegevens voor marketing.",
+    "Kunt u mij laten weten hoe lang u mijn gegevens bewaart?",
+    "Ik ontvang nog steeds nieuwsbrieven terwijl ik mij heb afgemeld.",
+    "Wij willen graag een verwerkersovereenkomst met u afsluiten.",
+]
+
+
+def make_messages(n: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        body = " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(15, 35)))
+        out.append(
+            (
+                f"From: Klant {i} <klant{i}@example.nl>\r\nTo: privacy@nhmbsoftware.nl\r\n"
+                f"Subject: Privacyverzoek {i}\r\nDate: Wed, 25 Nov 2026 10:00:00 +0100\r\n"
+                f"Message-ID: <bench{i}.{seed}@example.nl>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                f"Geachte heer, mevrouw,\r\n\r\n{body}\r\n\r\nMet vriendelijke groet,\r\nKlant {i}\r\n"
+            ).encode()
+        )
+    return out
+
+
+def seed(server, user: str, messages: list[bytes]) -> None:
+    from imapclient import IMAPClient
+
+    c = IMAPClient(server.host, port=server.port, ssl=False, timeout=60)
+    c.login(user, server.password)
+    for start in range(0, len(messages), 500):
+        c.multiappend("INBOX", messages[start : start + 500])
+    c.logout()
+
+
+def raw_fetch(server, user: str, batch: int = 200) -> tuple[float, int]:
+    from imapclient import IMAPClient
+
+    t0 = time.perf_counter()
+    c = IMAPClient(server.host, port=server.port, ssl=False, timeout=60)
+    c.login(user, server.password)
+    c.select_folder("INBOX", readonly=True)
+    uids = c.search(["ALL"])
+    total = 0
+    for start in range(0, len(uids), batch):
+        resp = c.fetch(uids[start : start + batch], ["BODY.PEEK[]"])
+        total += sum(len(d[b"BODY[]"]) for d in resp.values())
+    c.logout()
+    return time.perf_counter() - t0, total
+
+
+def intake_only(server, user: str, db_url: str, data_dir: Path) -> tuple[float, int]:
+    from avgdesk.mailbox.imap import ImapConnection
+    from avgdesk.models import make_engine
+    from avgdesk.models.migrate import upgrade
+    from avgdesk.triage.ingest import Intake
+    from avgdesk.triage.settings import load_settings
+    from avgdesk.triage.worker import imap_params
+
+    settings = load_settings(
+        None, data_dir=data_dir, database_url=db_url, imap_host=server.host, imap_port=server.port,
+        imap_username=user, imap_password=server.password, imap_security="none",
+        ingest_run_max_messages=100_000,
+    )
+    engine = make_engine(db_url)
+    upgrade(engine)
+    intake = Intake(engine, settings)
+    t0 = time.perf_counter()
+    conn = ImapConnection(imap_params(settings))
+    conn.connect()
+    stored = 0
+    while True:
+        result = intake.sync_once(conn)
+        stored += result.stored
+        if not result.more_waiting:
+            break
+    conn.close()
+    elapsed = time.perf_counter() - t0
+    engine.dispose()
+    return elapsed, stored
+
+
+def full_drain(server, user: str, db_url: str, data_dir: Path) -> tuple[float, float, str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")},
+        "AVGDESK_DATA_DIR": str(data_dir), "AVGDESK_DATABASE_URL": db_url,
+        "AVGDESK_IMAP_HOST": server.host, "AVGDESK_IMAP_PORT": str(server.port),
+        "AVGDESK_IMAP_USERNAME": user, "AVGDESK_IMAP_PASSWORD": server.password,
+        "AVGDESK_IMAP_SECURITY": "none", "AVGDESK_INGEST_RUN_MAX_MESSAGES": "100000",
+        "AVGDESK_LOG_LEVEL": "WARNING",
+    }
+    exe = shutil.which("avgdesk") or "avgdesk"
+    t0 = time.perf_counter()
+    out = subprocess.run([exe, "run", "--once"], env=env, capture_output=True, text=True, cwd=data_dir)
+    elapsed = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, peak_mb, out.stdout.strip()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="avgdesk-bench-"))
+    server = start_dovecot(work / "dovecot")
+    try:
+        msgs = make_messages(args.n)
+        size = sum(map(len, msgs))
+        print(f"messages: {args.n}, {size / 1e6:.1f} MB, mean {size / args.n:.0f} B")
+        for user in ("raw", "intake", "full"):
+            seed(server, user, msgs)
+        raw_fetch(server, "raw")  # warm the server's caches
+        raw_s, raw_bytes = raw_fetch(server, "raw")
+        print(f"raw fetch (imapclient, no processing): {raw_s:.2f} s, {args.n / raw_s:,.0f} msg/s")
+
+        def url(tag: str) -> str:
+            if args.db == "sqlite":
+                return f"sqlite:///{work / f'{tag}.sqlite3'}"
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine("postgresql+psycopg://postgres@127.0.0.1/test", isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f"DROP DATABASE IF EXISTS bench_{tag}"))
+                c.execute(text(f"CREATE DATABASE bench_{tag}"))
+            return f"postgresql+psycopg://postgres@127.0.0.1/bench_{tag}"
+
+        intake_s, stored = intake_only(server, "intake", url("intake"), work / "d1")
+        print(
+            f"avgdesk intake ({args.db}, commit + MOVE): {intake_s:.2f} s, {stored / intake_s:,.0f} msg/s, "
+            f"ratio to raw fetch {intake_s / raw_s:.2f}"
+        )
+        full_s, peak_mb, summary = full_drain(server, "full", url("full"), work / "d2")
+        print(f"run --once (intake + parse + classify + cases): {full_s:.2f} s, {args.n / full_s:,.0f} msg/s")
+        print(f"  {summary}")
+        print(f"peak RSS of run --once: {peak_mb:.0f} MB")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
