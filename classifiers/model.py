@@ -220,7 +220,7 @@ def train(
     summary: dict[str, float] = {}
     for j, label in enumerate(LABELS):
         yj = data.y[:, j]
-        a, b = _platt(oof[:, j], yj)
+        a, b = _platt(oof[:, j], yj) if yj.min() != yj.max() else (1.0, 0.0)
         platt_a[j], platt_b[j] = a, b
         p = _sigmoid(oof[:, j] * a + b)
         beta = 2.0 if label in COMBINING else 1.0
@@ -233,9 +233,12 @@ def train(
         tp = int((pred & (yj == 1)).sum())
         summary[f"cv_recall_{label}"] = tp / max(int(yj.sum()), 1)
         summary[f"cv_precision_{label}"] = tp / max(int(pred.sum()), 1)
-        clf = _fit_binary(x, yj)
-        coef[j] = clf.coef_[0]
-        intercept[j] = clf.intercept_[0]
+        if yj.min() == yj.max():  # a label absent from a (tiny) corpus: constant score
+            intercept[j] = 10.0 if yj.max() else -10.0
+        else:
+            clf = _fit_binary(x, yj)
+            coef[j] = clf.coef_[0]
+            intercept[j] = clf.intercept_[0]
         step += 1
         report("final fit", step / total)
 

@@ -117,18 +117,26 @@ def clean_subject(subject: str) -> str:
     return _SUBJECT_PREFIX.sub("", subject or "").strip()
 
 
-def new_text(body: str) -> str:
+_POINTS_BELOW = re.compile(
+    r"zie (onder|hieronder|beneden|bericht|mail)|see (below|the message|my (earlier|previous))|"
+    r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand", re.I)
+_FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
+
+
+def new_text(body: str, forwarded: bool = False) -> str:
     """The part of a body the sender wrote now: no quotes, signature or disclaimers.
 
-    If almost nothing is left (a bare forward, "zie onder"), the quoted text is used,
-    because then it is what the sender asks us to read.
+    The quoted text is used as well when the new text is (almost) empty or points at it
+    ("zie onder", "see below") or the mail is a forward: then it is what we are asked to read.
     """
     lines = (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fresh, quoted = _cut_quoted(lines)
     fresh = [line for line in fresh if not _QUOTE_LINE.match(line)]
     fresh = _drop_disclaimers(_cut_signature(fresh))
     text = "\n".join(fresh).strip()
-    if len(re.sub(r"\W", "", text)) < 25 and quoted:
+    size = len(re.sub(r"\W", "", text))
+    points_below = size < 150 and (forwarded or bool(_POINTS_BELOW.search(text)))
+    if quoted and (size < 12 or points_below):
         old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted]
         old_fresh, _ = _cut_quoted([x for x in old if not _HEADER_NEXT.match(x)])
         text = (text + "\n" + "\n".join(_drop_disclaimers(_cut_signature(old_fresh)))).strip()
@@ -161,5 +169,5 @@ def normalise(text: str) -> str:
 def prepare(subject: str, body: str) -> str:
     """The single string the features are computed from: subject line, then the new text."""
     subj = clean_subject(subject)
-    text = new_text(body)[:MAX_CHARS]
+    text = new_text(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))[:MAX_CHARS]
     return normalise(f"{subj}\n{text}")

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from avgdesk.classifiers import Prediction, evaluate, format_report
+
+
+def _p(*labels: str) -> Prediction:
+    return Prediction(labels=list(labels), scores={}, needs_review=False, language="nl",
+                      explanations={}, model_version="t")
+
+
+def test_evaluate_numbers() -> None:
+    gold = [("a", ["access"]), ("b", ["erasure", "objection"]), ("c", ["auto"]),
+            ("d", ["question"]), ("e", ["complaint", "access"])]
+    pred = [("a", _p("access")), ("b", _p("erasure")), ("c", _p("erasure")),
+            ("d", _p("question")), ("e", _p("other"))]
+    r = evaluate(gold, pred)
+    acc = r.per_label["access"]
+    assert (acc.tp, acc.fp, acc.fn) == (1, 0, 1)
+    assert acc.precision == 1.0 and acc.recall == 0.5 and acc.f1 == pytest.approx(2 / 3)
+    er = r.per_label["erasure"]
+    assert (er.tp, er.fp, er.fn) == (1, 1, 0) and er.f1 == pytest.approx(2 / 3)
+    assert r.per_label["objection"].recall == 0.0
+    assert r.per_label["question"].f1 == 1.0
+    # labels nobody used and nobody predicted count as perfect
+    assert r.per_label["portability"].f1 == 1.0
+    # requests: a, b, e are requests; e missed; c (auto) wrongly called a request
+    assert r.n_requests == 3
+    assert r.request_recall == pytest.approx(2 / 3)
+    assert r.request_precision == pytest.approx(2 / 3)
+    assert r.missed_requests == ["e"]
+    assert r.auto_with_right == ["c"]
+    assert r.exact_match == pytest.approx(2 / 5)
+    expected_macro = sum(s.f1 for s in r.per_label.values()) / 10
+    assert r.macro_f1 == pytest.approx(expected_macro)
+    assert r.confusion_pairs[("auto", "erasure")] == 1
+    text = format_report(r)
+    assert "macro-F1" in text and "request recall" in text and "auto with a right   1" in text
+
+
+def test_evaluate_requires_every_prediction() -> None:
+    with pytest.raises(ValueError):
+        evaluate([("a", ["access"])], [])

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from avgdesk.classifiers import LABELS, RIGHTS, Classifier, Document, load_or_train
+from avgdesk.classifiers.model import decide
+
+STANDALONE = {"question", "other", "auto"}
+
+
+def _probs(**values: float) -> np.ndarray:
+    return np.array([values.get(label, 0.01) for label in LABELS])
+
+
+def test_decide_standalone_and_priority_rules() -> None:
+    t = np.full(len(LABELS), 0.5)
+    # a right beats question/other
+    labels, _ = decide(_probs(access=0.9, other=0.8), t)
+    assert labels == ["access"]
+    # auto never carries a right; the stronger side wins and a person is asked
+    labels, review = decide(_probs(auto=0.95, erasure=0.6), t)
+    assert labels == ["auto"] and review
+    # nothing confident: best guess plus review
+    labels, review = decide(_probs(question=0.3, other=0.2), t)
+    assert labels == ["question"] and review
+    # two standalone labels: only one survives
+    labels, _ = decide(_probs(question=0.7, other=0.9), t)
+    assert labels == ["other"]
+    # rights and complaint combine
+    labels, _ = decide(_probs(objection=0.9, complaint=0.8), t)
+    assert labels == ["objection", "complaint"]
+
+
+def test_decide_secondary_threshold_limits_extra_rights() -> None:
+    t = np.full(len(LABELS), 0.3)
+    sec = np.full(len(LABELS), 0.6)
+    labels, _ = decide(_probs(access=0.9, erasure=0.4), t, sec)
+    assert labels == ["access"]
+    labels, _ = decide(_probs(access=0.9, erasure=0.7), t, sec)
+    assert labels == ["access", "erasure"]
+
+
+def test_predictions_obey_label_rules(model: Classifier) -> None:
+    docs = [
+        Document("Automatisch antwoord: Verzoek tot verwijdering", "Ik ben afwezig tot 3 juni."),
+        Document("Inzageverzoek", "Welke gegevens hebben jullie van mij? Stuur een kopie."),
+        Document("Factuur", "Factuur 2291 klopt niet, graag een creditnota."),
+        Document("cookies", "Welke cookies plaatsen jullie op de website?"),
+        Document("", ""),
+    ]
+    for pred in model.predict(docs):
+        assert pred.labels, pred
+        if set(pred.labels) & STANDALONE:
+            assert len(pred.labels) == 1
+        if "auto" in pred.labels:
+            assert not set(pred.labels) & set(RIGHTS)
+        assert set(pred.scores) == set(LABELS)
+        assert all(0.0 <= s <= 1.0 for s in pred.scores.values())
+        assert pred.model_version == model.version
+        assert pred.language in {"nl", "en"}
+
+
+def test_clear_cases(model: Classifier) -> None:
+    cases = [
+        (Document("Inzageverzoek", "Graag een kopie van alle persoonsgegevens die u van mij "
+                  "verwerkt (art. 15 AVG)."), "access"),
+        (Document("Delete my account", "Please delete my account and all my personal data."),
+         "erasure"),
+        (Document("afmelden", "Ik wil geen nieuwsbrief meer ontvangen, meld me af."), "objection"),
+        (Document("Out of office", "I am out of the office until Monday with no access to "
+                  "email."), "auto"),
+        (Document("Verwerkersovereenkomst", "Wij zijn klant. Kunnen jullie ons een "
+                  "verwerkersovereenkomst sturen?"), "question"),
+    ]
+    preds = model.predict([doc for doc, _ in cases])
+    for (doc, label), pred in zip(cases, preds, strict=True):
+        assert label in pred.labels, (doc.subject, pred.labels)
+
+
+def test_negation_means_rectification_not_erasure(model: Classifier) -> None:
+    docs = [
+        Document("adres", "Ik wil mijn account NIET opzeggen, alleen mijn adres wijzigen naar "
+                 "Molenweg 3, Duiven."),
+        Document("my email", "Please do not delete my account! I only need my email address "
+                 "updated to this one."),
+    ]
+    for pred in model.predict(docs):
+        assert "rectification" in pred.labels, pred.labels
+        assert "erasure" not in pred.labels, pred.labels
+
+
+def test_explanations_name_the_words(model: Classifier) -> None:
+    pred = model.predict([Document("Verzoek", "Ik wil inzage in mijn persoonsgegevens.")])[0]
+    assert "access" in pred.labels
+    phrases = pred.explanations["access"]
+    assert phrases and any("inzage" in p for p in phrases), phrases
+    assert set(pred.explanations) == set(pred.labels)
+    pred = model.predict([Document("", "Please unsubscribe me from your newsletter.")])[0]
+    assert any("unsubscribe" in p for p in pred.explanations["objection"])
+
+
+def test_training_is_deterministic(tiny_corpus: Path, tmp_path: Path) -> None:
+    docs = [Document("x", "verwijder mijn gegevens"), Document("y", "welke cookies?")]
+    a = load_or_train(tmp_path / "a", corpus_dir=tiny_corpus)
+    b = load_or_train(tmp_path / "b", corpus_dir=tiny_corpus)
+    assert a.version == b.version
+    assert a.predict(docs) == b.predict(docs)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from avgdesk.classifiers.text import clean_subject, new_text, normalise, prepare
+
+
+def test_reply_quote_is_dropped() -> None:
+    body = (
+        "Graag mijn adres wijzigen.\n\nOp 3 maart 2024 om 10:12 schreef NHMB <info@x.nl>:\n"
+        "> Wilt u uw account verwijderen? Klik hier.\n"
+    )
+    assert "verwijderen" not in new_text(body)
+    assert "adres wijzigen" in new_text(body)
+
+
+def test_outlook_header_block_and_original_message_are_dropped() -> None:
+    for marker in ("Van: NHMB <info@x.nl>\nVerzonden: maandag\nAan: jan\nOnderwerp: nieuwsbrief",
+                   "-----Original Message-----\nFrom: NHMB\nSent: Monday",
+                   "On Mon, 4 Mar 2024 at 10:00, NHMB <info@x.nl> wrote:"):
+        body = f"Please stop emailing me.\n\n{marker}\nDelete your account here.\n"
+        assert "Delete" not in new_text(body), marker
+
+
+def test_signature_and_disclaimer_are_dropped() -> None:
+    body = (
+        "Verwijder mijn gegevens alstublieft, ik ben al lang geen klant meer.\n\n"
+        "Met vriendelijke groet,\nJan Jansen\nAfdeling klachten en inzage\n\n"
+        "Dit e-mailbericht is uitsluitend bestemd voor de geadresseerde."
+    )
+    text = new_text(body)
+    assert "klachten" not in text and "uitsluitend" not in text
+    body2 = "Stop calling me.\n-- \nJohn, complaints department\n"
+    assert "complaints" not in new_text(body2)
+    assert new_text("Stop mailing\n\nSent from my iPhone") == "Stop mailing"
+
+
+def test_bare_forward_keeps_forwarded_text() -> None:
+    body = "zie onder\n\nFrom: Piet <p@x.nl>\nSent: Monday\nTo: info\n\nIk wil inzage in mijn gegevens."
+    assert "inzage" in new_text(body)
+
+
+def test_subject_counts_and_prefixes_go() -> None:
+    assert clean_subject("RE: Fwd: AW: Inzageverzoek") == "Inzageverzoek"
+    assert prepare("Re: Verwijderen account", "zie onderwerp").startswith("verwijderen account")
+
+
+def test_normalise_folds_diacritics_and_volatile_tokens() -> None:
+    out = normalise("Geëxporteerd op 12-03-2024, zie https://x.nl of mail j@x.nl")
+    assert "geexporteerd" in out and "urlx" in out and "emailx" in out and "2024" not in out
