@@ -23,6 +23,14 @@ _NEGATORS = frozenset(
 )
 _SCOPE_END = frozenset("maar alleen enkel slechts wel but only just instead however".split())
 _NEG_WINDOW = 4
+# Function words are kept inside bigrams ("mij verwijderen", "my data") but not as unigrams:
+# alone they only say how long and narrative a mail is, which the model would over-learn.
+_STOP_UNIGRAMS = frozenset(
+    "de het een en of dat die dit deze is was zijn ben bent heb hebt heeft had hadden ik je jij u "
+    "we wij ze zij hij het er te van in op aan met voor bij om tot als dan ook nog al wel maar "
+    "toen want dus zo wat the a an and or that this these is was were be been am are have has "
+    "had i you we they he she it there to of in on at with for by as then also so but".split()
+)
 
 
 def word_analyzer(text: str) -> list[str]:
@@ -36,7 +44,8 @@ def word_analyzer(text: str) -> list[str]:
             prev = ""
             negated = 0
             continue
-        out.append(tok)
+        if tok not in _STOP_UNIGRAMS:
+            out.append(tok)
         if prev:
             out.append(prev + " " + tok)
         if tok in _SCOPE_END:

@@ -40,6 +40,8 @@ N_FOLDS = 4
 C_VALUE = 8.0
 REVIEW_MARGIN = 0.6  # in logits: a probability this close to its threshold is a close call
 NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
+SECONDARY_FLOOR = 0.5  # an extra right must be more likely than not
+OTHER_MARGIN = 0.6  # "other" must beat the best right by this much to win
 QUESTION_MARGIN = 0.15  # question must beat the best right by this much to win
 
 
@@ -123,6 +125,13 @@ def decide(
         review = True
         if ratio["auto"] >= max(ratio[label] for label in combining):
             combining = []
+    if combining and "other" in above:
+        # Support mail that merely sounds cross ("weer geen code ontvangen") is not a complaint
+        # when the "other" model is near certain and no right/complaint is even likely.
+        best = max(float(p[idx[label]]) for label in combining)
+        if float(p[idx["other"]]) >= best + OTHER_MARGIN:
+            combining = []
+            review = True
     if combining and "question" in above:
         # A privacy question that names a right ("how does an access request work?") is not
         # a request; when the question model is clearly more confident, trust it but ask a person.
@@ -228,7 +237,7 @@ def train(
         if label in COMBINING:
             t = min(t, 0.5)
         thresholds[j] = t
-        secondary[j] = max(t, _best_threshold(p, yj, 1.0))
+        secondary[j] = max(t, _best_threshold(p, yj, 1.0), SECONDARY_FLOOR)
         pred = p >= t
         tp = int((pred & (yj == 1)).sum())
         summary[f"cv_recall_{label}"] = tp / max(int(yj.sum()), 1)
