@@ -140,7 +140,7 @@ def decide(
             combining = []
             review = True
     if len(combining) > 1 and secondary is not None:
-        primary = max(combining, key=lambda label: ratio[label])
+        primary = max(combining, key=lambda label: float(p[idx[label]]))
         combining = [
             label for label in combining
             if label == primary or p[idx[label]] >= secondary[idx[label]]
