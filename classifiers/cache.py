@@ -21,20 +21,19 @@ import joblib
 import numpy as np
 import scipy
 import sklearn
-
 from avgdesk.classifiers.contracts import Classifier, Example
-from avgdesk.classifiers.corpus import (
+from avgdesk.classifiers.model import FittedModel, train
+from avgdesk.classifiers.trainingdata import (
     CORPUS_DIR,
     build_training_set,
     corpus_digest,
     read_corpus,
 )
-from avgdesk.classifiers.model import FittedModel, train
 
 log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "1"
-_CODE_MODULES = ("text.py", "features.py", "model.py", "explain.py", "corpus.py", "labels.py")
+_CODE_MODULES = ("text.py", "features.py", "model.py", "explain.py", "trainingdata.py", "labels.py")
 _PREFIX = "classifier-"
 
 

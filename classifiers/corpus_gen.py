@@ -485,7 +485,8 @@ Q_NL = {
               "Worden wachtwoorden versleuteld opgeslagen?",
               "Welke beveiligingsmaatregelen nemen jullie voor de klantdata in het CRM?"],
     "ctx": ["", "Ik vraag het uit interesse.", "Wij zijn klant en onze FG vraagt ernaar.",
-            "Ik wil het alleen even weten, ik heb nu geen verzoek.", "Dit is voor onze leveranciersbeoordeling.",
+            "Ik wil het alleen even weten, ik heb nu geen verzoek.",
+            "Dit is voor onze leveranciersbeoordeling.",
             "Alvast bedankt voor de informatie."],
 }
 Q_EN = {
@@ -497,7 +498,8 @@ Q_EN = {
               "Is our data stored in the EU?", "Could you send us your data processing agreement?",
               "Do you have a list of sub-processors?", "Who is your Data Protection Officer?",
               "Are you ISO 27001 certified?", "Do you use tracking pixels in your newsletters?"],
-    "ctx": ["", "Just curious.", "We are a customer and our DPO asked.", "I'm not making a request, just asking.",
+    "ctx": ["", "Just curious.", "We are a customer and our DPO asked.",
+            "I'm not making a request, just asking.",
             "This is for our vendor assessment."],
 }
 O_NL = [

@@ -135,8 +135,8 @@ def format_report(report: EvalReport) -> str:
         lines.append(f"missed requests     {', '.join(report.missed_requests)}")
     if report.confusion_pairs:
         lines += ["", "confusions (gold -> predicted):"]
-        for (g, p), n in report.confusion_pairs.items():
-            lines.append(f"  {g:<14} -> {p:<14} {n}")
+        for (gold_label, pred_label), n in report.confusion_pairs.items():
+            lines.append(f"  {gold_label:<14} -> {pred_label:<14} {n}")
     if report.confusions:
         lines += ["", "messages with a different label set:"]
         for key, g, p in report.confusions:

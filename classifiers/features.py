@@ -18,18 +18,129 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,\n()]")
 _NEGATORS = frozenset(
-    "niet geen nooit noch not no never dont doesnt didnt wont cannot cant isnt "
-    "arent wasnt shouldnt nor without zonder".split()
+    [
+        "niet",
+        "geen",
+        "nooit",
+        "noch",
+        "not",
+        "no",
+        "never",
+        "dont",
+        "doesnt",
+        "didnt",
+        "wont",
+        "cannot",
+        "cant",
+        "isnt",
+        "arent",
+        "wasnt",
+        "shouldnt",
+        "nor",
+        "without",
+        "zonder",
+    ]
 )
-_SCOPE_END = frozenset("maar alleen enkel slechts wel but only just instead however".split())
+_SCOPE_END = frozenset(
+    ["maar", "alleen", "enkel", "slechts", "wel", "but", "only", "just", "instead", "however"]
+)
 _NEG_WINDOW = 4
 # Function words are kept inside bigrams ("mij verwijderen", "my data") but not as unigrams:
 # alone they only say how long and narrative a mail is, which the model would over-learn.
 _STOP_UNIGRAMS = frozenset(
-    "de het een en of dat die dit deze is was zijn ben bent heb hebt heeft had hadden ik je jij u "
-    "we wij ze zij hij het er te van in op aan met voor bij om tot als dan ook nog al wel maar "
-    "toen want dus zo wat the a an and or that this these is was were be been am are have has "
-    "had i you we they he she it there to of in on at with for by as then also so but".split()
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "dat",
+        "die",
+        "dit",
+        "deze",
+        "is",
+        "was",
+        "zijn",
+        "ben",
+        "bent",
+        "heb",
+        "hebt",
+        "heeft",
+        "had",
+        "hadden",
+        "ik",
+        "je",
+        "jij",
+        "u",
+        "we",
+        "wij",
+        "ze",
+        "zij",
+        "hij",
+        "het",
+        "er",
+        "te",
+        "van",
+        "in",
+        "op",
+        "aan",
+        "met",
+        "voor",
+        "bij",
+        "om",
+        "tot",
+        "als",
+        "dan",
+        "ook",
+        "nog",
+        "al",
+        "wel",
+        "maar",
+        "toen",
+        "want",
+        "dus",
+        "zo",
+        "wat",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "that",
+        "this",
+        "these",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "are",
+        "have",
+        "has",
+        "had",
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "it",
+        "there",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "with",
+        "for",
+        "by",
+        "as",
+        "then",
+        "also",
+        "so",
+        "but",
+    ]
 )
 
 
@@ -71,7 +182,7 @@ def _word_grams(word: str) -> list[str]:
     for n in (3, 4, 5):
         if len(padded) < n:
             break
-        grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
+        grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return grams
 
 
@@ -98,12 +209,13 @@ class FeatureSpace:
     """Word and character TF-IDF side by side; remembers which columns are words."""
 
     def __init__(self) -> None:
-        self.word = TfidfVectorizer(
-            analyzer=word_analyzer, min_df=2, sublinear_tf=True, dtype=np.float32
-        )
+        self.word = TfidfVectorizer(analyzer=word_analyzer, min_df=2, sublinear_tf=True, dtype=np.float32)
         self.char = TfidfVectorizer(
-            analyzer=char_analyzer, min_df=3, sublinear_tf=True,
-            max_features=120_000, dtype=np.float32,
+            analyzer=char_analyzer,
+            min_df=3,
+            sublinear_tf=True,
+            max_features=120_000,
+            dtype=np.float32,
         )
         self.char_weight = 0.8
         self.n_word = 0

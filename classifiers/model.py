@@ -19,18 +19,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-
+from avgdesk.classifiers.contracts import Document, Prediction
 from avgdesk.classifiers.explain import Explainer
 from avgdesk.classifiers.features import FeatureSpace
 from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
 from avgdesk.classifiers.language import detect_language
-from avgdesk.classifiers.contracts import Document, Prediction
 from avgdesk.classifiers.text import prepare
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
 ProgressFn = Callable[[str, float], None]
 FloatArray = npt.NDArray[np.float64]
@@ -69,7 +69,7 @@ class FittedModel:
     explainer: Explainer
     cv_summary: dict[str, float] = field(default_factory=dict)
 
-    def probabilities(self, texts: list[str]) -> tuple[FloatArray, object]:
+    def probabilities(self, texts: list[str]) -> tuple[FloatArray, Any]:
         x = self.features.transform(texts)
         raw = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
         return _sigmoid(raw * self.platt_a + self.platt_b), x
@@ -80,7 +80,7 @@ class FittedModel:
         texts = [prepare(d.subject, d.text) for d in docs]
         probs, x = self.probabilities(texts)
         out: list[Prediction] = []
-        for i, doc in enumerate(docs):
+        for i in range(len(docs)):
             labels, review = decide(probs[i], self.thresholds, self.secondary)
             scores = {label: round(float(probs[i, j]), 4) for j, label in enumerate(LABELS)}
             out.append(
@@ -89,7 +89,7 @@ class FittedModel:
                     scores=scores,
                     needs_review=review,
                     language=detect_language(texts[i], normalised=True),
-                    explanations=self.explainer.explain(x, i, labels),  # type: ignore[arg-type]
+                    explanations=self.explainer.explain(x, i, labels),
                     model_version=self.version,
                 )
             )
@@ -158,9 +158,9 @@ def decide(
         j = idx[label]
         if abs(_logit(float(p[j])) - _logit(float(thresholds[j]))) < REVIEW_MARGIN:
             review = True
-    if not any(label in COMBINING for label in labels) and labels != ["auto"]:
-        if any(ratio[label] >= NEAR_MISS for label in COMBINING):
-            review = True
+    no_request = not any(label in COMBINING for label in labels)
+    if no_request and labels != ["auto"] and any(ratio[lb] >= NEAR_MISS for lb in COMBINING):
+        review = True
     return [label for label in LABELS if label in labels], review
 
 

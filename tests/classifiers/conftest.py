@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from avgdesk.classifiers import Classifier, load_or_train
 
 TINY = [

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from avgdesk.classifiers import Classifier, Document, evaluate, format_report
 
 DEV = Path("/work/shared/eval/dev")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from avgdesk.classifiers import Prediction, evaluate, format_report
 
 

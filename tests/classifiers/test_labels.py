@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from avgdesk.classifiers import LABELS, RIGHTS
 from avgdesk.classifiers.labels import is_request, validate_labels
 
@@ -9,7 +8,7 @@ from avgdesk.classifiers.labels import is_request, validate_labels
 def test_label_order_matches_design() -> None:
     assert LABELS == ("access", "rectification", "erasure", "restriction", "portability",
                       "objection", "complaint", "question", "other", "auto")
-    assert RIGHTS == LABELS[:6]
+    assert LABELS[:6] == RIGHTS
 
 
 def test_validate_orders_and_rejects_bad_combinations() -> None:
