@@ -189,7 +189,7 @@ class ImapConnection:
         out: dict[int, MessageMeta] = {}
         for part in chunk(list(uids), self.params.uid_batch):
             with translate_errors("fetch metadata"):
-                resp = self.client.fetch(list(part), ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
+                resp = self.client.fetch(list(part), ["RFC822.SIZE", "INTERNALDATE"])
             for uid, data in resp.items():
                 internal = data.get(b"INTERNALDATE")
                 if isinstance(internal, datetime) and internal.tzinfo is None:

@@ -166,8 +166,23 @@ def derived_message_id(raw_hash: str) -> str:
     return f"{raw_hash[:32]}@avgdesk.invalid"
 
 
+_MESSAGE_ID_LINE = re.compile(rb"^message-id[ \t]*:[ \t]*([^\r\n]*)\r?$", re.I | re.M)
+
+
 def read_message_id(raw: bytes) -> str | None:
-    """Only the Message-ID, cheaply, for intake's dedupe key (headers only)."""
+    """Only the Message-ID, cheaply, for intake's dedupe key (headers only).
+
+    The common case — one unfolded ``Message-ID: <...>`` line — is read with a regex;
+    anything else (folding, encoded words, duplicates) goes through the email parser.
+    """
+    head = _header_block(raw)
+    found = _MESSAGE_ID_LINE.findall(head)
+    if len(found) == 1 and found[0].strip():
+        value = found[0].decode("latin-1")
+        end = head.find(found[0]) + len(found[0])
+        folded = head[end : end + 2].lstrip(b"\r\n")[:1] in (b" ", b"\t")
+        if "=?" not in value and not folded:
+            return normalise_message_id(value)
     try:
         head = email.message_from_bytes(_header_block(raw), policy=email.policy.compat32)
         return normalise_message_id(header_text(head, "message-id"))

@@ -13,6 +13,7 @@ from avgdesk.models.tables import (
     MessageState,
     ReferenceCounter,
     WorkerLease,
+    new_message_values,
 )
 from avgdesk.models.types import utcnow
 
@@ -30,6 +31,7 @@ __all__ = [
     "WorkerLease",
     "is_postgres",
     "make_engine",
+    "new_message_values",
     "session_scope",
     "utcnow",
 ]

@@ -206,3 +206,32 @@ class ReferenceCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
+
+
+def new_message_values(**values: Any) -> dict[str, Any]:
+    """Column values for a Core ``INSERT`` of an :class:`InboundMessage`, with the
+    defaults the ORM would have filled in (bulk intake skips building ORM objects)."""
+    defaults: dict[str, Any] = {
+        "message_id_derived": False,
+        "source": MessageSource.IMAP,
+        "server_acked": False,
+        "received_at_source": "internaldate",
+        "state": MessageState.RECEIVED,
+        "attempts": 0,
+        "to_addrs": [],
+        "cc_addrs": [],
+        "references": [],
+        "headers": {},
+        "defects": [],
+        "via_form": False,
+        "is_automatic": False,
+        "automatic_reasons": [],
+        "labels": [],
+        "scores": {},
+        "explanations": {},
+        "needs_review": False,
+    }
+    unknown = set(values) - set(InboundMessage.model_fields)
+    if unknown:
+        raise TypeError(f"unknown InboundMessage columns: {sorted(unknown)}")
+    return {**defaults, **values}

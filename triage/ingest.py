@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from avgdesk.mailbox.imap import FolderState, ImapGateway, MessageMeta
 from avgdesk.mailbox.parsing import (
@@ -32,6 +33,7 @@ from avgdesk.mailbox.parsing import (
     read_message_id,
 )
 from avgdesk.models import (
+    new_message_values,
     InboundMessage,
     MailboxCursor,
     MessageRaw,
@@ -41,7 +43,7 @@ from avgdesk.models import (
 )
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.triage.settings import ServerAction, Settings
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -239,8 +241,10 @@ class Intake:
 
     # --- storing -------------------------------------------------------------------------
     def _store_batch(self, batch: Sequence[_Fetched], uidvalidity: int, result: IngestResult) -> None:
+        """Insert the batch's rows and raw bytes in one transaction (Core inserts: building
+        thousands of ORM objects costs more than the IMAP fetch itself)."""
         now = self.clock()
-        rows: list[tuple[InboundMessage, bytes]] = []
+        rows: list[tuple[dict[str, Any], bytes]] = []
         for item in batch:
             digest = raw_sha256(item.raw)
             mid = read_message_id(item.raw)
@@ -250,51 +254,60 @@ class Intake:
             received_at, source = (
                 (item.meta.internaldate, "internaldate") if item.meta.internaldate else (now, "ingest_time")
             )
-            rows.append(
-                (
-                    InboundMessage(
-                        dedupe_key=dedupe_key(mid, digest),
-                        message_id=mid,
-                        message_id_derived=derived,
-                        raw_sha256=digest,
-                        size_bytes=item.meta.size or len(item.raw),
-                        source=MessageSource.IMAP,
-                        account=self.account,
-                        folder=self.folder,
-                        uidvalidity=uidvalidity,
-                        uid=item.uid,
-                        received_at=received_at,
-                        received_at_source=source,
-                        ingested_at=now,
-                        truncated_reason=item.truncated_reason,
-                    ),
-                    item.raw,
-                )
+            values = new_message_values(
+                dedupe_key=dedupe_key(mid, digest),
+                message_id=mid,
+                message_id_derived=derived,
+                raw_sha256=digest,
+                size_bytes=item.meta.size or len(item.raw),
+                source=MessageSource.IMAP,
+                account=self.account,
+                folder=self.folder,
+                uidvalidity=uidvalidity,
+                uid=item.uid,
+                received_at=received_at,
+                received_at_source=source,
+                ingested_at=now,
+                truncated_reason=item.truncated_reason,
             )
+            rows.append((values, item.raw))
         with session_scope(self.engine) as session:
-            keys = [row.dedupe_key for row, _ in rows]
+            keys = [values["dedupe_key"] for values, _ in rows]
             existing = set(
                 session.exec(
                     select(InboundMessage.dedupe_key).where(col(InboundMessage.dedupe_key).in_(keys))
                 )
             )
-            fresh: list[tuple[InboundMessage, bytes]] = []
+            fresh: list[tuple[dict[str, Any], bytes]] = []
             seen: set[str] = set()
-            for row, raw in rows:
-                if row.dedupe_key in existing or row.dedupe_key in seen:
+            for values, raw in rows:
+                key = values["dedupe_key"]
+                if key in existing or key in seen:
                     result.duplicates += 1
                     continue
-                seen.add(row.dedupe_key)
-                fresh.append((row, raw))
-            session.add_all([row for row, _ in fresh])
-            session.flush()
-            session.add_all([MessageRaw(message_pk=row.id, data=raw) for row, raw in fresh])  # type: ignore[arg-type]
+                seen.add(key)
+                fresh.append((values, raw))
+            if fresh:
+                ids = (
+                    session.execute(
+                        insert(InboundMessage).returning(
+                            col(InboundMessage.id), sort_by_parameter_order=True
+                        ),
+                        [values for values, _ in fresh],
+                    )
+                    .scalars()
+                    .all()
+                )
+                session.execute(
+                    insert(MessageRaw),
+                    [{"message_pk": pk, "data": raw} for pk, (_, raw) in zip(ids, fresh, strict=True)],
+                )
+                result.stored_ids.extend(int(pk) for pk in ids)
             # Crash before: nothing stored, the server copy untouched; the next pass refetches.
             # Crash after: stored; the next pass finds the UIDs stored and only redoes the
             # server action (or the dedupe key skips the insert after a UIDVALIDITY change).
             session.commit()
             result.stored += len(fresh)
-            result.stored_ids.extend(int(row.id) for row, _ in fresh if row.id is not None)
 
     def _server_action(self, imap: ImapGateway, uids: Sequence[int]) -> None:
         if not uids:

@@ -111,3 +111,16 @@ def test_dedupe_key_separates_same_id_with_other_content() -> None:
     assert normalise_message_id("<Foo@Example.COM>") == "Foo@example.com"
     assert read_message_id(b"Message-ID: <x@Y.nl>\r\n\r\nbody") == "x@y.nl"
     assert read_message_id(b"Subject: none\r\n\r\nbody") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"Message-ID: <x@Y.nl>\r\n\r\nbody", "x@y.nl"),
+        (b"Subject: a\r\nMessage-Id:\r\n <fold@X.nl>\r\n\r\n", "fold@x.nl"),
+        (b"Subject: none\r\n\r\nMessage-ID: <in@body>", None),
+        (b"Message-ID: <a@b>\nMessage-ID: <c@d>\n\n", "a@b"),
+    ],
+)
+def test_read_message_id_fast_path_agrees_with_the_parser(raw: bytes, expected: str | None) -> None:
+    assert read_message_id(raw) == expected
