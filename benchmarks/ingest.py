@@ -166,7 +166,7 @@ def main() -> None:
         for user in ("raw", "intake", "full"):
             seed(server, user, msgs)
         raw_fetch(server, "raw")  # warm the server's caches
-        raw_s, raw_bytes = raw_fetch(server, "raw")
+        raw_s, _ = raw_fetch(server, "raw")
         print(f"raw fetch (imapclient, no processing): {raw_s:.2f} s, {args.n / raw_s:,.0f} msg/s")
 
         def url(tag: str) -> str:

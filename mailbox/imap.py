@@ -22,11 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from avgdesk.models.errors import (
-    MailboxAuthError,
-    MailboxCapabilityError,
-    MailboxUnavailable,
-)
 from imapclient import IMAPClient
 from imapclient.exceptions import (
     CapabilityError,
@@ -35,6 +30,12 @@ from imapclient.exceptions import (
     LoginError,
 )
 from imapclient.util import chunk
+
+from avgdesk.models.errors import (
+    MailboxAuthError,
+    MailboxCapabilityError,
+    MailboxUnavailable,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from avgdesk.models.errors import ConfigurationError, DatabaseBusy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+from avgdesk.models.errors import ConfigurationError, DatabaseBusy
 
 
 def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0, echo: bool = False) -> Engine:

@@ -11,9 +11,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from avgdesk.models.types import UTCDateTime, enum_column, utcnow
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from avgdesk.models.types import UTCDateTime, enum_column, utcnow
 
 
 class MessageState(StrEnum):

@@ -28,10 +28,11 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
+from servers import ImapServer, start_dovecot, start_pymap
+
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings, load_settings
-from servers import ImapServer, start_dovecot, start_pymap
 
 PG_ADMIN_URL = os.environ.get(
     "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Engine
+
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings
-from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from avgdesk.models import AuditEvent, utcnow
 from sqlmodel import Session
+
+from avgdesk.models import AuditEvent, utcnow
 
 
 def record(

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from avgdesk.models import Case, CaseState, InboundMessage, ReferenceCounter
-from avgdesk.triage import audit
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+
+from avgdesk.models import Case, CaseState, InboundMessage, ReferenceCounter
+from avgdesk.triage import audit
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
 RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
 from avgdesk.models.errors import AvgdeskError, ConfigurationError
 from avgdesk.triage import logconfig
 from avgdesk.triage.app import App, open_app

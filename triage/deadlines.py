@@ -45,12 +45,12 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import holidays
+from holidays.constants import OPTIONAL, PUBLIC
 
 # mypy cannot follow setuptools' editable-install finder that maps avgdesk.* onto the root
 # folders (the same error appears for triage/settings.py); "unused-ignore" keeps this line
 # clean once the project configures mypy_path or a strict editable install.
 from avgdesk.models.errors import InvalidOperation  # type: ignore[import-not-found,unused-ignore]
-from holidays.constants import OPTIONAL, PUBLIC
 
 __all__ = [
     "AMSTERDAM",

@@ -17,14 +17,15 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from avgdesk.models import Case, InboundMessage
-from avgdesk.models.errors import ConfigurationError
-from avgdesk.triage.app import open_app
-from avgdesk.triage.settings import Settings, load_settings
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+
+from avgdesk.models import Case, InboundMessage
+from avgdesk.models.errors import ConfigurationError
+from avgdesk.triage.app import open_app
+from avgdesk.triage.settings import Settings, load_settings
 
 DEMO_USER = "privacy@nhmbsoftware.nl"
 DEMO_PASSWORD = "demo"

@@ -25,6 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
 from avgdesk.mailbox.imap import FolderState, ImapGateway, MessageMeta
 from avgdesk.mailbox.parsing import (
     dedupe_key,
@@ -33,20 +38,16 @@ from avgdesk.mailbox.parsing import (
     read_message_id,
 )
 from avgdesk.models import (
-    new_message_values,
     InboundMessage,
     MailboxCursor,
     MessageRaw,
     MessageSource,
+    new_message_values,
     session_scope,
     utcnow,
 )
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.triage.settings import ServerAction, Settings
-from sqlalchemy import insert, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 log = logging.getLogger(__name__)
 

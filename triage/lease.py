@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from avgdesk.models import WorkerLease, session_scope, utcnow
 from sqlalchemy import insert, or_, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
+
+from avgdesk.models import WorkerLease, session_scope, utcnow
 
 
 def try_acquire(engine: Engine, name: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:

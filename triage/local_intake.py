@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from avgdesk.mailbox.parsing import dedupe_key, derived_message_id, raw_sha256, read_message_id
-from avgdesk.models import InboundMessage, MessageRaw, MessageSource, session_scope, utcnow
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+
+from avgdesk.mailbox.parsing import dedupe_key, derived_message_id, raw_sha256, read_message_id
+from avgdesk.models import InboundMessage, MessageRaw, MessageSource, session_scope, utcnow
 
 
 def store_local_message(

@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
 from avgdesk.mailbox.automatic import judge
 from avgdesk.mailbox.contact_form import is_form_sender, parse_form_body
 from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage, ParseLimits, parse_message
@@ -31,9 +35,6 @@ from avgdesk.models import (
 from avgdesk.models.errors import MessageParseError
 from avgdesk.triage import audit, cases
 from avgdesk.triage.settings import Settings
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
+
+from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
 
 
 def collect(engine: Engine) -> dict[str, Any]:

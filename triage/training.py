@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from avgdesk.triage.settings import Settings
 from sqlalchemy.engine import Engine
+
+from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier

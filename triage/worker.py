@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Engine
+
 from avgdesk.mailbox.imap import ImapConnection, ImapParams
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError, RetryableError
 from avgdesk.triage import lease
 from avgdesk.triage.ingest import IngestResult, Intake
 from avgdesk.triage.processing import Processor, ProcessResult
 from avgdesk.triage.settings import Settings
-from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier

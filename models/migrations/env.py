@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import avgdesk.models.tables  # noqa: F401  (registers the tables on the metadata)
 from alembic import context
 from sqlmodel import SQLModel
+
+import avgdesk.models.tables  # noqa: F401  (registers the tables on the metadata)
 
 target_metadata = SQLModel.metadata
 config = context.config

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from avgdesk.mailbox.automatic import judge
 from avgdesk.mailbox.parsing import parse_message
 

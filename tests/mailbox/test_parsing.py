@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from avgdesk.mailbox.parsing import (
     dedupe_key,
     html_to_text,

@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from avgdesk.models import InboundMessage, MessageState, make_engine
 from sqlalchemy import func, select
 from sqlmodel import Session
+
+from avgdesk.models import InboundMessage, MessageState, make_engine
 
 N_MESSAGES = 1000
 KILLS = 12

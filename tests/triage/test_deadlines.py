@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from avgdesk.models.errors import InvalidOperation
 from avgdesk.triage.deadlines import (
     AMSTERDAM,
@@ -32,8 +35,6 @@ from avgdesk.triage.deadlines import (
     roll_forward,
     working_days_between,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -44,9 +45,7 @@ def ams(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
 
 
 def end_of_day(d: date) -> datetime:
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=AMSTERDAM) - timedelta(
-        microseconds=1
-    )
+    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=AMSTERDAM) - timedelta(microseconds=1)
 
 
 # ---------------------------------------------------------------------------
@@ -243,9 +242,7 @@ def test_working_day_helpers_agree(start: date, n: int) -> None:
 # ---------------------------------------------------------------------------
 
 ZONES = st.sampled_from([AMSTERDAM, UTC, NEW_YORK, TOKYO])
-RECEIPTS = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 12, 31), timezones=ZONES
-)
+RECEIPTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 12, 31), timezones=ZONES)
 
 # Bound on (legal deadline - receipt date). 28: 31 Jan -> 28 Feb in a common year. The
 # issue's guess of 35 is one day short: a 31-day month plus the longest roll, e.g. receipt
@@ -402,12 +399,8 @@ def test_pauses_add_up_overlaps_count_once_and_open_pause_runs_to_now() -> None:
 def test_pause_on_extended_deadline_and_extension_after_pause() -> None:
     d = compute_deadline(ams(2026, 1, 31))
     pause = [Pause(ams(2026, 2, 2, 9), ams(2026, 2, 10, 9))]
-    first = apply_pauses(
-        extend(d, at=ams(2026, 2, 20), reason="complex"), pause, now=ams(2026, 2, 25)
-    )
-    second = extend(
-        apply_pauses(d, pause, now=ams(2026, 2, 25)), at=ams(2026, 2, 20), reason="complex"
-    )
+    first = apply_pauses(extend(d, at=ams(2026, 2, 20), reason="complex"), pause, now=ams(2026, 2, 25))
+    second = extend(apply_pauses(d, pause, now=ams(2026, 2, 25)), at=ams(2026, 2, 20), reason="complex")
     assert first.extended_deadline == second.extended_deadline == date(2026, 4, 30)
     # 30 Apr + 8 = Fri 8 May 2026.
     assert first.due == second.due == date(2026, 5, 8)

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
 from avgdesk.mailbox.imap import ImapConnection
 from avgdesk.models import InboundMessage, MailboxCursor, MessageRaw
 from avgdesk.models.errors import MailboxUnavailable
 from avgdesk.triage.ingest import Intake
 from avgdesk.triage.worker import imap_params
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 
 def _connect(settings: Any) -> ImapConnection:

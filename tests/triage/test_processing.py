@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
 from avgdesk.models import Attachment, AuditEvent, InboundMessage, MessageState
 from avgdesk.triage.local_intake import store_local_message
 from avgdesk.triage.processing import Processor
 from avgdesk.triage.worker import Worker
-from sqlalchemy import select
-from sqlmodel import Session
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
 

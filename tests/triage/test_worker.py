@@ -6,11 +6,12 @@ import asyncio
 import time
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlmodel import Session
+
 from avgdesk.models import InboundMessage, WorkerLease
 from avgdesk.triage import lease
 from avgdesk.triage.worker import Backoff, Worker
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 
 def _states(engine: Any) -> dict[str, int]:
