@@ -40,6 +40,18 @@ from avgdesk.models.errors import (
 log = logging.getLogger(__name__)
 
 
+class _NoProtocolTrace(logging.Filter):
+    """imapclient logs every protocol line — mail content included — at DEBUG. Those
+    records never pass, whatever level the application configures."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+for _name in ("imapclient.imapclient", "imapclient.imaplib", "imapclient.util"):
+    logging.getLogger(_name).addFilter(_NoProtocolTrace())
+
+
 @dataclass(frozen=True)
 class ImapParams:
     host: str
