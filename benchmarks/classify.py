@@ -21,9 +21,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from avgdesk.classifiers import Document, load_or_train  # noqa: E402
 from avgdesk.classifiers.trainingdata import read_corpus  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
 
 def two_kb_messages(n: int) -> list[Document]:

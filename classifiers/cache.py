@@ -21,6 +21,7 @@ import joblib
 import numpy as np
 import scipy
 import sklearn
+
 from avgdesk.classifiers.contracts import Classifier, Example
 from avgdesk.classifiers.model import FittedModel, train
 from avgdesk.classifiers.trainingdata import (

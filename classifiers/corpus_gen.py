@@ -550,6 +550,41 @@ def question_mail(rng: random.Random) -> Row:
     return {"subject": subject, "body": body, "labels": ["question"], "lang": lang}
 
 
+BULK_FOOTER = {
+    "nl": ["U ontvangt deze e-mail omdat u zich heeft aangemeld voor onze nieuwsbrief. Afmelden? "
+           "Klik hier.", "Wilt u deze berichten niet meer ontvangen? Pas uw voorkeuren aan of meld "
+           "u af.", "Deze e-mail is verzonden aan {mail}. Uitschrijven | Voorkeuren | Privacy"],
+    "en": ["You are receiving this email because you subscribed to our updates. Unsubscribe here.",
+           "Don't want these emails? Manage your preferences or unsubscribe.",
+           "This email was sent to {mail}. Unsubscribe | Preferences | Privacy policy"],
+}
+PROMOS = {
+    "nl": ["Nieuw: {p} met slimme rapportages. Probeer het 30 dagen gratis.",
+           "Alleen deze week: {k}% korting op alle licenties van {p}.",
+           "Schrijf u in voor ons gratis webinar over {t} op {d}.",
+           "In deze editie: klantverhalen, tips over {t} en het laatste nieuws over {p}."],
+    "en": ["New: {p} with smart reports. Try it free for 30 days.",
+           "This week only: {k}% off all {p} licences.",
+           "Register for our free webinar on {t} on {d}.",
+           "In this issue: customer stories, tips on {t} and the latest {p} news."],
+}
+PRODUCTS = ["CloudDesk", "PlanPro", "MailBoost", "FactuurSnel", "Boekhoud365", "HRlink"]
+TOPICS = {"nl": ["AVG-proof mailen", "cybersecurity", "e-facturatie", "klantbeheer", "datalekken"],
+          "en": ["GDPR-compliant email", "cyber security", "e-invoicing", "customer data", "backups"]}
+
+
+def bulk_mail(rng: random.Random) -> Row:
+    """Third-party newsletters and promotions: other, even with 'unsubscribe' and 'gegevens'."""
+    lang = "nl" if rng.random() < 0.65 else "en"
+    fill = {"p": rng.choice(PRODUCTS), "k": rng.choice([10, 15, 20, 25]),
+            "t": rng.choice(TOPICS[lang]), "d": rng.choice(DATES if lang == "nl" else EN_DATES)}
+    lines = [rng.choice(PROMOS[lang]).format(**fill) for _ in range(rng.randint(1, 3))]
+    lines.append(rng.choice(BULK_FOOTER[lang]).format(mail=f"{rng.choice(FIRST).lower()}@example.nl"))
+    subj = rng.choice(["Nieuwsbrief", "Nieuws van {p}", "Uitnodiging", "Aanbieding"] if lang == "nl"
+                      else ["Newsletter", "News from {p}", "Invitation", "Special offer"]).format(**fill)
+    return {"subject": subj, "body": "\n\n".join(lines) + "\n", "labels": ["other"], "lang": lang}
+
+
 def other_mail(rng: random.Random) -> Row:
     lang = "nl" if rng.random() < 0.68 else "en"
     pool = O_NL if lang == "nl" else O_EN
@@ -594,6 +629,10 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
     for i in range(220):
         row = other_mail(rng)
         row["group"] = f"other{i % 40}"
+        rows.append(row)
+    for i in range(120):
+        row = bulk_mail(rng)
+        row["group"] = f"bulk{i % 30}"
         rows.append(row)
     for row in rows:
         row["labels"] = list(validate_labels(row["labels"]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+
 from avgdesk.classifiers.labels import LABELS
 
 TOP_K = 5

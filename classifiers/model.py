@@ -23,14 +23,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
 from avgdesk.classifiers.contracts import Document, Prediction
 from avgdesk.classifiers.explain import Explainer
 from avgdesk.classifiers.features import FeatureSpace
 from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
 from avgdesk.classifiers.language import detect_language
 from avgdesk.classifiers.text import prepare
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 ProgressFn = Callable[[str, float], None]
 FloatArray = npt.NDArray[np.float64]
@@ -237,7 +238,15 @@ def train(
         if label in COMBINING:
             t = min(t, 0.5)
         thresholds[j] = t
-        secondary[j] = max(t, _best_threshold(p, yj, 1.0), SECONDARY_FLOOR)
+        if label in COMBINING:
+            # When to add this label to a message that already carries another right or
+            # complaint: F1 on exactly those messages (out of fold).
+            others = [k for k, lb in enumerate(LABELS) if lb in COMBINING and k != j]
+            mask = data.y[:, others].max(axis=1) == 1
+            t2 = _best_threshold(p[mask], yj[mask], 1.0) if yj[mask].any() else 0.5
+            secondary[j] = max(t, t2, SECONDARY_FLOOR)
+        else:
+            secondary[j] = t
         pred = p >= t
         tp = int((pred & (yj == 1)).sum())
         summary[f"cv_recall_{label}"] = tp / max(int(yj.sum()), 1)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
 from avgdesk.classifiers.contracts import Example
 from avgdesk.classifiers.labels import LABELS, validate_labels
 from avgdesk.classifiers.model import TrainingSet

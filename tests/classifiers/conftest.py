@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from avgdesk.classifiers import Classifier, load_or_train
 
 TINY = [

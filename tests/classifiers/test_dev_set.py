@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from avgdesk.classifiers import Classifier, Document, evaluate, format_report
 
 DEV = Path("/work/shared/eval/dev")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from avgdesk.classifiers import Prediction, evaluate, format_report
 
 

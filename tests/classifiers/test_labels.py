@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from avgdesk.classifiers import LABELS, RIGHTS
 from avgdesk.classifiers.labels import is_request, validate_labels
 

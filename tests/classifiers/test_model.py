@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from avgdesk.classifiers import LABELS, RIGHTS, Classifier, Document, load_or_train
 from avgdesk.classifiers.model import decide
 
