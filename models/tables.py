@@ -165,12 +165,227 @@ class Case(SQLModel, table=True):
     requester_email: str | None = Field(default=None, index=True)
     requester_name: str | None = None
     rights: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Labels of the rights requested (access, erasure, ...); each has a CaseRight row too."""
     is_complaint: bool = False
     language: str = "nl"
+    via_form: bool = False
+    assignee: str | None = None
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     legal_deadline: date | None = None
+    """Art. 12(3) AVG, rolled to a working day; None for a complaint without a right."""
+    internal_target: date | None = None
+    extended_deadline: date | None = None
+    extension_reason: str | None = Field(default=None, sa_column=Column(Text))
+    extended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    extended_by: str | None = None
+    due_date: date | None = Field(default=None, index=True)
+    """The date that applies now: legal, extended or pause-adjusted (or the complaint target)."""
+    identity_verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    identity_verified_by: str | None = None
+    suggested_case_id: int | None = Field(default=None, foreign_key="case.id")
+    """A recent open case of the same requester, offered to staff; never merged silently."""
+    duplicate_of_case_id: int | None = Field(default=None, foreign_key="case.id")
+    """Same requester, same right within 30 days: flagged for staff."""
+    outcome: str | None = None
+    justification: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RightStatus(StrEnum):
+    OPEN = "open"
+    GRANTED = "granted"
+    PARTLY_GRANTED = "partly_granted"
+    REFUSED = "refused"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class CaseRight(SQLModel, table=True):
+    """One right exercised in a case, with its own status and outcome."""
+
+    __tablename__ = "case_right"
+    __table_args__ = (UniqueConstraint("case_id", "right"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    right: str
+    status: RightStatus = Field(default=RightStatus.OPEN, sa_column=enum_column(RightStatus))
+    reasons: str | None = Field(default=None, sa_column=Column(Text))
+    """Reasons of a refusal or partial grant (Art. 12(4))."""
+
+
+class PauseReason(StrEnum):
+    IDENTITY = "identity"
+    CLARIFICATION = "clarification"
+
+
+class CasePause(SQLModel, table=True):
+    """The clock rests while waiting for identity or clarification (EDPB 01/2022 §159)."""
+
+    __tablename__ = "case_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    reason: PauseReason = Field(sa_column=enum_column(PauseReason))
+    requested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    resumed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    paused_by: str
+    resumed_by: str | None = None
+
+
+class DraftState(StrEnum):
+    DRAFT = "draft"
+    """Editable; not sendable."""
+    APPROVED = "approved"
+    """A named approver approved exactly this text; the outbox owns it now."""
+    SENT = "sent"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
+class Draft(SQLModel, table=True):
+    """A reply being written. The Message-ID is fixed at creation and reused on every retry."""
+
+    __tablename__ = "draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str
+    language: str = "nl"
+    state: DraftState = Field(default=DraftState.DRAFT, sa_column=enum_column(DraftState, index=True))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """Template fields (reasons, items, new deadline, ...)."""
+    to_addr: str
+    message_id: str = Field(unique=True)
+    in_reply_to: str | None = Field(default=None, sa_column=Column(Text))
+    references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    automatic: bool = False
+    """Drafted by the worker (acknowledgement): sent with Auto-Submitted: auto-replied."""
+    version: int = 1
+    """Incremented by every edit; an approval names the version it approved."""
+    author: str
+    render_error: str | None = Field(default=None, sa_column=Column(Text))
+    approved_by: str | None = None
+    approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    approved_version: int | None = None
+    approved_sha256: str | None = None
+    """sha256 of the exact subject and body approved; the outbox sends only that."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    """Leased by a worker until ``lease_until``; an expired lease is taken over."""
+    RETRY = "retry"
+    SENT = "sent"
+    FAILED = "failed"
+    """5xx or retries exhausted: shown to staff."""
+
+
+class OutboxItem(SQLModel, table=True):
+    """One outgoing mail, built in full when it was approved (or generated, for internal
+    mail) and sent exactly as stored."""
+
+    __tablename__ = "outbox_item"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", unique=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    kind: str = "reply"
+    """reply | summary | reminder"""
+    message_id: str = Field(unique=True)
+    sender: str
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: OutboxState = Field(default=OutboxState.PENDING, sa_column=enum_column(OutboxState))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    deliver_until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    leased_by: str | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    refused_recipients: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ambiguous: bool = False
+    """A timeout after DATA: the server may have accepted it; retried with the same Message-ID."""
+    smtp_response: str | None = Field(default=None, sa_column=Column(Text))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    copied_to_sent: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class User(SQLModel, table=True):
+    """A staff account for the web UI (argon2 password hash)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    password_hash: str
+    role: str
+    """medewerker | approver | admin"""
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WebSession(SQLModel, table=True):
+    """A server-side login session; the cookie carries a random token, stored hashed."""
+
+    __tablename__ = "web_session"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    csrf_token: str
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LabelCorrection(SQLModel, table=True):
+    """A staff member's labels for a message; joins the next training."""
+
+    __tablename__ = "label_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_pk: int = Field(foreign_key="inbound_message.id", index=True, ondelete="CASCADE")
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    corrected_by: str
+    corrected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ScheduledRun(SQLModel, table=True):
+    """A scheduled job claimed once: the weekly summary per ISO week, reminders per day."""
+
+    __tablename__ = "scheduled_run"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str
+    """summary | reminders"""
+    period: str
+    """2026-W48 for a summary, 2026-11-25 for reminders"""
+    claimed_by: str
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    late: bool = False
+    outbox_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ReminderSent(SQLModel, table=True):
+    """Never the same case twice in one day's reminders."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("case_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    day: date
 
 
 class AuditEvent(SQLModel, table=True):
