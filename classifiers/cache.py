@@ -59,15 +59,28 @@ def cache_key(extra: Sequence[Example], corpus_dir: Path = CORPUS_DIR) -> str:
     return h.hexdigest()
 
 
+def _as_example(item: Example | tuple[str, str, Sequence[str]]) -> Example:
+    if isinstance(item, Example):
+        return item
+    subject, body, labels = item
+    return Example(subject=subject, body=body, labels=tuple(labels))
+
+
 def load_or_train(
     cache_dir: Path,
-    extra_examples: Sequence[Example] = (),
+    extra_examples: Sequence[Example | tuple[str, str, Sequence[str]]] = (),
     progress: Callable[[str, float], None] | None = None,
     force: bool = False,
     corpus_dir: Path = CORPUS_DIR,
 ) -> Classifier:
-    """Return the model for the current corpus and corrections, training if needed."""
-    key = cache_key(extra_examples, corpus_dir)
+    """Return the model for the current corpus and corrections, training if needed.
+
+    `extra_examples` are staff corrections (Example or (subject, body, labels) tuples);
+    they count twice in training. `progress(stage, fraction)` is called while training
+    (see progress.rich_progress for a ready-made bar); `force` retrains even on a hit.
+    """
+    extra = [_as_example(item) for item in extra_examples]
+    key = cache_key(extra, corpus_dir)
     cache_dir = Path(cache_dir)
     target = cache_dir / f"{_PREFIX}{key[:24]}.joblib"
     if target.exists() and not force:
@@ -78,8 +91,8 @@ def load_or_train(
                 return model
         except Exception:  # a corrupt cache file is retrained, never fatal
             log.warning("classifier cache %s unreadable, retraining", target.name)
-    log.info("training classifier (%d corrections)", len(extra_examples))
-    data = build_training_set(read_corpus(corpus_dir), extra_examples)
+    log.info("training classifier (%d corrections)", len(extra))
+    data = build_training_set(read_corpus(corpus_dir), extra)
     model = train(data, version=f"clf-{key[:12]}", progress=progress)
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".joblib")

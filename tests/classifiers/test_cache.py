@@ -50,3 +50,24 @@ def test_corrections_join_training(tiny_corpus: Path, tmp_path: Path) -> None:
     clf = load_or_train(tmp_path / "c", extra_examples=extra, corpus_dir=tiny_corpus)
     pred = clf.predict([Document("adreswijziging", text)])[0]
     assert "rectification" in pred.labels
+
+
+def test_tuple_corrections_and_rich_progress(tiny_corpus: Path, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from avgdesk.classifiers.progress import rich_progress
+
+    out = StringIO()
+    with rich_progress(Console(file=out, width=100)) as callback:
+        clf = load_or_train(
+            tmp_path / "c",
+            extra_examples=[("adres", "Nieuw adres: Kerkstraat 1, Duiven.", ["rectification"])],
+            progress=callback,
+            corpus_dir=tiny_corpus,
+        )
+    assert "training classifier" in out.getvalue()
+    as_example = [Example("adres", "Nieuw adres: Kerkstraat 1, Duiven.", ("rectification",))]
+    same = load_or_train(tmp_path / "c", extra_examples=as_example, corpus_dir=tiny_corpus)
+    assert same.version == clf.version
