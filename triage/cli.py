@@ -137,14 +137,20 @@ def db_upgrade(ctx: typer.Context) -> None:
 @app.command()
 def demo(
     ctx: typer.Context,
-    keep_running: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Keep running after the demo.")
-    ] = False,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Keep the worker (and the web UI) running afterwards; default: only in a terminal.",
+        ),
+    ] = None,
 ) -> None:
     """Everything on embedded defaults: an in-memory IMAP server with sample enquiries."""
+    import sys
+
     from avgdesk.triage.demo import run_demo
 
-    run_demo(_settings(ctx), keep_running=keep_running)
+    run_demo(_settings(ctx), keep_running=sys.stdout.isatty() if serve is None else serve)
 
 
 @app.command()
@@ -170,7 +176,17 @@ def deadline(
         typer.echo(result.explain("en" if lang is Language.EN else "nl"))
 
 
+def _register_plugins() -> None:
+    from avgdesk.triage.plugins import load_plugins
+
+    for module in load_plugins():
+        register = getattr(module, "register_cli", None)
+        if callable(register):
+            register(app)
+
+
 def main() -> None:
+    _register_plugins()
     try:
         app()
     except ConfigurationError as exc:

@@ -26,6 +26,7 @@ from avgdesk.models import Case, InboundMessage
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.triage.app import open_app
 from avgdesk.triage.settings import Settings, load_settings
+from avgdesk.triage.worker import Worker
 
 DEMO_USER = "privacy@nhmbsoftware.nl"
 DEMO_PASSWORD = "demo"
@@ -129,8 +130,6 @@ def demo_settings(base: Settings, imap_port: int) -> Settings:
 
 
 def run_demo(base: Settings, *, keep_running: bool = False, console: Console | None = None) -> Settings:
-    from avgdesk.triage.worker import Worker
-
     console = console or Console()
     server = EmbeddedImap()
     try:
@@ -163,9 +162,8 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
                 f"cases opened {p.cases_opened}"
             )
             if keep_running:
-                console.print("The worker keeps running (Ctrl-C stops it); append mail to see it arrive.")
                 try:
-                    asyncio.run(worker.run_forever())
+                    asyncio.run(_serve(worker, settings, application.engine, console))
                 except KeyboardInterrupt:
                     worker.request_stop()
         finally:
@@ -173,6 +171,23 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
         return settings
     finally:
         server.stop()
+
+
+async def _serve(worker: Worker, settings: Settings, engine: Engine, console: Console) -> None:
+    """Keep the worker running with every plugin's demo service (the web UI) beside it."""
+    from contextlib import AsyncExitStack
+
+    from avgdesk.triage.plugins import load_plugins
+
+    async with AsyncExitStack() as stack:
+        for module in load_plugins():
+            service = getattr(module, "demo_service", None)
+            if callable(service):
+                line = await stack.enter_async_context(service(settings, engine))
+                if line:
+                    console.print(line)
+        console.print("The worker keeps running (Ctrl-C stops it).")
+        await worker.run_forever()
 
 
 def _show(console: Console, engine: Engine, settings: Settings) -> None:
