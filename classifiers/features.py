@@ -228,8 +228,40 @@ class FeatureSpace:
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         xw = self.word.transform(texts)
-        xc = self.char.transform(texts) * self.char_weight
+        xc = self._char_transform(texts) * self.char_weight
         return sp.hstack([xw, xc], format="csr")
+
+    def _char_transform(self, texts: list[str]) -> sp.csr_matrix:
+        """Same result as self.char.transform, but with vocabulary columns cached per word.
+
+        Prediction speed is dominated by character n-grams; a word's columns never change
+        for a fitted vocabulary, so they are looked up once per distinct word.
+        """
+        vocab: dict[str, int] = self.char.vocabulary_
+        cache = self.__dict__.setdefault("_columns", {})
+        if len(cache) > _GRAM_CACHE_MAX:
+            cache.clear()
+        indices: list[int] = []
+        indptr = [0]
+        for text in texts:
+            for word in dict.fromkeys(_WORDS.findall(text[:CHAR_HEAD])):
+                cols = cache.get(word)
+                if cols is None:
+                    cols = cache[word] = [vocab[g] for g in _word_grams(word) if g in vocab]
+                indices.extend(cols)
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float32)
+        counts = sp.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), len(vocab)),
+        )
+        counts.sum_duplicates()
+        return self.char._tfidf.transform(counts, copy=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_columns", None)  # a prediction-time cache, not part of the model
+        return state
 
     def feature_names(self) -> list[str]:
         words = [str(n) for n in self.word.get_feature_names_out()]
