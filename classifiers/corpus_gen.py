@@ -362,6 +362,10 @@ def formal_letter(rng: random.Random, lang: str, rights: list[str], reminder: bo
     if rng.random() < 0.65:
         lines.append(rng.choice(THREAT[lang]))
     subj = rng.choice(SUBJECTS[rights[0]][li])
+    if rng.random() < 0.15:  # a letter pasted from a word processor: sender block and "Betreft"
+        about = "Betreft" if lang == "nl" else "Re"
+        lines.insert(0, f"{fill['name']}\n{fill['street']} {fill['num']}\n{fill['city']}\n\n"
+                        f"{fill['city']}, {fill['d']}\n\n{about}: {subj}")
     if reminder:
         subj = rng.choice(["Herinnering: ", "Vermaning: ", "Tweede verzoek: "] if lang == "nl"
                           else ["Reminder: ", "Second request: ", "Overdue: "]) + subj
