@@ -92,6 +92,10 @@ class ImapGateway(Protocol):
     def fetch_headers(self, uids: Sequence[int]) -> dict[int, bytes]: ...
     def ensure_folder(self, folder: str) -> None: ...
     def move(self, uids: Sequence[int], folder: str) -> None: ...
+    def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:
+        with translate_errors(f"append to {folder}"):
+            self.client.append(folder, raw, flags=[b"\\Seen"] if seen else [])
+
     def mark_seen(self, uids: Sequence[int]) -> None: ...
 
 
@@ -262,6 +266,10 @@ class ImapConnection:
                     self.client.copy(list(part), folder)
                     self.client.add_flags(list(part), [b"\\Deleted"])
                     self.client.uid_expunge(list(part))
+
+    def append(self, folder: str, raw: bytes, *, seen: bool = True) -> None:
+        with translate_errors(f"append to {folder}"):
+            self.client.append(folder, raw, flags=[b"\\Seen"] if seen else [])
 
     def mark_seen(self, uids: Sequence[int]) -> None:
         for part in chunk(list(uids), self.params.uid_batch):

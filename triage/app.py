@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -29,11 +28,6 @@ class App:
         from avgdesk.triage.training import load_classifier
 
         return load_classifier(self.settings, self.engine)
-
-    def legal_deadline(self, received_at: datetime) -> date:
-        from avgdesk.triage.deadlines import compute_deadline
-
-        return compute_deadline(received_at, tz=self.settings.tz).legal_deadline
 
 
 def open_app(settings: Settings, *, migrate: bool = True) -> App:

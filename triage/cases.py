@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, CaseState, InboundMessage, ReferenceCounter
+from avgdesk.models import Case, CaseState, Draft, InboundMessage, ReferenceCounter
 from avgdesk.triage import audit
+from avgdesk.triage.settings import Settings
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
 RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
@@ -45,9 +45,18 @@ def next_reference(session: Session, year: int) -> str:
 
 
 def find_thread_case(session: Session, message: InboundMessage) -> Case | None:
-    """The case this message continues, by headers first, then by reference in the subject."""
+    """The case this message continues: by In-Reply-To/References naming a message of the
+    case (theirs or one of our replies), then by a case reference in the subject."""
     ids = [m for m in [message.in_reply_to, *message.references] if m]
     if ids:
+        ours = session.exec(
+            select(Draft.case_id)
+            .where(col(Draft.message_id).in_(ids))
+            .order_by(col(Draft.id).desc())
+            .limit(1)
+        ).first()
+        if ours is not None:
+            return session.get(Case, ours)
         case_id = session.exec(
             select(InboundMessage.case_id)
             .where(col(InboundMessage.message_id).in_(ids), col(InboundMessage.case_id).is_not(None))
@@ -67,16 +76,13 @@ def opens_case(labels: Sequence[str]) -> bool:
     return any(label in CASE_LABELS for label in labels)
 
 
-def open_case(
-    session: Session,
-    message: InboundMessage,
-    *,
-    tz: ZoneInfo,
-    legal_deadline_for: object | None = None,
-) -> Case:
-    """Open a case for ``message`` (in the caller's transaction) and link the message."""
+def open_case(session: Session, message: InboundMessage, *, settings: Settings) -> Case:
+    """Open a case for ``message`` (in the caller's transaction) and link the message:
+    rights, deadlines, duplicate flag and suggested link included."""
+    from avgdesk.triage.casework import setup_new_case
+
     received: datetime = message.received_at
-    reference = next_reference(session, received.astimezone(tz).year)
+    reference = next_reference(session, received.astimezone(settings.tz).year)
     rights = [label for label in message.labels if label in RIGHTS]
     case = Case(
         reference=reference,
@@ -85,11 +91,10 @@ def open_case(
         requester_name=message.requester_name,
         rights=rights,
         is_complaint="complaint" in message.labels,
-        language=message.language or "nl",
+        language=message.language if message.language in ("nl", "en") else "nl",
+        via_form=message.via_form,
         received_at=received,
     )
-    if callable(legal_deadline_for) and rights:
-        case.legal_deadline = legal_deadline_for(received)
     session.add(case)
     session.flush()
     message.case_id = case.id
@@ -101,6 +106,7 @@ def open_case(
         message_pk=message.id,
         after={"state": case.state.value, "rights": rights, "complaint": case.is_complaint},
     )
+    setup_new_case(session, case, settings)
     return case
 
 

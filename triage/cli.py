@@ -15,6 +15,7 @@ import typer
 from avgdesk.models.errors import AvgdeskError, ConfigurationError
 from avgdesk.triage import logconfig
 from avgdesk.triage.app import App, open_app
+from avgdesk.triage.cli_cases import cases_app, drafts_app
 from avgdesk.triage.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(cases_app, name="cases")
+app.add_typer(drafts_app, name="drafts")
 
 log = logging.getLogger("avgdesk")
 
@@ -68,7 +71,6 @@ def run(
         application.settings,
         application.engine,
         classifier_factory=application.classifier,
-        legal_deadline_for=application.legal_deadline,
     )
     try:
         if once:

@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -111,7 +112,33 @@ def _date_of(raw: bytes) -> datetime | None:
         return None
 
 
-def demo_settings(base: Settings, imap_port: int) -> Settings:
+class SmtpSink:
+    """aiosmtpd on loopback that keeps every mail as a file: what customers would receive."""
+
+    def __init__(self, folder: Path) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = _free_port()
+        self.received: list[Path] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+                path = sink.folder / f"{len(sink.received) + 1:03d}.eml"
+                path.write_bytes(envelope.content if isinstance(envelope.content, bytes) else b"")
+                sink.received.append(path)
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def demo_settings(base: Settings, imap_port: int, smtp_port: int) -> Settings:
     data_dir = base.data_dir / "demo"
     return load_settings(
         None,
@@ -125,6 +152,10 @@ def demo_settings(base: Settings, imap_port: int) -> Settings:
             "imap_password": DEMO_PASSWORD,
             "imap_security": "none",
             "imap_idle_check_s": 1.0,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "outbox_poll_interval_s": 2.0,
         },
     )
 
@@ -132,8 +163,12 @@ def demo_settings(base: Settings, imap_port: int) -> Settings:
 def run_demo(base: Settings, *, keep_running: bool = False, console: Console | None = None) -> Settings:
     console = console or Console()
     server = EmbeddedImap()
+    sink: SmtpSink | None = None
     try:
-        settings = demo_settings(base, server.port)
+        data_dir = base.data_dir / "demo"
+        shutil.rmtree(data_dir / "sent-mail", ignore_errors=True)
+        sink = SmtpSink(data_dir / "sent-mail")
+        settings = demo_settings(base, server.port, sink.port)
         if settings.data_dir.exists():
             shutil.rmtree(settings.data_dir / "db", ignore_errors=True)
             Path(settings.data_dir / "avgdesk-demo.sqlite3").unlink(missing_ok=True)
@@ -150,7 +185,6 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
             settings,
             application.engine,
             classifier_factory=application.classifier,
-            legal_deadline_for=application.legal_deadline,
         )
         try:
             with console.status("Training or loading the classifier, reading the mailbox…"):
@@ -160,6 +194,13 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
             console.print(
                 f"ingested {report.ingested}, processed {p.processed}, quarantined {p.quarantined}, "
                 f"cases opened {p.cases_opened}"
+            )
+            _approve_one(console, application.engine, settings)
+            asyncio.run(worker.drain_outbox())
+            _show_sent(console, sink)
+            console.print(
+                f"Other drafts wait for approval: [bold]avgdesk drafts list[/bold] with "
+                f"AVGDESK_DATABASE_URL={settings.effective_database_url}"
             )
             if keep_running:
                 try:
@@ -171,6 +212,8 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
         return settings
     finally:
         server.stop()
+        if sink is not None:
+            sink.stop()
 
 
 async def _serve(worker: Worker, settings: Settings, engine: Engine, console: Console) -> None:
@@ -188,6 +231,42 @@ async def _serve(worker: Worker, settings: Settings, engine: Engine, console: Co
                     console.print(line)
         console.print("The worker keeps running (Ctrl-C stops it).")
         await worker.run_forever()
+
+
+def _approve_one(console: Console, engine: Engine, settings: Settings) -> None:
+    """Approve the first acknowledgement as the demo approver, as staff would."""
+    from avgdesk.models import Draft, DraftState, session_scope
+    from avgdesk.replies.drafting import approve_draft
+    from avgdesk.triage.drafting_config import drafting_context
+
+    with session_scope(engine) as session:
+        draft = session.exec(
+            select(Draft)
+            .where(Draft.state == DraftState.DRAFT, Draft.kind == "acknowledgement")
+            .order_by(col(Draft.id))
+        ).first()
+        if draft is None:
+            return
+        approve_draft(session, draft, approver="demo", ctx=drafting_context(settings))
+        session.commit()
+        console.print(f"Approved draft {draft.id} as [bold]demo[/bold]; the outbox sends it.")
+
+
+def _show_sent(console: Console, sink: SmtpSink) -> None:
+    import email
+    import email.policy
+
+    for path in sink.received:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        console.rule(f"Mail the customer receives ({path.name})")
+        for header in ("From", "To", "Subject", "Message-ID", "In-Reply-To", "Auto-Submitted"):
+            if msg[header]:
+                console.print(f"{header}: {msg[header]}", markup=False, highlight=False)
+        console.print("")
+        console.print(text.strip(), markup=False, highlight=False)
+        console.rule()
 
 
 def _show(console: Console, engine: Engine, settings: Settings) -> None:

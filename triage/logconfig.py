@@ -16,6 +16,6 @@ def configure(level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Third-party debug output can echo protocol traffic, which carries mail content.
-    for noisy in ("imapclient", "aiosmtplib", "mail.log", "sqlalchemy.engine"):
+    for noisy in ("imapclient", "aiosmtplib", "mail.log", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._avgdesk_configured = True  # type: ignore[attr-defined]

@@ -11,9 +11,9 @@ alone, so one poison message cannot hold a batch of innocent ones hostage.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -25,15 +25,20 @@ from avgdesk.mailbox.contact_form import is_form_sender, parse_form_body
 from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage, ParseLimits, parse_message
 from avgdesk.models import (
     Attachment,
+    Case,
     InboundMessage,
     MessageRaw,
     MessageState,
+    OutboxItem,
     is_postgres,
     session_scope,
     utcnow,
 )
 from avgdesk.models.errors import MessageParseError
-from avgdesk.triage import audit, cases
+from avgdesk.replies.drafting import DraftingContext, create_draft
+from avgdesk.replies.rendering import DraftKind
+from avgdesk.triage import audit, cases, casework
+from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,12 +74,12 @@ class Processor:
         engine: Engine,
         settings: Settings,
         classifier: Classifier | None = None,
-        legal_deadline_for: Callable[[datetime], date] | None = None,
+        drafting: DraftingContext | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.classifier = classifier
-        self.legal_deadline_for = legal_deadline_for
+        self.drafting = drafting or drafting_context(settings)
         self.limits = ParseLimits(
             max_parts=settings.parse_max_parts,
             max_depth=settings.parse_max_depth,
@@ -290,20 +295,71 @@ class Processor:
         message = item.message
         if item.parsed is not None:
             self._store_attachments(session, message, item.parsed.attachments)
+        if message.labels == ["auto"]:
+            self._link_bounce(session, message, item)
+            return
         existing = cases.find_thread_case(session, message)
         if existing is not None:
             cases.attach(session, existing, message, how="thread")
             result.attached += 1
+            if existing.state in casework.PAUSED_STATES and not message.is_automatic:
+                # A reply from the customer resumes the clock (EDPB 01/2022 §159).
+                casework.resume(
+                    session, existing, by="system:triage", now=message.received_at, settings=self.settings
+                )
             return
-        if message.labels == ["auto"] or (message.is_automatic and not cases.opens_case(message.labels)):
+        if not cases.opens_case(message.labels):
             return
-        if cases.opens_case(message.labels):
-            case = cases.open_case(
-                session, message, tz=self.settings.tz, legal_deadline_for=self.legal_deadline_for
+        case = cases.open_case(session, message, settings=self.settings)
+        result.cases_opened += 1
+        if case.id is not None:
+            result.case_ids.append(case.id)
+        if not message.is_automatic:
+            self._first_drafts(session, case, message)
+
+    def _first_drafts(self, session: Session, case: Case, message: InboundMessage) -> None:
+        """The acknowledgement for every new case; an identity confirmation as well when the
+        request came through the web form (anyone can type an address there) and asks for
+        data to be shown, moved or erased. Both wait for a person's approval."""
+        create_draft(
+            session,
+            case,
+            DraftKind.ACKNOWLEDGEMENT,
+            author="system:triage",
+            ctx=self.drafting,
+            automatic=True,
+        )
+        if message.via_form and set(case.rights) & {"access", "portability", "erasure"}:
+            create_draft(
+                session,
+                case,
+                DraftKind.IDENTITY_REQUEST,
+                author="system:triage",
+                ctx=self.drafting,
+                automatic=True,
             )
-            result.cases_opened += 1
-            if case.id is not None:
-                result.case_ids.append(case.id)
+
+    def _link_bounce(self, session: Session, message: InboundMessage, item: _Work) -> None:
+        """A bounce of one of our replies joins its case, so staff see the reply did not arrive."""
+        ids = set(re.findall(r"<([^<>\s]+@[^<>\s]+)>", item.text_for_model or ""))
+        ids.update(m for m in [message.in_reply_to, *message.references] if m)
+        if not ids:
+            return
+        sent = session.exec(
+            select(OutboxItem).where(col(OutboxItem.message_id).in_(list(ids))).limit(1)
+        ).first()
+        if sent is None or sent.case_id is None:
+            return
+        message.case_id = sent.case_id
+        audit.record(
+            session,
+            actor="system:triage",
+            action="reply.bounced",
+            case_id=sent.case_id,
+            message_pk=message.id,
+            outbox_id=sent.id,
+            message_id=sent.message_id,
+        )
 
     def _store_attachments(
         self, session: Session, message: InboundMessage, infos: Sequence[AttachmentInfo]

@@ -158,6 +158,29 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 60.0
     """Timeout for each SMTP exchange."""
 
+    smtp_copy_to_sent: bool = True
+    """Append a copy of each sent reply to the IMAP Sent folder (when a mailbox is configured)."""
+    imap_sent_folder: str = "Sent"
+    """The IMAP folder that receives copies of sent replies."""
+    outbox_poll_interval_s: float = 15.0
+    """How often the worker looks for approved mail that is due."""
+    outbox_lease_s: float = 300.0
+    """A worker that does not finish a send within this long is presumed dead; another resends."""
+    outbox_retry_initial_s: float = 60.0
+    """First retry delay after a temporary SMTP failure (doubles, with jitter)."""
+    outbox_retry_max_s: float = 3600.0
+    """Longest retry delay."""
+    outbox_deliver_for_s: float = 259_200.0
+    """Give up on a temporarily failing mail after this long (3 days) and show it to staff."""
+    outbox_ambiguous_retries: int = 1
+    """Further tries after a timeout after DATA, when the server may already have the mail."""
+
+    # --- replies -------------------------------------------------------------------------
+    controller_profile: Path | None = None
+    """TOML file with the organisation's details for the letters; default: the packaged NHMB profile."""
+    four_eyes: bool = False
+    """When true, the approver of a reply must not be its author."""
+
     # --- retention -----------------------------------------------------------------
     retention_days: int = 730
     """Closed cases and their messages are deleted this many days after closing."""

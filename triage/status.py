@@ -8,7 +8,17 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from avgdesk.models import Case, InboundMessage, MailboxCursor, MessageState
+from avgdesk.models import (
+    Case,
+    Draft,
+    DraftState,
+    InboundMessage,
+    MailboxCursor,
+    MessageState,
+    OutboxItem,
+    OutboxState,
+)
+from avgdesk.replies import outbox
 
 
 def collect(engine: Engine) -> dict[str, Any]:
@@ -28,6 +38,11 @@ def collect(engine: Engine) -> dict[str, Any]:
             select(func.count()).select_from(InboundMessage).where(col(InboundMessage.is_automatic).is_(True))
         )
         cases = count(select(func.count()).select_from(Case))
+        drafts_pending = count(select(func.count()).select_from(Draft).where(Draft.state == DraftState.DRAFT))
+        outbox_pending = outbox.pending_count(session)
+        outbox_failed = count(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.state == OutboxState.FAILED)
+        )
         cursors = list(session.execute(select(MailboxCursor)).scalars())
     last_poll = max((c.last_poll_at for c in cursors if c.last_poll_at), default=None)
     errors = [
@@ -42,8 +57,9 @@ def collect(engine: Engine) -> dict[str, Any]:
         "quarantined": int(by_state.get(MessageState.QUARANTINED, 0)),
         "automatic": automatic,
         "cases": cases,
-        "drafts_pending": 0,
-        "outbox_pending": 0,
+        "drafts_pending": drafts_pending,
+        "outbox_pending": outbox_pending,
+        "outbox_failed": outbox_failed,
         "last_poll_at": _iso(last_poll),
         "mailboxes": [
             {

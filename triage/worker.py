@@ -19,14 +19,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from avgdesk.mailbox.imap import ImapConnection, ImapParams
+from avgdesk.mailbox.smtp import Mailer, SmtpMailer, SmtpParams
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError, RetryableError
+from avgdesk.replies import outbox
+from avgdesk.replies.outbox import DrainResult
 from avgdesk.triage import lease
+from avgdesk.triage.drafting_config import outbox_policy
 from avgdesk.triage.ingest import IngestResult, Intake
 from avgdesk.triage.processing import Processor, ProcessResult
 from avgdesk.triage.settings import Settings
@@ -46,7 +49,24 @@ class OnceReport:
     duplicates: int = 0
     oversized: int = 0
     processing: ProcessResult = field(default_factory=ProcessResult)
+    outbox: DrainResult | None = None
     intake_error: str | None = None
+
+
+def smtp_mailer(settings: Settings) -> Mailer | None:
+    if not settings.smtp_host:
+        return None
+    port = settings.smtp_port or {"ssl": 465, "starttls": 587}.get(settings.smtp_security.value, 25)
+    return SmtpMailer(
+        SmtpParams(
+            host=settings.smtp_host,
+            port=port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            security=settings.smtp_security.value,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    )
 
 
 def imap_params(settings: Settings) -> ImapParams:
@@ -86,13 +106,14 @@ class Worker:
         settings: Settings,
         engine: Engine,
         classifier_factory: Callable[[], Classifier | None] = lambda: None,
-        legal_deadline_for: Callable[[datetime], date] | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.worker_id = settings.worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._classifier_factory = classifier_factory
-        self._legal_deadline_for = legal_deadline_for
+        self.mailer = mailer if mailer is not None else smtp_mailer(settings)
+        self.outbox_policy = outbox_policy(settings)
         self._processor: Processor | None = None
         self._imap_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap")
         self._work_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process")
@@ -108,7 +129,6 @@ class Worker:
                 self.engine,
                 self.settings,
                 classifier=self._classifier_factory(),
-                legal_deadline_for=self._legal_deadline_for,
             )
         return self._processor
 
@@ -140,7 +160,36 @@ class Worker:
         result = await self._in(self._work_pool, lambda: self.processor().drain())
         assert isinstance(result, ProcessResult)
         report.processing = result
+        report.outbox = await self.drain_outbox()
         return report
+
+    async def drain_outbox(self) -> DrainResult | None:
+        """Send approved mail that is due (None when no SMTP server is configured)."""
+        if self.mailer is None:
+            return None
+        result = await outbox.drain(self.engine, self.mailer, self.worker_id, self.outbox_policy)
+        if result.sent and self.intake is not None and self.settings.smtp_copy_to_sent:
+            try:
+                await self._in(self._imap_pool, self._copy_to_sent)
+            except AvgdeskError as exc:
+                log.warning("could not copy sent mail to %s: %s", self.settings.imap_sent_folder, exc)
+        return result
+
+    def _copy_to_sent(self) -> None:
+        """Append sent replies to the IMAP Sent folder (a separate short connection)."""
+        items = outbox.sent_not_copied(self.engine)
+        if not items:
+            return
+        conn = ImapConnection(imap_params(self.settings))
+        conn.connect()
+        try:
+            conn.ensure_folder(self.settings.imap_sent_folder)
+            for item in items:
+                # Crash after the append, before marking: the copy is appended again (harmless).
+                conn.append(self.settings.imap_sent_folder, item.raw, seen=True)
+        finally:
+            conn.close()
+        outbox.mark_copied(self.engine, [i.id for i in items if i.id is not None])
 
     def _drain_mailbox(self, report: OnceReport) -> None:
         assert self.intake is not None
@@ -161,7 +210,10 @@ class Worker:
     async def run_forever(self) -> None:
         self._wake_processing = asyncio.Event()
         self._loop = asyncio.get_running_loop()
-        tasks = [asyncio.create_task(self._processing_loop(), name="processing")]
+        tasks = [
+            asyncio.create_task(self._processing_loop(), name="processing"),
+            asyncio.create_task(self._outbox_loop(), name="outbox"),
+        ]
         if self.intake is not None:
             tasks.append(asyncio.create_task(self._intake_loop(), name="intake"))
         else:
@@ -191,6 +243,17 @@ class Worker:
                 await asyncio.wait_for(
                     self._wake_processing.wait(), timeout=self.settings.imap_poll_interval_s
                 )
+
+    async def _outbox_loop(self) -> None:
+        if self.mailer is None:
+            log.info("no SMTP server configured (AVGDESK_SMTP_HOST); approved mail waits in the outbox")
+            return
+        while not self._stopping.is_set():
+            try:
+                await self.drain_outbox()
+            except Exception:
+                log.exception("outbox pass failed; retrying")
+            await self._sleep(self.settings.outbox_poll_interval_s)
 
     async def _intake_loop(self) -> None:
         s = self.settings

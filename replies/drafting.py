@@ -1,0 +1,356 @@
+"""Drafts: made from a template, edited by staff, approved by a named person, queued.
+
+Rules:
+* a draft that fails to render keeps ``render_error`` and can never be approved;
+* the Message-ID is fixed when the draft is made and reused on every retry;
+* an approval names the approver, the time and the exact text (sha256 of the message
+  built at that moment); the outbox sends only those bytes;
+* editing an approved draft that has not started sending revokes the approval;
+* optional four-eyes rule: the approver must not be the author.
+
+Case data can never inject a header: every header value passes through
+:func:`_one_line`, and the standard library's header policy refuses CR/LF anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from avgdesk.models import (
+    AuditEvent,
+    Case,
+    Draft,
+    DraftState,
+    InboundMessage,
+    OutboxItem,
+    OutboxState,
+    User,
+    utcnow,
+)
+from avgdesk.models.errors import InvalidOperation
+from avgdesk.replies.errors import RenderError
+from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
+from avgdesk.replies.profile import ControllerProfile, load_profile
+from avgdesk.replies.rendering import DraftKind, RenderedReply, ReplyContext, render
+
+LOOP_HEADER = "X-Avgdesk-Loop"
+APPROVER_ROLES = frozenset({"approver", "admin"})
+_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+@dataclass(frozen=True)
+class DraftingContext:
+    """What drafting needs from the settings (passed down from triage)."""
+
+    tz: ZoneInfo
+    message_id_domain: str = "nhmbsoftware.nl"
+    four_eyes: bool = False
+    profile: ControllerProfile | None = None
+    outbox: OutboxPolicy = OutboxPolicy()
+    system_signature: str = "Het privacyteam van NHMB software"
+
+    def controller(self) -> ControllerProfile:
+        return self.profile or load_profile()
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]+", " ", value).strip()
+
+
+def _respond_by(case: Case) -> date:
+    for candidate in (case.due_date, case.extended_deadline, case.legal_deadline, case.internal_target):
+        if candidate is not None:
+            return candidate
+    return case.received_at.date()
+
+
+def reply_context(case: Case, *, staff_name: str, tz: ZoneInfo, fields: Mapping[str, Any]) -> ReplyContext:
+    return ReplyContext(
+        reference=case.reference,
+        language=case.language if case.language in ("nl", "en") else "nl",
+        requester_name=case.requester_name,
+        rights=tuple(case.rights),
+        is_complaint=case.is_complaint,
+        received_on=case.received_at.astimezone(tz).date(),
+        respond_by=_respond_by(case),
+        staff_name=staff_name,
+        fields=dict(fields),
+    )
+
+
+def _last_inbound(session: Session, case: Case) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage)
+        .where(InboundMessage.case_id == case.id)
+        .order_by(col(InboundMessage.received_at).desc())
+        .limit(1)
+    ).first()
+
+
+def create_draft(
+    session: Session,
+    case: Case,
+    kind: DraftKind | str,
+    *,
+    author: str,
+    ctx: DraftingContext,
+    fields: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    automatic: bool = False,
+) -> Draft:
+    """Render a new draft for ``case`` (in the caller's transaction).
+
+    A rendering failure is kept on the draft (``render_error``) for staff to see; such a
+    draft is never sendable.
+    """
+    kind = DraftKind(kind)
+    fields = dict(fields or {})
+    if language in ("nl", "en"):
+        case_lang = language
+    else:
+        case_lang = case.language if case.language in ("nl", "en") else "nl"
+    staff = ctx.system_signature if automatic else author
+    last = _last_inbound(session, case)
+    draft = Draft(
+        case_id=case.id,  # type: ignore[arg-type]
+        kind=kind.value,
+        language=case_lang,
+        state=DraftState.DRAFT,
+        subject="",
+        body_text="",
+        fields=_jsonable(fields),
+        to_addr=case.requester_email or "",
+        message_id=make_msgid(domain=ctx.message_id_domain).strip("<>"),
+        in_reply_to=last.message_id if last else None,
+        references=([*last.references, last.message_id][-20:] if last else []),
+        automatic=automatic,
+        author=author,
+    )
+    _render_into(draft, case, ctx, staff_name=staff, fields=fields, language=case_lang)
+    session.add(draft)
+    session.flush()
+    _audit(session, author, "draft.created", case.id, draft, kind=kind.value, render_error=draft.render_error)
+    return draft
+
+
+def _render_into(
+    draft: Draft,
+    case: Case,
+    ctx: DraftingContext,
+    *,
+    staff_name: str,
+    fields: Mapping[str, Any],
+    language: str,
+) -> None:
+    rctx = reply_context(case, staff_name=staff_name, tz=ctx.tz, fields=fields)
+    rctx = ReplyContext(**{**rctx.__dict__, "language": language})
+    try:
+        rendered = render(draft.kind, rctx, ctx.controller())
+    except RenderError as exc:
+        draft.render_error = str(exc)[:2000]
+        draft.subject = f"[{case.reference}]"
+        draft.body_text = ""
+        draft.body_html = None
+        return
+    draft.render_error = None
+    draft.subject = _one_line(rendered.subject)
+    draft.body_text = rendered.text
+    draft.body_html = rendered.html
+
+
+def preview(draft: Draft) -> RenderedReply:
+    return RenderedReply(
+        subject=draft.subject, text=draft.body_text, html=draft.body_html or _text_to_html(draft.body_text)
+    )
+
+
+def edit_draft(
+    session: Session,
+    draft: Draft,
+    *,
+    editor: str,
+    ctx: DraftingContext,
+    subject: str | None = None,
+    body_text: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> Draft:
+    """Change a draft. New ``fields`` re-render it from its template; a hand-edited text
+    replaces the body (its HTML alternative is then made from that text). Editing an
+    approved draft that has not started sending revokes the approval."""
+    case = session.get(Case, draft.case_id)
+    assert case is not None
+    if draft.state is DraftState.APPROVED:
+        _revoke(session, draft, by=editor)
+    elif draft.state is not DraftState.DRAFT:
+        raise InvalidOperation(f"draft {draft.id} is {draft.state.value} and can no longer be edited")
+    before = _digest(draft)
+    if fields is not None:
+        draft.fields = _jsonable(dict(fields))
+        staff = ctx.system_signature if draft.automatic else editor
+        _render_into(draft, case, ctx, staff_name=staff, fields=fields, language=draft.language)
+    if subject is not None:
+        text = _one_line(subject)
+        if case.reference not in text:
+            text = f"[{case.reference}] {text}"
+        draft.subject = text
+    if body_text is not None:
+        draft.body_text = body_text.replace("\r\n", "\n")
+        draft.body_html = _text_to_html(draft.body_text)
+    draft.version += 1
+    draft.updated_at = utcnow()
+    _audit(session, editor, "draft.edited", case.id, draft, before=before, after=_digest(draft))
+    session.flush()
+    return draft
+
+
+def _revoke(session: Session, draft: Draft, *, by: str) -> None:
+    item = session.exec(select(OutboxItem).where(OutboxItem.draft_id == draft.id)).first()
+    if item is not None:
+        if item.state in (OutboxState.SENDING, OutboxState.SENT):
+            raise InvalidOperation(f"draft {draft.id} is already being sent; it can no longer be changed")
+        # Revoking removes the queued mail in the same transaction as the edit.
+        session.delete(item)
+    draft.state = DraftState.DRAFT
+    draft.approved_by = None
+    draft.approved_at = None
+    draft.approved_version = None
+    draft.approved_sha256 = None
+    _audit(session, by, "draft.approval_revoked", draft.case_id, draft)
+
+
+def approve_draft(
+    session: Session,
+    draft: Draft,
+    *,
+    approver: str,
+    ctx: DraftingContext,
+    now: datetime | None = None,
+) -> OutboxItem:
+    """Approve exactly the current version and queue it (in the caller's transaction)."""
+    approver = approver.strip()
+    if not approver:
+        raise InvalidOperation("an approval needs the name of the approver")
+    user = session.exec(select(User).where(User.username == approver)).first()
+    if user is not None and (not user.active or user.role not in APPROVER_ROLES):
+        raise InvalidOperation(f"{approver} may not approve replies (role {user.role})")
+    if draft.state is not DraftState.DRAFT:
+        raise InvalidOperation(f"draft {draft.id} is {draft.state.value}, not a draft awaiting approval")
+    if draft.render_error:
+        raise InvalidOperation(f"draft {draft.id} did not render and cannot be sent: {draft.render_error}")
+    if not draft.body_text.strip():
+        raise InvalidOperation(f"draft {draft.id} is empty")
+    if ctx.four_eyes and approver == draft.author:
+        raise InvalidOperation("four-eyes rule: the approver must not be the author of the draft")
+    if not _ADDRESS.match(draft.to_addr or ""):
+        raise InvalidOperation(f"draft {draft.id} has no valid recipient address")
+    case = session.get(Case, draft.case_id)
+    assert case is not None
+    now = now or utcnow()
+    profile = ctx.controller()
+    message = build_message(draft, case, profile, now=now, tz=ctx.tz)
+    raw = message.as_bytes()
+    draft.state = DraftState.APPROVED
+    draft.approved_by = approver
+    draft.approved_at = now
+    draft.approved_version = draft.version
+    draft.approved_sha256 = raw_digest(raw)
+    draft.updated_at = now
+    item = enqueue_reply(
+        session,
+        draft,
+        raw,
+        sender=str(profile.controller.privacy_email),
+        recipients=[draft.to_addr],
+        policy=ctx.outbox,
+    )
+    _audit(
+        session,
+        approver,
+        "draft.approved",
+        case.id,
+        draft,
+        version=draft.version,
+        sha256=draft.approved_sha256,
+    )
+    return item
+
+
+def discard_draft(session: Session, draft: Draft, *, by: str) -> None:
+    if draft.state is DraftState.APPROVED:
+        _revoke(session, draft, by=by)
+    if draft.state is not DraftState.DRAFT:
+        raise InvalidOperation(f"draft {draft.id} is {draft.state.value}; it cannot be discarded")
+    draft.state = DraftState.DISCARDED
+    draft.updated_at = utcnow()
+    _audit(session, by, "draft.discarded", draft.case_id, draft)
+
+
+def build_message(
+    draft: Draft, case: Case, profile: ControllerProfile, *, now: datetime, tz: ZoneInfo
+) -> EmailMessage:
+    """The complete mail as the customer will receive it."""
+    msg = EmailMessage()
+    org = profile.controller
+    sender = Address(display_name=_one_line(f"{org.name} privacy"), addr_spec=str(org.privacy_email))
+    msg["From"] = sender
+    msg["Reply-To"] = sender
+    to_name = _one_line(case.requester_name or "")
+    msg["To"] = Address(display_name=to_name, addr_spec=draft.to_addr) if to_name else draft.to_addr
+    msg["Subject"] = _one_line(draft.subject)
+    msg["Date"] = format_datetime(now.astimezone(tz))
+    msg["Message-ID"] = f"<{draft.message_id}>"
+    if draft.in_reply_to:
+        msg["In-Reply-To"] = f"<{_one_line(draft.in_reply_to)}>"
+    if draft.references:
+        msg["References"] = " ".join(f"<{_one_line(r)}>" for r in draft.references)
+    msg[LOOP_HEADER] = case.reference
+    if draft.automatic:
+        # RFC 3834: a machine-made acknowledgement; a vacation responder must not answer it.
+        msg["Auto-Submitted"] = "auto-replied"
+    msg["Content-Language"] = draft.language
+    msg.set_content(draft.body_text)
+    msg.add_alternative(draft.body_html or _text_to_html(draft.body_text), subtype="html")
+    return msg
+
+
+def _text_to_html(text: str) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    body = "\n".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>" for p in paragraphs)
+    return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{body}\n</body></html>\n'
+
+
+def _digest(draft: Draft) -> str:
+    return hashlib.sha256(f"{draft.subject}\x00{draft.body_text}".encode()).hexdigest()[:16]
+
+
+def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    def conv(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return {str(k): conv(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [conv(v) for v in value]
+        return value
+
+    return {str(k): conv(v) for k, v in fields.items()}
+
+
+def _audit(
+    session: Session, actor: str, action: str, case_id: int | None, draft: Draft, **detail: Any
+) -> None:
+    session.add(
+        AuditEvent(actor=actor, action=action, case_id=case_id, detail={"draft_id": draft.id, **detail})
+    )

@@ -1,0 +1,349 @@
+"""The transactional outbox: approved mail is sent once, exactly as approved.
+
+States (engineering notes A.7): ``pending → sending (leased) → sent``, or ``retry``
+(4xx, connection errors, timeouts; backoff until ``deliver_until``), or ``failed`` (5xx,
+all recipients refused, retries exhausted — shown to staff). The complete message is
+stored when it is approved (or generated, for internal mail), so a retry sends the same
+bytes with the same Message-ID.
+
+Exactly-once delivery over SMTP is impossible: a crash between the server's answer and
+our commit, or a timeout after DATA, leaves delivery unknown. Such an item is sent again
+with the same Message-ID (at-least-once), marked ``ambiguous`` and limited to
+``ambiguous_retries`` further tries, so a duplicate is rare, threads with the original,
+and is visible to staff.
+
+Several workers on PostgreSQL claim rows with ``FOR UPDATE SKIP LOCKED`` and a lease; a
+lease that expires (a worker died while sending) is taken over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from avgdesk.mailbox.smtp import AmbiguousDelivery, Mailer
+from avgdesk.models import (
+    Draft,
+    DraftState,
+    OutboxItem,
+    OutboxState,
+    is_postgres,
+    session_scope,
+    utcnow,
+)
+from avgdesk.models.errors import SmtpPermanentError, SmtpTemporaryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    lease_s: float = 300.0
+    """A worker that does not finish a send within this long is presumed dead."""
+    retry_initial_s: float = 60.0
+    retry_max_s: float = 3600.0
+    deliver_for_s: float = 3 * 24 * 3600.0
+    """Give up (failed) when a temporary failure lasts this long."""
+    ambiguous_retries: int = 1
+    """Further tries after a timeout after DATA (the server may have the mail already)."""
+    batch: int = 20
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+    skipped: int = 0
+    sent_ids: list[int] = field(default_factory=list)
+
+
+def raw_digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def enqueue_internal(
+    session: Session,
+    message: EmailMessage,
+    *,
+    kind: str,
+    recipients: list[str],
+    case_id: int | None = None,
+    policy: OutboxPolicy | None = None,
+) -> OutboxItem:
+    """Queue internal mail (summary, reminders): no approval step, it is our own.
+
+    ``message`` must carry From, Message-ID, Auto-Submitted and our loop header; the
+    caller commits (in the same transaction as its own bookkeeping, so a crash either
+    queues the mail and records it, or neither).
+    """
+    policy = policy or OutboxPolicy()
+    for header in ("From", "Message-ID", "Auto-Submitted"):
+        if not message.get(header):
+            raise ValueError(f"internal mail needs a {header} header")
+    if not recipients:
+        raise ValueError("internal mail needs at least one recipient")
+    sender = getaddresses([str(message["From"])])[0][1]
+    now = utcnow()
+    item = OutboxItem(
+        case_id=case_id,
+        kind=kind,
+        message_id=str(message["Message-ID"]).strip("<> "),
+        sender=sender,
+        recipients=list(recipients),
+        raw=message.as_bytes(),
+        state=OutboxState.PENDING,
+        next_attempt_at=now,
+        deliver_until=now + timedelta(seconds=policy.deliver_for_s),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def enqueue_reply(
+    session: Session,
+    draft: Draft,
+    raw: bytes,
+    *,
+    sender: str,
+    recipients: list[str],
+    policy: OutboxPolicy | None = None,
+) -> OutboxItem:
+    """Queue an approved draft's exact bytes (called by approval, in its transaction)."""
+    policy = policy or OutboxPolicy()
+    now = utcnow()
+    item = OutboxItem(
+        draft_id=draft.id,
+        case_id=draft.case_id,
+        kind="reply",
+        message_id=draft.message_id,
+        sender=sender,
+        recipients=recipients,
+        raw=raw,
+        state=OutboxState.PENDING,
+        next_attempt_at=now,
+        deliver_until=now + timedelta(seconds=policy.deliver_for_s),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def pending_count(session: Session) -> int:
+    from sqlalchemy import func
+
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(col(OutboxItem.state).in_([OutboxState.PENDING, OutboxState.RETRY, OutboxState.SENDING]))
+        ).one()
+    )
+
+
+def claim(engine: Engine, worker_id: str, policy: OutboxPolicy, now: datetime | None = None) -> list[int]:
+    """Lease the items that are due: pending/retry whose time has come, and sending
+    items whose lease expired (their worker died mid-send)."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        query = (
+            select(OutboxItem)
+            .where(
+                or_(
+                    col(OutboxItem.state).in_([OutboxState.PENDING, OutboxState.RETRY])
+                    & (col(OutboxItem.next_attempt_at) <= now),
+                    (col(OutboxItem.state) == OutboxState.SENDING) & (col(OutboxItem.lease_until) < now),
+                )
+            )
+            .order_by(col(OutboxItem.id))
+            .limit(policy.batch)
+        )
+        if is_postgres(engine):
+            query = query.with_for_update(skip_locked=True)
+        items = list(session.exec(query))
+        for item in items:
+            if item.state is OutboxState.SENDING:
+                # The previous holder died between sending and recording: delivery unknown.
+                item.ambiguous = True
+            item.state = OutboxState.SENDING
+            item.lease_until = now + timedelta(seconds=policy.lease_s)
+            item.leased_by = worker_id
+            item.attempts += 1
+        # Crash after: the lease expires and another pass takes these items over.
+        session.commit()
+        return [i.id for i in items if i.id is not None]
+
+
+async def deliver(engine: Engine, mailer: Mailer, item_id: int, policy: OutboxPolicy) -> OutboxState:
+    """Send one leased item and record the outcome."""
+    with Session(engine) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None or item.state is not OutboxState.SENDING:
+            return OutboxState.FAILED if item is None else item.state
+        draft = session.get(Draft, item.draft_id) if item.draft_id is not None else None
+        raw, sender, recipients = item.raw, item.sender, list(item.recipients)
+        ambiguous_before = item.ambiguous
+        attempts = item.attempts
+    if draft is not None and (
+        draft.state is not DraftState.APPROVED or draft.approved_sha256 != raw_digest(raw)
+    ):
+        # Defence in depth: only the exact approved bytes of a still-approved draft go out.
+        _finish(engine, item_id, OutboxState.FAILED, error="draft no longer approved as queued")
+        return OutboxState.FAILED
+    try:
+        # Sends the mail. Crash after the server's answer but before the commit below:
+        # the lease expires, the item is retried with the same Message-ID (ambiguous).
+        result = await mailer.send(raw, sender=sender, recipients=recipients)
+    except AmbiguousDelivery as exc:
+        if ambiguous_before and attempts > policy.ambiguous_retries:
+            _finish(engine, item_id, OutboxState.FAILED, error=f"delivery unknown, not retried: {exc}")
+            return OutboxState.FAILED
+        return _retry(engine, item_id, policy, str(exc), attempts, ambiguous=True)
+    except SmtpTemporaryError as exc:
+        return _retry(engine, item_id, policy, str(exc), attempts)
+    except SmtpPermanentError as exc:
+        _finish(engine, item_id, OutboxState.FAILED, error=str(exc))
+        return OutboxState.FAILED
+    _finish(engine, item_id, OutboxState.SENT, response=result.response, refused=result.refused)
+    return OutboxState.SENT
+
+
+def _retry(
+    engine: Engine, item_id: int, policy: OutboxPolicy, error: str, attempts: int, *, ambiguous: bool = False
+) -> OutboxState:
+    now = utcnow()
+    with session_scope(engine) as session:
+        item = session.get(OutboxItem, item_id)
+        assert item is not None
+        item.last_error = error[:1000]
+        item.ambiguous = item.ambiguous or ambiguous
+        item.lease_until = None
+        if now >= item.deliver_until:
+            state = OutboxState.FAILED
+            item.last_error = f"gave up after {attempts} attempt(s): {error}"[:1000]
+        else:
+            state = OutboxState.RETRY
+            ceiling = min(policy.retry_max_s, policy.retry_initial_s * 2 ** max(0, attempts - 1))
+            item.next_attempt_at = now + timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+        item.state = state
+        _update_draft(session, item, state)
+        # Crash before: the lease expires and the send is retried (at-least-once).
+        session.commit()
+    log.warning("outbox item %s: %s (attempt %d): %s", item_id, state.value, attempts, error[:200])
+    return state
+
+
+def _finish(
+    engine: Engine,
+    item_id: int,
+    state: OutboxState,
+    *,
+    error: str | None = None,
+    response: str | None = None,
+    refused: dict[str, str] | None = None,
+) -> None:
+    from avgdesk.models import AuditEvent
+
+    with session_scope(engine) as session:
+        item = session.get(OutboxItem, item_id)
+        assert item is not None
+        item.state = state
+        item.lease_until = None
+        if error:
+            item.last_error = error[:1000]
+        if response is not None:
+            item.smtp_response = response[:500]
+        if refused:
+            item.refused_recipients = refused
+        if state is OutboxState.SENT:
+            item.sent_at = utcnow()
+        _update_draft(session, item, state)
+        session.add(
+            AuditEvent(
+                actor="system:outbox",
+                action=f"mail.{state.value}",
+                case_id=item.case_id,
+                detail={
+                    "outbox_id": item.id,
+                    "draft_id": item.draft_id,
+                    "message_id": item.message_id,
+                    "error": (error or "")[:300],
+                    "refused": refused or {},
+                },
+            )
+        )
+        # Crash before: the item stays leased; after the lease it is sent again (at-least-once).
+        session.commit()
+    if state is OutboxState.FAILED:
+        log.error("outbox item %s failed: %s", item_id, (error or "")[:200])
+
+
+def _update_draft(session: Session, item: OutboxItem, state: OutboxState) -> None:
+    if item.draft_id is None:
+        return
+    draft = session.get(Draft, item.draft_id)
+    if draft is None:
+        return
+    if state is OutboxState.SENT:
+        draft.state = DraftState.SENT
+    elif state is OutboxState.FAILED:
+        draft.state = DraftState.FAILED
+    draft.updated_at = utcnow()
+
+
+async def drain(
+    engine: Engine, mailer: Mailer, worker_id: str, policy: OutboxPolicy | None = None
+) -> DrainResult:
+    """Send everything that is due now; returns what happened."""
+    policy = policy or OutboxPolicy()
+    result = DrainResult()
+    while True:
+        ids = claim(engine, worker_id, policy)
+        if not ids:
+            return result
+        for item_id in ids:
+            state = await deliver(engine, mailer, item_id, policy)
+            if state is OutboxState.SENT:
+                result.sent += 1
+                result.sent_ids.append(item_id)
+            elif state is OutboxState.RETRY:
+                result.retry += 1
+            elif state is OutboxState.FAILED:
+                result.failed += 1
+            else:
+                result.skipped += 1
+
+
+def sent_not_copied(engine: Engine, limit: int = 50) -> Sequence[OutboxItem]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(OutboxItem)
+                .where(OutboxItem.state == OutboxState.SENT, col(OutboxItem.copied_to_sent).is_(False))
+                .where(OutboxItem.kind == "reply")
+                .order_by(col(OutboxItem.id))
+                .limit(limit)
+            )
+        )
+
+
+def mark_copied(engine: Engine, ids: Sequence[int]) -> None:
+    from sqlalchemy import update
+
+    with session_scope(engine) as session:
+        session.execute(
+            update(OutboxItem).where(col(OutboxItem.id).in_(list(ids))).values(copied_to_sent=True)
+        )
+        # Crash before: the copies are appended again next time (a duplicate in Sent, harmless).
+        session.commit()

@@ -1,0 +1,430 @@
+"""The scheduler inside the worker: the weekly summary and the daily reminders.
+
+Why a small loop and not APScheduler
+------------------------------------
+There are two jobs, each "at or after a local wall-clock time, once per period". What
+makes them correct is not the timer but the record of what was sent: with several
+workers and restarts, "once per ISO week" can only be decided in the shared database,
+atomically. APScheduler would add a second notion of state (its job store, with its own
+misfire and coalescing rules) that does not map onto "send exactly once; if the slot was
+missed, send it when we are back and say it is late", and its in-process timers make
+tests depend on the real clock. Here the loop wakes every ``scheduler_interval_s`` (one
+minute) and asks a pure question of ``(now, database)``: is anything due that nobody has
+claimed? :func:`scheduler_tick` is that question with an explicit ``now``, so tests drive
+it with a fixed clock; :func:`run_scheduler` is the loop around it.
+
+Exactly once
+------------
+A job run is claimed by inserting ``ScheduledRun(job, period)``; the unique constraint on
+``(job, period)`` decides between racing workers (PostgreSQL makes the second INSERT wait
+for the first transaction and then fail with an IntegrityError; SQLite's ``BEGIN
+IMMEDIATE`` serialises the transactions, so the second sees the row). The claim, the
+outbox item(s) and, for reminders, the ``ReminderSent`` rows are committed in ONE
+transaction: either the mail is queued and recorded, or neither (a crash while building
+leaves nothing behind, and the next tick tries again). Delivery is the outbox's job.
+
+The weekly summary (default Monday 08:00, Europe/Amsterdam; period = ISO week, e.g.
+``2026-W48``): due from the latest scheduled moment at or before ``now``. If it is sent
+more than ``summary_late_after_min`` after that moment (the worker was down), it is
+marked late: "(laat)" in the subject and a paragraph in the body. A week that was missed
+completely is not sent twice over: only the most recent slot counts. A fresh installation
+(no summary ever claimed) does not send a late summary for a slot before it existed.
+
+Daily reminders (working days, default 08:30; period = the local date): one mail per
+assignee with an address (``staff_emails``, or an assignee that is an address), the other
+cases to the team (``reminder_recipients``, else ``summary_recipients``), listing open
+cases overdue or due within ``at_risk_working_days`` working days. ``ReminderSent``
+(unique per case and day) guarantees no case is reminded twice on one day, also when the
+day's claim is removed or reminders are sent by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from avgdesk.models import Case, OutboxItem, ReminderSent, ScheduledRun, session_scope, utcnow
+from avgdesk.models.errors import ConfigurationError, RetryableError
+from avgdesk.triage.deadlines import RiskLevel, is_working_day, risk
+from avgdesk.triage.summary import (
+    OPEN_STATES,
+    CaseLine,
+    ScheduleConfig,
+    build_summary,
+    build_summary_message,
+    format_date_nl,
+    iso_week,
+    new_message,
+    render,
+)
+
+__all__ = [
+    "JOB_REMINDERS",
+    "JOB_SUMMARY",
+    "Enqueue",
+    "ScheduleConfig",
+    "run_due_jobs",
+    "run_reminders",
+    "run_scheduler",
+    "run_summary",
+    "scheduler_tick",
+    "send_summary_now",
+    "summary_slot",
+]
+
+log = logging.getLogger(__name__)
+
+JOB_SUMMARY = "summary"
+JOB_REMINDERS = "reminders"
+
+
+class Enqueue(Protocol):
+    """The outbox contract for internal mail (``avgdesk.replies.outbox.enqueue_internal``)."""
+
+    def __call__(
+        self,
+        session: Session,
+        message: EmailMessage,
+        *,
+        kind: str,
+        recipients: list[str],
+        case_id: int | None = None,
+    ) -> OutboxItem: ...
+
+
+def default_enqueue() -> Enqueue:
+    from avgdesk.replies.outbox import enqueue_internal
+
+    return enqueue_internal
+
+
+# ---------------------------------------------------------------------------
+# Claims
+# ---------------------------------------------------------------------------
+
+
+def _claimed(session: Session, job: str, period: str) -> bool:
+    row = session.exec(
+        select(ScheduledRun.id).where(ScheduledRun.job == job, ScheduledRun.period == period)
+    ).first()
+    return row is not None
+
+
+def _has_history(session: Session, job: str) -> bool:
+    return session.exec(select(ScheduledRun.id).where(ScheduledRun.job == job).limit(1)).first() is not None
+
+
+def _claim(
+    session: Session, job: str, period: str, config: ScheduleConfig, now: datetime, *, late: bool = False
+) -> ScheduledRun | None:
+    """Insert the claim; None when another worker holds it (the transaction is then rolled back)."""
+    run = ScheduledRun(job=job, period=period, claimed_by=config.worker_id, claimed_at=now, late=late)
+    session.add(run)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        log.info("%s %s already claimed by another worker", job, period)
+        return None
+    return run
+
+
+# ---------------------------------------------------------------------------
+# The weekly summary
+# ---------------------------------------------------------------------------
+
+
+def summary_slot(now: datetime, config: ScheduleConfig) -> tuple[str, datetime]:
+    """The latest scheduled summary moment at or before ``now`` (UTC) and its period."""
+    tz = config.tz
+    today = now.astimezone(tz).date()
+    slot_date = today - timedelta(days=today.weekday()) + timedelta(days=config.summary_weekday)
+    slot = datetime.combine(slot_date, config.summary_time, tzinfo=tz)
+    if slot > now:
+        slot_date -= timedelta(days=7)
+        slot = datetime.combine(slot_date, config.summary_time, tzinfo=tz)
+    return iso_week(slot_date), slot.astimezone(UTC)
+
+
+def run_summary(
+    engine: Engine, now: datetime, config: ScheduleConfig, *, enqueue: Enqueue | None = None
+) -> str | None:
+    """Queue this week's summary if it is due and unclaimed; returns what was done."""
+    if not config.summary_recipients:
+        return None
+    period, slot = summary_slot(now, config)
+    late = now - slot > config.summary_late_after
+    enqueue = enqueue or default_enqueue()
+    with session_scope(engine) as session:
+        if _claimed(session, JOB_SUMMARY, period):
+            return None
+        if late and not _has_history(session, JOB_SUMMARY):
+            log.info(
+                "no summary sent before: the first one goes out at the next slot, not late for %s", period
+            )
+            return None
+        run = _claim(session, JOB_SUMMARY, period, config, now, late=late)
+        if run is None:
+            return None
+        summary = build_summary(session, now, config)
+        recipients = list(config.summary_recipients)
+        message = build_summary_message(
+            summary, config, recipients=recipients, now=now, late=late, scheduled_for=slot
+        )
+        item = enqueue(session, message, kind="summary", recipients=recipients)
+        run.outbox_ids = [item.id] if item.id is not None else []
+        session.add(run)
+        session.commit()
+    done = f"summary {period}" + (" (late)" if late else "")
+    log.info("queued %s for %d recipient(s)", done, len(recipients))
+    return done
+
+
+def send_summary_now(
+    engine: Engine, now: datetime, config: ScheduleConfig, *, enqueue: Enqueue | None = None
+) -> OutboxItem:
+    """Queue a summary now, outside the weekly claim (``avgdesk summary --send``)."""
+    if not config.summary_recipients:
+        raise ConfigurationError("no summary_recipients configured (AVGDESK_SUMMARY_RECIPIENTS)")
+    enqueue = enqueue or default_enqueue()
+    with session_scope(engine) as session:
+        summary = build_summary(session, now, config)
+        recipients = list(config.summary_recipients)
+        message = build_summary_message(summary, config, recipients=recipients, now=now)
+        item = enqueue(session, message, kind="summary", recipients=recipients)
+        session.commit()
+    return item
+
+
+# ---------------------------------------------------------------------------
+# Daily reminders
+# ---------------------------------------------------------------------------
+
+
+def address_for(assignee: str | None, config: ScheduleConfig) -> str | None:
+    """The assignee's address: the assignee itself if it is one, else ``staff_emails``."""
+    if not assignee:
+        return None
+    if "@" in assignee:
+        return assignee
+    return config.staff_emails.get(assignee)
+
+
+@dataclass
+class _Group:
+    recipients: tuple[str, ...]
+    assignee: str | None
+    overdue: list[tuple[Case, CaseLine]]
+    at_risk: list[tuple[Case, CaseLine]]
+
+
+def build_reminder_message(
+    config: ScheduleConfig,
+    *,
+    recipients: Sequence[str],
+    assignee: str | None,
+    overdue: Sequence[CaseLine],
+    at_risk: Sequence[CaseLine],
+    today: date,
+    now: datetime,
+) -> EmailMessage:
+    subject = (
+        f"Herinnering privacyzaken: {len(overdue)} over de termijn, {len(at_risk)} binnenkort af"
+        f" ({format_date_nl(today, weekday=False)})"
+    )
+    message = new_message(config, subject=subject, recipients=recipients, now=now)
+    context: dict[str, Any] = {
+        "today": today,
+        "assignee": assignee,
+        "overdue": list(overdue),
+        "at_risk": list(at_risk),
+        "at_risk_working_days": config.at_risk_working_days,
+    }
+    message.set_content(render("reminder.txt.j2", html=False, **context), subtype="plain", charset="utf-8")
+    message.add_alternative(render("reminder.html.j2", html=True, **context), subtype="html", charset="utf-8")
+    return message
+
+
+def run_reminders(
+    engine: Engine, now: datetime, config: ScheduleConfig, *, enqueue: Enqueue | None = None
+) -> list[str]:
+    """Queue today's reminders if due (working day, after ``reminder_time``) and unclaimed."""
+    if config.reminder_time is None:
+        return []
+    local = now.astimezone(config.tz)
+    today = local.date()
+    if not is_working_day(today) or local.time() < config.reminder_time:
+        return []
+    period = today.isoformat()
+    enqueue = enqueue or default_enqueue()
+    done: list[str] = []
+    with session_scope(engine) as session:
+        if _claimed(session, JOB_REMINDERS, period):
+            return []
+        run = _claim(session, JOB_REMINDERS, period, config, now)
+        if run is None:
+            return []
+        already = set(session.exec(select(ReminderSent.case_id).where(ReminderSent.day == today)))
+        cases = session.exec(
+            select(Case)
+            .where(col(Case.state).in_(OPEN_STATES), col(Case.due_date).is_not(None))
+            .order_by(col(Case.due_date), col(Case.reference))
+        )
+        groups: dict[tuple[str, ...], _Group] = {}
+        for case in cases:
+            if case.id in already or case.due_date is None:
+                continue
+            level = risk(
+                case.due_date, now=now, tz=config.tz, at_risk_working_days=config.at_risk_working_days
+            )
+            if level.level is RiskLevel.OK:
+                continue
+            address = address_for(case.assignee, config)
+            recipients = (address,) if address else config.team_recipients
+            if not recipients:
+                log.warning("reminder for %s has no recipient (no assignee address, no team)", case.reference)
+                continue
+            group = groups.setdefault(
+                recipients, _Group(recipients, case.assignee if address else None, [], [])
+            )
+            url = config.case_url(case.reference)
+            if level.level is RiskLevel.OVERDUE:
+                line = CaseLine(case.reference, url, case.due_date, level.days_overdue, case.assignee)
+                group.overdue.append((case, line))
+            else:
+                line = CaseLine(case.reference, url, case.due_date, level.working_days_left, case.assignee)
+                group.at_risk.append((case, line))
+        outbox_ids: list[int] = []
+        for group in groups.values():
+            entries = group.overdue + group.at_risk
+            message = build_reminder_message(
+                config,
+                recipients=group.recipients,
+                assignee=group.assignee,
+                overdue=[line for _, line in group.overdue],
+                at_risk=[line for _, line in group.at_risk],
+                today=today,
+                now=now,
+            )
+            case_id = entries[0][0].id if len(entries) == 1 else None
+            item = enqueue(
+                session, message, kind="reminder", recipients=list(group.recipients), case_id=case_id
+            )
+            if item.id is not None:
+                outbox_ids.append(item.id)
+            for case, _ in entries:
+                assert case.id is not None
+                session.add(ReminderSent(case_id=case.id, day=today))
+            done.append(
+                f"reminder {period} to {', '.join(group.recipients)}: "
+                + ", ".join(case.reference for case, _ in entries)
+            )
+        run.outbox_ids = outbox_ids
+        session.add(run)
+        try:
+            session.flush()
+        except IntegrityError:
+            # A case was reminded today by someone else in the meantime: send nothing twice.
+            session.rollback()
+            log.warning("reminders %s: a case was already reminded today; retrying next tick", period)
+            return []
+        session.commit()
+    for line_ in done:
+        log.info("queued %s", line_)
+    return done
+
+
+# ---------------------------------------------------------------------------
+# Tick and loop
+# ---------------------------------------------------------------------------
+
+
+def run_due_jobs(
+    engine: Engine, now: datetime, config: ScheduleConfig, *, enqueue: Enqueue | None = None
+) -> list[str]:
+    """Run every job that is due at ``now``. A failing job does not stop the others; the
+    first failure is raised after all have run."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    done: list[str] = []
+    failure: BaseException | None = None
+    jobs: list[Callable[[], list[str]]] = [
+        lambda: [r] if (r := run_summary(engine, now, config, enqueue=enqueue)) else [],
+        lambda: run_reminders(engine, now, config, enqueue=enqueue),
+    ]
+    for job in jobs:
+        try:
+            done.extend(job())
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return done
+
+
+async def scheduler_tick(
+    settings: Any, engine: Engine, now: datetime, *, enqueue: Enqueue | None = None
+) -> list[str]:
+    """One pass of the scheduler at ``now``; returns what was queued (for logs and tests).
+
+    The database work runs in a thread (synchronous SQLAlchemy), so the event loop of
+    the worker keeps serving IMAP IDLE and the outbox meanwhile.
+    """
+    config = ScheduleConfig.from_settings(settings)
+    return await asyncio.to_thread(run_due_jobs, engine, now, config, enqueue=enqueue)
+
+
+async def _wait(stop_event: asyncio.Event | threading.Event, timeout_s: float) -> None:
+    if isinstance(stop_event, asyncio.Event):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), timeout=timeout_s)
+        return
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not stop_event.is_set():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, 0.5))
+
+
+async def run_scheduler(
+    settings: Any,
+    engine: Engine,
+    stop_event: asyncio.Event | threading.Event,
+    clock: Callable[[], datetime] = utcnow,
+    *,
+    enqueue: Enqueue | None = None,
+) -> None:
+    """The worker's scheduler task: a tick every ``scheduler_interval_s`` until stopped.
+
+    Failures are logged and retried at the next tick; nothing is lost because a job
+    that failed left no claim behind.
+    """
+    config = ScheduleConfig.from_settings(settings)  # a bad setting stops the worker at start
+    log.info(
+        "scheduler: summary %s %s to %d recipient(s), reminders %s, every %.0f s",
+        ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[config.summary_weekday],
+        config.summary_time.strftime("%H:%M"),
+        len(config.summary_recipients),
+        config.reminder_time.strftime("%H:%M") if config.reminder_time else "off",
+        config.interval_s,
+    )
+    while not stop_event.is_set():
+        try:
+            await asyncio.to_thread(run_due_jobs, engine, clock(), config, enqueue=enqueue)
+        except RetryableError as exc:
+            log.warning("scheduler: %s; retrying at the next tick", exc)
+        except Exception:
+            log.exception("scheduler tick failed; retrying at the next tick")
+        await _wait(stop_event, config.interval_s)

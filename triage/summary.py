@@ -1,0 +1,697 @@
+"""The Monday-morning backlog summary: numbers from the database, a Dutch mail.
+
+Everything is computed for an explicit ``now`` (tests pass a fixed clock) in the
+configured time zone (Europe/Amsterdam). Definitions, so every number means one thing:
+
+* **open** — state ``new``, ``awaiting_identity``, ``awaiting_clarification``,
+  ``in_progress`` or ``awaiting_approval`` (:data:`OPEN_STATES`). ``answered`` is not
+  open: the answer is out, the deadline is met.
+* **finished** — ``answered``, ``closed``, ``withdrawn`` or ``unfounded``; it finished at
+  ``closed_at`` (the lifecycle sets it when the case leaves the open states; when it is
+  missing, ``updated_at`` stands in).
+* **answered** (for "on time" and handling time) — finished in ``answered``, ``closed`` or
+  ``unfounded`` (an Art. 12(5) refusal is an answer too); ``withdrawn`` owes no answer and
+  is left out. On time: the local date of ``closed_at`` is on or before ``due_date``.
+* **open by right** — a case with several rights counts under each; a complaint counts
+  as ``klacht``; a case with neither as ``overig``. The rows can add up to more than the
+  number of open cases.
+* **overdue** — open, ``due_date`` before today (a case due today is not overdue yet:
+  Art. 3(2)(c) Reg. 1182/71 ends a period with the last hour of its last day).
+* **due within 7 days** — open, ``today <= due_date <= today + 7``.
+* **awaiting approval** — open cases in state ``awaiting_approval`` or with at least one
+  draft in state ``draft`` (written, not yet approved). Each case once.
+* **waiting on the customer** — open cases with a pause that has not been resumed.
+* **last week** — the previous ISO week (Monday to Sunday) before ``now``; "the last 4
+  weeks" are the four ISO weeks ending with last week.
+* **median handling time** — calendar days from the local receipt date to the local
+  finish date, over the cases answered in the last 4 weeks.
+* **backlog at the end of a week** — cases received before the following Monday 00:00
+  and not finished before it, for each of the last 8 ISO weeks.
+
+The mail is ``multipart/alternative``: a text part and an HTML part (tables with inline
+styles, everything escaped by Jinja2's autoescape) that carries the backlog chart as an
+inline PNG (``cid:``). The PNG is written here with ``zlib`` and ``struct`` (no plotting
+library: eight bars need no matplotlib, and mail clients do not show inline SVG).
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import struct
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from avgdesk.mailbox.automatic import LOOP_HEADER
+from avgdesk.models import Case, CasePause, CaseState, Draft, DraftState, PauseReason
+from avgdesk.models.errors import ConfigurationError
+
+__all__ = [
+    "ANSWERED_STATES",
+    "FINISHED_STATES",
+    "OPEN_STATES",
+    "CaseLine",
+    "Count",
+    "ScheduleConfig",
+    "Share",
+    "WeekPoint",
+    "WeeklySummary",
+    "bar_chart_png",
+    "build_summary",
+    "build_summary_message",
+    "iso_week",
+    "render_summary",
+]
+
+OPEN_STATES: tuple[CaseState, ...] = (
+    CaseState.NEW,
+    CaseState.AWAITING_IDENTITY,
+    CaseState.AWAITING_CLARIFICATION,
+    CaseState.IN_PROGRESS,
+    CaseState.AWAITING_APPROVAL,
+)
+FINISHED_STATES: tuple[CaseState, ...] = (
+    CaseState.ANSWERED,
+    CaseState.CLOSED,
+    CaseState.WITHDRAWN,
+    CaseState.UNFOUNDED,
+)
+ANSWERED_STATES: tuple[CaseState, ...] = (CaseState.ANSWERED, CaseState.CLOSED, CaseState.UNFOUNDED)
+
+RIGHT_ORDER = ("access", "rectification", "erasure", "restriction", "portability", "objection")
+LABEL_NL = {
+    "access": "inzage",
+    "rectification": "rectificatie",
+    "erasure": "wissen",
+    "restriction": "beperking",
+    "portability": "overdraagbaarheid",
+    "objection": "bezwaar",
+    "complaint": "klacht",
+    "other": "overig",
+}
+STATE_NL = {
+    CaseState.NEW: "nieuw",
+    CaseState.AWAITING_IDENTITY: "wacht op identificatie",
+    CaseState.AWAITING_CLARIFICATION: "wacht op verduidelijking",
+    CaseState.IN_PROGRESS: "in behandeling",
+    CaseState.AWAITING_APPROVAL: "wacht op goedkeuring",
+    CaseState.ANSWERED: "beantwoord",
+    CaseState.CLOSED: "gesloten",
+    CaseState.WITHDRAWN: "ingetrokken",
+    CaseState.UNFOUNDED: "kennelijk ongegrond of buitensporig",
+}
+PAUSE_NL = {PauseReason.IDENTITY: "identiteit", PauseReason.CLARIFICATION: "verduidelijking"}
+
+_NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+_NL_MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)  # fmt: skip
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+TEMPLATE_DIR = Path(__file__).with_name("templates") / "summary"
+CHART_CID_DOMAIN = "avgdesk.invalid"
+
+
+# ---------------------------------------------------------------------------
+# Configuration: the one place that reads the scheduling settings
+# ---------------------------------------------------------------------------
+
+
+def _parse_hhmm(value: str, name: str) -> time:
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: expected HH:MM (24 hours), got {value!r}") from exc
+
+
+def _as_list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, Iterable):
+        return [str(v).strip() for v in value if str(v).strip()]
+    raise ConfigurationError(f"{name}: expected a list of addresses, got {value!r}")
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """Everything the summary, the reminders and the scheduler need from the settings.
+
+    :meth:`from_settings` is the only place that reads these settings, with
+    ``getattr(settings, name, default)`` until they are declared in ``Settings``.
+    """
+
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
+    summary_recipients: tuple[str, ...] = ()
+    summary_weekday: int = 0
+    """0 = Monday ... 6 = Sunday."""
+    summary_time: time = time(8, 0)
+    summary_late_after: timedelta = timedelta(minutes=60)
+    reminder_time: time | None = time(8, 30)
+    """None: no reminders."""
+    reminder_recipients: tuple[str, ...] = ()
+    staff_emails: Mapping[str, str] = field(default_factory=dict)
+    at_risk_working_days: int = 5
+    web_base_url: str = "http://localhost:8000"
+    mail_from: str = "avgdesk@nhmbsoftware.nl"
+    msgid_domain: str = "nhmbsoftware.nl"
+    loop_header_value: str = "avgdesk"
+    worker_id: str = "avgdesk"
+    interval_s: float = 60.0
+
+    @property
+    def team_recipients(self) -> tuple[str, ...]:
+        """Who gets reminders of cases without an assignee address."""
+        return self.reminder_recipients or self.summary_recipients
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ScheduleConfig:
+        def get(name: str, default: Any) -> Any:
+            value = getattr(settings, name, default)
+            return default if value is None else value
+
+        own_domains = _as_list(get("own_domains", ["nhmbsoftware.nl"]), "own_domains")
+        domain = own_domains[0] if own_domains else "localhost"
+        weekday_text = str(get("summary_weekday", "MON")).strip().upper()[:3]
+        if weekday_text not in _WEEKDAYS:
+            raise ConfigurationError(f"summary_weekday: expected one of {', '.join(_WEEKDAYS)}")
+        reminder_text = str(get("reminder_time", "08:30")).strip()
+        staff = get("staff_emails", {})
+        if not isinstance(staff, Mapping):
+            raise ConfigurationError("staff_emails: expected a table name = address")
+        late_after_min = int(get("summary_late_after_min", 60))
+        interval_s = float(get("scheduler_interval_s", 60.0))
+        at_risk = int(get("at_risk_working_days", 5))
+        if late_after_min < 0 or interval_s <= 0 or at_risk < 0:
+            raise ConfigurationError(
+                "summary_late_after_min and at_risk_working_days must be >= 0, scheduler_interval_s > 0"
+            )
+        tz_name = str(get("timezone", "Europe/Amsterdam"))
+        return cls(
+            tz=ZoneInfo(tz_name),
+            summary_recipients=tuple(_as_list(get("summary_recipients", []), "summary_recipients")),
+            summary_weekday=_WEEKDAYS.index(weekday_text),
+            summary_time=_parse_hhmm(str(get("summary_time", "08:00")), "summary_time"),
+            summary_late_after=timedelta(minutes=late_after_min),
+            reminder_time=_parse_hhmm(reminder_text, "reminder_time") if reminder_text else None,
+            reminder_recipients=tuple(_as_list(get("reminder_recipients", []), "reminder_recipients")),
+            staff_emails={str(k): str(v) for k, v in staff.items()},
+            at_risk_working_days=at_risk,
+            web_base_url=str(get("web_base_url", "http://localhost:8000")).rstrip("/"),
+            mail_from=str(get("internal_mail_from", f"avgdesk@{domain}")),
+            msgid_domain=domain,
+            loop_header_value=str(get("loop_header_value", "avgdesk")),
+            worker_id=str(get("worker_id", f"{socket.gethostname()}:{_pid()}")),
+            interval_s=interval_s,
+        )
+
+    def case_url(self, reference: str) -> str:
+        return f"{self.web_base_url}/cases/{reference}"
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+# ---------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------
+
+
+def iso_week(d: date) -> str:
+    """``2026-W48``: the ISO week a date belongs to (the period key of the weekly summary)."""
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def format_date_nl(d: date, *, weekday: bool = True) -> str:
+    text = f"{d.day} {_NL_MONTHS[d.month - 1]} {d.year}"
+    return f"{_NL_DAYS[d.weekday()]} {text}" if weekday else text
+
+
+def _local_midnight(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _local_date(value: datetime, tz: ZoneInfo) -> date:
+    return value.astimezone(tz).date()
+
+
+# ---------------------------------------------------------------------------
+# The numbers
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case in a list of the summary (or of a reminder)."""
+
+    reference: str
+    url: str
+    due_date: date | None
+    days: int | None
+    """Days over (overdue), days left (due soon), days open (oldest), days waiting (paused)."""
+    assignee: str | None = None
+    detail: str = ""
+
+    @property
+    def due_text(self) -> str:
+        return format_date_nl(self.due_date) if self.due_date else "geen termijn"
+
+
+@dataclass(frozen=True)
+class Share:
+    """How many of ``total`` answered cases were answered on time."""
+
+    on_time: int
+    total: int
+
+    @property
+    def percent(self) -> int | None:
+        """Rounded half up; None when nothing was answered."""
+        if self.total == 0:
+            return None
+        return (200 * self.on_time + self.total) // (2 * self.total)
+
+    @property
+    def text(self) -> str:
+        if self.percent is None:
+            return "geen zaken beantwoord"
+        return f"{self.on_time} van {self.total} ({self.percent}%)"
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: str
+    """``2026-W47``"""
+    week_number: int
+    end: date
+    """The Sunday that ends the week."""
+    open: int
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    generated_at: datetime
+    """``now`` in the configured time zone."""
+    today: date
+    week: str
+    """ISO week of ``now`` (``2026-W48``)."""
+    last_week: str
+    last_week_start: date
+    last_week_end: date
+    four_weeks_start: date
+    open_total: int
+    by_right: tuple[Count, ...]
+    by_state: tuple[Count, ...]
+    overdue: tuple[CaseLine, ...]
+    due_soon: tuple[CaseLine, ...]
+    awaiting_approval: tuple[CaseLine, ...]
+    waiting_on_customer: tuple[CaseLine, ...]
+    oldest_open: CaseLine | None
+    new_last_week: int
+    closed_last_week: int
+    on_time_last_week: Share
+    on_time_4_weeks: Share
+    median_handling_days: float | None
+    """Over the cases answered in the last 4 weeks."""
+    backlog: tuple[WeekPoint, ...]
+    """Open cases at the end of each of the last 8 ISO weeks, oldest first."""
+    web_base_url: str
+
+    @property
+    def median_text(self) -> str:
+        if self.median_handling_days is None:
+            return "geen zaken beantwoord"
+        value = self.median_handling_days
+        number = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
+        return f"{number} dag" if value == 1 else f"{number} dagen"
+
+
+def _finished_at(case: Case) -> datetime:
+    return case.closed_at or case.updated_at
+
+
+def build_summary(
+    session: Session, now: datetime, config: ScheduleConfig, *, due_soon_days: int = 7
+) -> WeeklySummary:
+    """All numbers of the weekly summary as of ``now`` (timezone-aware)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    tz = config.tz
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    this_monday = today - timedelta(days=today.weekday())
+    last_week_start = this_monday - timedelta(days=7)
+    last_week_end = this_monday - timedelta(days=1)
+    four_weeks_start = this_monday - timedelta(days=28)
+    eight_weeks_start = this_monday - timedelta(days=56)
+
+    cases = list(
+        session.exec(
+            select(Case).where(
+                or_(
+                    col(Case.state).in_(OPEN_STATES),
+                    col(Case.closed_at).is_(None),
+                    col(Case.closed_at) >= _local_midnight(eight_weeks_start, tz),
+                )
+            )
+        )
+    )
+    open_cases = [c for c in cases if c.state in OPEN_STATES]
+    open_ids = [c.id for c in open_cases if c.id is not None]
+
+    # --- open by right and state ---------------------------------------------------------
+    rights: Counter[str] = Counter()
+    for case in open_cases:
+        labels = [r for r in RIGHT_ORDER if r in case.rights]
+        if case.is_complaint:
+            labels.append("complaint")
+        rights.update(labels or ["other"])
+    by_right = tuple(
+        Count(key, LABEL_NL[key], rights[key]) for key in (*RIGHT_ORDER, "complaint", "other") if rights[key]
+    )
+    states = Counter(c.state for c in open_cases)
+    by_state = tuple(Count(s.value, STATE_NL[s], states[s]) for s in OPEN_STATES)
+
+    def line(case: Case, days: int | None, detail: str = "") -> CaseLine:
+        return CaseLine(
+            case.reference, config.case_url(case.reference), case.due_date, days, case.assignee, detail
+        )
+
+    # --- deadlines ---------------------------------------------------------------------------
+    with_due = [(c, c.due_date) for c in open_cases if c.due_date is not None]
+    overdue = sorted(
+        (line(c, (today - d).days) for c, d in with_due if d < today),
+        key=lambda x: (-(x.days or 0), x.reference),
+    )
+    due_soon = sorted(
+        (line(c, (d - today).days) for c, d in with_due if 0 <= (d - today).days <= due_soon_days),
+        key=lambda x: (x.days or 0, x.reference),
+    )
+
+    # --- awaiting approval -----------------------------------------------------------------
+    drafts: Counter[int] = Counter()
+    if open_ids:
+        drafts.update(
+            session.exec(
+                select(Draft.case_id).where(
+                    col(Draft.case_id).in_(open_ids), col(Draft.state) == DraftState.DRAFT
+                )
+            )
+        )
+    approval = []
+    for case in open_cases:
+        n = drafts[case.id] if case.id is not None else 0
+        if case.state is CaseState.AWAITING_APPROVAL or n:
+            detail = f"{n} concept" if n == 1 else f"{n} concepten"
+            approval.append(line(case, None, detail if n else "geen concept"))
+    approval.sort(key=lambda x: x.reference)
+
+    # --- waiting on the customer ---------------------------------------------------------------
+    waiting: list[CaseLine] = []
+    if open_ids:
+        by_id = {c.id: c for c in open_cases}
+        pauses = session.exec(
+            select(CasePause)
+            .where(col(CasePause.case_id).in_(open_ids), col(CasePause.resumed_at).is_(None))
+            .order_by(col(CasePause.requested_at))
+        )
+        seen: set[int] = set()
+        for pause in pauses:
+            if pause.case_id in seen:
+                continue
+            seen.add(pause.case_id)
+            since = _local_date(pause.requested_at, tz)
+            detail = f"{PAUSE_NL[pause.reason]}, gevraagd op {format_date_nl(since)}"
+            waiting.append(line(by_id[pause.case_id], (today - since).days, detail))
+    waiting.sort(key=lambda x: (-(x.days or 0), x.reference))
+
+    # --- oldest open -------------------------------------------------------------------------
+    oldest_open = None
+    if open_cases:
+        oldest = min(open_cases, key=lambda c: (c.received_at, c.reference))
+        received = _local_date(oldest.received_at, tz)
+        oldest_open = line(oldest, (today - received).days, f"ontvangen {format_date_nl(received)}")
+
+    # --- last week, last 4 weeks ---------------------------------------------------------------
+    finished = [(c, _local_date(_finished_at(c), tz)) for c in cases if c.state in FINISHED_STATES]
+    new_last_week = sum(
+        1 for c in cases if last_week_start <= _local_date(c.received_at, tz) <= last_week_end
+    )
+    # Cases received last week and finished before the eight-week window are impossible;
+    # cases received last week are all loaded (open, or finished after they were received).
+    closed_last_week = sum(1 for _, d in finished if last_week_start <= d <= last_week_end)
+
+    def share(start: date) -> Share:
+        answered = [
+            (c, d)
+            for c, d in finished
+            if c.state in ANSWERED_STATES and c.due_date is not None and start <= d <= last_week_end
+        ]
+        return Share(sum(1 for c, d in answered if c.due_date is not None and d <= c.due_date), len(answered))
+
+    handling = [
+        (d - _local_date(c.received_at, tz)).days
+        for c, d in finished
+        if c.state in ANSWERED_STATES and four_weeks_start <= d <= last_week_end
+    ]
+    median = float(statistics.median(handling)) if handling else None
+
+    # --- backlog over 8 weeks ------------------------------------------------------------------
+    backlog = []
+    for i in range(8):
+        start = eight_weeks_start + timedelta(days=7 * i)
+        boundary = _local_midnight(start + timedelta(days=7), tz)
+        count = sum(
+            1
+            for c in cases
+            if c.received_at < boundary and (c.state in OPEN_STATES or _finished_at(c) >= boundary)
+        )
+        backlog.append(WeekPoint(iso_week(start), start.isocalendar()[1], start + timedelta(days=6), count))
+
+    return WeeklySummary(
+        generated_at=local_now,
+        today=today,
+        week=iso_week(today),
+        last_week=iso_week(last_week_start),
+        last_week_start=last_week_start,
+        last_week_end=last_week_end,
+        four_weeks_start=four_weeks_start,
+        open_total=len(open_cases),
+        by_right=by_right,
+        by_state=by_state,
+        overdue=tuple(overdue),
+        due_soon=tuple(due_soon),
+        awaiting_approval=tuple(approval),
+        waiting_on_customer=tuple(waiting),
+        oldest_open=oldest_open,
+        new_last_week=new_last_week,
+        closed_last_week=closed_last_week,
+        on_time_last_week=share(last_week_start),
+        on_time_4_weeks=share(four_weeks_start),
+        median_handling_days=median,
+        backlog=tuple(backlog),
+        web_base_url=config.web_base_url,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The chart: a palette PNG written with zlib and struct
+# ---------------------------------------------------------------------------
+
+# 3x5 pixel digits, one string of five rows of three bits each.
+_DIGITS = {
+    "0": ("111", "101", "101", "101", "111"),
+    "1": ("010", "110", "010", "010", "111"),
+    "2": ("111", "001", "111", "100", "111"),
+    "3": ("111", "001", "111", "001", "111"),
+    "4": ("101", "101", "111", "001", "001"),
+    "5": ("111", "100", "111", "001", "111"),
+    "6": ("111", "100", "111", "101", "111"),
+    "7": ("111", "001", "001", "001", "001"),
+    "8": ("111", "101", "111", "101", "111"),
+    "9": ("111", "101", "111", "001", "111"),
+}
+_PALETTE = (
+    (0xFF, 0xFF, 0xFF),  # 0 background
+    (0x4A, 0x7F, 0xB5),  # 1 bar
+    (0x1F, 0x2D, 0x3D),  # 2 text, latest bar
+    (0xC8, 0xCE, 0xD6),  # 3 axis
+)
+
+
+def _png(width: int, height: int, pixels: Sequence[bytearray]) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)  # 8-bit palette
+    palette = b"".join(bytes(rgb) for rgb in _PALETTE)
+    raw = b"".join(b"\x00" + bytes(row) for row in pixels)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"PLTE", palette)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def bar_chart_png(values: Sequence[int], labels: Sequence[str], *, scale: int = 2) -> bytes:
+    """A bar chart with the value above each bar and its label (digits) below."""
+    if len(values) != len(labels):
+        raise ValueError("one label per value")
+    bar_w, gap, plot_h = 18 * scale, 8 * scale, 50 * scale
+    glyph_h = 5 * scale
+    top, bottom = glyph_h + 3 * scale, glyph_h + 3 * scale
+    width = gap + len(values) * (bar_w + gap)
+    height = top + plot_h + bottom
+    pixels = [bytearray(width) for _ in range(height)]
+    peak = max([*values, 1])
+
+    def text(s: str, cx: int, y: int, colour: int) -> None:
+        s = "".join(ch for ch in s if ch in _DIGITS)
+        w = len(s) * 4 * scale - scale
+        x0 = cx - w // 2
+        for k, ch in enumerate(s):
+            for r, row in enumerate(_DIGITS[ch]):
+                for c, bit in enumerate(row):
+                    if bit == "1":
+                        for dy in range(scale):
+                            for dx in range(scale):
+                                px, py = x0 + k * 4 * scale + c * scale + dx, y + r * scale + dy
+                                if 0 <= px < width and 0 <= py < height:
+                                    pixels[py][px] = colour
+
+    base = top + plot_h  # first row below the plot
+    for x in range(width):
+        pixels[base - 1][x] = 3
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        x0 = gap + i * (bar_w + gap)
+        h = 0 if value <= 0 else max(1, round(value * (plot_h - 1) / peak))
+        colour = 2 if i == len(values) - 1 else 1
+        for y in range(base - 1 - h, base - 1):
+            pixels[y][x0 : x0 + bar_w] = bytes([colour]) * bar_w
+        text(str(value), x0 + bar_w // 2, base - 1 - h - glyph_h - 2 * scale, 2)
+        text(label, x0 + bar_w // 2, base + 2 * scale, 2)
+    return _png(width, height, pixels)
+
+
+# ---------------------------------------------------------------------------
+# Rendering and the message
+# ---------------------------------------------------------------------------
+
+
+@cache
+def _environment(html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["datum"] = format_date_nl
+    env.filters["dagen"] = lambda n: f"{n} dag" if n == 1 else f"{n} dagen"
+    return env
+
+
+def render(template: str, *, html: bool, **context: Any) -> str:
+    return _environment(html).get_template(template).render(**context)
+
+
+def _text_bars(points: Sequence[WeekPoint], width: int = 30) -> list[str]:
+    peak = max([p.open for p in points] + [1])
+    return [
+        f"week {p.week_number:>2}  {'#' * round(p.open * width / peak):<{width}}  {p.open:>3}" for p in points
+    ]
+
+
+def summary_subject(summary: WeeklySummary, *, late: bool) -> str:
+    week_no = summary.today.isocalendar()[1]
+    subject = (
+        f"Weekoverzicht privacyzaken week {week_no}: {summary.open_total} open, "
+        f"{len(summary.overdue)} over de termijn"
+    )
+    return subject + " (laat)" if late else subject
+
+
+def render_summary(
+    summary: WeeklySummary,
+    *,
+    late: bool = False,
+    scheduled_for: datetime | None = None,
+    chart_cid: str = "chart",
+) -> tuple[str, str]:
+    """The text part and the HTML part (which shows the chart as ``cid:<chart_cid>``)."""
+    context = {
+        "s": summary,
+        "late": late,
+        "scheduled_for": scheduled_for.astimezone(summary.generated_at.tzinfo) if scheduled_for else None,
+        "text_bars": _text_bars(summary.backlog),
+        "chart_cid": chart_cid,
+    }
+    return render("summary.txt.j2", html=False, **context), render("summary.html.j2", html=True, **context)
+
+
+def new_message(
+    config: ScheduleConfig, *, subject: str, recipients: Sequence[str], now: datetime
+) -> EmailMessage:
+    """An internal message with the headers the outbox contract asks for."""
+    msg = EmailMessage()
+    msg["From"] = config.mail_from
+    msg["To"] = ", ".join(recipients) if recipients else "undisclosed-recipients:;"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now.astimezone(config.tz))
+    msg["Message-ID"] = make_msgid(idstring="avgdesk", domain=config.msgid_domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg[LOOP_HEADER] = config.loop_header_value
+    msg["Content-Language"] = "nl"
+    return msg
+
+
+def build_summary_message(
+    summary: WeeklySummary,
+    config: ScheduleConfig,
+    *,
+    recipients: Sequence[str],
+    now: datetime,
+    late: bool = False,
+    scheduled_for: datetime | None = None,
+) -> EmailMessage:
+    """The complete mail: text, HTML and the chart as an inline PNG."""
+    msg = new_message(config, subject=summary_subject(summary, late=late), recipients=recipients, now=now)
+    cid = make_msgid(idstring="chart", domain=CHART_CID_DOMAIN)
+    text, html = render_summary(summary, late=late, scheduled_for=scheduled_for, chart_cid=cid[1:-1])
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    html_part = msg.get_payload()[1]
+    png = bar_chart_png([p.open for p in summary.backlog], [str(p.week_number) for p in summary.backlog])
+    html_part.add_related(png, "image", "png", cid=cid, filename="achterstand.png", disposition="inline")
+    return msg

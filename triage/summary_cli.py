@@ -1,0 +1,83 @@
+"""``avgdesk summary``: preview the weekly summary, or send it now.
+
+Registered in ``triage/cli.py`` with ``app.command("summary")(summary_command)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from avgdesk.models import session_scope, utcnow
+from avgdesk.triage.app import open_app
+from avgdesk.triage.settings import Settings
+from avgdesk.triage.summary import ScheduleConfig, build_summary, build_summary_message
+
+
+def summary_command(
+    ctx: typer.Context,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Print the text part of this week's summary; sends nothing.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="With --preview: write the complete message (text, HTML, chart) as .eml."
+        ),
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send", help="Queue the summary now (outside the weekly schedule) and deliver the outbox once."
+        ),
+    ] = False,
+) -> None:
+    """The Monday backlog summary: --preview [--output FILE.eml] or --send."""
+    if preview == send:
+        typer.echo("error: give exactly one of --preview and --send", err=True)
+        raise typer.Exit(2)
+    if output is not None and not preview:
+        typer.echo("error: --output goes with --preview", err=True)
+        raise typer.Exit(2)
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    config = ScheduleConfig.from_settings(settings)  # ConfigurationError -> exit 2 in cli.main
+    application = open_app(settings)
+    now = utcnow()
+    if preview:
+        with session_scope(application.engine) as session:
+            summary = build_summary(session, now, config)
+        message = build_summary_message(summary, config, recipients=list(config.summary_recipients), now=now)
+        body = message.get_body(("plain",))
+        assert body is not None
+        typer.echo(body.get_content(), nl=False)
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(bytes(message))
+            typer.echo(f"\nmessage written to {output}", err=True)
+        if not config.summary_recipients:
+            typer.echo("note: no summary_recipients configured; --send would refuse", err=True)
+        return
+
+    from avgdesk.replies import outbox
+    from avgdesk.triage.scheduler import send_summary_now
+
+    item = send_summary_now(application.engine, now, config)
+    typer.echo(f"summary queued (outbox item {item.id}) for {', '.join(item.recipients)}")
+    drain_once = getattr(outbox, "drain_once", None)
+    if drain_once is None:
+        typer.echo("the worker delivers it (avgdesk run)")
+        return
+    result = drain_once(settings, application.engine)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_await(result))
+    typer.echo(f"outbox drained: {result}")
+
+
+async def _await(awaitable: object) -> object:
+    assert inspect.isawaitable(awaitable)
+    return await awaitable
