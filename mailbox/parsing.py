@@ -184,8 +184,8 @@ def read_message_id(raw: bytes) -> str | None:
         if "=?" not in value and not folded:
             return normalise_message_id(value)
     try:
-        head = email.message_from_bytes(_header_block(raw), policy=email.policy.compat32)
-        return normalise_message_id(header_text(head, "message-id"))
+        parsed_head = email.message_from_bytes(_header_block(raw), policy=email.policy.compat32)
+        return normalise_message_id(header_text(parsed_head, "message-id"))
     except Exception:
         return None
 

@@ -18,7 +18,7 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -58,7 +58,7 @@ class DraftingContext:
     message_id_domain: str = "nhmbsoftware.nl"
     four_eyes: bool = False
     profile: ControllerProfile | None = None
-    outbox: OutboxPolicy = OutboxPolicy()
+    outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     system_signature: str = "Het privacyteam van NHMB software"
 
     def controller(self) -> ControllerProfile:

@@ -38,10 +38,10 @@ def collect(engine: Engine) -> dict[str, Any]:
             select(func.count()).select_from(InboundMessage).where(col(InboundMessage.is_automatic).is_(True))
         )
         cases = count(select(func.count()).select_from(Case))
-        drafts_pending = count(select(func.count()).select_from(Draft).where(Draft.state == DraftState.DRAFT))
+        drafts_pending = count(select(func.count()).select_from(Draft).where(col(Draft.state) == DraftState.DRAFT))
         outbox_pending = outbox.pending_count(session)
         outbox_failed = count(
-            select(func.count()).select_from(OutboxItem).where(OutboxItem.state == OutboxState.FAILED)
+            select(func.count()).select_from(OutboxItem).where(col(OutboxItem.state) == OutboxState.FAILED)
         )
         cursors = list(session.execute(select(MailboxCursor)).scalars())
     last_poll = max((c.last_poll_at for c in cursors if c.last_poll_at), default=None)
