@@ -42,8 +42,9 @@ C_VALUE = 8.0
 REVIEW_MARGIN = 0.6  # in logits: a probability this close to its threshold is a close call
 NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
 SECONDARY_FLOOR = 0.5  # an extra right must be more likely than not
-OTHER_MARGIN = 0.6  # "other" must beat the best right by this much to win
-QUESTION_MARGIN = 0.15  # question must beat the best right by this much to win
+SECONDARY_CAP = 0.7  # ... and is never asked to be near-certain (OOF estimates are noisy)
+OTHER_MARGIN = 2.5  # logits: "other" must beat the best right by this much to win
+QUESTION_MARGIN = 1.0  # logits: question must beat the best right by this much to win
 
 
 @dataclass
@@ -129,15 +130,15 @@ def decide(
     if combining and "other" in above:
         # Support mail that merely sounds cross ("weer geen code ontvangen") is not a complaint
         # when the "other" model is near certain and no right/complaint is even likely.
-        best = max(float(p[idx[label]]) for label in combining)
-        if float(p[idx["other"]]) >= best + OTHER_MARGIN:
+        best = max(_logit(float(p[idx[label]])) for label in combining)
+        if _logit(float(p[idx["other"]])) >= best + OTHER_MARGIN:
             combining = []
             review = True
     if combining and "question" in above:
         # A privacy question that names a right ("how does an access request work?") is not
         # a request; when the question model is clearly more confident, trust it but ask a person.
-        best_right = max(float(p[idx[label]]) for label in combining)
-        if float(p[idx["question"]]) >= best_right + QUESTION_MARGIN:
+        best_right = max(_logit(float(p[idx[label]])) for label in combining)
+        if _logit(float(p[idx["question"]])) >= best_right + QUESTION_MARGIN:
             combining = []
             review = True
     if len(combining) > 1 and secondary is not None:
@@ -244,7 +245,7 @@ def train(
             others = [k for k, lb in enumerate(LABELS) if lb in COMBINING and k != j]
             mask = data.y[:, others].max(axis=1) == 1
             t2 = _best_threshold(p[mask], yj[mask], 1.0) if yj[mask].any() else 0.5
-            secondary[j] = max(t, t2, SECONDARY_FLOOR)
+            secondary[j] = min(max(t, t2, SECONDARY_FLOOR), SECONDARY_CAP)
         else:
             secondary[j] = t
         pred = p >= t
