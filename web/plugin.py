@@ -1,1 +1,195 @@
-"""The web UI's hooks into the command line and the demo (see avgdesk.triage.plugins)."""
+"""The web UI's hooks into the command line and the demo (see avgdesk.triage.plugins).
+
+* ``avgdesk serve [--host 127.0.0.1] [--port 8000]`` — the staff UI and the contact form;
+* ``avgdesk users add NAME --role ROLE --password-stdin``, ``users list``, ``users disable NAME``;
+* ``demo_service`` — serves the UI next to the demo worker, with a demo approver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from avgdesk.models import User
+from avgdesk.models.errors import ConfigurationError, InvalidOperation, NotFoundError
+from avgdesk.triage.settings import Settings
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-wachtwoord"
+
+
+class Role(StrEnum):
+    MEDEWERKER = "medewerker"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj if ctx.obj is None else ctx.obj
+    if not isinstance(obj, Settings):
+        raise ConfigurationError("settings were not loaded")
+    return obj
+
+
+def register_cli(app: typer.Typer) -> None:
+    users_app = typer.Typer(help="Staff accounts for the web UI.", no_args_is_help=True)
+    app.add_typer(users_app, name="users")
+
+    @app.command()
+    def serve(
+        ctx: typer.Context,
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    ) -> None:
+        """Serve the staff web UI and the public contact form (uvicorn)."""
+        import uvicorn
+
+        from avgdesk.triage.app import open_app
+        from avgdesk.web.app import create_app
+
+        application = open_app(_settings(ctx))
+        web_app = create_app(application.settings, application.engine, warm_classifier=True)
+        trusted = web_app.state.ctx.web.trust_proxy_headers
+        uvicorn.run(
+            web_app, host=host, port=port, proxy_headers=trusted, server_header=False, log_level="info"
+        )
+
+    @users_app.command("add")
+    def users_add(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="User name.")],
+        role: Annotated[Role, typer.Option("--role", help="medewerker, approver or admin.")],
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+        ] = False,
+    ) -> None:
+        """Add a staff account (argon2 password hash)."""
+        from avgdesk.triage.app import open_app
+        from avgdesk.web.users import add_user
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        application = open_app(_settings(ctx))
+        try:
+            with Session(application.engine) as session:
+                add_user(session, name, role.value, password, by="cli")
+                session.commit()
+        except InvalidOperation as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"user {name} added ({role.value})")
+
+    @users_app.command("list")
+    def users_list(ctx: typer.Context) -> None:
+        """List staff accounts."""
+        from avgdesk.triage.app import open_app
+        from avgdesk.web.users import list_users
+
+        application = open_app(_settings(ctx))
+        with Session(application.engine) as session:
+            for u in list_users(session):
+                state = "active" if u.active else "disabled"
+                last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
+                typer.echo(f"{u.username}\t{u.role}\t{state}\tlast login {last}")
+
+    @users_app.command("disable")
+    def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+        """Disable an account and end its sessions."""
+        from avgdesk.triage.app import open_app
+        from avgdesk.web.users import disable_user
+
+        application = open_app(_settings(ctx))
+        try:
+            with Session(application.engine) as session:
+                disable_user(session, name, by="cli")
+                session.commit()
+        except NotFoundError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"user {name} disabled")
+
+
+# --- a server in a background thread (demo, tests) ---------------------------------------
+
+
+def free_port(preferred: int | None = None) -> int:
+    if preferred is not None:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", preferred))
+                return preferred
+            except OSError:
+                pass
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def background_server(
+    settings: Settings,
+    engine: Engine,
+    *,
+    port: int,
+    classifier_factory: Callable[[], Classifier | None] | None = None,
+    warm_classifier: bool = True,
+    **web_overrides: object,
+) -> Iterator[str]:
+    """uvicorn in a daemon thread (no signal handlers there); yields the base URL."""
+    import uvicorn
+
+    from avgdesk.web.app import create_app
+    from avgdesk.web.config import WebSettings
+
+    web = WebSettings.from_settings(settings, **web_overrides)
+    app = create_app(
+        settings, engine, web, classifier_factory=classifier_factory, warm_classifier=warm_classifier
+    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="avgdesk-web", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise ConfigurationError(f"the web UI did not start on port {port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def ensure_demo_user(engine: Engine) -> None:
+    from avgdesk.web.users import add_user
+
+    with Session(engine) as session:
+        if session.exec(select(User).where(User.username == DEMO_USERNAME)).first() is None:
+            add_user(session, DEMO_USERNAME, "approver", DEMO_PASSWORD, by="system:demo")
+            session.commit()
+
+
+@contextlib.asynccontextmanager
+async def demo_service(settings: Settings, engine: Engine) -> AsyncIterator[str]:
+    """The web UI beside the demo worker; the demo approver exists only in the demo data."""
+    await asyncio.to_thread(ensure_demo_user, engine)
+    port = free_port(8000)
+    with background_server(settings, engine, port=port) as url:
+        yield (f"Web UI: {url}/ — log in as {DEMO_USERNAME} / {DEMO_PASSWORD} (contact form: {url}/contact)")

@@ -1,0 +1,148 @@
+"""The web application: staff pages behind a login, the public contact form.
+
+Every route that is not in :data:`PUBLIC_PATHS` is on a router whose dependency is
+:func:`avgdesk.web.auth.require_user` (a valid session, and a CSRF token on every POST);
+``tests/web/test_auth.py`` walks the route table to prove it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.triage.settings import Settings
+from avgdesk.web import auth, cases, contact, dashboard, drafts, users
+from avgdesk.web.config import WebSettings
+from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
+from avgdesk.web.security import RateLimit, SecurityHeadersMiddleware
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = frozenset({"/login", "/contact", "/contact/ontvangen", "/static", "/healthz"})
+"""Routes reachable without a session (everything else needs one)."""
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    web: WebSettings | None = None,
+    *,
+    classifier_factory: Callable[[], Classifier | None] | None = None,
+    warm_classifier: bool = False,
+) -> FastAPI:
+    """The ASGI app. ``classifier_factory`` replaces the trained model (tests);
+    ``warm_classifier`` loads it in the background at once, so the first contact-form
+    submission does not wait for it."""
+    web = web or WebSettings.from_settings(settings)
+    app = FastAPI(
+        title="avgdesk",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.ctx = WebContext(
+        settings=settings,
+        web=web,
+        engine=engine,
+        templates=make_templates(settings),
+        login_per_user=RateLimit("login_per_user", web.login_max_failures_per_user, web.login_window_s),
+        login_per_ip=RateLimit("login_per_ip", web.login_max_failures_per_ip, web.login_window_s),
+        contact_per_ip=RateLimit("contact_per_ip", web.contact_max_per_ip, web.contact_window_s),
+        classifier_factory=classifier_factory,
+    )
+    if warm_classifier:
+        threading.Thread(target=_warm, args=(app.state.ctx,), name="avgdesk-web-warm", daemon=True).start()
+
+    # Public.
+    app.include_router(auth.router)
+    app.include_router(contact.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Staff only: the router-level dependency is the lock on every door.
+    staff = [Depends(auth.require_user)]
+    for router in (auth.staff_router, dashboard.router, cases.router, drafts.router, users.router):
+        app.include_router(router, dependencies=staff)
+
+    _install_error_pages(app)
+    app.add_middleware(SecurityHeadersMiddleware, web=web)
+    return app
+
+
+def _warm(ctx: WebContext) -> None:
+    try:
+        ctx.classifier()
+    except Exception:
+        log.exception("could not load the classifier; contact-form mail waits for the worker")
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(auth.LoginRequired)
+    async def _login_required(request: Request, exc: Exception) -> Response:
+        if request.method in ("GET", "HEAD"):
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(auth.safe_next(target), safe='/')}", status_code=303)
+        return _error(request, 401, "Niet ingelogd", "Log eerst in.", user=False)
+
+    @app.exception_handler(auth.Forbidden)
+    async def _forbidden(request: Request, exc: Exception) -> Response:
+        message = exc.message if isinstance(exc, auth.Forbidden) else "Geen toegang."
+        return _error(request, 403, "Geen toegang", message)
+
+    @app.exception_handler(auth.CsrfFailed)
+    async def _csrf(request: Request, exc: Exception) -> Response:
+        return _error(
+            request,
+            403,
+            "Formulier verlopen",
+            "Het formulier was verlopen of kwam niet van deze site. "
+            "Ga terug, laad de pagina opnieuw en probeer het nog eens.",
+        )
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: Exception) -> Response:
+        return _error(request, 404, "Niet gevonden", str(exc))
+
+    @app.exception_handler(InvalidOperation)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        return _error(request, 409, "Niet toegestaan", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        code = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+        titles = {404: "Niet gevonden", 405: "Methode niet toegestaan", 413: "Te groot"}
+        return _error(request, code, titles.get(code, "Fout"), str(getattr(exc, "detail", "")))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: Exception) -> Response:
+        errors: list[Any] = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
+        fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in errors})
+        return _error(request, 400, "Ongeldige invoer", "Controleer deze velden: " + ", ".join(fields))
+
+
+def _error(request: Request, status: int, title: str, message: str, *, user: bool = True) -> Response:
+    context: dict[str, Any] = {"title": title, "message": message}
+    if not user:
+        context["user"] = None
+    return render(request, "error.html", context, status_code=status)

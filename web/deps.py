@@ -1,0 +1,113 @@
+"""What every route shares: the application context, database sessions, page rendering."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.responses import Response
+
+from avgdesk.triage.settings import Settings
+from avgdesk.web import labels as L
+from avgdesk.web.config import WebSettings
+from avgdesk.web.security import RateLimit, csp_nonce
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    web: WebSettings
+    engine: Engine
+    templates: Jinja2Templates
+    login_per_user: RateLimit
+    login_per_ip: RateLimit
+    contact_per_ip: RateLimit
+    classifier_factory: Callable[[], Classifier | None] | None = None
+    _classifier: Classifier | None = None
+    _classifier_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def classifier(self) -> Classifier | None:
+        """Loaded (or trained) once, on first use, then shared by all requests."""
+        with self._classifier_lock:
+            if self._classifier is None:
+                if self.classifier_factory is not None:
+                    self._classifier = self.classifier_factory()
+                else:
+                    from avgdesk.triage.app import App
+
+                    self._classifier = App(self.settings, self.engine).classifier()
+            return self._classifier
+
+
+def get_ctx(request: Request) -> WebContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, WebContext)
+    return ctx
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One session per request; routes commit what they change."""
+    with Session(get_ctx(request).engine, expire_on_commit=False) as session:
+        yield session
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+    env = templates.env
+    env.autoescape = True
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    tz = settings.tz
+
+    def local(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+        if value is None:
+            return "–"
+        return value.astimezone(tz).strftime(fmt)
+
+    def day(value: date | None) -> str:
+        if value is None:
+            return "–"
+        return f"{L.WEEKDAYS[value.weekday()]} {value.day} {L.MONTHS[value.month - 1]} {value.year}"
+
+    env.filters["local"] = local
+    env.filters["day"] = day
+    env.filters["right_nl"] = L.right_nl
+    env.filters["state_nl"] = L.state_nl
+    env.filters["draft_state_nl"] = L.draft_state_nl
+    env.filters["kind_nl"] = L.kind_nl
+    env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
+    env.globals["L"] = L
+    return templates
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    user: Any = None,
+) -> Response:
+    ctx = get_ctx(request)
+    values: dict[str, Any] = {
+        "csp_nonce": csp_nonce(request),
+        "user": user if user is not None else getattr(request.state, "user", None),
+    }
+    values.update(context or {})
+    current = values.get("user")
+    values.setdefault("csrf_token", getattr(current, "csrf_token", ""))
+    return ctx.templates.TemplateResponse(request, name, values, status_code=status_code)

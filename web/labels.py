@@ -1,0 +1,189 @@
+"""Dutch names for what the UI shows (labels, states, draft kinds, dates)."""
+
+from __future__ import annotations
+
+RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
+LABELS = (*RIGHTS, "complaint", "question", "other", "auto")
+
+LABEL_NL = {
+    "access": "inzage",
+    "rectification": "rectificatie",
+    "erasure": "wissen",
+    "restriction": "beperking",
+    "portability": "overdraagbaarheid",
+    "objection": "bezwaar",
+    "complaint": "klacht",
+    "question": "vraag",
+    "other": "overig",
+    "auto": "automatisch",
+}
+
+STATE_NL = {
+    "new": "nieuw",
+    "awaiting_identity": "wacht op identificatie",
+    "awaiting_clarification": "wacht op verduidelijking",
+    "in_progress": "in behandeling",
+    "awaiting_approval": "wacht op goedkeuring",
+    "answered": "beantwoord",
+    "closed": "gesloten",
+    "withdrawn": "ingetrokken",
+    "unfounded": "kennelijk ongegrond of buitensporig",
+}
+OPEN_STATES = ("new", "awaiting_identity", "awaiting_clarification", "in_progress", "awaiting_approval")
+
+DRAFT_STATE_NL = {
+    "draft": "concept (wacht op goedkeuring)",
+    "approved": "goedgekeurd, in de verzendrij",
+    "sent": "verzonden",
+    "failed": "verzenden mislukt",
+    "discarded": "verworpen",
+}
+
+KIND_NL = {
+    "acknowledgement": "Ontvangstbevestiging",
+    "identity_request": "Verzoek om identificatie",
+    "clarification_request": "Verzoek om verduidelijking",
+    "access": "Antwoord op inzageverzoek",
+    "rectification": "Antwoord op rectificatieverzoek",
+    "erasure": "Antwoord op verzoek om wissen",
+    "restriction": "Antwoord op verzoek om beperking",
+    "portability": "Antwoord op verzoek om overdraagbaarheid",
+    "objection": "Antwoord op bezwaar",
+    "extension": "Verlengingsbericht",
+    "refusal": "(Gedeeltelijke) weigering",
+    "complaint": "Antwoord op klacht",
+}
+
+OUTCOME_NL = {
+    "answered": "beantwoord",
+    "closed": "gesloten",
+    "withdrawn": "ingetrokken door de verzoeker",
+    "unfounded": "kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG)",
+}
+
+PAUSE_NL = {"identity": "wachten op identificatie", "clarification": "wachten op verduidelijking"}
+
+ROLE_NL = {"medewerker": "medewerker", "approver": "goedkeurder", "admin": "beheerder"}
+
+REQUEST_TYPES = (
+    ("", "Weet ik niet / anders"),
+    ("inzage", "Inzage in mijn gegevens"),
+    ("rectificatie", "Gegevens laten corrigeren"),
+    ("wissen", "Gegevens laten verwijderen"),
+    ("beperking", "Verwerking laten beperken"),
+    ("overdraagbaarheid", "Gegevens laten overdragen"),
+    ("bezwaar", "Bezwaar maken"),
+    ("klacht", "Een klacht indienen"),
+    ("vraag", "Een vraag stellen"),
+)
+
+ACTION_NL = {
+    "case.opened": "zaak geopend",
+    "message.attached": "bericht toegevoegd",
+    "draft.created": "concept gemaakt",
+    "draft.edited": "concept bewerkt",
+    "draft.approved": "concept goedgekeurd",
+    "draft.approval_revoked": "goedkeuring ingetrokken",
+    "draft.discarded": "concept verworpen",
+    "case.state": "status gewijzigd",
+    "case.assigned": "toegewezen",
+    "case.extended": "termijn verlengd",
+    "case.paused": "klok gepauzeerd",
+    "case.resumed": "klok hervat",
+    "case.closed": "zaak gesloten",
+    "right.status": "status van een recht gewijzigd",
+    "case.identity_verified": "identiteit gecontroleerd",
+    "message.relabelled": "labels gecorrigeerd",
+    "outbox.sent": "verzonden",
+    "outbox.failed": "verzenden mislukt",
+}
+
+WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def right_nl(label: str) -> str:
+    return LABEL_NL.get(label, label)
+
+
+def state_nl(state: object) -> str:
+    value = getattr(state, "value", state)
+    return STATE_NL.get(str(value), str(value))
+
+
+def draft_state_nl(state: object) -> str:
+    value = getattr(state, "value", state)
+    return DRAFT_STATE_NL.get(str(value), str(value))
+
+
+def kind_nl(kind: str) -> str:
+    return KIND_NL.get(kind, kind)
+
+
+def action_nl(action: str) -> str:
+    return ACTION_NL.get(action, action)
+
+
+FIELD_NL = {
+    "customer_number": ("Klant- of contractnummer", "Wordt onder het kenmerk getoond."),
+    "identity_check_to_follow": (
+        "Identiteitscontrole volgt",
+        "Meld dat een apart bericht vraagt de identiteit te bevestigen.",
+    ),
+    "verification_detail": (
+        "Controlegegeven",
+        "Een gegeven dat wij al hebben, bijv. 'de postcode van uw factuuradres'.",
+    ),
+    "id_copy_requested": (
+        "Kopie identiteitsbewijs vragen",
+        "Alleen bij uitzondering: lichtere controles volstaan niet.",
+    ),
+    "id_copy_reason": ("Reden voor kopie ID", "Verplicht als om een kopie wordt gevraagd."),
+    "questions": (
+        "Vragen",
+        "Eén vraag per regel; leeg = standaardvragen (welke verwerking, gegevens, periode).",
+    ),
+    "attachment_name": ("Naam van de bijlage", "Bestandsnaam van de bijgevoegde kopie of export."),
+    "categories": ("Categorieën gegevens", "Eén per regel; leeg = alle categorieën uit het profiel."),
+    "sources": ("Herkomst van de gegevens", "Eén per regel; leeg = de bronnen uit het profiel."),
+    "corrections": ("Correcties", "Wat is gecorrigeerd of aangevuld; één per regel."),
+    "erased_items": ("Gewiste gegevens", "Wat is gewist; één per regel."),
+    "retained": (
+        "Bewaarde gegevens",
+        "Per regel: gegeven | grond | termijn. Grond: freedom_of_expression, legal_obligation, "
+        "public_health, archiving of legal_claims.",
+    ),
+    "backup_note": ("Opmerking over back-ups", "Een zin over back-ups, indien van toepassing."),
+    "restricted_data": ("Beperkte gegevens of verwerking", "Welke gegevens of verwerking zijn beperkt."),
+    "restriction_ground": ("Grond (art. 18 lid 1)", ""),
+    "restriction_until": (
+        "Tot wanneer",
+        "Bijv. 'totdat wij de juistheid van uw adres hebben gecontroleerd'.",
+    ),
+    "export_format": ("Formaat van de export", ""),
+    "transmitted_to": (
+        "Rechtstreeks verstuurd aan",
+        "De organisatie die de gegevens rechtstreeks kreeg (art. 20 lid 2).",
+    ),
+    "out_of_scope": (
+        "Niet meegenomen",
+        "Gegevens die niet zijn meegenomen, elk met de reden; één per regel.",
+    ),
+    "marketing_channels": ("Gestopte kanalen", "Bijv. 'de e-mailnieuwsbrief'; één per regel."),
+    "suppression_list": (
+        "Op niet-benaderen-lijst",
+        "Het e-mailadres blijft op een lijst om niet meer te benaderen.",
+    ),
+    "extension_reason": ("Reden van verlenging", "Waarom meer tijd nodig is (art. 12 lid 3)."),
+    "new_deadline": ("Nieuwe termijn", "Na de huidige termijn."),
+    "partial": ("Gedeeltelijk toegewezen", "Aan: een deel van het verzoek wordt wel uitgevoerd."),
+    "refusal_reasons": ("Redenen van weigering", "Eén per regel (art. 12 lid 4)."),
+    "granted": ("Wat wel is gedaan", "Verplicht bij een gedeeltelijke weigering."),
+    "complaint_summary": ("De klacht", "De klacht zoals wij die begrepen."),
+    "findings": ("Bevindingen", "Wat het onderzoek opleverde; één per regel."),
+    "measures": ("Maatregelen", "Genomen maatregelen; één per regel."),
+    "linked_request_note": (
+        "Gekoppeld verzoek",
+        "Een zin over een verzoek dat samen met de klacht is behandeld.",
+    ),
+}

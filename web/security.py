@@ -1,0 +1,248 @@
+"""Security plumbing: response headers (CSP with a per-request nonce), request size
+limits, same-origin checks, CSRF tokens and in-memory rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from avgdesk.web.config import WebSettings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PUBLIC_CACHEABLE_PREFIXES = ("/static/",)
+
+
+def content_security_policy(nonce: str) -> str:
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "media-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "worker-src 'none'",
+            "manifest-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        )
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response, makes a CSP nonce for the templates,
+    refuses oversized request bodies and cross-origin POSTs."""
+
+    def __init__(self, app: ASGIApp, web: WebSettings) -> None:
+        self.app = app
+        self.web = web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(18)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        path: str = scope.get("path", "")
+        headers_to_add = [
+            (b"content-security-policy", content_security_policy(nonce).encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+        ]
+        if self.web.secure_cookies:
+            headers_to_add.append((b"strict-transport-security", b"max-age=31536000"))
+        if path.startswith(PUBLIC_CACHEABLE_PREFIXES):
+            headers_to_add.append((b"cache-control", b"public, max-age=3600"))
+        else:
+            headers_to_add.append((b"cache-control", b"no-store"))
+            headers_to_add.append((b"pragma", b"no-cache"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = list(message.get("headers", []))
+                own_csp = any(k.lower() == b"content-security-policy" for k, _ in existing)
+                # A route may set a stricter CSP of its own (downloads: sandbox).
+                adding = [
+                    (k, v) for k, v in headers_to_add if not (own_csp and k == b"content-security-policy")
+                ]
+                names = {name for name, _ in adding}
+                message["headers"] = [(k, v) for k, v in existing if k.lower() not in names] + adding
+            await send(message)
+
+        method = scope.get("method", "GET")
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            if not _same_origin(scope):
+                await _plain(send_with_headers, 403, "Verzoek geweigerd: andere herkomst (Origin).")
+                return
+            limit = (
+                self.web.contact_max_body_bytes
+                if path.startswith("/contact")
+                else self.web.staff_max_body_bytes
+            )
+            length = _header(scope, b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                await _plain(send_with_headers, 413, "Het formulier is te groot om te verwerken.")
+                return
+            receive = _limited_receive(receive, limit)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except _BodyTooLarge:
+            await _plain(send_with_headers, 413, "Het formulier is te groot om te verwerken.")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _limited_receive(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def inner() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge()
+        return message
+
+    return inner
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _same_origin(scope: Scope) -> bool:
+    """A POST with an Origin (or, failing that, Referer) of another host is refused.
+    Browsers send Origin on every cross-site POST; SameSite=Lax and the CSRF token are the
+    other two layers."""
+    host = _header(scope, b"host")
+    origin = _header(scope, b"origin")
+    if origin is None or origin == "null":
+        if origin == "null":
+            return False
+        referer = _header(scope, b"referer")
+        if referer is None:
+            return True
+        origin = referer
+    return host is not None and urlsplit(origin).netloc.lower() == host.lower()
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def csp_nonce(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("csp_nonce", ""))
+
+
+# --- CSRF ------------------------------------------------------------------------------
+
+CSRF_FIELD = "csrf_token"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def tokens_match(expected: str | None, given: str | None) -> bool:
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+# --- client address ----------------------------------------------------------------------
+
+
+def client_ip(request: Request, web: WebSettings) -> str:
+    if web.trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+# --- rate limits ---------------------------------------------------------------------------
+
+
+class RateLimit:
+    """A named sliding-window limit kept in memory (one process).
+
+    ``hit(key)`` records an event; ``blocked(key)`` tells whether ``limit`` events already
+    happened within ``window_s``. Memory is bounded: old keys are pruned.
+    """
+
+    MAX_KEYS = 50_000
+
+    def __init__(self, name: str, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic):
+        self.name = name
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window_s:
+            events.popleft()
+        return events
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._trim(key, self.clock())) >= self.limit
+
+    def retry_after_s(self, key: str) -> int:
+        with self._lock:
+            events = self._trim(key, self.clock())
+            if len(events) < self.limit:
+                return 0
+            return max(1, int(events[0] + self.window_s - self.clock()) + 1)
+
+    def hit(self, key: str) -> None:
+        with self._lock:
+            now = self.clock()
+            if len(self._events) > self.MAX_KEYS:
+                for k in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window_s]:
+                    del self._events[k]
+            self._trim(key, now).append(now)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._events.pop(key, None)

@@ -1,0 +1,161 @@
+"""Staff accounts: argon2 password hashes, roles, and the admin page that manages them.
+
+Roles: ``medewerker`` reads and drafts; ``approver`` also approves and sends; ``admin``
+also manages accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, col, delete, select
+from starlette.responses import Response
+
+from avgdesk.models import User, WebSession
+from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.triage import audit
+from avgdesk.web.deps import db, render
+
+ROLES = ("medewerker", "approver", "admin")
+RANK = {"medewerker": 1, "approver": 2, "admin": 3}
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 1024
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password: equalises the time of unknown user names")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the user exists (no user-name oracle by timing)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return False
+
+
+def has_role(role: str, needed: str) -> bool:
+    return RANK.get(role, 0) >= RANK[needed]
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidOperation(f"het wachtwoord moet minstens {MIN_PASSWORD_CHARS} tekens hebben")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise InvalidOperation("het wachtwoord is te lang")
+
+
+def add_user(session: Session, username: str, role: str, password: str, *, by: str = "cli") -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise InvalidOperation("een gebruikersnaam heeft 1 tot 64 tekens zonder spaties")
+    if role not in ROLES:
+        raise InvalidOperation(f"onbekende rol {role!r}; kies uit {', '.join(ROLES)}")
+    check_password_rules(password)
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise InvalidOperation(f"gebruiker {username} bestaat al")
+    user = User(username=username, password_hash=hash_password(password), role=role, active=True)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=by, action="user.added", username=username, role=role)
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, by: str = "cli") -> None:
+    user = _get(session, username)
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    audit.record(session, actor=by, action="user.password_set", username=username)
+
+
+def disable_user(session: Session, username: str, *, by: str = "cli") -> None:
+    """Disable the account and end all its sessions at once."""
+    user = _get(session, username)
+    user.active = False
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    audit.record(session, actor=by, action="user.disabled", username=username)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFoundError(f"gebruiker {username} bestaat niet")
+    return user
+
+
+# --- admin pages ------------------------------------------------------------------------
+
+router = APIRouter()
+
+
+@router.get("/users")
+def users_page(request: Request, session: Annotated[Session, Depends(db)]) -> Response:
+    from avgdesk.web.auth import require_role
+
+    require_role(request, "admin")
+    return render(request, "users.html", {"users": list_users(session), "roles": ROLES})
+
+
+@router.post("/users")
+def users_add(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)],
+) -> Response:
+    from avgdesk.web.auth import require_role
+
+    me = require_role(request, "admin")
+    try:
+        add_user(session, username, role, password, by=me.username)
+        session.commit()
+    except InvalidOperation as exc:
+        session.rollback()
+        return render(
+            request,
+            "users.html",
+            {"users": list_users(session), "roles": ROLES, "error": str(exc), "form_username": username},
+            status_code=400,
+        )
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{username}/disable")
+def users_disable(request: Request, username: str, session: Annotated[Session, Depends(db)]) -> Response:
+    from avgdesk.web.auth import require_role
+
+    me = require_role(request, "admin")
+    if username == me.username:
+        return render(
+            request,
+            "users.html",
+            {
+                "users": list_users(session),
+                "roles": ROLES,
+                "error": "U kunt uw eigen account niet uitschakelen.",
+            },
+            status_code=400,
+        )
+    disable_user(session, username, by=me.username)
+    session.commit()
+    return RedirectResponse("/users", status_code=303)
