@@ -691,7 +691,8 @@ def build_summary_message(
     text, html = render_summary(summary, late=late, scheduled_for=scheduled_for, chart_cid=cid[1:-1])
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]
+    html_part = msg.get_body(("html",))
+    assert html_part is not None
     png = bar_chart_png([p.open for p in summary.backlog], [str(p.week_number) for p in summary.backlog])
     html_part.add_related(png, "image", "png", cid=cid, filename="achterstand.png", disposition="inline")
     return msg

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from avgdesk.models import session_scope, utcnow
+from avgdesk.models.errors import ConfigurationError
 from avgdesk.triage.app import open_app
 from avgdesk.triage.settings import Settings
 from avgdesk.triage.summary import ScheduleConfig, build_summary, build_summary_message
@@ -43,8 +44,9 @@ def summary_command(
     if output is not None and not preview:
         typer.echo("error: --output goes with --preview", err=True)
         raise typer.Exit(2)
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
+    if ctx.obj is None:
+        raise ConfigurationError("no settings: run through the avgdesk command")
+    settings = cast(Settings, ctx.obj)
     config = ScheduleConfig.from_settings(settings)  # ConfigurationError -> exit 2 in cli.main
     application = open_app(settings)
     now = utcnow()
