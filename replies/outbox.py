@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 
 from sqlalchemy import or_
@@ -101,7 +102,7 @@ def enqueue_internal(
         message_id=str(message["Message-ID"]).strip("<> "),
         sender=sender,
         recipients=list(recipients),
-        raw=message.as_bytes(),
+        raw=message.as_bytes(policy=SMTP_POLICY),
         state=OutboxState.PENDING,
         next_attempt_at=now,
         deliver_until=now + timedelta(seconds=policy.deliver_for_s),
@@ -308,8 +309,10 @@ async def drain(
     """Send everything that is due now; returns what happened."""
     policy = policy or OutboxPolicy()
     result = DrainResult()
+    # Only what is due at the start: a retry scheduled during this pass waits for the next.
+    started = utcnow()
     while True:
-        ids = claim(engine, worker_id, policy)
+        ids = claim(engine, worker_id, policy, now=started)
         if not ids:
             return result
         for item_id in ids:

@@ -211,3 +211,15 @@ def trained_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("model")
     load_or_train(folder)
     return folder
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) with fault modes; see tests/support/servers.py."""
+    from servers import SmtpSink
+
+    sink = SmtpSink()
+    try:
+        yield sink
+    finally:
+        sink.stop()

@@ -163,3 +163,53 @@ def start_pymap(user: str = "demouser", password: str = "demopass") -> ImapServe
     )
     wait_for_greeting(port, proc=proc)
     return ImapServer("pymap", "127.0.0.1", port, password, proc=proc, fixed_user=user)
+
+
+class SmtpSink:
+    """aiosmtpd on loopback with fault modes, for the outbox tests.
+
+    ``mode``: ``ok``; ``451`` (DATA answered 451); ``550`` (DATA answered 550);
+    ``refuse:<addr>`` (RCPT of that address refused 550); ``421`` (421 and disconnect at
+    DATA); ``slow:<seconds>`` (DATA answered 250 after a delay — the client times out,
+    the server still accepts). Received messages land in ``messages`` (raw bytes).
+    """
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.mode = "ok"
+        self.messages: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.port = free_port()
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+                if sink.mode.startswith("refuse:") and address == sink.mode.split(":", 1)[1]:
+                    return "550 5.1.1 no such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                import asyncio
+
+                mode = sink.mode
+                if mode == "451":
+                    return "451 4.3.0 try again later"
+                if mode == "550":
+                    return "550 5.7.1 rejected"
+                if mode == "421":
+                    server.transport.close()
+                    return "421 4.4.2 closing"
+                # The server has the message from here on, even if its answer comes late.
+                sink.messages.append(envelope.original_content or envelope.content)
+                sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                if mode.startswith("slow:"):
+                    await asyncio.sleep(float(mode.split(":", 1)[1]))
+                return "250 2.0.0 queued"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
