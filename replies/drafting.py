@@ -14,6 +14,7 @@ Case data can never inject a header: every header value passes through
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import re
@@ -76,10 +77,9 @@ def _one_line(value: str) -> str:
     is defused.
     """
     if "=?" in value:
-        try:
+        # Undecodable encoded words are defused below.
+        with contextlib.suppress(Exception):
             value = str(make_header(decode_header(value)))
-        except Exception:  # undecodable encoded words are defused below
-            pass
     value = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]+", " ", value).strip()
     return value.replace("=?", "= ?")
 
@@ -365,7 +365,7 @@ def _check_headers(msg: EmailMessage) -> None:
     import email
 
     parsed = email.message_from_bytes(msg.as_bytes())
-    unexpected = {name.lower() for name in parsed.keys()} - _EXPECTED_HEADERS
+    unexpected = {name.lower() for name in parsed} - _EXPECTED_HEADERS
     if unexpected:
         raise InvalidOperation(
             f"refusing to send: unexpected header(s) {sorted(unexpected)} in the built message"
