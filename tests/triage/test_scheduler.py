@@ -132,7 +132,7 @@ def parse(item: OutboxItem) -> email.message.EmailMessage:
 def text_of(msg: email.message.EmailMessage) -> str:
     body = msg.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())
+    return str(body.get_content()).replace("\r\n", "\n")  # the outbox stores CRLF line ends
 
 
 # ---------------------------------------------------------------------------
