@@ -17,6 +17,7 @@ from avgdesk.triage import logconfig
 from avgdesk.triage.app import App, open_app
 from avgdesk.triage.cli_cases import cases_app, drafts_app
 from avgdesk.triage.settings import Settings, load_settings
+from avgdesk.triage.summary_cli import summary_command
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cases_app, name="cases")
 app.add_typer(drafts_app, name="drafts")
+app.command("summary")(summary_command)
 
 log = logging.getLogger("avgdesk")
 

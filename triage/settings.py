@@ -181,6 +181,28 @@ class Settings(BaseSettings):
     four_eyes: bool = False
     """When true, the approver of a reply must not be its author."""
 
+    # --- weekly summary and reminders ------------------------------------------------
+    summary_recipients: list[str] = Field(default_factory=list)
+    """Who receives the Monday backlog summary (empty: no summary is sent)."""
+    summary_weekday: str = "MON"
+    """Day of the summary: MON … SUN."""
+    summary_time: str = "08:00"
+    """Local time (AVGDESK_TIMEZONE) of the summary, HH:MM."""
+    summary_late_after_min: int = 60
+    """A summary sent this long after its slot (the worker was down) is marked late."""
+    reminder_time: str = "08:30"
+    """Local time of the daily reminders on working days, HH:MM; empty: no reminders."""
+    reminder_recipients: list[str] = Field(default_factory=list)
+    """Team addresses for reminders of cases without an assignee address (default: summary recipients)."""
+    staff_emails: dict[str, str] = Field(default_factory=dict)
+    """Assignee name → e-mail address, for personal reminders."""
+    scheduler_interval_s: float = 60.0
+    """How often the scheduler checks whether a job is due."""
+    web_base_url: str = "http://localhost:8000"
+    """Base URL of the web UI, for links in the summary and reminders."""
+    internal_mail_from: str = "avgdesk@nhmbsoftware.nl"
+    """Sender address of internal mail (summary, reminders)."""
+
     # --- retention -----------------------------------------------------------------
     retention_days: int = 730
     """Closed cases and their messages are deleted this many days after closing."""

@@ -32,6 +32,7 @@ from avgdesk.triage import lease
 from avgdesk.triage.drafting_config import outbox_policy
 from avgdesk.triage.ingest import IngestResult, Intake
 from avgdesk.triage.processing import Processor, ProcessResult
+from avgdesk.triage.scheduler import run_scheduler
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -213,6 +214,7 @@ class Worker:
         tasks = [
             asyncio.create_task(self._processing_loop(), name="processing"),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
+            asyncio.create_task(run_scheduler(self.settings, self.engine, self._stopping), name="scheduler"),
         ]
         if self.intake is not None:
             tasks.append(asyncio.create_task(self._intake_loop(), name="intake"))

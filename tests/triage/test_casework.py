@@ -1,0 +1,285 @@
+"""Case lifecycle and threading against real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from avgdesk.models import (
+    AuditEvent,
+    Case,
+    CaseRight,
+    CaseState,
+    Draft,
+    InboundMessage,
+    LabelCorrection,
+    PauseReason,
+    RightStatus,
+    session_scope,
+)
+from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.triage import casework
+from avgdesk.triage.local_intake import store_local_message
+from avgdesk.triage.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # Thu 5 Mar 2026 → legal deadline Tue 7 Apr 2026
+
+
+class FixedLabels:
+    """A classifier stand-in that labels by a marker in the text (the model is tested elsewhere)."""
+
+    version = "fixed"
+
+    def predict(self, docs: Any) -> Any:
+        from avgdesk.classifiers import Prediction
+
+        out = []
+        for d in docs:
+            text = f"{d.subject} {d.text}".lower()
+            labels = [lab for lab in ("access", "erasure", "objection", "complaint") if f"#{lab}" in text]
+            out.append(
+                Prediction(labels or ["question"], {lab: 0.9 for lab in labels}, False, "nl", {}, "fixed")
+            )
+        return out
+
+
+def mail(
+    n: int,
+    *,
+    sender: str = "klant@example.nl",
+    subject: str = "Verzoek",
+    body: str = "#access",
+    headers: str = "",
+    mid: str | None = None,
+    date_hdr: str = "Thu, 05 Mar 2026 11:00:00 +0100",
+) -> bytes:
+    mid = mid or f"m{n}@example.nl"
+    return (
+        f"From: Klant <{sender}>\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{mid}>\r\nDate: {date_hdr}\r\n{headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def process(engine: Any, settings: Any) -> None:
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+
+
+def only_case(engine: Any) -> Case:
+    with Session(engine) as s:
+        return s.exec(select(Case)).one()
+
+
+def test_new_request_opens_a_case_with_rights_deadline_and_acknowledgement(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1, body="#access #erasure"), received_at=RECEIVED)
+    process(engine, settings)
+    case = only_case(engine)
+    assert case.reference == "AVG-2026-0001"
+    assert case.rights == ["access", "erasure"] and not case.is_complaint
+    assert case.legal_deadline == date(2026, 4, 7) and case.due_date == date(2026, 4, 7)
+    assert case.internal_target == date(2026, 4, 4)  # receipt + 30 days, before the un-rolled 5 April
+    with Session(engine) as s:
+        rights = {r.right: r.status for r in s.exec(select(CaseRight))}
+        drafts = list(s.exec(select(Draft)))
+    assert rights == {"access": RightStatus.OPEN, "erasure": RightStatus.OPEN}
+    assert [d.kind for d in drafts] == ["acknowledgement"] and drafts[0].automatic
+
+
+def test_complaint_only_has_an_internal_target_and_no_statutory_clock(engine, make_settings) -> None:
+    store_local_message(engine, mail(1, body="#complaint"), received_at=RECEIVED)
+    process(engine, make_settings())
+    case = only_case(engine)
+    assert case.is_complaint and case.rights == []
+    assert case.legal_deadline is None and case.due_date == date(2026, 4, 7)
+
+
+def test_extension_inside_month_one_and_refused_after(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        case = s.exec(select(Case)).one()
+        with pytest.raises(InvalidOperation, match="reasons"):
+            casework.extend(
+                s, case, by="anna", reason=" ", settings=settings, now=RECEIVED + timedelta(days=3)
+            )
+        late = datetime(2026, 4, 8, 9, tzinfo=UTC)
+        with pytest.raises(InvalidOperation, match="passed"):
+            casework.extend(s, case, by="anna", reason="veel systemen", settings=settings, now=late)
+        result = casework.extend(
+            s, case, by="anna", reason="veel systemen", settings=settings, now=RECEIVED + timedelta(days=10)
+        )
+        s.commit()
+    case = only_case(engine)
+    assert case.extended_deadline == case.due_date == date(2026, 6, 5)
+    assert result.extension_notice_by == date(2026, 4, 7)
+    assert case.legal_deadline == date(2026, 4, 7)  # the original stays visible
+
+
+def test_pause_and_resume_adjust_the_due_date_and_a_customer_reply_resumes(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        case = s.exec(select(Case)).one()
+        casework.pause(
+            s,
+            case,
+            by="anna",
+            reason=PauseReason.IDENTITY,
+            settings=settings,
+            now=RECEIVED + timedelta(days=1),
+        )
+        s.commit()
+    assert only_case(engine).state is CaseState.AWAITING_IDENTITY
+    # The customer answers ten days later, in the same thread: the clock runs again.
+    store_local_message(
+        engine,
+        mail(
+            2,
+            subject="Re: Verzoek",
+            body="Hierbij mijn klantnummer",
+            headers="In-Reply-To: <m1@example.nl>\r\n",
+        ),
+        received_at=RECEIVED + timedelta(days=11),
+    )
+    process(engine, settings)
+    case = only_case(engine)
+    assert case.state is CaseState.IN_PROGRESS
+    assert case.legal_deadline == date(2026, 4, 7)
+    assert case.due_date == date(2026, 4, 15)  # un-rolled 5 Apr + 10 paused days (a Wednesday)
+    with Session(engine) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "case.paused" in actions and "case.resumed" in actions
+
+
+def test_close_rules_and_unfounded_needs_justification(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        case = s.exec(select(Case)).one()
+        with pytest.raises(InvalidOperation, match="justification"):
+            casework.close(s, case, by="anna", outcome="unfounded")
+        with pytest.raises(InvalidOperation, match="staff member"):
+            casework.close(s, case, by="system:triage", outcome="unfounded", justification="x")
+        with pytest.raises(InvalidOperation, match="unknown outcome"):
+            casework.close(s, case, by="anna", outcome="gone")
+        casework.close(
+            s, case, by="anna", outcome="unfounded", justification="Tiende identiek verzoek deze maand"
+        )
+        s.commit()
+        with pytest.raises(InvalidOperation, match="already"):
+            casework.close(s, case, by="anna", outcome="answered")
+
+
+def test_relabel_is_stored_for_training_and_updates_rights(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        msg = s.exec(select(InboundMessage)).one()
+        with pytest.raises(InvalidOperation, match="stands alone"):
+            casework.relabel(s, msg, ["question", "access"], by="anna", settings=settings)
+        casework.relabel(s, msg, ["erasure", "complaint"], by="anna", settings=settings)
+        s.commit()
+    case = only_case(engine)
+    assert case.rights == ["erasure"] and case.is_complaint
+    with Session(engine) as s:
+        statuses = {r.right: r.status for r in s.exec(select(CaseRight))}
+        corrections = list(s.exec(select(LabelCorrection)))
+    assert statuses == {"access": RightStatus.NOT_APPLICABLE, "erasure": RightStatus.OPEN}
+    assert corrections[0].labels == ["erasure", "complaint"] and corrections[0].corrected_by == "anna"
+
+
+def test_find_and_list_cases(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1, sender="a@example.nl"), received_at=RECEIVED)
+    store_local_message(
+        engine, mail(2, sender="b@example.nl", body="#erasure"), received_at=RECEIVED + timedelta(days=2)
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        assert casework.find_case(s, "avg-2026-0002").requester_email == "b@example.nl"
+        with pytest.raises(NotFoundError):
+            casework.find_case(s, "AVG-2026-0099")
+        assert [c.reference for c in casework.list_cases(s)] == ["AVG-2026-0001", "AVG-2026-0002"]
+        assert [c.reference for c in casework.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
+        assert [c.reference for c in casework.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
+        assert casework.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"
+
+
+# --- threading --------------------------------------------------------------------------------
+def test_reply_by_headers_joins_the_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    store_local_message(
+        engine,
+        mail(2, subject="Re: Verzoek", body="nog iets #erasure", headers="References: <m1@example.nl>\r\n"),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        cases = list(s.exec(select(Case)))
+        msgs = list(s.exec(select(InboundMessage)))
+    assert len(cases) == 1 and {m.case_id for m in msgs} == {cases[0].id}
+
+
+def test_reply_to_our_reply_and_reference_in_subject_join_the_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with Session(engine) as s:
+        ours = s.exec(select(Draft)).one().message_id
+    store_local_message(
+        engine,
+        mail(2, sender="other@example.org", subject="Antwoord", headers=f"In-Reply-To: <{ours}>\r\n"),
+        received_at=RECEIVED,
+    )
+    store_local_message(
+        engine,
+        mail(
+            3,
+            sender="third@example.org",
+            subject="Fwd: vraag over AVG-2026-0001",
+            body="Doorgestuurd bericht",
+        ),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        assert len(list(s.exec(select(Case)))) == 1
+        assert {m.case_id for m in s.exec(select(InboundMessage))} == {1}
+
+
+def test_same_requester_new_mail_is_never_merged_silently_but_suggested_and_flagged(
+    engine, make_settings
+) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    store_local_message(
+        engine, mail(2, subject="Nog een verzoek", body="#access"), received_at=RECEIVED + timedelta(days=3)
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        first, second = sorted(s.exec(select(Case)), key=lambda c: c.id or 0)
+    assert second.suggested_case_id == first.id  # offered to staff
+    assert second.duplicate_of_case_id == first.id  # same right within 30 days
+
+
+def test_forwarded_request_from_another_address_opens_its_own_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    store_local_message(
+        engine,
+        mail(2, sender="collega@nhmbsoftware.nl", subject="Fwd: inzage", body="#access doorgestuurd"),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        cases = list(s.exec(select(Case)))
+    assert len(cases) == 2 and cases[1].suggested_case_id is None
