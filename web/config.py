@@ -32,7 +32,7 @@ class WebSettings:
     contact_max_per_ip: int = 5
     """Contact-form submissions per client address within the window."""
     contact_window_s: int = 10 * 60
-    contact_max_body_bytes: int = 64 * 1024
+    contact_max_body_bytes: int = 256 * 1024
     """Largest accepted POST /contact request body."""
     contact_max_name_chars: int = 200
     contact_max_email_chars: int = 254
