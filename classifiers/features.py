@@ -231,6 +231,21 @@ class FeatureSpace:
         xc = self._char_transform(texts) * self.char_weight
         return sp.hstack([xw, xc], format="csr")
 
+    @staticmethod
+    def _tfidf(
+        vectorizer: TfidfVectorizer, indices: list[int], indptr: list[int], n_docs: int
+    ) -> sp.csr_matrix:
+        counts = sp.csr_matrix(
+            (
+                np.ones(len(indices), dtype=np.float32),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(n_docs, len(vectorizer.vocabulary_)),
+        )
+        counts.sum_duplicates()
+        return vectorizer._tfidf.transform(counts, copy=False)
+
     def _char_transform(self, texts: list[str]) -> sp.csr_matrix:
         """Same result as self.char.transform, but with vocabulary columns cached per word.
 
@@ -250,13 +265,7 @@ class FeatureSpace:
                     cols = cache[word] = [vocab[g] for g in _word_grams(word) if g in vocab]
                 indices.extend(cols)
             indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
-        counts = sp.csr_matrix(
-            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(texts), len(vocab)),
-        )
-        counts.sum_duplicates()
-        return self.char._tfidf.transform(counts, copy=False)
+        return self._tfidf(self.char, indices, indptr, len(texts))
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)

@@ -61,9 +61,18 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 MAX_CHARS = 4000  # long letters state their purpose early; this bounds prediction cost
 
 
+# Every marker above starts with one of these (checked first: most lines are plain text).
+_MARKER_STARTS = (
+    "op ", "on ", "am ", "le ", "-", "_", "begin", "van", "from", "von", "de", "*", "this",
+    "below", "original", "the ", "hier", "kopie", "message", "received", "----",
+)
+
+
 def _cut_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
     """Split lines into (new text, quoted earlier text)."""
     for i, line in enumerate(lines):
+        if not line.lstrip()[:9].lower().startswith(_MARKER_STARTS):
+            continue
         if any(p.match(line) for p in _REPLY_HEADERS):
             return lines[:i], lines[i + 1:]
         if _HEADER_FROM.match(line) and any(
