@@ -38,7 +38,9 @@ def collect(engine: Engine) -> dict[str, Any]:
             select(func.count()).select_from(InboundMessage).where(col(InboundMessage.is_automatic).is_(True))
         )
         cases = count(select(func.count()).select_from(Case))
-        drafts_pending = count(select(func.count()).select_from(Draft).where(col(Draft.state) == DraftState.DRAFT))
+        drafts_pending = count(
+            select(func.count()).select_from(Draft).where(col(Draft.state) == DraftState.DRAFT)
+        )
         outbox_pending = outbox.pending_count(session)
         outbox_failed = count(
             select(func.count()).select_from(OutboxItem).where(col(OutboxItem.state) == OutboxState.FAILED)

@@ -6,7 +6,7 @@ Registered in ``triage/cli.py`` with ``app.command("summary")(summary_command)``
 from __future__ import annotations
 
 import asyncio
-import inspect
+import os
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -66,20 +66,19 @@ def summary_command(
         return
 
     from avgdesk.replies import outbox
+    from avgdesk.triage.drafting_config import outbox_policy
     from avgdesk.triage.scheduler import send_summary_now
+    from avgdesk.triage.worker import smtp_mailer
 
     item = send_summary_now(application.engine, now, config)
     typer.echo(f"summary queued (outbox item {item.id}) for {', '.join(item.recipients)}")
-    drain_once = getattr(outbox, "drain_once", None)
-    if drain_once is None:
-        typer.echo("the worker delivers it (avgdesk run)")
+    mailer = smtp_mailer(settings)
+    if mailer is None:
+        typer.echo("no SMTP server configured (AVGDESK_SMTP_HOST): the worker delivers it once one is")
         return
-    result = drain_once(settings, application.engine)
-    if inspect.isawaitable(result):
-        result = asyncio.run(_await(result))
-    typer.echo(f"outbox drained: {result}")
-
-
-async def _await(awaitable: object) -> object:
-    assert inspect.isawaitable(awaitable)
-    return await awaitable
+    result = asyncio.run(
+        outbox.drain(application.engine, mailer, f"summary-cli:{os.getpid()}", outbox_policy(settings))
+    )
+    typer.echo(f"outbox: sent {result.sent}, retry later {result.retry}, failed {result.failed}")
+    if result.failed:
+        raise typer.Exit(1)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
 from avgdesk.models import (
@@ -26,41 +27,6 @@ from avgdesk.triage.local_intake import store_local_message
 from avgdesk.triage.processing import Processor
 
 RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # Thu 5 Mar 2026 → legal deadline Tue 7 Apr 2026
-
-
-class FixedLabels:
-    """A classifier stand-in that labels by a marker in the text (the model is tested elsewhere)."""
-
-    version = "fixed"
-
-    def predict(self, docs: Any) -> Any:
-        from avgdesk.classifiers import Prediction
-
-        out = []
-        for d in docs:
-            text = f"{d.subject} {d.text}".lower()
-            labels = [lab for lab in ("access", "erasure", "objection", "complaint") if f"#{lab}" in text]
-            out.append(
-                Prediction(labels or ["question"], {lab: 0.9 for lab in labels}, False, "nl", {}, "fixed")
-            )
-        return out
-
-
-def mail(
-    n: int,
-    *,
-    sender: str = "klant@example.nl",
-    subject: str = "Verzoek",
-    body: str = "#access",
-    headers: str = "",
-    mid: str | None = None,
-    date_hdr: str = "Thu, 05 Mar 2026 11:00:00 +0100",
-) -> bytes:
-    mid = mid or f"m{n}@example.nl"
-    return (
-        f"From: Klant <{sender}>\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: {subject}\r\n"
-        f"Message-ID: <{mid}>\r\nDate: {date_hdr}\r\n{headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    ).encode()
 
 
 def process(engine: Any, settings: Any) -> None:

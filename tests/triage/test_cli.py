@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-
-def avgdesk(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("avgdesk")
-    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli import main; main()"]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")}
-    return subprocess.run(
-        [*cmd, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
+from helpers import avgdesk
 
 
 @pytest.fixture

@@ -1,0 +1,57 @@
+"""Helpers shared by several test modules (importable: tests/support is on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class FixedLabels:
+    """A classifier stand-in that labels by a marker in the text (the model is tested elsewhere)."""
+
+    version = "fixed"
+
+    def predict(self, docs: Any) -> Any:
+        from avgdesk.classifiers import Prediction
+
+        out = []
+        for d in docs:
+            text = f"{d.subject} {d.text}".lower()
+            labels = [lab for lab in ("access", "erasure", "objection", "complaint") if f"#{lab}" in text]
+            out.append(
+                Prediction(labels or ["question"], {lab: 0.9 for lab in labels}, False, "nl", {}, "fixed")
+            )
+        return out
+
+
+def mail(
+    n: int,
+    *,
+    sender: str = "klant@example.nl",
+    subject: str = "Verzoek",
+    body: str = "#access",
+    headers: str = "",
+    mid: str | None = None,
+    date_hdr: str = "Thu, 05 Mar 2026 11:00:00 +0100",
+) -> bytes:
+    mid = mid or f"m{n}@example.nl"
+    return (
+        f"From: Klant <{sender}>\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{mid}>\r\nDate: {date_hdr}\r\n{headers}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def avgdesk(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("avgdesk")
+    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli import main; main()"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")}
+    return subprocess.run(
+        [*cmd, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )

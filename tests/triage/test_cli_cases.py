@@ -1,0 +1,123 @@
+"""``avgdesk cases …`` and ``avgdesk drafts …`` as users call them, then the outbox sends."""
+
+from __future__ import annotations
+
+import email
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import FixedLabels, avgdesk, mail
+
+from avgdesk.models import make_engine
+from avgdesk.models.migrate import upgrade
+from avgdesk.triage.local_intake import store_local_message
+from avgdesk.triage.processing import Processor
+from avgdesk.triage.settings import load_settings
+
+RECEIVED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, db_url: str, trained_model_dir: Path) -> dict[str, str]:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(trained_model_dir, data / "model")
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store_local_message(engine, mail(1, body="#access #erasure"), received_at=RECEIVED)
+    store_local_message(
+        engine, mail(2, sender="b@example.nl", body="#objection #complaint"), received_at=RECEIVED
+    )
+    Processor(
+        engine, load_settings(None, data_dir=data, database_url=db_url), classifier=FixedLabels()
+    ).drain()
+    engine.dispose()
+    return {"AVGDESK_DATA_DIR": str(data), "AVGDESK_DATABASE_URL": db_url}
+
+
+def run(env: dict[str, str], tmp_path: Path, *args: str) -> Any:
+    out = avgdesk(*args, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_cases_list_json_has_the_design_fields_and_filters(seeded: dict[str, str], tmp_path: Path) -> None:
+    rows = json.loads(run(seeded, tmp_path, "cases", "list", "--json").stdout)
+    assert [r["reference"] for r in rows] == ["AVG-2026-0001", "AVG-2026-0002"]
+    for key in ("reference", "state", "rights", "requester", "received_at", "legal_deadline", "message_ids"):
+        assert key in rows[0]
+    assert rows[0]["rights"] == ["access", "erasure"] and rows[0]["legal_deadline"] == "2026-12-24"
+    assert rows[1]["rights"] == ["objection", "complaint"]
+    assert len(rows[0]["message_ids"]) == 1
+    only = json.loads(run(seeded, tmp_path, "cases", "list", "--json", "--right", "objection").stdout)
+    assert [r["reference"] for r in only] == ["AVG-2026-0002"]
+    due = json.loads(run(seeded, tmp_path, "cases", "list", "--json", "--due-before", "2026-12-01").stdout)
+    assert due == []
+
+
+def test_case_actions_are_audited_and_explained(seeded: dict[str, str], tmp_path: Path) -> None:
+    run(seeded, tmp_path, "cases", "pause", "AVG-2026-0001", "--by", "anna", "--reason", "identity")
+    run(seeded, tmp_path, "cases", "resume", "AVG-2026-0001", "--by", "anna")
+    out = run(
+        seeded,
+        tmp_path,
+        "cases",
+        "extend",
+        "AVG-2026-0001",
+        "--by",
+        "anna",
+        "--reason",
+        "Gegevens staan in vijf systemen",
+    )
+    assert "extension notice draft" in out.stdout
+    run(seeded, tmp_path, "cases", "relabel", "AVG-2026-0002", "objection", "--by", "bert")
+    run(seeded, tmp_path, "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "answered")
+    shown = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0001", "--json").stdout)
+    actions = [e["action"] for e in shown["audit"]]
+    assert actions[:1] == ["case.opened"] and {"case.paused", "case.resumed", "case.extended"} <= set(actions)
+    assert shown["deadline"]["explanation_nl"] and shown["extended_deadline"]
+    assert [d["kind"] for d in shown["drafts"]] == ["acknowledgement", "extension"]
+    second = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0002", "--json").stdout)
+    assert second["state"] == "answered" and second["rights"] == ["objection"]
+
+
+def test_bad_case_commands_fail_clearly(seeded: dict[str, str], tmp_path: Path) -> None:
+    out = avgdesk("cases", "show", "AVG-1999-0001", env=seeded, cwd=tmp_path)
+    assert out.returncode == 2 and "no case with reference" in out.stderr
+    out = avgdesk(
+        "cases", "close", "AVG-2026-0001", "--by", "x", "--outcome", "unfounded", env=seeded, cwd=tmp_path
+    )
+    assert out.returncode == 1 and "justification" in out.stderr
+    out = avgdesk("cases", "relabel", "AVG-2026-0001", "access,bogus", "--by", "x", env=seeded, cwd=tmp_path)
+    assert out.returncode == 1 and "unknown label" in out.stderr
+
+
+def test_drafts_list_show_approve_then_run_once_sends(
+    seeded: dict[str, str], tmp_path: Path, smtp_sink: Any
+) -> None:
+    drafts = json.loads(run(seeded, tmp_path, "drafts", "list", "--json").stdout)
+    assert {d["kind"] for d in drafts} == {"acknowledgement"}
+    for key in ("id", "case_reference", "kind", "state", "language"):
+        assert key in drafts[0]
+    first = drafts[0]["id"]
+    shown = run(seeded, tmp_path, "drafts", "show", str(first)).stdout
+    assert "AVG-2026-0001" in shown and "Geachte" in shown
+    unapproved = avgdesk("drafts", "approve", str(first), "--by", "", env=seeded, cwd=tmp_path)
+    assert unapproved.returncode == 1
+    run(seeded, tmp_path, "drafts", "approve", str(first), "--by", "bert")
+    env = {
+        **seeded,
+        "AVGDESK_SMTP_HOST": "127.0.0.1",
+        "AVGDESK_SMTP_PORT": str(smtp_sink.port),
+        "AVGDESK_SMTP_SECURITY": "none",
+    }
+    run(env, tmp_path, "run", "--once")
+    assert len(smtp_sink.messages) == 1
+    msg = email.message_from_bytes(smtp_sink.messages[0])
+    assert "AVG-2026-0001" in msg["Subject"] and msg["To"].endswith("<klant@example.nl>")
+    status = json.loads(run(env, tmp_path, "status", "--json").stdout)
+    assert status["drafts_pending"] == 1 and status["outbox_pending"] == 0
