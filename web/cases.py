@@ -82,7 +82,7 @@ def _message_views(session: Session, messages: list[InboundMessage]) -> list[dic
             select(Attachment).where(col(Attachment.message_pk).in_(ids)).order_by(col(Attachment.part_index))
         ):
             attachments.setdefault(a.message_pk, []).append(a)
-    views = []
+    views: list[dict[str, object]] = []
     for m in messages:
         explanations = {k: list(v) for k, v in (m.explanations or {}).items()}
         views.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
@@ -96,7 +97,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
 
 
 def _due_buckets(cases: list[Case], today: date) -> list[Bar]:
-    buckets = [
+    buckets: list[tuple[str, Callable[[date], bool], str]] = [
         ("Te laat", lambda d: d < today, "late"),
         ("Vandaag", lambda d: d == today, "soon"),
         ("Binnen 7 dagen", lambda d: today < d <= today + timedelta(days=7), "soon"),

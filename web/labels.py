@@ -61,6 +61,14 @@ OUTCOME_NL = {
     "unfounded": "kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG)",
 }
 
+RIGHT_STATUS_NL = {
+    "open": "open",
+    "granted": "toegewezen",
+    "partly_granted": "deels toegewezen",
+    "refused": "geweigerd",
+    "not_applicable": "niet van toepassing",
+}
+
 PAUSE_NL = {"identity": "wachten op identificatie", "clarification": "wachten op verduidelijking"}
 
 ROLE_NL = {"medewerker": "medewerker", "approver": "goedkeurder", "admin": "beheerder"}
@@ -187,3 +195,43 @@ FIELD_NL = {
         "Een zin over een verzoek dat samen met de klacht is behandeld.",
     ),
 }
+
+
+def right_status_nl(status: object) -> str:
+    value = getattr(status, "value", status)
+    return RIGHT_STATUS_NL.get(str(value), str(value))
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(right_nl(str(v)) if str(v) in LABEL_NL else str(v) for v in value) or "–"
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    return STATE_NL.get(str(value), str(value))
+
+
+def audit_detail(detail: dict[str, object]) -> str:
+    """One readable line for an audit event (never message bodies: there are none)."""
+    parts = []
+    if "before" in detail or "after" in detail:
+        before, after = detail.get("before"), detail.get("after")
+        if isinstance(after, dict) and before is None:
+            parts.append(_plain(after))
+        else:
+            parts.append(f"{_plain(before)} → {_plain(after)}")
+    for key in ("reason", "how", "kind", "version", "months", "justification", "render_error"):
+        if detail.get(key) not in (None, ""):
+            parts.append(f"{key}: {_plain(detail[key])}")
+    return "; ".join(parts)[:300]
+
+
+def size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} kB"
+    return f"{n / 1024 / 1024:.1f} MB"

@@ -78,9 +78,20 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)([^>]*)>")
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _removed_image(match: re.Match[str]) -> str:
+    alt = _ALT.search(match.group(1))
+    label = f": {alt.group(1)}" if alt and alt.group(1).strip() else ""
+    return f"<em>[afbeelding verwijderd{label}]</em>"
+
+
 def sanitize_html(markup: str) -> str:
-    """Sanitised HTML fragment, safe to insert into a staff page."""
-    return nh3.clean(
+    """Sanitised HTML fragment, safe to insert into a staff page. Images whose source was
+    removed (remote, cid:, scripted) become a visible note instead of a broken image."""
+    cleaned = nh3.clean(
         markup,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(REMOVE_WITH_CONTENT),
@@ -90,3 +101,6 @@ def sanitize_html(markup: str) -> str:
         link_rel=LINK_REL,
         url_schemes=set(URL_SCHEMES | {"data"}),
     )
+    # nh3 serialises attributes with double quotes and escapes their values, so this
+    # pattern sees the real attribute list (and its output is escaped text again).
+    return _IMG_WITHOUT_SRC.sub(_removed_image, cleaned)

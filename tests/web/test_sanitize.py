@@ -8,7 +8,10 @@ import pytest
 
 from avgdesk.web.sanitize import sanitize_html
 
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhK"
+    "mMIQAAAABJRU5ErkJggg=="
+)
 
 
 def _no_remote(html: str) -> None:
