@@ -121,7 +121,7 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
     case = _case(web_engine, ref)
     assert case.extended_deadline is not None and case.extension_reason == "Veel systemen doorzoeken"
     editor = client.get(r.headers["location"]).text
-    assert "Verlengingsbericht" in editor
+    assert "Verlengingsbericht" in editor and "kon niet worden opgesteld" not in editor
 
     # Art. 12(5): only an approver, only with a justification.
     r = client.post(
