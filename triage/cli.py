@@ -16,6 +16,7 @@ from avgdesk.models.errors import AvgdeskError, ConfigurationError
 from avgdesk.triage import logconfig
 from avgdesk.triage.app import App, open_app
 from avgdesk.triage.cli_cases import cases_app, drafts_app
+from avgdesk.triage.cli_classify import classify_command, eval_command, train_command
 from avgdesk.triage.settings import Settings, load_settings
 from avgdesk.triage.summary_cli import summary_command
 
@@ -29,6 +30,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(cases_app, name="cases")
 app.add_typer(drafts_app, name="drafts")
 app.command("summary")(summary_command)
+app.command("classify")(classify_command)
+app.command("eval")(eval_command)
+app.command("train")(train_command)
 
 log = logging.getLogger("avgdesk")
 

@@ -20,9 +20,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.mailbox.automatic import judge
-from avgdesk.mailbox.contact_form import is_form_sender, parse_form_body
-from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage, ParseLimits, parse_message
+from avgdesk.mailbox.contact_form import is_form_sender
+from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage
 from avgdesk.models import (
     Attachment,
     Case,
@@ -39,6 +38,7 @@ from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage import audit, cases, casework
 from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.triage.reading import parse_limits, read_message
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -80,12 +80,7 @@ class Processor:
         self.settings = settings
         self.classifier = classifier
         self.drafting = drafting or drafting_context(settings)
-        self.limits = ParseLimits(
-            max_parts=settings.parse_max_parts,
-            max_depth=settings.parse_max_depth,
-            max_text_chars=settings.parse_max_text_chars,
-            max_html_bytes=settings.parse_max_html_bytes,
-        )
+        self.limits = parse_limits(settings)
 
     def drain(self, max_messages: int | None = None) -> ProcessResult:
         """Process until nothing is waiting (or ``max_messages`` were handled)."""
@@ -219,9 +214,9 @@ class Processor:
         message = item.message
         if raw is None:
             raise MessageParseError("raw bytes missing")
-        parsed = parse_message(raw, self.limits)
+        read = read_message(raw, self.settings, self.limits)
+        parsed = read.parsed
         item.parsed = parsed
-        s = self.settings
         message.subject = parsed.subject
         message.from_addr = parsed.from_addr
         message.from_name = parsed.from_name
@@ -236,23 +231,14 @@ class Processor:
         message.defects = parsed.defects[:50]
         if message.truncated_reason:
             message.defects = [*message.defects, "header-only record (size limit)"]
-        message.requester_email = parsed.from_addr
-        message.requester_name = parsed.from_name
-        item.subject_for_model = parsed.subject
-        item.text_for_model = parsed.text
-        if is_form_sender(parsed.from_addr, s.form_senders):
-            form = parse_form_body(parsed.text)
-            if form is not None:
-                message.via_form = True
-                message.requester_email = form.email
-                message.requester_name = form.name
-                item.subject_for_model = form.subject or parsed.subject
-                item.text_for_model = form.message
-            else:
-                message.defects = [*message.defects, "form mail without a readable e-mail address"]
-        verdict = judge(
-            parsed, own_domains=s.own_domains, loop_value=s.loop_header_value, from_form=message.via_form
-        )
+        if is_form_sender(parsed.from_addr, self.settings.form_senders) and read.form is None:
+            message.defects = [*message.defects, "form mail without a readable e-mail address"]
+        message.via_form = read.form is not None
+        message.requester_email = read.requester_email
+        message.requester_name = read.requester_name
+        item.subject_for_model = read.subject_for_model
+        item.text_for_model = read.text_for_model
+        verdict = read.verdict
         message.is_automatic = verdict.never_auto_answer
         message.automatic_reasons = verdict.reasons
         if verdict.machine_reply:
