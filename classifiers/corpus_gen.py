@@ -432,6 +432,11 @@ def auto_mail(rng: random.Random) -> Row:
             "is full and can't accept messages now. Please try resending this message later.",
             f"Kan niet worden bezorgd: {addr}. Remote server returned '554 5.7.1 Message rejected "
             "as spam'. Neem contact op met uw systeembeheerder.",
+            f"The original message was received at Mon, {day} {mon} 10:12:01 +0100\nfrom "
+            f"mail.nhmbsoftware.nl [192.0.2.10]\n\n   ----- The following addresses had permanent "
+            f"fatal errors -----\n<{addr}>\n    (reason: 550 5.1.1 User unknown)\n\n   ----- "
+            f"Transcript of session follows -----\n... while talking to mx.example.nl.:\n>>> RCPT "
+            f"To:<{addr}>\n<<< 550 5.1.1 <{addr}>... User unknown",
         ])
         body += rng.choice([
             f"\n\n------ This is a copy of the message, including all the headers. ------\n\n"
@@ -609,6 +614,10 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
         n_var = 5 if len(obj["body"]) < 260 else 4
         if labels == ["auto"]:
             n_var = 3
+        if len(obj["body"]) < 70 and labels != ["auto"]:
+            # One-liners also arrive as a subject with an empty body.
+            rows.append({"subject": obj["body"].strip(), "body": "", "labels": labels,
+                         "lang": obj["lang"], "group": obj["group"]})
         for _ in range(n_var):
             subject, body = dress(obj["subject"], obj["body"], obj["lang"], rng, 0.08)
             rows.append({"subject": subject, "body": body, "labels": labels, "lang": obj["lang"],

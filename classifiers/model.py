@@ -156,7 +156,7 @@ def decide(
     else:
         standalone = [label for label in above if label in STANDALONE]
         if standalone:
-            labels = [max(standalone, key=lambda label: ratio[label])]
+            labels = [max(standalone, key=lambda label: float(p[idx[label]]))]
         else:
             labels = [max(LABELS, key=lambda label: ratio[label])]
             review = True

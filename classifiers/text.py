@@ -29,8 +29,7 @@ _HEADER_NEXT = re.compile(r"^\s*\*?(verzonden|sent|date|datum|gesendet|envoyé|a
 # Machine markers in delivery reports: keep the marker line, drop the copy of the original.
 _DSN_COPY = re.compile(
     r"^\s*(-{2,}\s*)?(this is a copy of the message|below this line is a copy of the message|"
-    r"original message follows|the original message was|original message headers|"
-    r"----- the following addresses had|hier volgt een kopie van het bericht|"
+    r"original message follows|original message headers|hier volgt een kopie van het bericht|"
     r"kopie van het oorspronkelijke bericht|message headers follow|received: from)", re.I)
 # Closing phrases that start a signature block when they sit near the end.
 _CLOSINGS = re.compile(
@@ -121,9 +120,21 @@ def _drop_disclaimers(lines: list[str]) -> list[str]:
     return out
 
 
+# Machine replies put the original subject after their own prefix; that part is quoted
+# text (often "Verzoek tot verwijdering"), so only the prefix is kept.
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatisch antwoord|automatisch bericht|automatic reply|auto[- ]?reply|autoreply|"
+    r"auto|out of (the )?office|afwezig|afwezigheidsbericht|afwezigheidsmelding|onbestelbaar|"
+    r"niet bezorgd|niet afgeleverd|kan niet worden bezorgd|undeliverable|undelivered|"
+    r"delivery status notification( \(\w+\))?|returned mail|mail delivery failed|"
+    r"read|gelezen|niet gelezen|not read|delivered|afgeleverd)\s*:", re.I)
+
+
 def clean_subject(subject: str) -> str:
-    """Remove reply/forward prefixes ("Re:", "FW:", "Antw:") from a subject."""
-    return _SUBJECT_PREFIX.sub("", subject or "").strip()
+    """Remove reply/forward prefixes; keep only the prefix of a machine reply's subject."""
+    subject = _SUBJECT_PREFIX.sub("", subject or "").strip()
+    auto = _AUTO_SUBJECT.match(subject)
+    return auto.group(0).rstrip(": ").strip() if auto else subject
 
 
 _POINTS_BELOW = re.compile(

@@ -121,3 +121,21 @@ def test_fast_transforms_match_scikit_learn(model: Classifier) -> None:
     ):
         assert fast.shape == slow.shape
         assert abs(fast - slow).max() < 1e-6
+
+
+def test_machine_mail_never_gets_a_right(model: Classifier) -> None:
+    docs = [
+        Document("Out of Office: Re: Verzoek tot verwijdering",
+                 "Ik ben afwezig tot maandag. Voor verwijderverzoeken: privacy@example.nl"),
+        Document("Undelivered Mail Returned to Sender",
+                 "This is the mail system at host mail.example.nl.\n\nI'm sorry to have to inform "
+                 "you that your message could not be delivered.\n\n--- Below this line is a copy "
+                 "of the message.\n\nSubject: Inzageverzoek\nIk wil inzage in mijn gegevens."),
+    ]
+    for pred in model.predict(docs):
+        assert pred.labels == ["auto"], pred.labels
+
+
+def test_one_word_unsubscribe_is_an_objection(model: Classifier) -> None:
+    preds = model.predict([Document("unsubscribe", ""), Document("", "uitschrijven")])
+    assert all(p.labels == ["objection"] for p in preds), [p.labels for p in preds]

@@ -46,3 +46,21 @@ def test_subject_counts_and_prefixes_go() -> None:
 def test_normalise_folds_diacritics_and_volatile_tokens() -> None:
     out = normalise("Geëxporteerd op 12-03-2024, zie https://x.nl of mail j@x.nl")
     assert "geexporteerd" in out and "urlx" in out and "emailx" in out and "2024" not in out
+
+
+def test_machine_reply_subject_keeps_only_its_prefix() -> None:
+    assert clean_subject("Out of Office: Re: Verzoek tot verwijdering") == "Out of Office"
+    assert clean_subject("RE: Automatisch antwoord: Inzageverzoek") == "Automatisch antwoord"
+    assert clean_subject("Undeliverable: Data request") == "Undeliverable"
+    assert clean_subject("Autoriteit Persoonsgegevens") == "Autoriteit Persoonsgegevens"
+
+
+def test_dsn_copy_of_original_is_dropped() -> None:
+    body = (
+        "This message was created automatically by mail delivery software.\n"
+        "The following address(es) failed: a@b.nl\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n"
+        "Subject: Verzoek tot verwijdering\nVerwijder al mijn gegevens."
+    )
+    text = new_text(body)
+    assert "delivery software" in text and "Verwijder" not in text
