@@ -84,14 +84,19 @@ def _one_line(value: str) -> str:
     return value.replace("=?", "= ?")
 
 
-def _respond_by(case: Case) -> date:
+def _respond_by(case: Case, kind: DraftKind | None = None) -> date:
+    if kind is DraftKind.EXTENSION and case.legal_deadline is not None:
+        # The notice announces the new date; "respond by" is the deadline it replaces.
+        return case.legal_deadline
     for candidate in (case.due_date, case.extended_deadline, case.legal_deadline, case.internal_target):
         if candidate is not None:
             return candidate
     return case.received_at.date()
 
 
-def reply_context(case: Case, *, staff_name: str, tz: ZoneInfo, fields: Mapping[str, Any]) -> ReplyContext:
+def reply_context(
+    case: Case, *, staff_name: str, tz: ZoneInfo, fields: Mapping[str, Any], kind: DraftKind | None = None
+) -> ReplyContext:
     return ReplyContext(
         reference=case.reference,
         language=case.language if case.language in ("nl", "en") else "nl",
@@ -99,7 +104,7 @@ def reply_context(case: Case, *, staff_name: str, tz: ZoneInfo, fields: Mapping[
         rights=tuple(case.rights),
         is_complaint=case.is_complaint,
         received_on=case.received_at.astimezone(tz).date(),
-        respond_by=_respond_by(case),
+        respond_by=_respond_by(case, kind),
         staff_name=staff_name,
         fields=dict(fields),
     )
@@ -169,7 +174,7 @@ def _render_into(
     fields: Mapping[str, Any],
     language: str,
 ) -> None:
-    rctx = reply_context(case, staff_name=staff_name, tz=ctx.tz, fields=fields)
+    rctx = reply_context(case, staff_name=staff_name, tz=ctx.tz, fields=fields, kind=DraftKind(draft.kind))
     rctx = ReplyContext(**{**rctx.__dict__, "language": language})
     try:
         rendered = render(draft.kind, rctx, ctx.controller())

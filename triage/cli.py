@@ -162,6 +162,22 @@ def demo(
 
 
 @app.command()
+def purge(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
+) -> None:
+    """Delete what is past its retention period (the worker also does this daily)."""
+    from avgdesk.triage.retention import purge as run_purge
+
+    application = _app(ctx)
+    result = run_purge(application.engine, application.settings, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(f"{verb} {len(result.cases)} case(s) and {result.messages} message(s)")
+    for reference in result.cases:
+        typer.echo(f"  {reference}")
+
+
+@app.command()
 def deadline(
     ctx: typer.Context,
     received_at: Annotated[str, typer.Argument(help="Receipt time, ISO 8601 (no offset = Amsterdam time).")],

@@ -112,9 +112,14 @@ class Processor:
             )
 
     # --------------------------------------------------------------------------------
-    def process_batch(self) -> ProcessResult:
+    def process_one(self, message_pk: int) -> ProcessResult:
+        """Process one given message now (the contact form names its case at once); a
+        message that is not waiting is left alone."""
+        return self.process_batch(only=message_pk)
+
+    def process_batch(self, only: int | None = None) -> ProcessResult:
         result = ProcessResult()
-        ids = self._claim()
+        ids = self._claim(only)
         if not ids:
             return result
         with session_scope(self.engine) as session:
@@ -176,7 +181,7 @@ class Processor:
             session.commit()
         return result
 
-    def _claim(self) -> list[int]:
+    def _claim(self, only: int | None = None) -> list[int]:
         """Pick the next messages and count the attempt before doing any work.
 
         Never-tried messages come in batches; a message that was tried before comes
@@ -189,6 +194,8 @@ class Processor:
                 .where(InboundMessage.state == MessageState.RECEIVED)
                 .order_by(col(InboundMessage.id))
             )
+            if only is not None:
+                base = base.where(col(InboundMessage.id) == only)
             first = session.exec(base.limit(1)).first()
             if first is None:
                 return []

@@ -205,7 +205,10 @@ class Settings(BaseSettings):
 
     # --- retention -----------------------------------------------------------------
     retention_days: int = 730
-    """Closed cases and their messages are deleted this many days after closing."""
+    """Closed cases with their messages, drafts and audit trail are deleted this many days after closing."""
+    retention_unlinked_days: int = 180
+    """Messages that never became part of a case (questions, other, automatic, quarantined) are
+    deleted this many days after receipt."""
 
     @field_validator("timezone")
     @classmethod

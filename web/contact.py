@@ -171,7 +171,7 @@ def _process_now(ctx: WebContext, message_pk: int) -> None:
     """Make the case now so the confirmation can name it; the worker is the fallback."""
     try:
         processor = Processor(ctx.engine, ctx.settings, classifier=ctx.classifier())
-        processor.drain(max_messages=ctx.web.contact_process_max_messages)
+        processor.process_one(message_pk)
     except Exception:
         log.exception("contact form: processing message %s failed; the worker will retry", message_pk)
 

@@ -1,0 +1,132 @@
+"""Retention: personal data is kept only as long as configured.
+
+* A case closed (answered, closed, withdrawn, unfounded) more than
+  ``retention_days`` ago is deleted with its messages (raw bytes, attachments metadata,
+  label corrections), rights, pauses, drafts, outbox items and audit trail; one audit
+  event without personal data records that reference X was purged, when and why.
+* A message that never became part of a case (questions, other mail, automatic mail,
+  quarantined mail) is deleted ``retention_unlinked_days`` after it was received.
+
+Runs once a day inside the worker (claimed in ``scheduled_run``, so several workers
+purge once) and on demand with ``avgdesk purge``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from avgdesk.models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    CasePause,
+    CaseRight,
+    Draft,
+    InboundMessage,
+    LabelCorrection,
+    MessageRaw,
+    OutboxItem,
+    ReminderSent,
+    ScheduledRun,
+    session_scope,
+    utcnow,
+)
+from avgdesk.triage.casework import OPEN_STATES
+from avgdesk.triage.settings import Settings
+
+
+@dataclass
+class PurgeResult:
+    cases: list[str] = field(default_factory=list)
+    messages: int = 0
+
+
+def purge(
+    engine: Engine, settings: Settings, *, now: datetime | None = None, dry_run: bool = False
+) -> PurgeResult:
+    now = now or utcnow()
+    result = PurgeResult()
+    case_cutoff = now - timedelta(days=settings.retention_days)
+    message_cutoff = now - timedelta(days=settings.retention_unlinked_days)
+    with session_scope(engine) as session:
+        cases = list(
+            session.exec(
+                select(Case).where(
+                    col(Case.state).not_in(list(OPEN_STATES)),
+                    col(Case.closed_at).is_not(None),
+                    col(Case.closed_at) < case_cutoff,
+                )
+            )
+        )
+        result.cases = [c.reference for c in cases]
+        case_ids = [c.id for c in cases if c.id is not None]
+        message_ids = list(
+            session.exec(select(InboundMessage.id).where(col(InboundMessage.case_id).in_(case_ids)))
+        )
+        unlinked = list(
+            session.exec(
+                select(InboundMessage.id).where(
+                    col(InboundMessage.case_id).is_(None), col(InboundMessage.received_at) < message_cutoff
+                )
+            )
+        )
+        all_messages = [m for m in [*message_ids, *unlinked] if m is not None]
+        result.messages = len(all_messages)
+        if dry_run:
+            return result
+        _delete_messages(session, all_messages)
+        if case_ids:
+            # Other cases may point at these as suggestions or duplicates.
+            for ref_col in (Case.suggested_case_id, Case.duplicate_of_case_id):
+                for other in session.exec(select(Case).where(col(ref_col).in_(case_ids))):
+                    setattr(other, ref_col.key, None)  # type: ignore[attr-defined]
+            session.execute(delete(OutboxItem).where(col(OutboxItem.case_id).in_(case_ids)))
+            session.execute(delete(Draft).where(col(Draft.case_id).in_(case_ids)))
+            for table in (CaseRight, CasePause, ReminderSent, AuditEvent):
+                session.execute(delete(table).where(col(table.case_id).in_(case_ids)))  # type: ignore[attr-defined]
+            session.execute(delete(Case).where(col(Case.id).in_(case_ids)))
+            for reference in result.cases:
+                session.add(
+                    AuditEvent(
+                        actor="system:retention",
+                        action="case.purged",
+                        detail={"reference": reference, "retention_days": settings.retention_days},
+                    )
+                )
+        # Crash before: nothing deleted; the next run deletes it all. Crash after: done.
+        session.commit()
+    return result
+
+
+def _delete_messages(session: Session, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        for table in (MessageRaw, Attachment, LabelCorrection):
+            session.execute(delete(table).where(col(table.message_pk).in_(part)))  # type: ignore[attr-defined]
+        session.execute(delete(AuditEvent).where(col(AuditEvent.message_pk).in_(part)))
+        session.execute(delete(InboundMessage).where(col(InboundMessage.id).in_(part)))
+
+
+def purge_daily(engine: Engine, settings: Settings, now: datetime | None = None) -> PurgeResult | None:
+    """Purge once per local day, whatever the number of workers (claimed in scheduled_run)."""
+    now = now or utcnow()
+    period = now.astimezone(settings.tz).date().isoformat()
+    with session_scope(engine) as session:
+        session.add(
+            ScheduledRun(
+                job="retention", period=period, claimed_by=settings.worker_id or "worker", claimed_at=now
+            )
+        )
+        try:
+            # Crash after the claim: today's purge is skipped; tomorrow's catches up.
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return None
+    return purge(engine, settings, now=now)
