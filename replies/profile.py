@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from avgdesk.models.errors import ConfigurationError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,6 +27,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from avgdesk.models.errors import ConfigurationError
 
 __all__ = [
     "PLACEHOLDER_MARK",

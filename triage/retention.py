@@ -83,13 +83,16 @@ def purge(
         _delete_messages(session, all_messages)
         if case_ids:
             # Other cases may point at these as suggestions or duplicates.
-            for ref_col in (Case.suggested_case_id, Case.duplicate_of_case_id):
-                for other in session.exec(select(Case).where(col(ref_col).in_(case_ids))):
-                    setattr(other, ref_col.key, None)  # type: ignore[attr-defined]
+            for other in session.exec(select(Case).where(col(Case.suggested_case_id).in_(case_ids))):
+                other.suggested_case_id = None
+            for other in session.exec(select(Case).where(col(Case.duplicate_of_case_id).in_(case_ids))):
+                other.duplicate_of_case_id = None
             session.execute(delete(OutboxItem).where(col(OutboxItem.case_id).in_(case_ids)))
             session.execute(delete(Draft).where(col(Draft.case_id).in_(case_ids)))
-            for table in (CaseRight, CasePause, ReminderSent, AuditEvent):
-                session.execute(delete(table).where(col(table.case_id).in_(case_ids)))  # type: ignore[attr-defined]
+            session.execute(delete(CaseRight).where(col(CaseRight.case_id).in_(case_ids)))
+            session.execute(delete(CasePause).where(col(CasePause.case_id).in_(case_ids)))
+            session.execute(delete(ReminderSent).where(col(ReminderSent.case_id).in_(case_ids)))
+            session.execute(delete(AuditEvent).where(col(AuditEvent.case_id).in_(case_ids)))
             session.execute(delete(Case).where(col(Case.id).in_(case_ids)))
             for reference in result.cases:
                 session.add(
@@ -107,8 +110,9 @@ def purge(
 def _delete_messages(session: Session, ids: list[int]) -> None:
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        for table in (MessageRaw, Attachment, LabelCorrection):
-            session.execute(delete(table).where(col(table.message_pk).in_(part)))  # type: ignore[attr-defined]
+        session.execute(delete(MessageRaw).where(col(MessageRaw.message_pk).in_(part)))
+        session.execute(delete(Attachment).where(col(Attachment.message_pk).in_(part)))
+        session.execute(delete(LabelCorrection).where(col(LabelCorrection.message_pk).in_(part)))
         session.execute(delete(AuditEvent).where(col(AuditEvent.message_pk).in_(part)))
         session.execute(delete(InboundMessage).where(col(InboundMessage.id).in_(part)))
 

@@ -32,7 +32,7 @@ from avgdesk.triage import lease
 from avgdesk.triage.drafting_config import outbox_policy
 from avgdesk.triage.ingest import IngestResult, Intake
 from avgdesk.triage.processing import Processor, ProcessResult
-from avgdesk.triage.retention import purge_daily
+from avgdesk.triage.retention import PurgeResult, purge_daily
 from avgdesk.triage.scheduler import run_scheduler
 from avgdesk.triage.settings import Settings
 
@@ -243,7 +243,7 @@ class Worker:
                 log.exception("processing pass failed; retrying")
             try:
                 purged = await self._in(self._work_pool, lambda: purge_daily(self.engine, self.settings))
-                if purged is not None and (purged.cases or purged.messages):
+                if isinstance(purged, PurgeResult) and (purged.cases or purged.messages):
                     log.info(
                         "retention: purged %d case(s), %d message(s)", len(purged.cases), purged.messages
                     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.replies import load_profile
 from avgdesk.replies.profile import default_profile_path

@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from replies_samples import FIELDS, golden_cases, sample_context
+
 from avgdesk.models.errors import PermanentError
 from avgdesk.replies import (
     DraftKind,
@@ -22,7 +24,6 @@ from avgdesk.replies import (
     subject_for,
 )
 from avgdesk.replies.i18n import RIGHTS
-from replies_samples import FIELDS, golden_cases, sample_context
 
 EXPECTED = Path(__file__).parent / "expected"
 UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
