@@ -38,7 +38,7 @@ ProgressFn = Callable[[str, float], None]
 FloatArray = npt.NDArray[np.float64]
 
 SEED = 20240301
-N_FOLDS = 4
+N_FOLDS = 5
 C_VALUE = 8.0
 REVIEW_MARGIN = 0.6  # in logits: a probability this close to its threshold is a close call
 NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
