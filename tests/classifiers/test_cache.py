@@ -45,11 +45,17 @@ def test_corrupt_cache_file_is_retrained(tiny_corpus: Path, tmp_path: Path) -> N
 
 
 def test_corrections_join_training(tiny_corpus: Path, tmp_path: Path) -> None:
-    text = "Mijn nieuwe adres is Kerkstraat 4, graag aanpassen in jullie administratie."
-    extra = [Example("adreswijziging", text, ("rectification",))] * 3
+    texts = [
+        "Mijn nieuwe adres is Kerkstraat 4, graag aanpassen in jullie administratie.",
+        "Graag mijn adres aanpassen, ik ben verhuisd naar de Molenweg.",
+        "Mijn achternaam is verkeerd gespeld, graag corrigeren.",
+        "Mijn telefoonnummer is veranderd, graag aanpassen.",
+        "Adres wijzigen graag, nieuw adres volgt hieronder.",
+    ]
+    extra = [Example("adreswijziging", text, ("rectification",)) for text in texts]
     clf = load_or_train(tmp_path / "c", extra_examples=extra, corpus_dir=tiny_corpus)
-    pred = clf.predict([Document("adreswijziging", text)])[0]
-    assert "rectification" in pred.labels
+    pred = clf.predict([Document("adreswijziging", "Graag mijn adres aanpassen in jullie administratie.")])[0]
+    assert "rectification" in pred.labels, pred
 
 
 def test_tuple_corrections_and_rich_progress(tiny_corpus: Path, tmp_path: Path) -> None:
