@@ -249,3 +249,37 @@ def test_forwarded_request_from_another_address_opens_its_own_case(engine, make_
     with Session(engine) as s:
         cases = list(s.exec(select(Case)))
     assert len(cases) == 2 and cases[1].suggested_case_id is None
+
+
+def test_a_bounce_of_our_reply_is_linked_to_its_case(engine, make_settings) -> None:
+    from avgdesk.models import OutboxItem
+    from avgdesk.replies.drafting import approve_draft
+    from avgdesk.triage.drafting_config import drafting_context
+
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        draft = s.exec(select(Draft)).one()
+        item = approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
+        s.commit()
+        sent_id = item.message_id
+    bounce = (
+        "From: MAILER-DAEMON@mx.example.nl\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx.example.nl>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent_id}>\r\nSubject: x\r\n"
+        "--b--\r\n"
+    ).encode()
+    store_local_message(engine, bounce, received_at=RECEIVED + timedelta(hours=1))
+    process(engine, settings)
+    with Session(engine) as s:
+        msg = s.exec(select(InboundMessage).where(InboundMessage.message_id == "b1@mx.example.nl")).one()
+        case = s.exec(select(Case)).one()
+        events = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id))]
+        assert s.exec(select(OutboxItem)).one().message_id == sent_id
+    assert msg.labels == ["auto"] and msg.case_id == case.id
+    assert "reply.bounced" in events
+    assert case.state is CaseState.NEW  # a bounce is shown, it does not change the case
