@@ -61,8 +61,10 @@ def main() -> None:
     avg_kb = sum(len(d.text.encode()) for d in docs) / len(docs) / 1024
     print(f"training (force, 1 thread)   {train_s:6.1f} s")
     print(f"cache load                   {load_s:6.2f} s")
-    print(f"batch prediction             {args.n / pred_s:6.0f} msg/s "
-          f"({args.n} messages, avg {avg_kb:.1f} KB, one core)")
+    print(
+        f"batch prediction             {args.n / pred_s:6.0f} msg/s "
+        f"({args.n} messages, avg {avg_kb:.1f} KB, one core)"
+    )
     print(f"peak RSS                     {rss_mb:6.0f} MB")
 
 

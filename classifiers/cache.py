@@ -51,8 +51,11 @@ def cache_key(extra: Sequence[Example], corpus_dir: Path = CORPUS_DIR) -> str:
     """The full cache key: corpus, corrections, library versions, our code."""
     h = hashlib.sha256()
     for part in (
-        corpus_digest(extra, corpus_dir), code_digest(),
-        sklearn.__version__, np.__version__, scipy.__version__,
+        corpus_digest(extra, corpus_dir),
+        code_digest(),
+        sklearn.__version__,
+        np.__version__,
+        scipy.__version__,
     ):
         h.update(part.encode())
         h.update(b"\0")

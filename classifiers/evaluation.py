@@ -118,8 +118,7 @@ def format_report(report: EvalReport) -> str:
     for label in LABELS:
         s = report.per_label[label]
         lines.append(
-            f"{label:<14}{s.precision:>7.3f}{s.recall:>8.3f}{s.f1:>7.3f}{s.support:>9}"
-            f"{s.fp:>5}{s.fn:>5}"
+            f"{label:<14}{s.precision:>7.3f}{s.recall:>8.3f}{s.f1:>7.3f}{s.support:>9}{s.fp:>5}{s.fn:>5}"
         )
     lines += [
         "",

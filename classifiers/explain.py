@@ -33,9 +33,7 @@ class Explainer:
         self.n_word = n_word
         self.coef = coef
 
-    def contributions(
-        self, x: sp.csr_matrix, row: int, label: str
-    ) -> list[tuple[str, float]]:
+    def contributions(self, x: sp.csr_matrix, row: int, label: str) -> list[tuple[str, float]]:
         """All positive (phrase, contribution) pairs for one label, strongest first."""
         j = LABELS.index(label)
         start, end = x.indptr[row], x.indptr[row + 1]

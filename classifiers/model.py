@@ -148,8 +148,7 @@ def decide(
     if len(combining) > 1 and secondary is not None:
         primary = max(combining, key=lambda label: float(p[idx[label]]))
         combining = [
-            label for label in combining
-            if label == primary or p[idx[label]] >= secondary[idx[label]]
+            label for label in combining if label == primary or p[idx[label]] >= secondary[idx[label]]
         ]
     if combining:
         labels = combining
@@ -172,7 +171,10 @@ def decide(
 
 def _fit_binary(x: object, y: npt.NDArray[np.int8]) -> LogisticRegression:
     clf = LogisticRegression(
-        C=C_VALUE, solver="liblinear", class_weight="balanced", max_iter=200,
+        C=C_VALUE,
+        solver="liblinear",
+        class_weight="balanced",
+        max_iter=200,
         random_state=SEED,
     )
     clf.fit(x, y)
@@ -200,9 +202,7 @@ def _best_threshold(p: FloatArray, y: npt.NDArray[np.int8], beta: float) -> floa
     return best_t
 
 
-def train(
-    data: TrainingSet, version: str, progress: ProgressFn | None = None
-) -> FittedModel:
+def train(data: TrainingSet, version: str, progress: ProgressFn | None = None) -> FittedModel:
     """Fit features, out-of-fold calibration and thresholds, then the final models.
 
     BLAS threads are pinned to one: the work is many small fits, and on a busy 2-core
@@ -277,8 +277,14 @@ def _train(data: TrainingSet, version: str, progress: ProgressFn | None) -> Fitt
     explainer = Explainer(features.feature_names(), features.n_word, coef)
     report("done", 1.0)
     return FittedModel(
-        version=version, features=features, coef=coef, intercept=intercept,
-        platt_a=platt_a, platt_b=platt_b, thresholds=thresholds, secondary=secondary,
+        version=version,
+        features=features,
+        coef=coef,
+        intercept=intercept,
+        platt_a=platt_a,
+        platt_b=platt_b,
+        thresholds=thresholds,
+        secondary=secondary,
         explainer=explainer,
         cv_summary=summary,
     )

@@ -17,35 +17,61 @@ import unicodedata
 # Lines that start quoted earlier mail in a reply; everything from there on is old text.
 _REPLY_HEADERS = [
     re.compile(r"^\s*(op|on|am|le)\s.{0,200}?(schreef|wrote|schrieb|a écrit)[^\n]{0,80}:?\s*$", re.I),
-    re.compile(r"^\s*-{2,}\s*(original message|oorspronkelijk bericht|origineel bericht|"
-               r"forwarded message|doorgestuurd bericht|ursprüngliche nachricht)\s*-{2,}\s*$", re.I),
+    re.compile(
+        r"^\s*-{2,}\s*(original message|oorspronkelijk bericht|origineel bericht|"
+        r"forwarded message|doorgestuurd bericht|ursprüngliche nachricht)\s*-{2,}\s*$",
+        re.I,
+    ),
     re.compile(r"^\s*_{10,}\s*$"),
     re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
 ]
 # Outlook style header block: "Van: X" followed within 3 lines by "Verzonden:" / "Sent:" etc.
 _HEADER_FROM = re.compile(r"^\s*\*?(van|from|von|de)\s*:\*?\s", re.I)
-_HEADER_NEXT = re.compile(r"^\s*\*?(verzonden|sent|date|datum|gesendet|envoyé|aan|to|onderwerp"
-                          r"|subject|betreff)\s*:\*?", re.I)
+_HEADER_NEXT = re.compile(
+    r"^\s*\*?(verzonden|sent|date|datum|gesendet|envoyé|aan|to|onderwerp"
+    r"|subject|betreff)\s*:\*?",
+    re.I,
+)
 # Machine markers in delivery reports: keep the marker line, drop the copy of the original.
 _DSN_COPY = re.compile(
     r"^\s*(-{2,}\s*)?(this is a copy of the message|below this line is a copy of the message|"
     r"original message follows|original message headers|hier volgt een kopie van het bericht|"
-    r"kopie van het oorspronkelijke bericht|message headers follow|received: from)", re.I)
+    r"kopie van het oorspronkelijke bericht|message headers follow|received: from)",
+    re.I,
+)
 # Closing phrases that start a signature block when they sit near the end.
 _CLOSINGS = re.compile(
     r"^\s*(met vriendelijke groet(en)?|vriendelijke groet(en)?|hartelijke groet(en)?|"
     r"met hartelijke groet(en)?|groet(en|jes)?|mvg|m\.v\.g\.|hoogachtend|"
     r"kind regards|best regards|warm regards|regards|best wishes|best|cheers|thanks|"
     r"thank you|many thanks|sincerely|yours sincerely|yours faithfully|"
-    r"mit freundlichen grüßen|gr\.?|groetjes)\s*[,.!]?\s*$", re.I)
+    r"mit freundlichen grüßen|gr\.?|groetjes)\s*[,.!]?\s*$",
+    re.I,
+)
 _SIG_DELIM = re.compile(r"^-- ?$")
 _DISCLAIMER_KEYS = (
-    "disclaimer", "uitsluitend bestemd", "niet de geadresseerde", "abusievelijk",
-    "vertrouwelijke informatie bevatten", "kan vertrouwelijke", "intended solely", "intended only",
-    "intended recipient", "confidential and may be privileged", "may contain confidential",
-    "think before you print", "denk aan het milieu", "consider the environment",
-    "verzonden vanaf mijn", "verzonden met mijn", "verzonden vanuit outlook", "sent from my iphone",
-    "sent from my ipad", "sent from my android", "sent from my samsung", "sent from my mobile",
+    "disclaimer",
+    "uitsluitend bestemd",
+    "niet de geadresseerde",
+    "abusievelijk",
+    "vertrouwelijke informatie bevatten",
+    "kan vertrouwelijke",
+    "intended solely",
+    "intended only",
+    "intended recipient",
+    "confidential and may be privileged",
+    "may contain confidential",
+    "think before you print",
+    "denk aan het milieu",
+    "consider the environment",
+    "verzonden vanaf mijn",
+    "verzonden met mijn",
+    "verzonden vanuit outlook",
+    "sent from my iphone",
+    "sent from my ipad",
+    "sent from my android",
+    "sent from my samsung",
+    "sent from my mobile",
     "get outlook for",
 )
 _KVK = re.compile(r"kvk[- ]?(nummer|nr)?\s*:?\s*\d")
@@ -62,8 +88,27 @@ MAX_CHARS = 4000  # long letters state their purpose early; this bounds predicti
 
 # Every marker above starts with one of these (checked first: most lines are plain text).
 _MARKER_STARTS = (
-    "op ", "on ", "am ", "le ", "-", "_", "begin", "van", "from", "von", "de", "*", "this",
-    "below", "original", "the ", "hier", "kopie", "message", "received", "----",
+    "op ",
+    "on ",
+    "am ",
+    "le ",
+    "-",
+    "_",
+    "begin",
+    "van",
+    "from",
+    "von",
+    "de",
+    "*",
+    "this",
+    "below",
+    "original",
+    "the ",
+    "hier",
+    "kopie",
+    "message",
+    "received",
+    "----",
 )
 
 
@@ -73,13 +118,11 @@ def _cut_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
         if not line.lstrip()[:9].lower().startswith(_MARKER_STARTS):
             continue
         if any(p.match(line) for p in _REPLY_HEADERS):
-            return lines[:i], lines[i + 1:]
-        if _HEADER_FROM.match(line) and any(
-            _HEADER_NEXT.match(nxt) for nxt in lines[i + 1:i + 4]
-        ):
+            return lines[:i], lines[i + 1 :]
+        if _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(nxt) for nxt in lines[i + 1 : i + 4]):
             return lines[:i], lines[i:]
         if _DSN_COPY.match(line):
-            return lines[: i + 1], lines[i + 1:]
+            return lines[: i + 1], lines[i + 1 :]
     return lines, []
 
 
@@ -127,7 +170,9 @@ _AUTO_SUBJECT = re.compile(
     r"auto|out of (the )?office|afwezig|afwezigheidsbericht|afwezigheidsmelding|onbestelbaar|"
     r"niet bezorgd|niet afgeleverd|kan niet worden bezorgd|undeliverable|undelivered|"
     r"delivery status notification( \(\w+\))?|returned mail|mail delivery failed|"
-    r"read|gelezen|niet gelezen|not read|delivered|afgeleverd)\s*:", re.I)
+    r"read|gelezen|niet gelezen|not read|delivered|afgeleverd)\s*:",
+    re.I,
+)
 
 
 def clean_subject(subject: str) -> str:
@@ -139,7 +184,9 @@ def clean_subject(subject: str) -> str:
 
 _POINTS_BELOW = re.compile(
     r"zie (onder|hieronder|beneden|bericht|mail)|see (below|the message|my (earlier|previous))|"
-    r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand", re.I)
+    r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand",
+    re.I,
+)
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
 
 

@@ -43,8 +43,10 @@ def read_corpus(corpus_dir: Path = CORPUS_DIR) -> list[tuple[Example, str]]:
                 except (ValueError, KeyError) as exc:
                     raise ValueError(f"{path.name}:{n}: {exc}") from exc
                 example = Example(
-                    subject=str(obj.get("subject", "")), body=str(obj["body"]),
-                    labels=labels, lang=obj.get("lang"),
+                    subject=str(obj.get("subject", "")),
+                    body=str(obj["body"]),
+                    labels=labels,
+                    lang=obj.get("lang"),
                 )
                 out.append((example, str(obj.get("group", f"{path.stem}:{n}"))))
     return out
@@ -61,9 +63,7 @@ def corpus_digest(extra: Sequence[Example], corpus_dir: Path = CORPUS_DIR) -> st
     return h.hexdigest()
 
 
-def build_training_set(
-    corpus: Iterable[tuple[Example, str]], extra: Sequence[Example]
-) -> TrainingSet:
+def build_training_set(corpus: Iterable[tuple[Example, str]], extra: Sequence[Example]) -> TrainingSet:
     """Prepare texts and the label matrix; staff corrections count twice (they are real mail)."""
     texts: list[str] = []
     rows: list[list[int]] = []

@@ -35,8 +35,7 @@ def write_tiny_corpus(folder: Path, extra_line: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "tiny.jsonl").open("w", encoding="utf-8") as fh:
         for i, (subject, body, labels) in enumerate(TINY * 3):
-            row = {"subject": subject, "body": body, "labels": labels, "lang": "nl",
-                   "group": f"g{i % 9}"}
+            row = {"subject": subject, "body": body, "labels": labels, "lang": "nl", "group": f"g{i % 9}"}
             fh.write(json.dumps(row) + "\n")
         if extra_line:
             fh.write(extra_line + "\n")

@@ -7,8 +7,7 @@ from avgdesk.classifiers import Document, Example, load_or_train
 
 def _load(cache: Path, corpus: Path, **kw: object) -> tuple[str, bool]:
     stages: list[str] = []
-    clf = load_or_train(cache, progress=lambda s, f: stages.append(s), corpus_dir=corpus,
-                        **kw)  # type: ignore[arg-type]
+    clf = load_or_train(cache, progress=lambda s, f: stages.append(s), corpus_dir=corpus, **kw)  # type: ignore[arg-type]
     return clf.version, bool(stages)
 
 

@@ -38,8 +38,9 @@ def test_dev_set_targets(model: Classifier) -> None:
     rows = [json.loads(x) for x in (DEV / "labels.jsonl").read_text().splitlines() if x.strip()]
     docs = [_document((DEV / r["file"]).read_bytes()) for r in rows]
     preds = model.predict(docs)
-    report = evaluate([(r["file"], r["labels"]) for r in rows],
-                      [(r["file"], p) for r, p in zip(rows, preds, strict=True)])
+    report = evaluate(
+        [(r["file"], r["labels"]) for r in rows], [(r["file"], p) for r, p in zip(rows, preds, strict=True)]
+    )
     print(format_report(report))
     assert report.auto_with_right == []
     assert report.request_recall >= 0.99

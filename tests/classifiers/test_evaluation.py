@@ -6,15 +6,26 @@ from avgdesk.classifiers import Prediction, evaluate, format_report
 
 
 def _p(*labels: str) -> Prediction:
-    return Prediction(labels=list(labels), scores={}, needs_review=False, language="nl",
-                      explanations={}, model_version="t")
+    return Prediction(
+        labels=list(labels), scores={}, needs_review=False, language="nl", explanations={}, model_version="t"
+    )
 
 
 def test_evaluate_numbers() -> None:
-    gold = [("a", ["access"]), ("b", ["erasure", "objection"]), ("c", ["auto"]),
-            ("d", ["question"]), ("e", ["complaint", "access"])]
-    pred = [("a", _p("access")), ("b", _p("erasure")), ("c", _p("erasure")),
-            ("d", _p("question")), ("e", _p("other"))]
+    gold = [
+        ("a", ["access"]),
+        ("b", ["erasure", "objection"]),
+        ("c", ["auto"]),
+        ("d", ["question"]),
+        ("e", ["complaint", "access"]),
+    ]
+    pred = [
+        ("a", _p("access")),
+        ("b", _p("erasure")),
+        ("c", _p("erasure")),
+        ("d", _p("question")),
+        ("e", _p("other")),
+    ]
     r = evaluate(gold, pred)
     acc = r.per_label["access"]
     assert (acc.tp, acc.fp, acc.fn) == (1, 0, 1)

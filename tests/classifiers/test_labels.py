@@ -7,8 +7,18 @@ from avgdesk.classifiers.labels import is_request, validate_labels
 
 
 def test_label_order_matches_design() -> None:
-    assert LABELS == ("access", "rectification", "erasure", "restriction", "portability",
-                      "objection", "complaint", "question", "other", "auto")
+    assert LABELS == (
+        "access",
+        "rectification",
+        "erasure",
+        "restriction",
+        "portability",
+        "objection",
+        "complaint",
+        "question",
+        "other",
+        "auto",
+    )
     assert LABELS[:6] == RIGHTS
 
 

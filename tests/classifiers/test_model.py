@@ -64,15 +64,23 @@ def test_predictions_obey_label_rules(model: Classifier) -> None:
 
 def test_clear_cases(model: Classifier) -> None:
     cases = [
-        (Document("Inzageverzoek", "Graag een kopie van alle persoonsgegevens die u van mij "
-                  "verwerkt (art. 15 AVG)."), "access"),
-        (Document("Delete my account", "Please delete my account and all my personal data."),
-         "erasure"),
+        (
+            Document(
+                "Inzageverzoek",
+                "Graag een kopie van alle persoonsgegevens die u van mij verwerkt (art. 15 AVG).",
+            ),
+            "access",
+        ),
+        (Document("Delete my account", "Please delete my account and all my personal data."), "erasure"),
         (Document("afmelden", "Ik wil geen nieuwsbrief meer ontvangen, meld me af."), "objection"),
-        (Document("Out of office", "I am out of the office until Monday with no access to "
-                  "email."), "auto"),
-        (Document("Verwerkersovereenkomst", "Wij zijn klant. Kunnen jullie ons een "
-                  "verwerkersovereenkomst sturen?"), "question"),
+        (Document("Out of office", "I am out of the office until Monday with no access to email."), "auto"),
+        (
+            Document(
+                "Verwerkersovereenkomst",
+                "Wij zijn klant. Kunnen jullie ons een verwerkersovereenkomst sturen?",
+            ),
+            "question",
+        ),
     ]
     preds = model.predict([doc for doc, _ in cases])
     for (doc, label), pred in zip(cases, preds, strict=True):
@@ -81,10 +89,12 @@ def test_clear_cases(model: Classifier) -> None:
 
 def test_negation_means_rectification_not_erasure(model: Classifier) -> None:
     docs = [
-        Document("adres", "Ik wil mijn account NIET opzeggen, alleen mijn adres wijzigen naar "
-                 "Molenweg 3, Duiven."),
-        Document("my email", "Please do not delete my account! I only need my email address "
-                 "updated to this one."),
+        Document(
+            "adres", "Ik wil mijn account NIET opzeggen, alleen mijn adres wijzigen naar Molenweg 3, Duiven."
+        ),
+        Document(
+            "my email", "Please do not delete my account! I only need my email address updated to this one."
+        ),
     ]
     for pred in model.predict(docs):
         assert "rectification" in pred.labels, pred.labels
@@ -114,23 +124,28 @@ def test_fast_transforms_match_scikit_learn(model: Classifier) -> None:
     from avgdesk.classifiers.text import prepare
 
     assert isinstance(model, FittedModel)
-    texts = [prepare("Re: inzage", "Graag een kopie van mijn gegevens, geëxporteerd als CSV."),
-             prepare("", ""), prepare("x", "ünïcödé wörds and numbers 12 345")]
-    for fast, slow in (
-        (model.features._char_transform(texts), model.features.char.transform(texts)),
-    ):
+    texts = [
+        prepare("Re: inzage", "Graag een kopie van mijn gegevens, geëxporteerd als CSV."),
+        prepare("", ""),
+        prepare("x", "ünïcödé wörds and numbers 12 345"),
+    ]
+    for fast, slow in ((model.features._char_transform(texts), model.features.char.transform(texts)),):
         assert fast.shape == slow.shape
         assert abs(fast - slow).max() < 1e-6
 
 
 def test_machine_mail_never_gets_a_right(model: Classifier) -> None:
     docs = [
-        Document("Out of Office: Re: Verzoek tot verwijdering",
-                 "Ik ben afwezig tot maandag. Voor verwijderverzoeken: privacy@example.nl"),
-        Document("Undelivered Mail Returned to Sender",
-                 "This is the mail system at host mail.example.nl.\n\nI'm sorry to have to inform "
-                 "you that your message could not be delivered.\n\n--- Below this line is a copy "
-                 "of the message.\n\nSubject: Inzageverzoek\nIk wil inzage in mijn gegevens."),
+        Document(
+            "Out of Office: Re: Verzoek tot verwijdering",
+            "Ik ben afwezig tot maandag. Voor verwijderverzoeken: privacy@example.nl",
+        ),
+        Document(
+            "Undelivered Mail Returned to Sender",
+            "This is the mail system at host mail.example.nl.\n\nI'm sorry to have to inform "
+            "you that your message could not be delivered.\n\n--- Below this line is a copy "
+            "of the message.\n\nSubject: Inzageverzoek\nIk wil inzage in mijn gegevens.",
+        ),
     ]
     for pred in model.predict(docs):
         assert pred.labels == ["auto"], pred.labels

@@ -13,9 +13,11 @@ def test_reply_quote_is_dropped() -> None:
 
 
 def test_outlook_header_block_and_original_message_are_dropped() -> None:
-    for marker in ("Van: NHMB <info@x.nl>\nVerzonden: maandag\nAan: jan\nOnderwerp: nieuwsbrief",
-                   "-----Original Message-----\nFrom: NHMB\nSent: Monday",
-                   "On Mon, 4 Mar 2024 at 10:00, NHMB <info@x.nl> wrote:"):
+    for marker in (
+        "Van: NHMB <info@x.nl>\nVerzonden: maandag\nAan: jan\nOnderwerp: nieuwsbrief",
+        "-----Original Message-----\nFrom: NHMB\nSent: Monday",
+        "On Mon, 4 Mar 2024 at 10:00, NHMB <info@x.nl> wrote:",
+    ):
         body = f"Please stop emailing me.\n\n{marker}\nDelete your account here.\n"
         assert "Delete" not in new_text(body), marker
 
