@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-RIGHTS: tuple[str, ...] = (
-    "access",
-    "rectification",
-    "erasure",
-    "restriction",
-    "portability",
-    "objection",
-)
-COMBINING: tuple[str, ...] = (*RIGHTS, "complaint")
-STANDALONE: tuple[str, ...] = ("question", "other", "auto")
-LABELS: tuple[str, ...] = (*COMBINING, *STANDALONE)
+from avgdesk.models.labels import COMBINING, LABELS, RIGHTS, STANDALONE
+
+__all__ = ["COMBINING", "LABELS", "RIGHTS", "STANDALONE", "is_request", "validate_labels"]
 
 
 def is_request(labels: Iterable[str]) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from avgdesk.models.labels import RIGHTS as RIGHTS
+
 LANGUAGES = ("nl", "en")
 
-RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
-"""The six rights as label ids, in the order of the GDPR articles."""
 
 RIGHT_ARTICLES = {
     "access": "15",

@@ -50,12 +50,8 @@ PLACEHOLDER_MARK = "[INVULLEN"
 """A value containing this marks a fact the organisation still has to fill in."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-HttpsUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^https://[^\s/$.?#][^\s]*$")
-]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
+HttpsUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https://[^\s/$.?#][^\s]*$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class _Model(BaseModel):
@@ -231,9 +227,7 @@ def load_profile(path: Path | None = None, *, strict: bool = False) -> Controlle
     try:
         profile = ControllerProfile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigurationError(
-            f"controller profile {file} is invalid:\n{_describe(exc)}"
-        ) from exc
+        raise ConfigurationError(f"controller profile {file} is invalid:\n{_describe(exc)}") from exc
     if strict:
         problems = [f"  {p}: still contains {PLACEHOLDER_MARK}" for p in profile.placeholders()]
         problems += [
@@ -241,7 +235,5 @@ def load_profile(path: Path | None = None, *, strict: bool = False) -> Controlle
             for category in profile.missing_recipient_names()
         ]
         if problems:
-            raise ConfigurationError(
-                f"controller profile {file} is not complete:\n" + "\n".join(problems)
-            )
+            raise ConfigurationError(f"controller profile {file} is not complete:\n" + "\n".join(problems))
     return profile

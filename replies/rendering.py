@@ -160,9 +160,7 @@ RESTRICTION_GROUNDS = {
 """Art. 18(1) grounds for a restriction: key -> point."""
 
 _COMMON = (
-    FieldSpec(
-        "customer_number", "text", False, "customer or contract number, shown under the reference"
-    ),
+    FieldSpec("customer_number", "text", False, "customer or contract number, shown under the reference"),
 )
 
 FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
@@ -218,9 +216,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
             "where this person's data came from (default: the profile's sources)",
         ),
     ),
-    DraftKind.RECTIFICATION: (
-        FieldSpec("corrections", "lines", True, "what was corrected or completed"),
-    ),
+    DraftKind.RECTIFICATION: (FieldSpec("corrections", "lines", True, "what was corrected or completed"),),
     DraftKind.ERASURE: (
         FieldSpec("erased_items", "lines", True, "what was erased"),
         FieldSpec(
@@ -265,12 +261,8 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         ),
     ),
     DraftKind.OBJECTION: (
-        FieldSpec(
-            "marketing_channels", "lines", False, "channels stopped, e.g. 'de e-mailnieuwsbrief'"
-        ),
-        FieldSpec(
-            "suppression_list", "bool", False, "the e-mail address is kept on a do-not-contact list"
-        ),
+        FieldSpec("marketing_channels", "lines", False, "channels stopped, e.g. 'de e-mailnieuwsbrief'"),
+        FieldSpec("suppression_list", "bool", False, "the e-mail address is kept on a do-not-contact list"),
     ),
     DraftKind.EXTENSION: (
         FieldSpec("extension_reason", "text", True, "why more time is needed (Art. 12(3))"),
@@ -294,9 +286,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     ),
 }
 
-_ALL_FIELD_NAMES = frozenset(
-    spec.name for specs in (*FIELD_SPECS.values(), _COMMON) for spec in specs
-)
+_ALL_FIELD_NAMES = frozenset(spec.name for specs in (*FIELD_SPECS.values(), _COMMON) for spec in specs)
 
 
 def _specs(kind: DraftKind) -> tuple[FieldSpec, ...]:
@@ -430,15 +420,11 @@ def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     new_deadline = result.get("new_deadline")
     moved_back = isinstance(new_deadline, date) and new_deadline <= ctx.respond_by
     if kind is DraftKind.EXTENSION and moved_back:
-        problems.append(
-            f"new_deadline {new_deadline} is not after respond_by {ctx.respond_by.isoformat()}"
-        )
+        problems.append(f"new_deadline {new_deadline} is not after respond_by {ctx.respond_by.isoformat()}")
     if missing:
         problems.insert(0, f"missing required field(s) for {kind.value}: {', '.join(missing)}")
     if problems:
-        raise RenderError(
-            f"cannot render {kind.value} for {ctx.reference!r}: " + "; ".join(problems)
-        )
+        raise RenderError(f"cannot render {kind.value} for {ctx.reference!r}: " + "; ".join(problems))
     return result
 
 
@@ -453,9 +439,7 @@ def _check_context(ctx: ReplyContext) -> tuple[str, ...]:
         problems.append("staff_name is empty")
     unknown = sorted(set(ctx.rights) - set(RIGHTS))
     if unknown:
-        problems.append(
-            f"unknown right(s): {', '.join(map(str, unknown))} (use {', '.join(RIGHTS)})"
-        )
+        problems.append(f"unknown right(s): {', '.join(map(str, unknown))} (use {', '.join(RIGHTS)})")
     for name in ("received_on", "respond_by"):
         if not isinstance(getattr(ctx, name), date):
             problems.append(f"{name} is not a date")
@@ -560,8 +544,7 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
     fields = _check_fields(draft_kind, ctx)
     if draft_kind is DraftKind.ACKNOWLEDGEMENT and not rights and not ctx.is_complaint:
         raise RenderError(
-            f"cannot render acknowledgement for {ctx.reference!r}: "
-            "the case has no right and is no complaint"
+            f"cannot render acknowledgement for {ctx.reference!r}: the case has no right and is no complaint"
         )
     lang = ctx.language
     requester = ctx.requester_name.strip() if ctx.requester_name else ""
@@ -595,6 +578,4 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
         raise RenderError(
             f"template {name} failed for {ctx.reference!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    return RenderedReply(
-        subject=variables["subject"], text=_normalise_text(text), html=html.strip() + "\n"
-    )
+    return RenderedReply(subject=variables["subject"], text=_normalise_text(text), html=html.strip() + "\n")

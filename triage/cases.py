@@ -17,12 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from avgdesk.models import Case, CaseState, Draft, InboundMessage, ReferenceCounter
+from avgdesk.models.labels import COMBINING, RIGHTS
 from avgdesk.triage import audit
 from avgdesk.triage.settings import Settings
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
-RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
-CASE_LABELS = frozenset((*RIGHTS, "complaint"))
 
 
 def next_reference(session: Session, year: int) -> str:
@@ -73,7 +72,7 @@ def find_thread_case(session: Session, message: InboundMessage) -> Case | None:
 
 
 def opens_case(labels: Sequence[str]) -> bool:
-    return any(label in CASE_LABELS for label in labels)
+    return any(label in COMBINING for label in labels)
 
 
 def open_case(session: Session, message: InboundMessage, *, settings: Settings) -> Case:

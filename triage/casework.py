@@ -31,21 +31,10 @@ from avgdesk.models import (
     utcnow,
 )
 from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.models.labels import LABELS, OPEN_STATES, RIGHTS, STANDALONE
 from avgdesk.triage import audit, deadlines
 from avgdesk.triage.settings import Settings
 
-RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
-LABELS = (*RIGHTS, "complaint", "question", "other", "auto")
-STANDALONE = frozenset({"question", "other", "auto"})
-OPEN_STATES = frozenset(
-    {
-        CaseState.NEW,
-        CaseState.AWAITING_IDENTITY,
-        CaseState.AWAITING_CLARIFICATION,
-        CaseState.IN_PROGRESS,
-        CaseState.AWAITING_APPROVAL,
-    }
-)
 PAUSED_STATES = frozenset({CaseState.AWAITING_IDENTITY, CaseState.AWAITING_CLARIFICATION})
 CLOSING_OUTCOMES = {
     "answered": CaseState.ANSWERED,

@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STANDALONE = ("question", "other", "auto")
-
 
 @dataclass
 class ProcessResult:

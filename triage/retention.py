@@ -37,7 +37,7 @@ from avgdesk.models import (
     session_scope,
     utcnow,
 )
-from avgdesk.triage.casework import OPEN_STATES
+from avgdesk.models.labels import OPEN_STATES
 from avgdesk.triage.settings import Settings
 
 

@@ -58,6 +58,7 @@ from sqlmodel import Session, col, select
 from avgdesk.mailbox.automatic import LOOP_HEADER
 from avgdesk.models import Case, CasePause, CaseState, Draft, DraftState, PauseReason
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL, RIGHTS
 
 __all__ = [
     "ANSWERED_STATES",
@@ -91,28 +92,6 @@ FINISHED_STATES: tuple[CaseState, ...] = (
 )
 ANSWERED_STATES: tuple[CaseState, ...] = (CaseState.ANSWERED, CaseState.CLOSED, CaseState.UNFOUNDED)
 
-RIGHT_ORDER = ("access", "rectification", "erasure", "restriction", "portability", "objection")
-LABEL_NL = {
-    "access": "inzage",
-    "rectification": "rectificatie",
-    "erasure": "wissen",
-    "restriction": "beperking",
-    "portability": "overdraagbaarheid",
-    "objection": "bezwaar",
-    "complaint": "klacht",
-    "other": "overig",
-}
-STATE_NL = {
-    CaseState.NEW: "nieuw",
-    CaseState.AWAITING_IDENTITY: "wacht op identificatie",
-    CaseState.AWAITING_CLARIFICATION: "wacht op verduidelijking",
-    CaseState.IN_PROGRESS: "in behandeling",
-    CaseState.AWAITING_APPROVAL: "wacht op goedkeuring",
-    CaseState.ANSWERED: "beantwoord",
-    CaseState.CLOSED: "gesloten",
-    CaseState.WITHDRAWN: "ingetrokken",
-    CaseState.UNFOUNDED: "kennelijk ongegrond of buitensporig",
-}
 PAUSE_NL = {PauseReason.IDENTITY: "identiteit", PauseReason.CLARIFICATION: "verduidelijking"}
 
 _NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -389,15 +368,15 @@ def build_summary(
     # --- open by right and state ---------------------------------------------------------
     rights: Counter[str] = Counter()
     for case in open_cases:
-        labels = [r for r in RIGHT_ORDER if r in case.rights]
+        labels = [r for r in RIGHTS if r in case.rights]
         if case.is_complaint:
             labels.append("complaint")
         rights.update(labels or ["other"])
     by_right = tuple(
-        Count(key, LABEL_NL[key], rights[key]) for key in (*RIGHT_ORDER, "complaint", "other") if rights[key]
+        Count(key, LABEL_NL[key], rights[key]) for key in (*RIGHTS, "complaint", "other") if rights[key]
     )
     states = Counter(c.state for c in open_cases)
-    by_state = tuple(Count(s.value, STATE_NL[s], states[s]) for s in OPEN_STATES)
+    by_state = tuple(Count(s.value, CASE_STATE_NL[s], states[s]) for s in OPEN_STATES)
 
     def line(case: Case, days: int | None, detail: str = "") -> CaseLine:
         return CaseLine(

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection")
-LABELS = (*RIGHTS, "complaint", "question", "other", "auto")
+from avgdesk.models import CaseState
+from avgdesk.models.labels import CASE_STATE_NL
+from avgdesk.models.labels import LABEL_NL as _LABEL_NL
+from avgdesk.models.labels import LABELS as LABELS
+from avgdesk.models.labels import OPEN_STATES as _OPEN_STATES
+from avgdesk.models.labels import RIGHTS as RIGHTS
 
-LABEL_NL = {
-    "access": "inzage",
-    "rectification": "rectificatie",
-    "erasure": "wissen",
-    "restriction": "beperking",
-    "portability": "overdraagbaarheid",
-    "objection": "bezwaar",
-    "complaint": "klacht",
-    "question": "vraag",
-    "other": "overig",
-    "auto": "automatisch",
-}
-
-STATE_NL = {
-    "new": "nieuw",
-    "awaiting_identity": "wacht op identificatie",
-    "awaiting_clarification": "wacht op verduidelijking",
-    "in_progress": "in behandeling",
-    "awaiting_approval": "wacht op goedkeuring",
-    "answered": "beantwoord",
-    "closed": "gesloten",
-    "withdrawn": "ingetrokken",
-    "unfounded": "kennelijk ongegrond of buitensporig",
-}
-OPEN_STATES = ("new", "awaiting_identity", "awaiting_clarification", "in_progress", "awaiting_approval")
+LABEL_NL = _LABEL_NL
+STATE_NL = {state.value: name for state, name in CASE_STATE_NL.items()}
+OPEN_STATES = tuple(state.value for state in CaseState if state in _OPEN_STATES)
 
 DRAFT_STATE_NL = {
     "draft": "concept (wacht op goedkeuring)",
