@@ -20,7 +20,7 @@ server action only makes the next pass skip the insert and redo the action.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -192,12 +192,13 @@ class Intake:
 
     def _body_batches(
         self, imap: ImapGateway, uids: Sequence[int], result: IngestResult
-    ) -> list[list[_Fetched]]:
-        """Yield-like: fetch metadata, then bodies in batches bounded by count and bytes."""
+    ) -> Iterator[list[_Fetched]]:
+        """Fetch metadata, then yield bodies batch by batch (bounded by count and bytes), so
+        each batch is committed and acknowledged before the next is fetched: memory stays
+        bounded and a failure mid-run keeps what was already stored."""
         s = self.settings
-        batches: list[list[_Fetched]] = []
         if not uids:
-            return batches
+            return
         metas = imap.fetch_meta(uids)
         result.vanished += len(set(uids) - set(metas))
         plan: list[list[MessageMeta]] = []
@@ -237,8 +238,7 @@ class Intake:
                 else:
                     result.vanished += 1
             if batch:
-                batches.append(batch)
-        return batches
+                yield batch
 
     # --- storing -------------------------------------------------------------------------
     def _store_batch(self, batch: Sequence[_Fetched], uidvalidity: int, result: IngestResult) -> None:

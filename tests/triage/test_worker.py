@@ -145,3 +145,38 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     assert all(d <= 8.0 for d in delays) and delays[-1] >= 4.0
     b.reset()
     assert b.next_delay() <= 1.0
+
+
+async def test_an_approved_reply_is_sent_and_copied_to_the_sent_folder(
+    mailbox, engine, make_settings, mail_factory, smtp_sink
+) -> None:
+    from helpers import FixedLabels
+    from sqlmodel import select as sql_select
+
+    from avgdesk.models import Draft, session_scope
+    from avgdesk.replies.drafting import approve_draft
+    from avgdesk.triage.drafting_config import drafting_context
+
+    mailbox.append(mail_factory(1, body="#access graag inzage"))
+    settings = make_settings(
+        **mailbox.settings_kwargs(), smtp_host="127.0.0.1", smtp_port=smtp_sink.port, smtp_security="none"
+    )
+    worker = Worker(settings, engine, classifier_factory=FixedLabels)
+    try:
+        await worker.run_once()
+        with session_scope(engine) as s:
+            draft = s.exec(sql_select(Draft)).one()
+            approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
+            s.commit()
+        report = await worker.run_once()
+    finally:
+        worker.close()
+    assert report.outbox is not None and report.outbox.sent == 1
+    assert len(smtp_sink.messages) == 1
+    sent = mailbox.uids("Sent")
+    assert len(sent) == 1
+    c = mailbox.client()
+    c.select_folder("Sent", readonly=True)
+    raw = c.fetch(sent, ["BODY.PEEK[]"])[sent[0]][b"BODY[]"]
+    c.logout()
+    assert raw == smtp_sink.messages[0]
