@@ -203,6 +203,32 @@ class Settings(BaseSettings):
     internal_mail_from: str = "avgdesk@nhmbsoftware.nl"
     """Sender address of internal mail (summary, reminders)."""
 
+    # --- web UI ----------------------------------------------------------------------------
+    web_session_idle_minutes: int = 30
+    """A staff session not used for this long ends."""
+    web_session_absolute_minutes: int = 720
+    """A staff session ends this long after login, however active."""
+    web_secure_cookies: bool = False
+    """Secure cookies with the __Host- prefix (and HSTS): turn on when served over TLS."""
+    web_trust_proxy_headers: bool = False
+    """Read the client address from X-Forwarded-For (only behind a trusted reverse proxy)."""
+    web_login_max_failures_per_user: int = 5
+    """Failed logins per user name within the window before that name is refused for a while."""
+    web_login_max_failures_per_ip: int = 20
+    """Failed logins per client address within the window."""
+    web_login_window_s: int = 900
+    """Window of the login rate limits."""
+    web_contact_max_per_ip: int = 5
+    """Contact-form submissions per client address within the window."""
+    web_contact_window_s: int = 600
+    """Window of the contact-form rate limit."""
+    web_contact_max_body_bytes: int = 262_144
+    """Largest accepted contact-form request."""
+    web_contact_max_message_chars: int = 20_000
+    """Longest accepted contact-form message."""
+    web_secret_key: SecretStr | None = None
+    """Signs the short-lived contact confirmation link; random per process when unset."""
+
     # --- retention -----------------------------------------------------------------
     retention_days: int = 730
     """Closed cases with their messages, drafts and audit trail are deleted this many days after closing."""

@@ -1,8 +1,8 @@
 """Settings of the web UI.
 
 ``avgdesk.triage.settings.Settings`` is the one place settings are read; the web UI takes
-what it needs from there and keeps its own defaults here until those fields exist in
-Settings (see NOTES-for-lead.md). Each limit carries its unit in its name.
+what it needs from there (``AVGDESK_WEB_*``); limits without a setting keep the defaults
+below. Each limit carries its unit in its name.
 """
 
 from __future__ import annotations
