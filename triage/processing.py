@@ -116,11 +116,14 @@ class Processor:
         return self.process_batch(only=message_pk)
 
     def process_batch(self, only: int | None = None) -> ProcessResult:
+        """Claim, read, then parse and classify *outside* any transaction (the CPU-heavy
+        part: on SQLite an open transaction holds the write lock, which the intake, the
+        web UI and the other loops need), then write all results in one short transaction."""
         result = ProcessResult()
         ids = self._claim(only)
         if not ids:
             return result
-        with session_scope(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             messages = list(
                 session.exec(
                     select(InboundMessage)
@@ -134,25 +137,30 @@ class Processor:
                     select(MessageRaw.message_pk, MessageRaw.data).where(col(MessageRaw.message_pk).in_(ids))
                 ).all()
             }
-            work: list[_Work] = []
-            for message in messages:
-                if message.attempts > self.settings.processing_max_attempts:
-                    self._quarantine(
-                        session, message, message.last_error or "processing was interrupted repeatedly"
-                    )
-                    result.quarantined += 1
-                    continue
-                item = _Work(message)
-                try:
-                    self._parse(item, raws.get(message.id or -1))
-                except Exception as exc:
-                    item.error = _describe(exc)
-                work.append(item)
+            session.expunge_all()
+        exhausted = [m for m in messages if m.attempts > self.settings.processing_max_attempts]
+        work: list[_Work] = []
+        for message in messages:
+            if message in exhausted:
+                continue
+            item = _Work(message)
+            try:
+                self._parse(item, raws.get(message.id or -1))
+            except Exception as exc:
+                item.error = _describe(exc)
+            work.append(item)
+        del raws
+        self._classify([w for w in work if w.error is None and w.parsed is not None])
 
-            self._classify([w for w in work if w.error is None and w.parsed is not None])
-
+        with session_scope(self.engine) as session:
+            for message in exhausted:
+                session.add(message)
+                reason = message.last_error or "processing was interrupted repeatedly"
+                self._quarantine(session, message, reason)
+                result.quarantined += 1
             for item in work:
                 message = item.message
+                session.add(message)
                 if item.error is None:
                     try:
                         with session.begin_nested():
