@@ -146,13 +146,41 @@ def full_drain(server, user: str, db_url: str, data_dir: Path) -> tuple[float, f
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
-    # ru_maxrss of the children: the avgdesk process is the only child started so far
-    # apart from Dovecot, which is not our child's child and is far smaller.
+    # ru_maxrss of all waited-for children: the largest is this avgdesk process (the
+    # intake child above is smaller; Dovecot is still running, so not counted).
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return elapsed, peak_mb, out.stdout.strip()
 
 
+def intake_child(port: int, user: str, db_url: str, data_dir: Path) -> None:
+    """Run intake alone in this (child) process and print its time, count and peak RSS."""
+    import json
+    from types import SimpleNamespace
+
+    server = SimpleNamespace(host="127.0.0.1", port=port, password="secret")
+    elapsed, stored = intake_only(server, user, db_url, data_dir)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"elapsed": elapsed, "stored": stored, "peak_mb": peak_mb}))
+
+
+def intake_in_child(server, user: str, db_url: str, data_dir: Path) -> tuple[float, int, float]:
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-P", __file__, "--child-intake", str(server.port), user, db_url, str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["elapsed"], data["stored"], data["peak_mb"]
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-intake":
+        port, user, db_url, data_dir = sys.argv[2:6]
+        intake_child(int(port), user, db_url, Path(data_dir))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
@@ -182,10 +210,10 @@ def main() -> None:
                 c.execute(text(f"CREATE DATABASE bench_{tag}"))
             return f"postgresql+psycopg://postgres@127.0.0.1/bench_{tag}"
 
-        intake_s, stored = intake_only(server, "intake", url("intake"), work / "d1")
+        intake_s, stored, intake_mb = intake_in_child(server, "intake", url("intake"), work / "d1")
         print(
             f"avgdesk intake ({args.db}, commit + MOVE): {intake_s:.2f} s, {stored / intake_s:,.0f} msg/s, "
-            f"ratio to raw fetch {intake_s / raw_s:.2f}"
+            f"ratio to raw fetch {intake_s / raw_s:.2f}, peak RSS {intake_mb:.0f} MB"
         )
         full_s, peak_mb, summary = full_drain(server, "full", url("full"), work / "d2")
         print(f"run --once (intake + parse + classify + cases): {full_s:.2f} s, {args.n / full_s:,.0f} msg/s")

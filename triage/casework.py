@@ -96,7 +96,7 @@ def list_cases(
 
 
 def deadline_of(
-    session: Session, case: Case, settings: Settings, now: datetime | None = None
+    session: Session, case: Case, settings: Settings, now: datetime | None = None, *, fresh: bool = False
 ) -> deadlines.Deadline | None:
     """The case's legal deadline with extension and pauses, recomputed from stored facts."""
     if not case.rights:
@@ -111,7 +111,7 @@ def deadline_of(
             if candidate.extended_deadline == case.extended_deadline:
                 result = candidate
                 break
-    pauses = _pauses(session, case)
+    pauses = [] if fresh else _pauses(session, case)
     if pauses:
         result = deadlines.apply_pauses(
             result,
@@ -129,8 +129,10 @@ def deadline_of(
     return result
 
 
-def refresh_due_date(session: Session, case: Case, settings: Settings, now: datetime | None = None) -> None:
-    deadline = deadline_of(session, case, settings, now)
+def refresh_due_date(
+    session: Session, case: Case, settings: Settings, now: datetime | None = None, *, fresh: bool = False
+) -> None:
+    deadline = deadline_of(session, case, settings, now, fresh=fresh)
     if deadline is not None:
         case.legal_deadline = deadline.legal_deadline
         case.internal_target = deadline.internal_target
@@ -248,7 +250,8 @@ def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
     """Rights rows, deadlines, duplicate flag and suggested link of a just-opened case."""
     for right in case.rights:
         session.add(CaseRight(case_id=case.id, right=right))  # type: ignore[arg-type]
-    refresh_due_date(session, case, settings, now=case.received_at)
+    # A new case has no pauses or extension yet: no need to look them up.
+    refresh_due_date(session, case, settings, now=case.received_at, fresh=True)
     if not case.requester_email:
         return
     since = case.received_at - DUPLICATE_WINDOW

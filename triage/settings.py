@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     # --- processing ------------------------------------------------------------
     processing_max_attempts: int = 5
     """Processing attempts (failed or interrupted by a crash) before a message is quarantined."""
-    processing_batch: int = 200
+    processing_batch: int = 100
     """Messages classified and committed together."""
     parse_max_parts: int = 500
     """MIME parts read per message; the rest is noted as a defect."""
