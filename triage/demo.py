@@ -270,31 +270,24 @@ def _show_sent(console: Console, sink: SmtpSink) -> None:
 
 
 def _show(console: Console, engine: Engine, settings: Settings) -> None:
-    table = Table(title="What arrived", show_lines=False)
-    for heading in (
-        "#",
-        "received (Amsterdam)",
-        "from / requester",
-        "subject",
-        "labels",
-        "review",
-        "case",
-        "deadline",
-    ):
-        table.add_column(heading)
+    table = Table(title="What arrived", caption="? = needs review by staff", show_lines=False, pad_edge=False)
+    table.add_column("received", no_wrap=True)
+    table.add_column("requester", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("subject", overflow="ellipsis", no_wrap=True, max_width=26)
+    table.add_column("labels", min_width=12)
+    table.add_column("case", no_wrap=True)
+    table.add_column("due", no_wrap=True)
     with Session(engine) as session:
         rows = session.exec(select(InboundMessage).order_by(col(InboundMessage.id))).all()
         cases = {c.id: c for c in session.exec(select(Case))}
     for m in rows:
         case = cases.get(m.case_id)
         table.add_row(
-            str(m.id),
-            m.received_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+            m.received_at.astimezone(settings.tz).strftime("%d-%m %H:%M"),
             (m.requester_email or "?") + (" (form)" if m.via_form else ""),
-            (m.subject or "")[:50],
-            ", ".join(m.labels) or "-",
-            "yes" if m.needs_review else "",
+            m.subject or "",
+            (", ".join(m.labels) or "-") + (" ?" if m.needs_review else ""),
             case.reference if case else "",
-            case.legal_deadline.isoformat() if case and case.legal_deadline else "",
+            case.due_date.strftime("%d-%m-%Y") if case and case.due_date else "",
         )
     console.print(table)
