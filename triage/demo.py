@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -270,24 +270,21 @@ def _show_sent(console: Console, sink: SmtpSink) -> None:
 
 
 def _show(console: Console, engine: Engine, settings: Settings) -> None:
-    table = Table(title="What arrived", caption="? = needs review by staff", show_lines=False, pad_edge=False)
-    table.add_column("received", no_wrap=True)
-    table.add_column("requester", no_wrap=True, overflow="ellipsis", max_width=26)
-    table.add_column("subject", overflow="ellipsis", no_wrap=True, max_width=26)
-    table.add_column("labels", min_width=12)
-    table.add_column("case", no_wrap=True)
-    table.add_column("due", no_wrap=True)
+    """Two lines a message, so it reads in any terminal width."""
     with Session(engine) as session:
         rows = session.exec(select(InboundMessage).order_by(col(InboundMessage.id))).all()
         cases = {c.id: c for c in session.exec(select(Case))}
+    console.rule("What arrived")
+    console.print("[bold]received     case           due    labels (? = needs review)[/bold]")
     for m in rows:
         case = cases.get(m.case_id)
-        table.add_row(
-            m.received_at.astimezone(settings.tz).strftime("%d-%m %H:%M"),
-            (m.requester_email or "?") + (" (form)" if m.via_form else ""),
-            m.subject or "",
-            (", ".join(m.labels) or "-") + (" ?" if m.needs_review else ""),
-            case.reference if case else "",
-            case.due_date.strftime("%d-%m-%Y") if case and case.due_date else "",
+        labels = (", ".join(m.labels) or "-") + (" ?" if m.needs_review else "")
+        console.print(
+            f"{m.received_at.astimezone(settings.tz):%d-%m %H:%M}  "
+            f"{case.reference if case else '-':13}  "
+            f"{case.due_date.strftime('%d-%m') if case and case.due_date else '-':5}  {labels}",
+            highlight=False,
         )
-    console.print(table)
+        who = (m.requester_email or "?") + (" (contact form)" if m.via_form else "")
+        # Subjects may hold [brackets]: printed as plain text, never as markup.
+        console.print(Text(f"             {who}: {m.subject or ''}", style="dim"))
