@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from avgdesk.models import AuditEvent, make_engine
 from avgdesk.models.migrate import current_revision, head_revision, upgrade
@@ -48,7 +48,7 @@ def test_datetimes_round_trip_as_aware_utc(engine) -> None:  # type: ignore[no-u
         s.add(AuditEvent(at=when, actor="t", action="x"))
         s.commit()
     with Session(engine) as s:
-        row = s.query(AuditEvent).one()
+        row = s.exec(select(AuditEvent)).one()
     assert row.at == when and row.at.tzinfo is not None and row.at.utcoffset() == timedelta(0)
     assert row.at.tzinfo == UTC
 

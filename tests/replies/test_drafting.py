@@ -1,0 +1,79 @@
+"""Approval rules: named approver, roles, four eyes, unrenderable and edited drafts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import select
+
+from avgdesk.models import Case, Draft, DraftState, OutboxItem, User, session_scope
+from avgdesk.models.errors import InvalidOperation
+from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, edit_draft
+from avgdesk.replies.rendering import DraftKind
+from avgdesk.triage.deadlines import AMSTERDAM
+
+CTX = DraftingContext(tz=AMSTERDAM)
+
+
+def _case(s):  # type: ignore[no-untyped-def]
+    case = Case(
+        reference="AVG-2026-0007",
+        requester_email="k@example.nl",
+        requester_name="K. Klant",
+        rights=["access", "erasure"],
+        received_at=datetime(2026, 3, 5, 10, tzinfo=UTC),
+        legal_deadline=date(2026, 4, 7),
+        due_date=date(2026, 4, 7),
+    )
+    s.add(case)
+    s.flush()
+    return case
+
+
+def test_message_id_is_fixed_at_creation_and_kept_through_edits_and_approval(engine) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        draft = create_draft(s, _case(s), DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=CTX)
+        mid = draft.message_id
+        edit_draft(s, draft, editor="anna", ctx=CTX, body_text="Beste klant,\n\nWij hebben uw verzoek.")
+        item = approve_draft(s, draft, approver="bert", ctx=CTX)
+        assert draft.message_id == mid == item.message_id
+        assert draft.version == 2 and draft.approved_version == 2 and draft.approved_by == "bert"
+        assert b"Wij hebben uw verzoek." in item.raw
+
+
+def test_four_eyes_and_roles(engine) -> None:  # type: ignore[no-untyped-def]
+    ctx = DraftingContext(tz=AMSTERDAM, four_eyes=True)
+    with session_scope(engine) as s:
+        s.add(User(username="carla", password_hash="x", role="medewerker"))
+        draft = create_draft(s, _case(s), DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=ctx)
+        with pytest.raises(InvalidOperation, match="four-eyes"):
+            approve_draft(s, draft, approver="anna", ctx=ctx)
+        with pytest.raises(InvalidOperation, match="may not approve"):
+            approve_draft(s, draft, approver="carla", ctx=ctx)
+        with pytest.raises(InvalidOperation, match="name of the approver"):
+            approve_draft(s, draft, approver="  ", ctx=ctx)
+        approve_draft(s, draft, approver="bert", ctx=ctx)
+        with pytest.raises(InvalidOperation, match="not a draft awaiting approval"):
+            approve_draft(s, draft, approver="bert", ctx=ctx)
+
+
+def test_a_draft_that_does_not_render_is_kept_but_never_approved(engine) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        draft = create_draft(s, _case(s), DraftKind.EXTENSION, author="anna", ctx=CTX, fields={})
+        assert draft.render_error and "extension_reason" in draft.render_error
+        with pytest.raises(InvalidOperation, match="did not render"):
+            approve_draft(s, draft, approver="bert", ctx=CTX)
+        edit_draft(
+            s,
+            draft,
+            editor="anna",
+            ctx=CTX,
+            fields={"extension_reason": "Gegevens in vijf systemen", "new_deadline": "2026-06-05"},
+        )
+        assert draft.render_error is None and "5 juni 2026" in draft.body_text
+        approve_draft(s, draft, approver="bert", ctx=CTX)
+        s.commit()
+    with session_scope(engine) as s:
+        assert len(s.exec(select(OutboxItem)).all()) == 1
+        assert s.exec(select(Draft)).one().state is DraftState.APPROVED
