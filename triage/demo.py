@@ -248,6 +248,7 @@ def _approve_one(console: Console, engine: Engine, settings: Settings) -> None:
         if draft is None:
             return
         approve_draft(session, draft, approver="demo", ctx=drafting_context(settings))
+        # Crash before: the draft stays unapproved. Crash after: approved and queued together.
         session.commit()
         console.print(f"Approved draft {draft.id} as [bold]demo[/bold]; the outbox sends it.")
 

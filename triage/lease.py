@@ -39,6 +39,7 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl_s: float, now: datet
             session.execute(
                 insert(WorkerLease).values(name=name, holder=holder, expires_at=expires, acquired_at=now)
             )
+            # Crash after: we hold the new lease until it expires; a successor waits that long.
             session.commit()
             return True
         except IntegrityError:
@@ -54,4 +55,5 @@ def release(engine: Engine, name: str, holder: str) -> None:
             .where(WorkerLease.name == name, WorkerLease.holder == holder)  # type: ignore[arg-type]
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
+        # Crash before: the lease is not released but still expires; a standby waits that long.
         session.commit()

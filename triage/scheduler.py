@@ -185,6 +185,7 @@ def run_summary(
         item = enqueue(session, message, kind="summary", recipients=recipients)
         run.outbox_ids = [item.id] if item.id is not None else []
         session.add(run)
+        # Crash before: no claim and nothing queued; the next tick sends it. Crash after: both are in.
         session.commit()
     done = f"summary {period}" + (" (late)" if late else "")
     log.info("queued %s for %d recipient(s)", done, len(recipients))
@@ -203,6 +204,7 @@ def send_summary_now(
         recipients = list(config.summary_recipients)
         message = build_summary_message(summary, config, recipients=recipients, now=now)
         item = enqueue(session, message, kind="summary", recipients=recipients)
+        # Crash before: nothing queued. Crash after: queued; the outbox sends it.
         session.commit()
     return item
 
@@ -339,6 +341,7 @@ def run_reminders(
             session.rollback()
             log.warning("reminders %s: a case was already reminded today; retrying next tick", period)
             return []
+        # Crash before: no reminder recorded or queued; the next tick sends them. Crash after: both in.
         session.commit()
     for line_ in done:
         log.info("queued %s", line_)

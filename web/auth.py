@@ -81,10 +81,12 @@ def _load_session(request: Request, session: Session) -> CurrentUser | None:
     user = session.get(User, row.user_id)
     if row.expires_at <= now or idle_limit <= now or user is None or not user.active:
         session.delete(row)
+        # Crash before: the expired session row stays, and is refused and deleted next time.
         session.commit()
         return None
     if (now - row.last_seen_at).total_seconds() >= ctx.web.session_touch_s:
         row.last_seen_at = now
+        # Crash before: last_seen_at is a little older; the idle timeout may end the session earlier.
         session.commit()
     assert user.id is not None
     return CurrentUser(user.id, user.username, user.role, row.csrf_token, digest)
@@ -235,6 +237,7 @@ def login(
             last_seen_at=now,
         )
     )
+    # Crash before: no session; the user logs in again. Crash after: logged in.
     session.commit()
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
@@ -259,6 +262,7 @@ staff_router = APIRouter()
 def logout(request: Request, session: Annotated[Session, Depends(db)]) -> Response:
     user = require_role(request, "medewerker")
     session.exec(delete(WebSession).where(col(WebSession.token_sha256) == user.token_sha256))
+    # Crash before: the session stays valid until it expires. Crash after: logged out.
     session.commit()
     ctx = get_ctx(request)
     response = RedirectResponse("/login", status_code=303)

@@ -147,6 +147,7 @@ def relabel(
         raise NotFoundError("dit bericht hoort niet bij deze zaak")
     try:
         casework.relabel(session, message, labels or [], by=user.username, settings=get_ctx(request).settings)
+        # Crash before: the labels are unchanged. Crash after: relabelled, the correction stored.
         session.commit()
     except InvalidOperation as exc:
         return _fail(request, session, case, exc)
@@ -165,6 +166,7 @@ def assign(
     if assignee and session.exec(select(User).where(User.username == assignee)).first() is None:
         return _fail(request, session, case, NotFoundError(f"gebruiker {assignee} bestaat niet"))
     casework.assign(session, case, assignee or None, by=user.username)
+    # Crash before: unchanged. Crash after: assigned, with its audit event.
     session.commit()
     return _back(case)
 
@@ -206,6 +208,7 @@ def extend(
         casework.extend(
             session, case, by=user.username, reason=reason, months=months, now=now, settings=ctx.settings
         )
+        # Crash before: neither extension nor notice. Crash after: both, with their audit events.
         session.commit()
     except InvalidOperation as exc:
         return _fail(request, session, case, exc)
@@ -238,6 +241,7 @@ def pause(
             draft = drafting.create_draft(
                 session, case, kind, author=user.username, ctx=drafting_context(ctx.settings, ctx.web)
             )
+        # Crash before: not paused. Crash after: paused (and the request drafted).
         session.commit()
     except InvalidOperation as exc:
         return _fail(request, session, case, exc)
@@ -252,6 +256,7 @@ def resume(request: Request, reference: str, session: Annotated[Session, Depends
     case = casework.find_case(session, reference)
     try:
         casework.resume(session, case, by=user.username, settings=get_ctx(request).settings)
+        # Crash before: still paused. Crash after: the clock runs again.
         session.commit()
     except InvalidOperation as exc:
         return _fail(request, session, case, exc)
@@ -279,6 +284,7 @@ def close(
         )
     try:
         casework.close(session, case, by=user.username, outcome=outcome, justification=justification or None)
+        # Crash before: still open. Crash after: closed, with its audit event.
         session.commit()
     except InvalidOperation as exc:
         return _fail(request, session, case, exc)
@@ -312,6 +318,7 @@ def new_draft(
         ctx=drafting_context(ctx.settings, ctx.web),
         language=language if language in ("nl", "en") else None,
     )
+    # Crash before: no draft. Crash after: the draft and its audit event are in.
     session.commit()
     return RedirectResponse(f"/drafts/{draft.id}", status_code=303)
 

@@ -191,6 +191,7 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
             )
         try:
             drafting.edit_draft(session, draft, editor=user.username, ctx=dctx, fields=fields)
+            # Crash before: the draft is unchanged. Crash after: edited (and any approval revoked).
             session.commit()
         except InvalidOperation as exc:
             session.rollback()
@@ -222,6 +223,7 @@ def draft_text(
             subject=subject,
             body_text=body_text,
         )
+        # Crash before: the draft is unchanged. Crash after: edited (and any approval revoked).
         session.commit()
     except InvalidOperation as exc:
         session.rollback()
@@ -253,6 +255,7 @@ def draft_approve(
         drafting.approve_draft(
             session, draft, approver=user.username, ctx=drafting_context(ctx.settings, ctx.web)
         )
+        # Crash before: not approved, nothing queued. Crash after: approved and queued together.
         session.commit()
     except InvalidOperation as exc:
         session.rollback()
@@ -266,6 +269,7 @@ def draft_discard(request: Request, draft_id: int, session: Annotated[Session, D
     draft, case = _load(session, draft_id)
     try:
         drafting.discard_draft(session, draft, by=user.username)
+        # Crash before: the draft stays. Crash after: discarded, with its audit event.
         session.commit()
     except InvalidOperation as exc:
         session.rollback()

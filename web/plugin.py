@@ -89,6 +89,7 @@ def register_cli(app: typer.Typer) -> None:
         try:
             with Session(application.engine) as session:
                 add_user(session, name, role.value, password, by="cli")
+                # Crash before: no user. Crash after: the user and its audit event are in.
                 session.commit()
         except InvalidOperation as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -118,6 +119,7 @@ def register_cli(app: typer.Typer) -> None:
         try:
             with Session(application.engine) as session:
                 disable_user(session, name, by="cli")
+                # Crash before: the user stays active. Crash after: disabled, sessions gone.
                 session.commit()
         except NotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -183,6 +185,7 @@ def ensure_demo_user(engine: Engine) -> None:
     with Session(engine) as session:
         if session.exec(select(User).where(User.username == DEMO_USERNAME)).first() is None:
             add_user(session, DEMO_USERNAME, "approver", DEMO_PASSWORD, by="system:demo")
+            # Crash before: no demo user yet; the next start creates it.
             session.commit()
 
 

@@ -128,6 +128,7 @@ def users_add(
     me = require_role(request, "admin")
     try:
         add_user(session, username, role, password, by=me.username)
+        # Crash before: no user. Crash after: the user and its audit event are in.
         session.commit()
     except InvalidOperation as exc:
         session.rollback()
@@ -157,5 +158,6 @@ def users_disable(request: Request, username: str, session: Annotated[Session, D
             status_code=400,
         )
     disable_user(session, username, by=me.username)
+    # Crash before: the user stays active. Crash after: disabled, sessions gone.
     session.commit()
     return RedirectResponse("/users", status_code=303)
