@@ -69,7 +69,7 @@ def run(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Drain everything waiting, then exit.")] = False,
 ) -> None:
-    """Run the worker: intake, triage and (later) drafts and the outbox."""
+    """Run the worker: intake, triage, first drafts, the outbox, summary, reminders, retention."""
     from avgdesk.triage.worker import Worker
 
     application = _app(ctx)
