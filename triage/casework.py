@@ -192,7 +192,6 @@ def case_json(detail: CaseDetail, settings: Settings) -> dict[str, Any]:
                 r.right: {"status": r.status.value, "reasons": r.reasons} for r in detail.rights
             },
             "deadline": detail.deadline.to_dict() if detail.deadline else None,
-            "risk": detail.risk.level.value if detail.risk else None,
             "pauses": [
                 {
                     "reason": p.reason.value,
@@ -227,6 +226,7 @@ def case_summary_json(case: Case, message_ids: list[str], settings: Settings) ->
         "extended_deadline": case.extended_deadline.isoformat() if case.extended_deadline else None,
         "assignee": case.assignee,
         "language": case.language,
+        "risk": risk.level.value if (risk := case_risk(case, settings)) is not None else None,
         "message_ids": message_ids,
     }
 

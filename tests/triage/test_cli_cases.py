@@ -50,6 +50,7 @@ def test_cases_list_json_has_the_design_fields_and_filters(seeded: dict[str, str
     assert [r["reference"] for r in rows] == ["AVG-2026-0001", "AVG-2026-0002"]
     for key in ("reference", "state", "rights", "requester", "received_at", "legal_deadline", "message_ids"):
         assert key in rows[0]
+    assert rows[0]["risk"] in {"ok", "at_risk", "overdue"}
     assert rows[0]["rights"] == ["access", "erasure"] and rows[0]["legal_deadline"] == "2026-12-24"
     assert rows[1]["rights"] == ["objection", "complaint"]
     assert len(rows[0]["message_ids"]) == 1
