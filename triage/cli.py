@@ -126,6 +126,7 @@ def status(
         "cases",
         "drafts_pending",
         "outbox_pending",
+        "outbox_failed",
         "last_poll_at",
     ):
         typer.echo(f"{key:16} {data[key]}")
