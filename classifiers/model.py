@@ -108,6 +108,11 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _margin(p: FloatArray, thresholds: FloatArray, j: int) -> float:
+    """How far (in logits) probability j lies above its threshold."""
+    return _logit(float(p[j])) - _logit(float(thresholds[j]))
+
+
 def decide(
     p: FloatArray, thresholds: FloatArray, secondary: FloatArray | None = None
 ) -> tuple[list[str], bool]:
@@ -128,8 +133,13 @@ def decide(
 
     if "auto" in above and combining:
         # Machine mail never carries a right; whichever side is stronger wins, a person checks.
+        # Strength is the margin over the threshold in logits, not the probability ratio:
+        # a ratio saturates at 1/threshold, so a near-certain "auto" (read receipt quoting
+        # "delete my data") lost to a right barely above its low recall-leaning threshold.
         review = True
-        if ratio["auto"] >= max(ratio[label] for label in combining):
+        if _margin(p, thresholds, idx["auto"]) >= max(
+            _margin(p, thresholds, idx[label]) for label in combining
+        ):
             combining = []
     if combining and "other" in above:
         # Support mail that merely sounds cross ("weer geen code ontvangen") is not a complaint
