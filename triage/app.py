@@ -23,8 +23,9 @@ class App:
     settings: Settings
     engine: Engine
 
-    def classifier(self) -> Classifier | None:
-        """The cached model (trained on first use); None when the package is unavailable."""
+    def classifier(self) -> Classifier:
+        """The cached model, trained on first use and whenever the corpus or the staff
+        corrections changed (a failure propagates: mail waits unprocessed, never unlabelled)."""
         from avgdesk.triage.training import load_classifier
 
         return load_classifier(self.settings, self.engine)
