@@ -8,6 +8,7 @@ the mailbox and shows what arrived. Nothing outside the data folder is touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -38,7 +39,12 @@ def demo_messages() -> list[bytes]:
     return [f.read_bytes() for f in sorted(folder.iterdir(), key=lambda p: p.name) if f.name.endswith(".eml")]
 
 
-def _free_port() -> int:
+def free_port(preferred: int | None = None) -> int:
+    """A free TCP port on loopback: ``preferred`` when it is free, else any."""
+    if preferred is not None:
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", preferred))
+            return preferred
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -48,7 +54,7 @@ class EmbeddedImap:
     """pymap's in-memory backend in a child process (nothing is written to disk)."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         # -P: the current folder must not shadow the standard library (mailbox/).
         self.proc = subprocess.Popen(
             [
@@ -120,7 +126,7 @@ class SmtpSink:
 
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = free_port()
         self.received: list[Path] = []
         sink = self
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from sqlmodel import Session, select
 
 from avgdesk.models import User
 from avgdesk.models.errors import ConfigurationError, InvalidOperation, NotFoundError
+from avgdesk.triage.demo import free_port
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -128,19 +128,6 @@ def register_cli(app: typer.Typer) -> None:
 
 
 # --- a server in a background thread (demo, tests) ---------------------------------------
-
-
-def free_port(preferred: int | None = None) -> int:
-    if preferred is not None:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", preferred))
-                return preferred
-            except OSError:
-                pass
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
