@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from avgdesk.models.labels import LABEL_NL
 from avgdesk.models.labels import RIGHTS as RIGHTS
 
 LANGUAGES = ("nl", "en")
@@ -23,15 +24,7 @@ RIGHT_ARTICLES = {
 }
 
 RIGHT_NAMES = {
-    "nl": {
-        "access": "inzage",
-        "rectification": "rectificatie",
-        "erasure": "wissen",
-        "restriction": "beperking",
-        "portability": "overdraagbaarheid",
-        "objection": "bezwaar",
-        "complaint": "klacht",
-    },
+    "nl": {label: LABEL_NL[label] for label in (*RIGHTS, "complaint")},
     "en": {
         "access": "access",
         "rectification": "rectification",

@@ -32,6 +32,8 @@ from avgdesk.models import (
 )
 from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.models.labels import LABELS, OPEN_STATES, RIGHTS, STANDALONE
+from avgdesk.replies.drafting import DraftingContext, create_draft
+from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage import audit, deadlines
 from avgdesk.triage.settings import Settings
 
@@ -363,6 +365,31 @@ def extend(
         notice_by=extended.extension_notice_by.isoformat(),
     )
     return extended
+
+
+def extend_with_notice(
+    session: Session,
+    case: Case,
+    *,
+    by: str,
+    reason: str,
+    months: int = 2,
+    now: datetime | None = None,
+    settings: Settings,
+    drafting: DraftingContext,
+) -> tuple[deadlines.Deadline, Draft]:
+    """Extend (see :func:`extend`) and draft the extension notice that must reach the
+    requester before the original deadline — one step for the CLI and the web UI."""
+    extended = extend(session, case, by=by, reason=reason, months=months, now=now, settings=settings)
+    draft = create_draft(
+        session,
+        case,
+        DraftKind.EXTENSION,
+        author=by,
+        ctx=drafting,
+        fields={"extension_reason": reason.strip(), "new_deadline": case.due_date},
+    )
+    return extended, draft
 
 
 def pause(

@@ -125,14 +125,14 @@ def cases_extend(
     """Extend by up to two months (only within the first month); drafts the notice."""
 
     def act(session: Session, case: Any, app: App) -> str:
-        extended = casework.extend(session, case, by=by, reason=reason, months=months, settings=app.settings)
-        draft = create_draft(
+        extended, draft = casework.extend_with_notice(
             session,
             case,
-            DraftKind.EXTENSION,
-            author=by,
-            ctx=drafting_context(app.settings),
-            fields={"extension_reason": reason, "new_deadline": case.due_date},
+            by=by,
+            reason=reason,
+            months=months,
+            settings=app.settings,
+            drafting=drafting_context(app.settings),
         )
         return (
             f"{case.reference} extended to {case.due_date}; extension notice draft {draft.id} must be sent "

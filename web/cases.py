@@ -21,7 +21,7 @@ from avgdesk.models import Attachment, Case, CaseState, InboundMessage, MessageR
 from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage import casework, deadlines
+from avgdesk.triage import casework
 from avgdesk.web import labels as L
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import db, get_ctx, render
@@ -190,23 +190,15 @@ def extend(
             InvalidOperation("Een verlenging heeft een reden nodig (art. 12 lid 3 AVG)."),
         )
     try:
-        # The notice is drafted while the case still shows the deadline being extended
-        # (drafting's "respond by" is the case's current due date); same transaction.
-        now = utcnow()
-        current = casework.deadline_of(session, case, ctx.settings, now)
-        if current is None:
-            raise InvalidOperation(f"zaak {case.reference} heeft geen wettelijke termijn om te verlengen")
-        planned = deadlines.extend(current, months=months, at=now, reason=reason.strip())
-        draft = drafting.create_draft(
+        _, draft = casework.extend_with_notice(
             session,
             case,
-            DraftKind.EXTENSION,
-            author=user.username,
-            ctx=drafting_context(ctx.settings, ctx.web),
-            fields={"extension_reason": reason.strip(), "new_deadline": planned.extended_deadline},
-        )
-        casework.extend(
-            session, case, by=user.username, reason=reason, months=months, now=now, settings=ctx.settings
+            by=user.username,
+            reason=reason,
+            months=months,
+            now=utcnow(),
+            settings=ctx.settings,
+            drafting=drafting_context(ctx.settings, ctx.web),
         )
         # Crash before: neither extension nor notice. Crash after: both, with their audit events.
         session.commit()
