@@ -89,9 +89,9 @@ def intake_only(server, user: str, db_url: str, data_dir: Path) -> tuple[float, 
     from avgdesk.mailbox.imap import ImapConnection
     from avgdesk.models import make_engine
     from avgdesk.models.migrate import upgrade
-    from avgdesk.triage.ingest import Intake
+    from avgdesk.triage.intake.ingest import Intake
     from avgdesk.triage.settings import load_settings
-    from avgdesk.triage.worker import imap_params
+    from avgdesk.triage.worker.runner import imap_params
 
     settings = load_settings(
         None,

@@ -26,9 +26,9 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models import Case, InboundMessage
 from avgdesk.models.errors import ConfigurationError
-from avgdesk.triage.app import open_app
+from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings, load_settings
-from avgdesk.triage.worker import Worker
+from avgdesk.triage.worker.runner import Worker
 
 DEMO_USER = "privacy@nhmbsoftware.nl"
 DEMO_PASSWORD = "demo"
@@ -186,7 +186,7 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
             f"[bold]avgdesk demo[/bold]: embedded IMAP server on 127.0.0.1:{server.port} "
             f"with {len(messages)} enquiries; data in {settings.data_dir}"
         )
-        application = open_app(settings)
+        application = open_runtime(settings)
         worker = Worker(
             settings,
             application.engine,

@@ -36,6 +36,21 @@ class ServerAction(StrEnum):
     SEEN = "seen"
 
 
+class AuthMethod(StrEnum):
+    PASSWORD = "password"
+    OAUTH2 = "oauth2"
+
+
+class OAuthProvider(StrEnum):
+    MICROSOFT = "microsoft"
+    GOOGLE = "google"
+
+
+class OutboxTransport(StrEnum):
+    SMTP = "smtp"
+    GRAPH = "graph"
+
+
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "avgdesk"
 
@@ -235,6 +250,54 @@ class Settings(BaseSettings):
     retention_unlinked_days: int = 180
     """Messages that never became part of a case (questions, other, automatic, quarantined) are
     deleted this many days after receipt."""
+
+    # --- OAuth 2.0 (Microsoft 365, Google Workspace) and the Graph transport -----------------
+    imap_auth: AuthMethod = AuthMethod.PASSWORD
+    """IMAP login: password, or oauth2 (XOAUTH2 with a token from AVGDESK_OAUTH_PROVIDER)."""
+    smtp_auth: AuthMethod = AuthMethod.PASSWORD
+    """SMTP login: password, or oauth2 (AUTH XOAUTH2; AVGDESK_SMTP_USERNAME is the mailbox)."""
+    oauth_provider: OAuthProvider | None = None
+    """microsoft (Entra ID client credentials) or google (service account or refresh token)."""
+    oauth_tenant_id: str | None = None
+    """Microsoft: the Directory (tenant) ID, or the tenant's primary domain."""
+    oauth_client_id: str | None = None
+    """Microsoft: the app's Application (client) ID; Google refresh-token setups: the OAuth client id."""
+    oauth_client_secret: SecretStr | None = None
+    """The client secret's value (never logged); Microsoft: or use a certificate instead."""
+    oauth_certificate_path: Path | None = None
+    """Microsoft: PEM file with the app's private key and certificate (instead of a client secret)."""
+    oauth_certificate_thumbprint: str | None = None
+    """Microsoft: SHA-1 thumbprint of that certificate; default: computed from the PEM."""
+    oauth_authority_url: str = "https://login.microsoftonline.com"
+    """Microsoft: the Entra ID authority host (sovereign clouds: login.microsoftonline.us, …)."""
+    oauth_mail_scope: str = "https://outlook.office365.com/.default"
+    """Microsoft: the scope of IMAP/SMTP tokens (Exchange Online)."""
+    oauth_refresh_margin_s: float = 300.0
+    """A token is renewed this long before it expires."""
+    oauth_timeout_s: float = 30.0
+    """Timeout for each request to the token endpoint."""
+    oauth_ca_file: Path | None = None
+    """CA bundle for the token endpoint and Graph (a TLS-inspecting proxy); default: the system's."""
+    google_service_account_file: Path | None = None
+    """Google: the service account's JSON key (domain-wide delegation; keep it readable by avgdesk only)."""
+    google_subject: str | None = None
+    """Google: the mailbox the service account acts as; default AVGDESK_IMAP_USERNAME."""
+    google_refresh_token: SecretStr | None = None
+    """Google: an installed-app refresh token (instead of a service account; never logged)."""
+    google_token_uri: str = "https://oauth2.googleapis.com/token"
+    """Google: the token endpoint."""
+    outbox_transport: OutboxTransport = OutboxTransport.SMTP
+    """smtp, or graph (Microsoft Graph sendMail with AVGDESK_OAUTH_PROVIDER=microsoft)."""
+    graph_base_url: str = "https://graph.microsoft.com"
+    """Microsoft Graph endpoint (sovereign clouds: graph.microsoft.us, …)."""
+    graph_scope: str = "https://graph.microsoft.com/.default"
+    """Scope of Graph tokens."""
+    graph_mailbox: str | None = None
+    """The mailbox Graph sends as; default AVGDESK_SMTP_USERNAME, else AVGDESK_IMAP_USERNAME."""
+    graph_connect_timeout_s: float = 15.0
+    """Timeout for connecting to Graph."""
+    graph_timeout_s: float = 60.0
+    """Timeout for each Graph request; a timeout after sending counts as an ambiguous delivery."""
 
     @field_validator("timezone")
     @classmethod

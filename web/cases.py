@@ -21,7 +21,7 @@ from avgdesk.models import Attachment, Case, CaseState, InboundMessage, MessageR
 from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage import casework
+from avgdesk.triage.cases import lifecycle
 from avgdesk.web import labels as L
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import db, get_ctx, render
@@ -52,7 +52,7 @@ def queue(
     due_before = None
     if due in DUE_FILTERS:
         due_before = today + timedelta(days=DUE_FILTERS[due][1])
-    cases = casework.list_cases(
+    cases = lifecycle.list_cases(
         session,
         states=states,
         right=right if right in L.LABEL_NL else None,
@@ -60,7 +60,7 @@ def queue(
         query=q.strip() or None,
         open_only=state == "open",
     )
-    risks = {c.id: casework.case_risk(c, ctx.settings) for c in cases}
+    risks = {c.id: lifecycle.case_risk(c, ctx.settings) for c in cases}
     return render(
         request,
         "cases.html",
@@ -100,8 +100,8 @@ def _message_views(session: Session, messages: list[InboundMessage]) -> list[dic
 @router.get("/cases/{reference}")
 def case_page(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
     ctx = get_ctx(request)
-    case = casework.find_case(session, reference)
-    detail = casework.case_detail(session, case, ctx.settings)
+    case = lifecycle.find_case(session, reference)
+    detail = lifecycle.case_detail(session, case, ctx.settings)
     active = select(User).where(col(User.active).is_(True)).order_by(col(User.username))
     staff = [u.username for u in session.exec(active)]
     return render(
@@ -113,7 +113,7 @@ def case_page(request: Request, reference: str, session: Annotated[Session, Depe
             "messages": _message_views(session, detail.messages),
             "deadline_lines": detail.deadline.explain("nl").splitlines() if detail.deadline else [],
             "is_open": case.state.value in L.OPEN_STATES,
-            "paused": case.state in casework.PAUSED_STATES,
+            "paused": case.state in lifecycle.PAUSED_STATES,
             "staff": staff,
             "kinds": list(DraftKind),
             "error": request.query_params.get("fout"),
@@ -141,12 +141,13 @@ def relabel(
     labels: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     user = require_role(request, "medewerker")
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     message = session.get(InboundMessage, message_id)
     if message is None or message.case_id != case.id:
         raise NotFoundError("dit bericht hoort niet bij deze zaak")
     try:
-        casework.relabel(session, message, labels or [], by=user.username, settings=get_ctx(request).settings)
+        settings = get_ctx(request).settings
+        lifecycle.relabel(session, message, labels or [], by=user.username, settings=settings)
         # Crash before: the labels are unchanged. Crash after: relabelled, the correction stored.
         session.commit()
     except InvalidOperation as exc:
@@ -162,10 +163,10 @@ def assign(
     assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     user = require_role(request, "medewerker")
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     if assignee and session.exec(select(User).where(User.username == assignee)).first() is None:
         return _fail(request, session, case, NotFoundError(f"gebruiker {assignee} bestaat niet"))
-    casework.assign(session, case, assignee or None, by=user.username)
+    lifecycle.assign(session, case, assignee or None, by=user.username)
     # Crash before: unchanged. Crash after: assigned, with its audit event.
     session.commit()
     return _back(case)
@@ -181,7 +182,7 @@ def extend(
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     if not reason.strip():
         return _fail(
             request,
@@ -190,7 +191,7 @@ def extend(
             InvalidOperation("Een verlenging heeft een reden nodig (art. 12 lid 3 AVG)."),
         )
     try:
-        _, draft = casework.extend_with_notice(
+        _, draft = lifecycle.extend_with_notice(
             session,
             case,
             by=user.username,
@@ -217,7 +218,7 @@ def pause(
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     if reason not in ("identity", "clarification"):
         return _fail(
             request,
@@ -226,7 +227,7 @@ def pause(
             InvalidOperation("Kies waarop de zaak wacht: identificatie of verduidelijking."),
         )
     try:
-        casework.pause(session, case, by=user.username, reason=PauseReason(reason), settings=ctx.settings)
+        lifecycle.pause(session, case, by=user.username, reason=PauseReason(reason), settings=ctx.settings)
         draft = None
         if make_draft:
             kind = DraftKind.IDENTITY_REQUEST if reason == "identity" else DraftKind.CLARIFICATION_REQUEST
@@ -245,9 +246,9 @@ def pause(
 @router.post("/cases/{reference}/resume")
 def resume(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
     user = require_role(request, "medewerker")
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     try:
-        casework.resume(session, case, by=user.username, settings=get_ctx(request).settings)
+        lifecycle.resume(session, case, by=user.username, settings=get_ctx(request).settings)
         # Crash before: still paused. Crash after: the clock runs again.
         session.commit()
     except InvalidOperation as exc:
@@ -264,7 +265,7 @@ def close(
     justification: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     user = require_role(request, "approver" if outcome == "unfounded" else "medewerker")
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     if outcome not in L.OUTCOME_NL:
         return _fail(request, session, case, InvalidOperation("Kies een uitkomst."))
     if outcome == "unfounded" and not justification.strip():
@@ -275,7 +276,7 @@ def close(
             InvalidOperation("Kennelijk ongegrond of buitensporig vraagt een schriftelijke onderbouwing."),
         )
     try:
-        casework.close(session, case, by=user.username, outcome=outcome, justification=justification or None)
+        lifecycle.close(session, case, by=user.username, outcome=outcome, justification=justification or None)
         # Crash before: still open. Crash after: closed, with its audit event.
         session.commit()
     except InvalidOperation as exc:
@@ -285,7 +286,7 @@ def close(
 
 @router.get("/cases/{reference}/drafts/new")
 def new_draft_form(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     return render(request, "draft_new.html", {"case": case, "kinds": list(DraftKind)})
 
 
@@ -299,7 +300,7 @@ def new_draft(
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = casework.find_case(session, reference)
+    case = lifecycle.find_case(session, reference)
     if kind not in {k.value for k in DraftKind}:
         return _fail(request, session, case, InvalidOperation("Onbekend soort brief."))
     draft = drafting.create_draft(

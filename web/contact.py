@@ -27,8 +27,8 @@ from starlette.responses import Response
 
 from avgdesk.mailbox.contact_form import FormSubmission, form_body
 from avgdesk.models import Case, InboundMessage, utcnow
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
 from avgdesk.web import labels as L
 from avgdesk.web.deps import WebContext, get_ctx, render
 from avgdesk.web.security import client_ip

@@ -47,9 +47,9 @@ class WebContext:
                 if self.classifier_factory is not None:
                     self._classifier = self.classifier_factory()
                 else:
-                    from avgdesk.triage.app import App
+                    from avgdesk.triage.runtime import Runtime
 
-                    self._classifier = App(self.settings, self.engine).classifier()
+                    self._classifier = Runtime(self.settings, self.engine).classifier()
             return self._classifier
 
 

@@ -58,10 +58,10 @@ def register_cli(app: typer.Typer) -> None:
         """Serve the staff web UI and the public contact form (uvicorn)."""
         import uvicorn
 
-        from avgdesk.triage.app import open_app
+        from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.app import create_app
 
-        application = open_app(_settings(ctx))
+        application = open_runtime(_settings(ctx))
         web_app = create_app(application.settings, application.engine, warm_classifier=True)
         trusted = web_app.state.ctx.web.trust_proxy_headers
         uvicorn.run(
@@ -78,14 +78,14 @@ def register_cli(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Add a staff account (argon2 password hash)."""
-        from avgdesk.triage.app import open_app
+        from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import add_user
 
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        application = open_app(_settings(ctx))
+        application = open_runtime(_settings(ctx))
         try:
             with Session(application.engine) as session:
                 add_user(session, name, role.value, password, by="cli")
@@ -99,10 +99,10 @@ def register_cli(app: typer.Typer) -> None:
     @users_app.command("list")
     def users_list(ctx: typer.Context) -> None:
         """List staff accounts."""
-        from avgdesk.triage.app import open_app
+        from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import list_users
 
-        application = open_app(_settings(ctx))
+        application = open_runtime(_settings(ctx))
         with Session(application.engine) as session:
             for u in list_users(session):
                 state = "active" if u.active else "disabled"
@@ -112,10 +112,10 @@ def register_cli(app: typer.Typer) -> None:
     @users_app.command("disable")
     def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
         """Disable an account and end its sessions."""
-        from avgdesk.triage.app import open_app
+        from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import disable_user
 
-        application = open_app(_settings(ctx))
+        application = open_runtime(_settings(ctx))
         try:
             with Session(application.engine) as session:
                 disable_user(session, name, by="cli")

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from avgdesk.models import User, WebSession
 from avgdesk.models.errors import InvalidOperation, NotFoundError
-from avgdesk.triage import audit
+from avgdesk.triage.cases import audit
 from avgdesk.web.deps import db, render
 
 ROLES = ("medewerker", "approver", "admin")

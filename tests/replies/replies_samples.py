@@ -64,8 +64,7 @@ FIELDS: dict[DraftKind, dict[str, Any]] = {
     DraftKind.COMPLAINT: {
         "complaint_summary": "u ontving onze nieuwsbrief nog, nadat u zich daarvoor had afgemeld.",
         "findings": [
-            "uw afmelding van 2 februari 2026 is door een fout in onze mailingsoftware niet "
-            "verwerkt",
+            "uw afmelding van 2 februari 2026 is door een fout in onze mailingsoftware niet verwerkt",
             "u hebt daarna nog twee nieuwsbrieven ontvangen",
         ],
         "measures": [

@@ -21,7 +21,7 @@ from avgdesk.replies import outbox
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, discard_draft, edit_draft
 from avgdesk.replies.outbox import OutboxPolicy
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.deadlines import AMSTERDAM
+from avgdesk.triage.cases.deadlines import AMSTERDAM
 
 POLICY = OutboxPolicy(lease_s=60, retry_initial_s=0.0, retry_max_s=0.0, deliver_for_s=3600)
 CTX = DraftingContext(tz=AMSTERDAM, outbox=POLICY)

@@ -11,7 +11,7 @@ from avgdesk.models import Case, Draft, DraftState, OutboxItem, User, session_sc
 from avgdesk.models.errors import InvalidOperation
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, edit_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.deadlines import AMSTERDAM
+from avgdesk.triage.cases.deadlines import AMSTERDAM
 
 CTX = DraftingContext(tz=AMSTERDAM)
 

@@ -16,7 +16,7 @@ from avgdesk.replies import outbox
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, edit_draft
 from avgdesk.replies.outbox import OutboxPolicy
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.deadlines import AMSTERDAM
+from avgdesk.triage.cases.deadlines import AMSTERDAM
 
 POLICY = OutboxPolicy(
     lease_s=5, retry_initial_s=0.01, retry_max_s=0.02, deliver_for_s=3600, ambiguous_retries=1

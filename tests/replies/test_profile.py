@@ -103,8 +103,6 @@ def test_another_organisation_replaces_the_file_not_the_templates(tmp_path: Path
 
     text = GOOD.replace('name = "NHMB software"', 'name = "Voorbeeld BV"')
     profile = load_profile(write(tmp_path, text))
-    ctx = ReplyContext(
-        "AVG-1", "nl", None, ("access",), False, date(2026, 1, 5), date(2026, 2, 5), "Ans"
-    )
+    ctx = ReplyContext("AVG-1", "nl", None, ("access",), False, date(2026, 1, 5), date(2026, 2, 5), "Ans")
     reply = render(DraftKind.ACKNOWLEDGEMENT, ctx, profile)
     assert "Voorbeeld BV" in reply.text and "NHMB" not in reply.text

@@ -29,9 +29,7 @@ EXPECTED = Path(__file__).parent / "expected"
 UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
 PROFILE = load_profile()
 
-ALL_RIGHT_SETS = [
-    combo for n in range(1, len(RIGHTS) + 1) for combo in itertools.combinations(RIGHTS, n)
-]
+ALL_RIGHT_SETS = [combo for n in range(1, len(RIGHTS) + 1) for combo in itertools.combinations(RIGHTS, n)]
 
 
 def flat(text: str) -> str:
@@ -189,9 +187,7 @@ ART19_NL = "tenzij dat onmogelijk blijkt of onevenredig veel inspanning kost (ar
 ART19_ON_REQUEST_NL = "Wilt u weten wie deze ontvangers zijn?"
 
 
-@pytest.mark.parametrize(
-    "kind", [DraftKind.RECTIFICATION, DraftKind.ERASURE, DraftKind.RESTRICTION]
-)
+@pytest.mark.parametrize("kind", [DraftKind.RECTIFICATION, DraftKind.ERASURE, DraftKind.RESTRICTION])
 def test_article_19_statement_in_rectification_erasure_restriction(kind: DraftKind) -> None:
     reply = render_nl(kind)
     for text in (flat(reply.text), html_text(reply.html)):
@@ -203,11 +199,7 @@ def test_article_19_statement_in_rectification_erasure_restriction(kind: DraftKi
 
 @pytest.mark.parametrize(
     "kind",
-    [
-        k
-        for k in DraftKind
-        if k not in (DraftKind.RECTIFICATION, DraftKind.ERASURE, DraftKind.RESTRICTION)
-    ],
+    [k for k in DraftKind if k not in (DraftKind.RECTIFICATION, DraftKind.ERASURE, DraftKind.RESTRICTION)],
 )
 def test_article_19_statement_only_where_it_belongs(kind: DraftKind) -> None:
     assert "artikel 19 AVG" not in flat(render_nl(kind).text)
@@ -229,11 +221,7 @@ def test_refusal_has_reasons_and_article_12_4_remedies(partial: bool) -> None:
     assert_remedies(html_text(reply.html))
     assert flat(FIELDS[DraftKind.REFUSAL]["refusal_reasons"][0]) in text
     assert ("voor een deel uitgevoerd" in text) is partial
-    en = flat(
-        render(
-            DraftKind.REFUSAL, sample_context(DraftKind.REFUSAL, "en", extra=extra), PROFILE
-        ).text
-    )
+    en = flat(render(DraftKind.REFUSAL, sample_context(DraftKind.REFUSAL, "en", extra=extra), PROFILE).text)
     assert "lodge a complaint with the Autoriteit Persoonsgegevens" in en
     assert "go to court" in en
 
@@ -341,10 +329,7 @@ def test_case_data_are_escaped_in_html(kind: DraftKind) -> None:
     reply = render(kind, ctx, PROFILE)
     assert "<script>" not in reply.html
     assert "<img" not in reply.html
-    assert (
-        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Jan&#34; &lt;b&gt;"
-        in reply.html
-    )
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Jan&#34; &lt;b&gt;" in reply.html
     assert HOSTILE in reply.text  # the text part is plain text: shown as written
 
 

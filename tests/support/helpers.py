@@ -50,7 +50,7 @@ def avgdesk(
     *args: str, env: dict[str, str], cwd: Path, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("avgdesk")
-    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli import main; main()"]
+    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli.root import main; main()"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")}
     return subprocess.run(
         [*cmd, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=timeout

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def _popen_dovecot(root: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def start_dovecot(root: Path) -> ImapServer:
+def start_dovecot(root: Path, conf_hook: Callable[[str, Path], str] | None = None) -> ImapServer:
+    """``conf_hook(conf, root)`` may edit the generated config (the OAuth tests add a passdb)."""
     dovecot = shutil.which("dovecot") or (
         Path("/usr/sbin/dovecot") if Path("/usr/sbin/dovecot").exists() else None
     )
@@ -125,6 +127,8 @@ def start_dovecot(root: Path) -> ImapServer:
         port = free_port()
         conf = string.Template(template).safe_substitute(ROOT=str(root), PORT=str(port), **values)
         conf = conf.replace("mail_max_userip_connections = 50", "mail_max_userip_connections = 200")
+        if conf_hook is not None:
+            conf = conf_hook(conf, root)
         (root / "dovecot.conf").write_text(conf)
         proc = _popen_dovecot(root)
         try:

@@ -22,9 +22,9 @@ from avgdesk.models import (
     session_scope,
 )
 from avgdesk.models.errors import InvalidOperation, NotFoundError
-from avgdesk.triage import casework
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
+from avgdesk.triage.cases import lifecycle
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
 
 RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # Thu 5 Mar 2026 → legal deadline Tue 7 Apr 2026
 
@@ -69,13 +69,13 @@ def test_extension_inside_month_one_and_refused_after(engine, make_settings) -> 
     with session_scope(engine) as s:
         case = s.exec(select(Case)).one()
         with pytest.raises(InvalidOperation, match="reasons"):
-            casework.extend(
+            lifecycle.extend(
                 s, case, by="anna", reason=" ", settings=settings, now=RECEIVED + timedelta(days=3)
             )
         late = datetime(2026, 4, 8, 9, tzinfo=UTC)
         with pytest.raises(InvalidOperation, match="passed"):
-            casework.extend(s, case, by="anna", reason="veel systemen", settings=settings, now=late)
-        result = casework.extend(
+            lifecycle.extend(s, case, by="anna", reason="veel systemen", settings=settings, now=late)
+        result = lifecycle.extend(
             s, case, by="anna", reason="veel systemen", settings=settings, now=RECEIVED + timedelta(days=10)
         )
         s.commit()
@@ -91,7 +91,7 @@ def test_pause_and_resume_adjust_the_due_date_and_a_customer_reply_resumes(engin
     process(engine, settings)
     with session_scope(engine) as s:
         case = s.exec(select(Case)).one()
-        casework.pause(
+        lifecycle.pause(
             s,
             case,
             by="anna",
@@ -129,17 +129,17 @@ def test_close_rules_and_unfounded_needs_justification(engine, make_settings) ->
     with session_scope(engine) as s:
         case = s.exec(select(Case)).one()
         with pytest.raises(InvalidOperation, match="justification"):
-            casework.close(s, case, by="anna", outcome="unfounded")
+            lifecycle.close(s, case, by="anna", outcome="unfounded")
         with pytest.raises(InvalidOperation, match="staff member"):
-            casework.close(s, case, by="system:triage", outcome="unfounded", justification="x")
+            lifecycle.close(s, case, by="system:triage", outcome="unfounded", justification="x")
         with pytest.raises(InvalidOperation, match="unknown outcome"):
-            casework.close(s, case, by="anna", outcome="gone")
-        casework.close(
+            lifecycle.close(s, case, by="anna", outcome="gone")
+        lifecycle.close(
             s, case, by="anna", outcome="unfounded", justification="Tiende identiek verzoek deze maand"
         )
         s.commit()
         with pytest.raises(InvalidOperation, match="already"):
-            casework.close(s, case, by="anna", outcome="answered")
+            lifecycle.close(s, case, by="anna", outcome="answered")
 
 
 def test_relabel_is_stored_for_training_and_updates_rights(engine, make_settings) -> None:
@@ -149,8 +149,8 @@ def test_relabel_is_stored_for_training_and_updates_rights(engine, make_settings
     with session_scope(engine) as s:
         msg = s.exec(select(InboundMessage)).one()
         with pytest.raises(InvalidOperation, match="stands alone"):
-            casework.relabel(s, msg, ["question", "access"], by="anna", settings=settings)
-        casework.relabel(s, msg, ["erasure", "complaint"], by="anna", settings=settings)
+            lifecycle.relabel(s, msg, ["question", "access"], by="anna", settings=settings)
+        lifecycle.relabel(s, msg, ["erasure", "complaint"], by="anna", settings=settings)
         s.commit()
     case = only_case(engine)
     assert case.rights == ["erasure"] and case.is_complaint
@@ -169,13 +169,13 @@ def test_find_and_list_cases(engine, make_settings) -> None:
     )
     process(engine, settings)
     with Session(engine) as s:
-        assert casework.find_case(s, "avg-2026-0002").requester_email == "b@example.nl"
+        assert lifecycle.find_case(s, "avg-2026-0002").requester_email == "b@example.nl"
         with pytest.raises(NotFoundError):
-            casework.find_case(s, "AVG-2026-0099")
-        assert [c.reference for c in casework.list_cases(s)] == ["AVG-2026-0001", "AVG-2026-0002"]
-        assert [c.reference for c in casework.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
-        assert [c.reference for c in casework.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
-        assert casework.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"
+            lifecycle.find_case(s, "AVG-2026-0099")
+        assert [c.reference for c in lifecycle.list_cases(s)] == ["AVG-2026-0001", "AVG-2026-0002"]
+        assert [c.reference for c in lifecycle.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
+        assert [c.reference for c in lifecycle.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
+        assert lifecycle.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"
 
 
 # --- threading --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_run_once_without_mailbox_says_so_and_processes_stored(
 ) -> None:
     from avgdesk.models import make_engine
     from avgdesk.models.migrate import upgrade
-    from avgdesk.triage.local_intake import store_local_message
+    from avgdesk.triage.intake.local import store_local_message
 
     engine = make_engine(db_url)
     upgrade(engine)

@@ -13,8 +13,8 @@ from helpers import FixedLabels, avgdesk, mail
 
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.settings import load_settings
 
 RECEIVED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

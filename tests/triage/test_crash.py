@@ -29,7 +29,7 @@ def _avgdesk() -> list[str]:
     exe = shutil.which("avgdesk")
     if exe:
         return [exe]
-    return [sys.executable, "-P", "-c", "from avgdesk.triage.cli import main; main()"]
+    return [sys.executable, "-P", "-c", "from avgdesk.triage.cli.root import main; main()"]
 
 
 @pytest.mark.slow

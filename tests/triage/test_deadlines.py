@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from avgdesk.models.errors import InvalidOperation
-from avgdesk.triage.deadlines import (
+from avgdesk.triage.cases.deadlines import (
     AMSTERDAM,
     Deadline,
     Pause,

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from avgdesk.mailbox.imap import ImapConnection
 from avgdesk.models import InboundMessage, MailboxCursor, MessageRaw
 from avgdesk.models.errors import MailboxUnavailable
-from avgdesk.triage.ingest import Intake
-from avgdesk.triage.worker import imap_params
+from avgdesk.triage.intake.ingest import Intake
+from avgdesk.triage.worker.runner import imap_params
 
 
 def _connect(settings: Any) -> ImapConnection:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
-from avgdesk.triage.worker import Worker
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+from avgdesk.triage.worker.runner import Worker
 
 SECRET = "GEHEIM-BSN-123456782"
 

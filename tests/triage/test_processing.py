@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from avgdesk.models import Attachment, AuditEvent, InboundMessage, MessageState
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
-from avgdesk.triage.worker import Worker
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+from avgdesk.triage.worker.runner import Worker
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
 

@@ -18,10 +18,10 @@ from avgdesk.models import (
     MessageRaw,
     session_scope,
 )
-from avgdesk.triage import casework
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
-from avgdesk.triage.retention import purge, purge_daily
+from avgdesk.triage.cases import lifecycle
+from avgdesk.triage.cases.retention import purge, purge_daily
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -41,8 +41,8 @@ def test_purge_deletes_old_closed_cases_and_old_unlinked_mail_only(engine, make_
     store_local_message(engine, mail(4, sender="d@example.nl", body="gewone vraag"), received_at=recent)
     Processor(engine, settings, classifier=FixedLabels()).drain()
     with session_scope(engine) as s:
-        first = casework.find_case(s, "AVG-2025-0001")
-        casework.close(s, first, by="anna", outcome="answered", now=old + timedelta(days=20))
+        first = lifecycle.find_case(s, "AVG-2025-0001")
+        lifecycle.close(s, first, by="anna", outcome="answered", now=old + timedelta(days=20))
         msg = s.exec(select(InboundMessage).where(InboundMessage.case_id == first.id)).one()
         s.add(LabelCorrection(message_pk=msg.id, labels=["access"], corrected_by="anna"))  # type: ignore[arg-type]
         s.commit()

@@ -33,8 +33,8 @@ from avgdesk.models import (
     session_scope,
 )
 from avgdesk.replies.outbox import drain
-from avgdesk.triage import scheduler
-from avgdesk.triage.scheduler import (
+from avgdesk.triage.worker import scheduler
+from avgdesk.triage.worker.scheduler import (
     ScheduleConfig,
     run_due_jobs,
     run_scheduler,

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
 from avgdesk.models import Case, CasePause, CaseState, Draft, DraftState, PauseReason, session_scope
-from avgdesk.triage.summary import (
+from avgdesk.triage.cli.summary import summary_command
+from avgdesk.triage.reports.summary import (
     ScheduleConfig,
     Share,
     WeeklySummary,
@@ -34,7 +35,6 @@ from avgdesk.triage.summary import (
     build_summary_message,
     iso_week,
 )
-from avgdesk.triage.summary_cli import summary_command
 
 TZ = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)

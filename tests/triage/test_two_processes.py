@@ -22,7 +22,7 @@ from avgdesk.models.migrate import upgrade
 
 def _spawn(env: dict[str, str], worker_id: str, cwd: Path) -> subprocess.Popen[bytes]:
     exe = shutil.which("avgdesk")
-    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli import main; main()"]
+    cmd = [exe] if exe else [sys.executable, "-P", "-c", "from avgdesk.triage.cli.root import main; main()"]
     return subprocess.Popen(
         [*cmd, "run"],
         env={**env, "AVGDESK_WORKER_ID": worker_id},

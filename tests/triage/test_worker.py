@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from avgdesk.models import InboundMessage, WorkerLease
-from avgdesk.triage import lease
-from avgdesk.triage.worker import Backoff, Worker
+from avgdesk.triage.worker import lease
+from avgdesk.triage.worker.runner import Backoff, Worker
 
 
 def _states(engine: Any) -> dict[str, int]:
@@ -43,7 +43,7 @@ async def test_run_once_drains_mailbox_and_processing(mailbox, engine, make_sett
 
 
 async def test_run_once_without_mailbox_processes_stored(engine, make_settings, mail_factory) -> None:
-    from avgdesk.triage.local_intake import store_local_message
+    from avgdesk.triage.intake.local import store_local_message
 
     store_local_message(engine, mail_factory(1), source="form")
     worker = Worker(make_settings(), engine)

@@ -202,7 +202,7 @@ def test_staff_flow_queue_case_draft_approve_and_send(page: Any, live: dict[str,
 
     # The worker's outbox sends it to the SMTP sink.
     from avgdesk.replies import outbox
-    from avgdesk.triage.worker import smtp_mailer
+    from avgdesk.triage.worker.runner import smtp_mailer
 
     mailer = smtp_mailer(live["settings"])
     assert mailer is not None

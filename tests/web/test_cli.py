@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
-from avgdesk.triage.cli import _register_plugins, app
+from avgdesk.triage.cli.root import _register_plugins, app
 from avgdesk.triage.settings import load_settings
 from avgdesk.web.plugin import DEMO_PASSWORD, DEMO_USERNAME, demo_service
 

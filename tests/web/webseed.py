@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from avgdesk.classifiers import Document, Prediction
-from avgdesk.triage.local_intake import store_local_message
-from avgdesk.triage.processing import Processor
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.settings import Settings, load_settings
 from avgdesk.web.users import add_user
 

@@ -138,10 +138,7 @@ BODY_NL = (
     text="privacyverzoek",
 )
 def _() -> bytes:
-    body = (
-        "Geachte heer/mevrouw,\n\n"
-        "Dit is een privacyverzoek van Zoë Ruïnen uit Hélène-oord.\nCafé één.\n"
-    )
+    body = "Geachte heer/mevrouw,\n\nDit is een privacyverzoek van Zoë Ruïnen uit Hélène-oord.\nCafé één.\n"
     return eml(*std("Mijn privacyverzoek", n=1), *plain("utf-8"), "", body.encode("latin-1"))
 
 
@@ -548,8 +545,7 @@ def _() -> bytes:
     rec = []
     for i in range(500, 0, -1):
         rec += [
-            f"Received: from relay{i:03d}.example.net (relay{i:03d}.example.net "
-            f"[192.0.2.{i % 250 + 1}])",
+            f"Received: from relay{i:03d}.example.net (relay{i:03d}.example.net [192.0.2.{i % 250 + 1}])",
             f"\tby relay{i + 1:03d}.example.net with ESMTPS id H{i:05d}X;",
             f"\tMon, 16 Nov 2026 09:{i % 60:02d}:00 +0100",
         ]
@@ -699,8 +695,7 @@ def _() -> bytes:
 
 @case(
     "content_type_garbage_params.eml",
-    "Content-Type with empty charset=, stray semicolons, unterminated quote and a "
-    "broken RFC 2231 parameter",
+    "Content-Type with empty charset=, stray semicolons, unterminated quote and a broken RFC 2231 parameter",
     "Store; default to text/plain us-ascii, record header defects.",
     subject="Vraag",
     text="subverwerkers",
@@ -708,8 +703,7 @@ def _() -> bytes:
 def _() -> bytes:
     return eml(
         *std("Vraag", n=32),
-        "Content-Type: text/plain; charset=; ;; format=flowed; name*0*=utf-8''%ZZ; "
-        'x="unterminated',
+        "Content-Type: text/plain; charset=; ;; format=flowed; name*0*=utf-8''%ZZ; x=\"unterminated",
         "",
         "Welke subverwerkers gebruiken jullie?",
     )
@@ -825,9 +819,7 @@ def _() -> bytes:
 )
 def _() -> bytes:
     style = "; ".join(f"--v{i}: {i}px" for i in range(14_000))
-    doc = (
-        f'<html><body><div style="{style}"><p>Graag inzage in mijn dossier.</p></div></body></html>'
-    )
+    doc = f'<html><body><div style="{style}"><p>Graag inzage in mijn dossier.</p></div></body></html>'
     return eml(
         *std("Inzage", n=37),
         'Content-Type: text/html; charset="us-ascii"',
@@ -868,9 +860,7 @@ def _() -> bytes:
         "Zie de bijlagen.",
         *att('Content-Disposition: attachment; filename="../../etc/passwd"'),
         *att('Content-Disposition: attachment; filename="..\\..\\Windows\\win.ini"'),
-        *att(
-            "Content-Disposition: attachment", ctype='application/octet-stream; name="/etc/shadow"'
-        ),
+        *att("Content-Disposition: attachment", ctype='application/octet-stream; name="/etc/shadow"'),
         *att("Content-Disposition: attachment; filename*=utf-8''..%2F..%2Fetc%2Fcron.d%2Fx"),
         "--tr--",
     )
@@ -944,8 +934,7 @@ def _() -> bytes:
     "message_rfc822_attachment.eml",
     "forwarded message as message/rfc822 attachment whose inner message has its own "
     "multipart and encoded Subject",
-    "Store; process the outer text; keep inner message as attachment, do not thread on "
-    "its Message-ID.",
+    "Store; process the outer text; keep inner message as attachment, do not thread on its Message-ID.",
     subject="Doorgestuurd",
     text="doorgestuurd",
 )
@@ -1221,8 +1210,7 @@ def _() -> bytes:
 
 @case(
     "mbox_from_line_prefix.eml",
-    "file starts with an mbox 'From sender date' separator line and has a '>From ' "
-    "quoted body line",
+    "file starts with an mbox 'From sender date' separator line and has a '>From ' quoted body line",
     "Store; drop a leading mbox From_ line (stdlib records it as unixfrom).",
     subject="mbox",
     text="overdraagbaarheid",

@@ -36,9 +36,10 @@ from avgdesk.models import (
 from avgdesk.models.errors import MessageParseError
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage import audit, cases, casework
+from avgdesk.triage.cases import audit, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
-from avgdesk.triage.reading import parse_limits, read_message
+from avgdesk.triage.intake import linking
+from avgdesk.triage.intake.reading import parse_limits, read_message
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
@@ -297,19 +298,19 @@ class Processor:
         if message.labels == ["auto"]:
             self._link_bounce(session, message, item)
             return
-        existing = cases.find_thread_case(session, message)
+        existing = linking.find_thread_case(session, message)
         if existing is not None:
-            cases.attach(session, existing, message, how="thread")
+            linking.attach(session, existing, message, how="thread")
             result.attached += 1
-            if existing.state in casework.PAUSED_STATES and not message.is_automatic:
+            if existing.state in lifecycle.PAUSED_STATES and not message.is_automatic:
                 # A reply from the customer resumes the clock (EDPB 01/2022 §159).
-                casework.resume(
+                lifecycle.resume(
                     session, existing, by="system:triage", now=message.received_at, settings=self.settings
                 )
             return
-        if not cases.opens_case(message.labels):
+        if not linking.opens_case(message.labels):
             return
-        case = cases.open_case(session, message, settings=self.settings)
+        case = linking.open_case(session, message, settings=self.settings)
         result.cases_opened += 1
         if case.id is not None:
             result.case_ids.append(case.id)

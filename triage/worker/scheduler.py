@@ -56,8 +56,8 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models import Case, OutboxItem, ReminderSent, ScheduledRun, session_scope, utcnow
 from avgdesk.models.errors import ConfigurationError, RetryableError
-from avgdesk.triage.deadlines import RiskLevel, is_working_day, risk
-from avgdesk.triage.summary import (
+from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk
+from avgdesk.triage.reports.summary import (
     OPEN_STATES,
     CaseLine,
     ScheduleConfig,

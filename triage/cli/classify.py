@@ -9,18 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from avgdesk.models.errors import MessageParseError
-from avgdesk.triage.app import App, open_app
-from avgdesk.triage.reading import read_message
+from avgdesk.triage.intake.reading import read_message
+from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
 
 
-def _app(ctx: typer.Context) -> App:
+def _app(ctx: typer.Context) -> Runtime:
     settings = ctx.obj
     assert isinstance(settings, Settings)
-    return open_app(settings)
+    return open_runtime(settings)
 
 
-def classify_files(app: App, files: list[Path]) -> list[dict[str, Any]]:
+def classify_files(app: Runtime, files: list[Path]) -> list[dict[str, Any]]:
     """Classify .eml files exactly as the worker would (header rules first)."""
     from avgdesk.classifiers import Document
 
@@ -168,7 +168,7 @@ def train_command(
 ) -> None:
     """Train the classifier on the corpus and the staff corrections (cached in the data folder)."""
     from avgdesk.classifiers.progress import rich_progress
-    from avgdesk.triage.training import corrections, load_classifier
+    from avgdesk.triage.intake.training import corrections, load_classifier
 
     app = _app(ctx)
     n = len(corrections(app.engine))

@@ -14,9 +14,9 @@ import typer
 
 from avgdesk.models import session_scope, utcnow
 from avgdesk.models.errors import ConfigurationError
-from avgdesk.triage.app import open_app
+from avgdesk.triage.reports.summary import ScheduleConfig, build_summary, build_summary_message
+from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings
-from avgdesk.triage.summary import ScheduleConfig, build_summary, build_summary_message
 
 
 def summary_command(
@@ -48,7 +48,7 @@ def summary_command(
         raise ConfigurationError("no settings: run through the avgdesk command")
     settings = cast(Settings, ctx.obj)
     config = ScheduleConfig.from_settings(settings)  # ConfigurationError -> exit 2 in cli.main
-    application = open_app(settings)
+    application = open_runtime(settings)
     now = utcnow()
     if preview:
         with session_scope(application.engine) as session:
@@ -67,8 +67,8 @@ def summary_command(
 
     from avgdesk.replies import outbox
     from avgdesk.triage.drafting_config import outbox_policy
-    from avgdesk.triage.scheduler import send_summary_now
-    from avgdesk.triage.worker import smtp_mailer
+    from avgdesk.triage.worker.runner import smtp_mailer
+    from avgdesk.triage.worker.scheduler import send_summary_now
 
     item = send_summary_now(application.engine, now, config)
     typer.echo(f"summary queued (outbox item {item.id}) for {', '.join(item.recipients)}")

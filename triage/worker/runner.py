@@ -28,13 +28,13 @@ from avgdesk.mailbox.smtp import Mailer, SmtpMailer, SmtpParams
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError, RetryableError
 from avgdesk.replies import outbox
 from avgdesk.replies.outbox import DrainResult
-from avgdesk.triage import lease
+from avgdesk.triage.cases.retention import PurgeResult, purge_daily
 from avgdesk.triage.drafting_config import outbox_policy
-from avgdesk.triage.ingest import IngestResult, Intake
-from avgdesk.triage.processing import Processor, ProcessResult
-from avgdesk.triage.retention import PurgeResult, purge_daily
-from avgdesk.triage.scheduler import run_scheduler
+from avgdesk.triage.intake.ingest import IngestResult, Intake
+from avgdesk.triage.intake.processing import Processor, ProcessResult
 from avgdesk.triage.settings import Settings
+from avgdesk.triage.worker import lease
+from avgdesk.triage.worker.scheduler import run_scheduler
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier

@@ -14,11 +14,11 @@ import typer
 
 from avgdesk.models.errors import AvgdeskError, ConfigurationError
 from avgdesk.triage import logconfig
-from avgdesk.triage.app import App, open_app
-from avgdesk.triage.cli_cases import cases_app, drafts_app
-from avgdesk.triage.cli_classify import classify_command, eval_command, train_command
+from avgdesk.triage.cli.cases import cases_app, drafts_app
+from avgdesk.triage.cli.classify import classify_command, eval_command, train_command
+from avgdesk.triage.cli.summary import summary_command
+from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings, load_settings
-from avgdesk.triage.summary_cli import summary_command
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -48,8 +48,8 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-def _app(ctx: typer.Context) -> App:
-    return open_app(_settings(ctx))
+def _app(ctx: typer.Context) -> Runtime:
+    return open_runtime(_settings(ctx))
 
 
 @app.callback()
@@ -70,7 +70,7 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="Drain everything waiting, then exit.")] = False,
 ) -> None:
     """Run the worker: intake, triage, first drafts, the outbox, summary, reminders, retention."""
-    from avgdesk.triage.worker import Worker
+    from avgdesk.triage.worker.runner import Worker
 
     application = _app(ctx)
     worker = Worker(
@@ -111,7 +111,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Counts, the intake heartbeat and the last intake errors."""
-    from avgdesk.triage.status import collect
+    from avgdesk.triage.reports.status import collect
 
     data = collect(_app(ctx).engine)
     if as_json:
@@ -139,7 +139,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Apply the database migrations (also done at every start)."""
     from avgdesk.models.migrate import current_revision
 
-    application = open_app(_settings(ctx))
+    application = open_runtime(_settings(ctx))
     typer.echo(f"database at revision {current_revision(application.engine)}")
 
 
@@ -168,7 +168,7 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be deleted.")] = False,
 ) -> None:
     """Delete what is past its retention period (the worker also does this daily)."""
-    from avgdesk.triage.retention import purge as run_purge
+    from avgdesk.triage.cases.retention import purge as run_purge
 
     application = _app(ctx)
     result = run_purge(application.engine, application.settings, dry_run=dry_run)
@@ -186,7 +186,7 @@ def deadline(
     lang: Annotated[Language, typer.Option(help="Language of the explanation.")] = Language.NL,
 ) -> None:
     """The statutory deadline for one receipt time, with its explanation."""
-    from avgdesk.triage.deadlines import compute_deadline, parse_received_at
+    from avgdesk.triage.cases.deadlines import compute_deadline, parse_received_at
 
     settings = _settings(ctx)
     try:

@@ -1,7 +1,7 @@
 """Case lifecycle: what staff (and the worker) do to a case, each step audited.
 
 Deadlines are recomputed from the facts stored on the case (receipt, extension,
-pauses) by :mod:`avgdesk.triage.deadlines`, so the explanation always matches the
+pauses) by :mod:`avgdesk.triage.cases.deadlines`, so the explanation always matches the
 date shown. ``Case.due_date`` is the date that applies now: the pause-adjusted or
 extended legal deadline, or the internal target of a complaint without a right.
 """
@@ -34,7 +34,7 @@ from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.models.labels import LABELS, OPEN_STATES, RIGHTS, STANDALONE
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage import audit, deadlines
+from avgdesk.triage.cases import audit, deadlines
 from avgdesk.triage.settings import Settings
 
 PAUSED_STATES = frozenset({CaseState.AWAITING_IDENTITY, CaseState.AWAITING_CLARIFICATION})

@@ -19,23 +19,23 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class App:
+class Runtime:
     settings: Settings
     engine: Engine
 
     def classifier(self) -> Classifier:
         """The cached model, trained on first use and whenever the corpus or the staff
         corrections changed (a failure propagates: mail waits unprocessed, never unlabelled)."""
-        from avgdesk.triage.training import load_classifier
+        from avgdesk.triage.intake.training import load_classifier
 
         return load_classifier(self.settings, self.engine)
 
 
-def open_app(settings: Settings, *, migrate: bool = True) -> App:
+def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(
         settings.effective_database_url, sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s
     )
     if migrate:
         upgrade(engine)
-    return App(settings=settings, engine=engine)
+    return Runtime(settings=settings, engine=engine)

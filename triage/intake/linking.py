@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models import Case, CaseState, Draft, InboundMessage, ReferenceCounter
 from avgdesk.models.labels import COMBINING, RIGHTS
-from avgdesk.triage import audit
+from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
@@ -78,7 +78,7 @@ def opens_case(labels: Sequence[str]) -> bool:
 def open_case(session: Session, message: InboundMessage, *, settings: Settings) -> Case:
     """Open a case for ``message`` (in the caller's transaction) and link the message:
     rights, deadlines, duplicate flag and suggested link included."""
-    from avgdesk.triage.casework import setup_new_case
+    from avgdesk.triage.cases.lifecycle import setup_new_case
 
     received: datetime = message.received_at
     reference = next_reference(session, received.astimezone(settings.tz).year)

@@ -13,9 +13,9 @@ from avgdesk.models import CaseState, Draft, DraftState, InboundMessage, PauseRe
 from avgdesk.models.errors import AvgdeskError, NotFoundError
 from avgdesk.replies.drafting import approve_draft, create_draft, edit_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage import casework
-from avgdesk.triage.app import App, open_app
+from avgdesk.triage.cases import lifecycle
 from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
 
 cases_app = typer.Typer(
@@ -26,10 +26,10 @@ drafts_app = typer.Typer(help="Reply drafts: list, show, create, edit, approve."
 By = Annotated[str, typer.Option("--by", help="Your name, for the audit trail.")]
 
 
-def _app(ctx: typer.Context) -> App:
+def _app(ctx: typer.Context) -> Runtime:
     settings = ctx.obj
     assert isinstance(settings, Settings)
-    return open_app(settings)
+    return open_runtime(settings)
 
 
 def _fail(exc: AvgdeskError) -> typer.Exit:
@@ -57,11 +57,11 @@ def cases_list(
         typer.echo(f"error: --due-before must be YYYY-MM-DD, not {due_before!r}", err=True)
         raise typer.Exit(2) from exc
     with Session(app.engine) as session:
-        cases = casework.list_cases(
+        cases = lifecycle.list_cases(
             session, states=state, right=right, due_before=due, query=search, open_only=open_only
         )
-        ids = casework.message_ids_by_case(session, [c.id for c in cases if c.id is not None])
-        rows = [casework.case_summary_json(c, ids.get(c.id or -1, []), app.settings) for c in cases]
+        ids = lifecycle.message_ids_by_case(session, [c.id for c in cases if c.id is not None])
+        rows = [lifecycle.case_summary_json(c, ids.get(c.id or -1, []), app.settings) for c in cases]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -80,11 +80,11 @@ def cases_show(
     app = _app(ctx)
     with Session(app.engine) as session:
         try:
-            case = casework.find_case(session, reference)
+            case = lifecycle.find_case(session, reference)
         except AvgdeskError as exc:
             raise _fail(exc) from exc
-        detail = casework.case_detail(session, case, app.settings)
-        data = casework.case_json(detail, app.settings)
+        detail = lifecycle.case_detail(session, case, app.settings)
+        data = lifecycle.case_json(detail, app.settings)
         explanation = detail.deadline.explain("nl") if detail.deadline else None
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
@@ -104,7 +104,7 @@ def _mutate(ctx: typer.Context, reference: str, action: Any) -> None:
     app = _app(ctx)
     with session_scope(app.engine) as session:
         try:
-            case = casework.find_case(session, reference)
+            case = lifecycle.find_case(session, reference)
             message = action(session, case, app)
         except AvgdeskError as exc:
             session.rollback()
@@ -124,8 +124,8 @@ def cases_extend(
 ) -> None:
     """Extend by up to two months (only within the first month); drafts the notice."""
 
-    def act(session: Session, case: Any, app: App) -> str:
-        extended, draft = casework.extend_with_notice(
+    def act(session: Session, case: Any, app: Runtime) -> str:
+        extended, draft = lifecycle.extend_with_notice(
             session,
             case,
             by=by,
@@ -153,8 +153,8 @@ def cases_pause(
 ) -> None:
     """Wait for identity or clarification: the clock rests."""
 
-    def act(session: Session, case: Any, app: App) -> str:
-        casework.pause(session, case, by=by, reason=reason, settings=app.settings)
+    def act(session: Session, case: Any, app: Runtime) -> str:
+        lifecycle.pause(session, case, by=by, reason=reason, settings=app.settings)
         return f"{case.reference} waits for {reason.value}; due date now {case.due_date}"
 
     _mutate(ctx, reference, act)
@@ -164,8 +164,8 @@ def cases_pause(
 def cases_resume(ctx: typer.Context, reference: str, by: By) -> None:
     """The requester answered: the clock runs again."""
 
-    def act(session: Session, case: Any, app: App) -> str:
-        casework.resume(session, case, by=by, settings=app.settings)
+    def act(session: Session, case: Any, app: Runtime) -> str:
+        lifecycle.resume(session, case, by=by, settings=app.settings)
         return f"{case.reference} resumed; due date {case.due_date}"
 
     _mutate(ctx, reference, act)
@@ -181,8 +181,8 @@ def cases_close(
 ) -> None:
     """Close a case with its outcome."""
 
-    def act(session: Session, case: Any, app: App) -> str:
-        casework.close(session, case, by=by, outcome=outcome, justification=justification)
+    def act(session: Session, case: Any, app: Runtime) -> str:
+        lifecycle.close(session, case, by=by, outcome=outcome, justification=justification)
         return f"{case.reference} is now {case.state.value}"
 
     _mutate(ctx, reference, act)
@@ -197,7 +197,7 @@ def cases_relabel(
 ) -> None:
     """Correct the labels of the case's first message; the correction joins the next training."""
 
-    def act(session: Session, case: Any, app: App) -> str:
+    def act(session: Session, case: Any, app: Runtime) -> str:
         message = session.exec(
             select(InboundMessage)
             .where(InboundMessage.case_id == case.id)
@@ -205,7 +205,7 @@ def cases_relabel(
         ).first()
         if message is None:
             raise NotFoundError(f"case {case.reference} has no messages")
-        casework.relabel(session, message, labels.split(","), by=by, settings=app.settings)
+        lifecycle.relabel(session, message, labels.split(","), by=by, settings=app.settings)
         return f"{case.reference}: labels now {', '.join(message.labels)} (used at the next training)"
 
     _mutate(ctx, reference, act)
@@ -300,7 +300,7 @@ def drafts_create(
         typer.echo(f"error: --fields must be a JSON object: {exc}", err=True)
         raise typer.Exit(2) from exc
 
-    def act(session: Session, case: Any, app: App) -> str:
+    def act(session: Session, case: Any, app: Runtime) -> str:
         draft = create_draft(
             session, case, kind, author=by, ctx=drafting_context(app.settings), fields=values
         )

@@ -1,0 +1,1 @@
+"""Cases: deadlines, lifecycle (audited use cases), audit trail, retention."""

@@ -1,0 +1,1 @@
+"""What avgdesk reports: the weekly summary and the status."""

@@ -1,0 +1,1 @@
+"""The long-running worker: its loops, the poller lease, the scheduler."""
