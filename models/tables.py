@@ -65,6 +65,11 @@ class InboundMessage(SQLModel, table=True):
 
     state: MessageState = Field(default=MessageState.RECEIVED, sa_column=enum_column(MessageState))
     attempts: int = 0
+    claim_token: str | None = Field(default=None, max_length=64)
+    """Set with ``claimed_until`` by the processing claim; the write phase saves only while
+    the message still carries the token it claimed with (compare-and-set)."""
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    """A claim past this time belongs to a dead worker and may be taken over."""
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     quarantine_reason: str | None = Field(default=None, sa_column=Column(Text))
     processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -84,6 +89,8 @@ class InboundMessage(SQLModel, table=True):
     """Normalised plain text of the body (HTML turned into text)."""
     html: str | None = Field(default=None, sa_column=Column(Text))
     """The HTML part as received (never shown unsanitised)."""
+    html_safe: str | None = Field(default=None, sa_column=Column(Text))
+    """The HTML part sanitised once, at processing (the case page never sanitises on view)."""
     defects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
     requester_email: str | None = Field(default=None, index=True)
@@ -101,6 +108,10 @@ class InboundMessage(SQLModel, table=True):
     model_version: str | None = None
 
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    suggested_case_id: int | None = None
+    """A case this message names (reference or reply headers) but may not join: its sender
+    is not that case's requester. Staff decide; no foreign key, so retention can delete the
+    case without touching messages that merely pointed at it."""
 
 
 class MessageRaw(SQLModel, table=True):
@@ -268,6 +279,8 @@ class Draft(SQLModel, table=True):
     version: int = 1
     """Incremented by every edit; an approval names the version it approved."""
     author: str
+    editors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Everyone who changed the text after it was made (four eyes: none may approve it)."""
     render_error: str | None = Field(default=None, sa_column=Column(Text))
     approved_by: str | None = None
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -286,6 +299,9 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     """5xx or retries exhausted: shown to staff."""
+    AMBIGUOUS = "ambiguous"
+    """Given up after attempts whose outcome is unknown: the mail may have been delivered
+    (possibly twice); staff check with the recipient before sending anything again."""
 
 
 class OutboxItem(SQLModel, table=True):
@@ -314,6 +330,9 @@ class OutboxItem(SQLModel, table=True):
     refused_recipients: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ambiguous: bool = False
     """A timeout after DATA: the server may have accepted it; retried with the same Message-ID."""
+    uncertain_attempts: int = 0
+    """Attempts whose outcome is unknown (a timeout after DATA, or a worker that died holding
+    the lease): each may have delivered one copy, so at most ``ambiguous_retries`` are allowed."""
     smtp_response: str | None = Field(default=None, sa_column=Column(Text))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     copied_to_sent: bool = False
