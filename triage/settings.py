@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     """Polling interval when the server has no IDLE."""
     imap_backoff_initial_s: float = 1.0
     """First reconnect delay; doubles per failure, with jitter."""
-    imap_backoff_max_s: float = 300.0
-    """Longest reconnect delay."""
+    imap_backoff_max_s: float = 60.0
+    """Longest reconnect delay (the first retry comes after about ``imap_backoff_initial_s``)."""
     imap_auth_backoff_s: float = 900.0
     """Wait after a refused login before trying again."""
     imap_fetch_batch_messages: int = 200
@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     """Processing attempts (failed or interrupted by a crash) before a message is quarantined."""
     processing_batch: int = 100
     """Messages classified and committed together."""
+    processing_message_timeout_s: float = 30.0
+    """Longest parse (or batch classification) of one message in the processing child; on
+    timeout the child is killed and the message quarantined at once with the reason."""
+    processing_claim_s: float = 600.0
+    """A processing claim older than this belongs to a dead worker; another worker retakes it."""
     parse_max_parts: int = 500
     """MIME parts read per message; the rest is noted as a defect."""
     parse_max_depth: int = 20
@@ -157,7 +162,13 @@ class Settings(BaseSettings):
     poller_lease_s: float = 45.0
     """A poller that stops renewing its lease is replaced after this long."""
     poller_renew_s: float = 10.0
-    """How often the poller renews its lease."""
+    """How often the poller renews its lease (and records ``last_poll_at`` while idling)."""
+    worker_error_backoff_max_s: float = 60.0
+    """Longest wait before a loop retries after a database error (doubles from 1 s)."""
+    health_poll_stale_s: float = 300.0
+    """``status`` reports the intake as stalled when ``last_poll_at`` is older than this."""
+    health_heartbeat_stale_s: float = 120.0
+    """``status`` reports the worker as not running when its heartbeat is older than this."""
 
     # --- SMTP --------------------------------------------------------------------
     smtp_host: str | None = None
