@@ -6,7 +6,8 @@ Rules:
 * an approval names the approver, the time and the exact text (sha256 of the message
   built at that moment); the outbox sends only those bytes;
 * editing an approved draft that has not started sending revokes the approval;
-* optional four-eyes rule: the approver must not be the author.
+* optional four-eyes rule: the approver must be neither the author nor anyone who
+  edited the draft (every editor is recorded; a ``system:`` author is no person).
 
 Case data can never inject a header: every header value passes through
 :func:`_one_line`, and the standard library's header policy refuses CR/LF anyway.
@@ -42,7 +43,14 @@ from avgdesk.models import (
     User,
     utcnow,
 )
-from avgdesk.models.errors import InvalidOperation
+from avgdesk.models.errors import (
+    ApproverRequired,
+    DraftNotAwaitingApproval,
+    DraftNotEditable,
+    DraftNotSendable,
+    FourEyesRule,
+    InvalidOperation,
+)
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
 from avgdesk.replies.profile import ControllerProfile, load_profile
@@ -214,7 +222,7 @@ def edit_draft(
     if draft.state is DraftState.APPROVED:
         _revoke(session, draft, by=editor)
     elif draft.state is not DraftState.DRAFT:
-        raise InvalidOperation(f"draft {draft.id} is {draft.state.value} and can no longer be edited")
+        raise DraftNotEditable(f"draft {draft.id} is {draft.state.value} and can no longer be edited")
     before = _digest(draft)
     if fields is not None:
         draft.fields = _jsonable(dict(fields))
@@ -228,6 +236,9 @@ def edit_draft(
     if body_text is not None:
         draft.body_text = body_text.replace("\r\n", "\n")
         draft.body_html = _text_to_html(draft.body_text)
+    if editor not in draft.editors:
+        # A new list, so the JSON column is seen as changed.
+        draft.editors = [*draft.editors, editor]
     draft.version += 1
     draft.updated_at = utcnow()
     _audit(session, editor, "draft.edited", case.id, draft, before=before, after=_digest(draft))
@@ -239,7 +250,7 @@ def _revoke(session: Session, draft: Draft, *, by: str) -> None:
     item = session.exec(select(OutboxItem).where(OutboxItem.draft_id == draft.id)).first()
     if item is not None:
         if item.state in (OutboxState.SENDING, OutboxState.SENT):
-            raise InvalidOperation(f"draft {draft.id} is already being sent; it can no longer be changed")
+            raise DraftNotEditable(f"draft {draft.id} is already being sent; it can no longer be changed")
         # Revoking removes the queued mail in the same transaction as the edit.
         session.delete(item)
     draft.state = DraftState.DRAFT
@@ -261,20 +272,35 @@ def approve_draft(
     """Approve exactly the current version and queue it (in the caller's transaction)."""
     approver = approver.strip()
     if not approver:
-        raise InvalidOperation("an approval needs the name of the approver")
+        raise ApproverRequired("an approval needs the name of the approver")
     user = session.exec(select(User).where(User.username == approver)).first()
     if user is not None and (not user.active or user.role not in APPROVER_ROLES):
-        raise InvalidOperation(f"{approver} may not approve replies (role {user.role})")
+        raise ApproverRequired(
+            f"{approver} may not approve replies (role {user.role})",
+            f"{approver} mag geen brieven goedkeuren (rol {user.role}).",
+        )
     if draft.state is not DraftState.DRAFT:
-        raise InvalidOperation(f"draft {draft.id} is {draft.state.value}, not a draft awaiting approval")
+        raise DraftNotAwaitingApproval(
+            f"draft {draft.id} is {draft.state.value}, not a draft awaiting approval"
+        )
     if draft.render_error:
-        raise InvalidOperation(f"draft {draft.id} did not render and cannot be sent: {draft.render_error}")
+        raise DraftNotSendable(
+            f"draft {draft.id} did not render and cannot be sent: {draft.render_error}",
+            "De brief kon niet worden opgemaakt en kan niet worden verzonden; herstel de velden.",
+        )
     if not draft.body_text.strip():
-        raise InvalidOperation(f"draft {draft.id} is empty")
-    if ctx.four_eyes and approver == draft.author:
-        raise InvalidOperation("four-eyes rule: the approver must not be the author of the draft")
+        raise DraftNotSendable(f"draft {draft.id} is empty", "De brief is leeg.")
+    if ctx.four_eyes and approver in writers(draft):
+        raise FourEyesRule(
+            "four-eyes rule: the approver wrote or edited the draft",
+            f"Vier ogen: {approver} heeft deze brief geschreven of bewerkt en mag hem daarom niet "
+            "goedkeuren. Laat een andere goedkeurder hem bekijken.",
+        )
     if not _ADDRESS.match(draft.to_addr or ""):
-        raise InvalidOperation(f"draft {draft.id} has no valid recipient address")
+        raise DraftNotSendable(
+            f"draft {draft.id} has no valid recipient address",
+            "De brief heeft geen geldig e-mailadres van de ontvanger.",
+        )
     case = session.get(Case, draft.case_id)
     assert case is not None
     now = now or utcnow()
@@ -307,11 +333,18 @@ def approve_draft(
     return item
 
 
+def writers(draft: Draft) -> list[str]:
+    """The people who wrote this text: the author (unless the system made it) and every
+    editor. A ``system:…`` author is no person; staff who changed a system draft are."""
+    people = [] if draft.author.startswith("system:") else [draft.author]
+    return people + [e for e in draft.editors if e not in people]
+
+
 def discard_draft(session: Session, draft: Draft, *, by: str) -> None:
     if draft.state is DraftState.APPROVED:
         _revoke(session, draft, by=by)
     if draft.state is not DraftState.DRAFT:
-        raise InvalidOperation(f"draft {draft.id} is {draft.state.value}; it cannot be discarded")
+        raise DraftNotEditable(f"draft {draft.id} is {draft.state.value}; it cannot be discarded")
     draft.state = DraftState.DISCARDED
     draft.updated_at = utcnow()
     _audit(session, by, "draft.discarded", draft.case_id, draft)
@@ -326,7 +359,7 @@ def build_message(
     sender = Address(display_name=_one_line(f"{org.name} privacy"), addr_spec=str(org.privacy_email))
     msg["From"] = sender
     msg["Reply-To"] = sender
-    to_name = _one_line(case.requester_name or "")
+    to_name = _header_safe_name(case.requester_name)
     msg["To"] = Address(display_name=to_name, addr_spec=draft.to_addr) if to_name else draft.to_addr
     msg["Subject"] = _one_line(draft.subject)
     msg["Date"] = format_datetime(now.astimezone(tz))
@@ -342,8 +375,24 @@ def build_message(
     msg["Content-Language"] = draft.language
     msg.set_content(draft.body_text)
     msg.add_alternative(draft.body_html or _text_to_html(draft.body_text), subtype="html")
-    _check_headers(msg)
+    _check_headers(msg, recipients=[draft.to_addr])
     return msg
+
+
+_PLAIN_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'\u2019-]){0,63}$")
+
+
+def _header_safe_name(name: str | None) -> str:
+    """The recipient's display name, or "" to drop it.
+
+    The standard library folds a long quoted display name without its quotes, so a name
+    holding ``, evil@evil.example,`` became three recipients (issue 11). Only names made of
+    letters, spaces, hyphens, apostrophes and dots are kept: none of those can split an
+    address list, folded or not, and non-ASCII letters are sent as RFC 2047 encoded words.
+    """
+    value = _one_line(name or "")
+    value = re.sub(r" {2,}", " ", value)
+    return value if _PLAIN_NAME.match(value) else ""
 
 
 _EXPECTED_HEADERS = frozenset(
@@ -365,16 +414,24 @@ _EXPECTED_HEADERS = frozenset(
 )
 
 
-def _check_headers(msg: EmailMessage) -> None:
-    """Parse the generated bytes back: any header we did not set means an injection."""
+def _check_headers(msg: EmailMessage, *, recipients: list[str]) -> None:
+    """Parse the bytes we will send back: a header we did not set, or a To that names
+    other addresses than ours, means an injection."""
     import email
+    import email.policy
 
-    parsed = email.message_from_bytes(msg.as_bytes())
+    parsed = email.message_from_bytes(msg.as_bytes(policy=SMTP_POLICY), policy=email.policy.default)
     unexpected = {name.lower() for name in parsed} - _EXPECTED_HEADERS
     if unexpected:
         raise InvalidOperation(
             f"refusing to send: unexpected header(s) {sorted(unexpected)} in the built message"
         )
+    try:
+        found = [a.addr_spec.lower() for a in parsed["To"].addresses]
+    except Exception as exc:  # a To the parser cannot read is as bad as a wrong one
+        raise InvalidOperation("refusing to send: the built To header does not parse") from exc
+    if found != [r.lower() for r in recipients] or len(parsed.get_all("To") or []) != 1:
+        raise InvalidOperation("refusing to send: the built To header names other recipients than ours")
 
 
 def _text_to_html(text: str) -> str:
