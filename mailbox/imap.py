@@ -31,6 +31,7 @@ from imapclient.exceptions import (
 )
 from imapclient.util import chunk
 
+from avgdesk.mailbox.oauth import TokenProvider, claims_problem
 from avgdesk.models.errors import (
     MailboxAuthError,
     MailboxCapabilityError,
@@ -64,6 +65,14 @@ class ImapParams:
     read_timeout_s: float = 60.0
     uid_batch: int = 1000
     ssl_context: ssl.SSLContext | None = None
+    token_provider: TokenProvider | None = None
+    """Set: log in with XOAUTH2 and this provider's token instead of the password."""
+    token_audience: str | None = None
+    """The audience a Microsoft token must carry (explains a refusal); None: not checked."""
+
+    @property
+    def auth(self) -> str:
+        return "oauth2" if self.token_provider is not None else "password"
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,20 @@ class ImapConnection:
 
     # --- lifecycle ---------------------------------------------------------------
     def connect(self) -> None:
+        """Connect and log in. With OAuth a refused token is dropped and the login tried
+        once more on a new connection with a fresh token (it may have expired or been
+        revoked early); a second refusal is a :class:`MailboxAuthError` saying what to fix."""
+        provider = self.params.token_provider
+        try:
+            self._connect_once()
+        except MailboxAuthError as exc:
+            if provider is None or not isinstance(exc.__cause__, LoginError):
+                raise
+            provider.invalidate()
+            log.info("imap refused the oauth2 token; fetching a new one and reconnecting")
+            self._connect_once()
+
+    def _connect_once(self) -> None:
         p = self.params
         timeout = _socket_timeout(p.connect_timeout_s, p.read_timeout_s)
         with translate_errors("connect"):
@@ -138,14 +161,29 @@ class ImapConnection:
             try:
                 if p.security == "starttls":
                     client.starttls(p.ssl_context)
-                client.login(p.username, p.password)
+                self._login(client)
             except Exception:
                 _shutdown_quietly(client)
                 raise
             # Aware datetimes for INTERNALDATE: receipt times start legal deadlines.
             client.normalise_times = False
         self._client = client
-        log.info("imap connected host=%s port=%s security=%s", p.host, p.port, p.security)
+        log.info("imap connected host=%s port=%s security=%s auth=%s", p.host, p.port, p.security, p.auth)
+
+    def _login(self, client: IMAPClient) -> None:
+        p = self.params
+        if p.token_provider is None:
+            client.login(p.username, p.password)
+            return
+        token = p.token_provider.token()
+        try:
+            client.oauth2_login(p.username, token.value)
+        except LoginError as exc:
+            problem = claims_problem(token.value, audience=p.token_audience, role=None)
+            raise MailboxAuthError(
+                f"IMAP refused the OAuth token for {p.username}: "
+                f"{problem or p.token_provider.refused_hint()}"
+            ) from exc
 
     def close(self) -> None:
         client, self._client = self._client, None
