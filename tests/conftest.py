@@ -23,12 +23,9 @@ from typing import Any
 
 import pytest
 from imapclient import IMAPClient
+from servers import ImapServer, start_dovecot, start_pymap
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-
-sys.path.insert(0, str(Path(__file__).parent / "support"))
-
-from servers import ImapServer, start_dovecot, start_pymap
 
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade

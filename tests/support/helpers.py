@@ -1,11 +1,14 @@
-"""Helpers shared by several test modules (importable: tests/support is on sys.path)."""
+"""Helpers shared by several test modules (importable: pyproject puts tests/support on sys.path)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,25 @@ def avgdesk(
     return subprocess.run(
         [*cmd, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
+
+
+async def until(predicate: Callable[[], bool], timeout_s: float = 60.0, poll_s: float = 0.05) -> None:
+    """Wait for a condition, not a fixed time: a busy machine only makes this slower, never red.
+
+    The bound is generous on purpose; it only turns a hang into a failure with a message.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(poll_s)
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float = 60.0, poll_s: float = 0.05) -> None:
+    """The blocking twin of `until`, for tests that watch other processes or threads."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s")
+        time.sleep(poll_s)

@@ -4,7 +4,6 @@ keyword classifier instead of the trained model), staff accounts, a TestClient."
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from webseed import PASSWORDS, KeywordClassifier, make_web_settings, seed
 
 from avgdesk.models import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings
 from avgdesk.web.app import create_app
 from avgdesk.web.config import WebSettings
-
-sys.path.insert(0, str(Path(__file__).parent))
-from webseed import PASSWORDS, KeywordClassifier, make_web_settings, seed
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from avgdesk.triage.cases.deadlines import (
     parse_received_at,
     risk,
     roll_forward,
+    uncertain_holiday,
     working_days_between,
 )
 
@@ -67,8 +68,11 @@ TABLE = [
     # legal-notes §1.4: shorter than 30 days.
     ("2027-01-31T10:00:00+01:00", date(2027, 3, 1)),  # Sun 31 Jan -> Sun 28 Feb -> Mon 1 Mar
     ("2028-01-31T10:00:00+01:00", date(2028, 2, 29)),  # leap year, Tue 29 Feb
-    # Longest roll in 2000..2100: Goede Vrijdag, Sat, Eerste + Tweede paasdag, Koningsdag.
-    ("2038-03-23T10:00:00+01:00", date(2038, 4, 28)),
+    # Goede Vrijdag is as uncertain as a decree day (legal-notes §1.5, corrected): the
+    # period is not rolled past it. Before the correction these rolled to 28 Apr / 7 Apr.
+    ("2038-03-23T10:00:00+01:00", date(2038, 4, 23)),  # Fri 23 Apr 2038 Goede Vrijdag
+    ("2026-03-03T10:00:00+01:00", date(2026, 4, 3)),  # Fri 3 Apr 2026 Goede Vrijdag (issue 13)
+    ("2026-04-14T10:00:00+02:00", date(2026, 5, 15)),  # Fri 15 May 2026 decree day, kept
     # Christmas: Fri 25 Dec 2026 Eerste kerstdag, Sat Tweede kerstdag, Sun -> Mon 28.
     ("2026-11-25T10:00:00+01:00", date(2026, 12, 28)),
     # Nieuwjaarsdag Fri 1 Jan 2027, then weekend -> Mon 4 Jan.
@@ -140,11 +144,13 @@ def test_naive_datetime_is_rejected() -> None:
 def test_month_date_and_internal_target() -> None:
     d = compute_deadline(ams(2026, 3, 5))
     assert d.month_date == date(2026, 4, 5)  # un-rolled (Eerste paasdag)
-    assert d.internal_target == date(2026, 4, 4)  # receipt + 30 days is earlier
+    # receipt + 30 days (Sat 4 Apr) is earlier; rolled back past Goede Vrijdag to Thu 2 Apr.
+    assert d.internal_target == date(2026, 4, 2)
     assert d.extension_notice_by == d.legal_deadline == date(2026, 4, 7)
     # legal-notes §1.4: one month can be shorter than 30 days.
     short = compute_deadline(ams(2027, 1, 31))
-    assert short.internal_target == short.month_date == date(2027, 2, 28)
+    assert short.month_date == date(2027, 2, 28)  # a Sunday: the target is Fri 26 Feb
+    assert short.internal_target == date(2027, 2, 26)
     # policy_days is a setting.
     assert compute_deadline(ams(2026, 3, 5), policy_days=14).internal_target == date(2026, 3, 19)
     with pytest.raises(ValueError):
@@ -191,7 +197,7 @@ def test_to_dict_is_json_ready() -> None:
     data = json.loads(json.dumps(d.to_dict()))
     assert data["received_at"] == "2026-03-05T14:30:00+01:00"
     assert data["legal_deadline"] == "2026-04-07"
-    assert data["internal_target"] == "2026-04-04"
+    assert data["internal_target"] == "2026-04-02"
     assert data["month_date"] == "2026-04-05"
     assert data["extension_notice_by"] == "2026-04-07"
     assert data["adjusted_deadline"] is None and data["extended_deadline"] is None
@@ -205,7 +211,10 @@ def test_to_dict_is_json_ready() -> None:
 
 
 def test_working_days_use_the_atw_list() -> None:
-    assert not is_working_day(date(2026, 4, 3))  # Goede Vrijdag (Atw art. 3 lid 2)
+    # Goede Vrijdag (Atw art. 3 lid 2) is as uncertain as a decree day: never rolled past.
+    assert is_working_day(date(2026, 4, 3))
+    assert uncertain_holiday(date(2026, 4, 3)) == "Goede Vrijdag"
+    assert uncertain_holiday(date(2026, 5, 15), "en") == "bridging day after Ascension (Royal Decree)"
     assert not is_working_day(date(2026, 5, 5))  # 5 May every year, not only lustrum years
     assert not is_working_day(date(2026, 4, 27))  # Koningsdag
     assert is_working_day(date(2026, 5, 15))  # bridging day after Hemelvaart: not counted
@@ -216,13 +225,14 @@ def test_working_days_use_the_atw_list() -> None:
 
 
 def test_working_day_helpers() -> None:
-    assert roll_forward(date(2026, 4, 3)) == date(2026, 4, 7)
+    assert roll_forward(date(2026, 4, 4)) == date(2026, 4, 7)  # Sat, Sun, Tweede paasdag
+    assert roll_forward(date(2026, 4, 3)) == date(2026, 4, 3)  # Goede Vrijdag: not rolled
     assert roll_forward(date(2026, 4, 7)) == date(2026, 4, 7)
-    assert add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
-    assert add_working_days(date(2026, 4, 7), -1) == date(2026, 4, 2)
+    assert add_working_days(date(2026, 4, 3), 1) == date(2026, 4, 7)
+    assert add_working_days(date(2026, 4, 7), -1) == date(2026, 4, 3)
     assert add_working_days(date(2026, 4, 4), 0) == date(2026, 4, 4)
-    assert working_days_between(date(2026, 4, 2), date(2026, 4, 7)) == 1
-    assert working_days_between(date(2026, 4, 7), date(2026, 4, 2)) == -1
+    assert working_days_between(date(2026, 4, 3), date(2026, 4, 7)) == 1
+    assert working_days_between(date(2026, 4, 7), date(2026, 4, 3)) == -1
     assert working_days_between(date(2026, 4, 7), date(2026, 4, 7)) == 0
     assert add_months(date(2028, 1, 31), 1) == (date(2028, 2, 29), True)
     assert add_months(date(2026, 11, 30), 3) == (date(2027, 2, 28), True)
@@ -245,10 +255,11 @@ ZONES = st.sampled_from([AMSTERDAM, UTC, NEW_YORK, TOKYO])
 RECEIPTS = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 12, 31), timezones=ZONES)
 
 # Bound on (legal deadline - receipt date). 28: 31 Jan -> 28 Feb in a common year. The
-# issue's guess of 35 is one day short: a 31-day month plus the longest roll, e.g. receipt
-# Tue 23 Mar 2038 -> Fri 23 Apr Goede Vrijdag, Sat, Sun Eerste paasdag, Mon Tweede paasdag,
-# Tue 27 Apr Koningsdag -> Wed 28 Apr = 36 days. Verified exhaustively below.
-MIN_DAYS, MAX_DAYS = 28, 36
+# longest is a 31-day month plus the longest roll. Goede Vrijdag no longer rolls (it is as
+# uncertain as a decree day, legal-notes §1.5), so: receipt Wed 24 Mar 2038 -> Sat 24 Apr,
+# Sun Eerste paasdag, Mon Tweede paasdag, Tue 27 Apr Koningsdag -> Wed 28 Apr = 35 days.
+# Verified exhaustively below.
+MIN_DAYS, MAX_DAYS = 28, 35
 
 
 @settings(max_examples=500)
@@ -274,7 +285,7 @@ def test_day_bound_is_exact_over_every_receipt_date_2000_2100() -> None:
         day += timedelta(days=1)
     assert min(spans) == MIN_DAYS
     assert max(spans) == MAX_DAYS
-    assert spans[MAX_DAYS] == date(2038, 3, 23)
+    assert spans[MAX_DAYS] == date(2038, 3, 24)
 
 
 @settings(max_examples=300)
@@ -311,11 +322,12 @@ def test_extension_boundary_is_midnight_amsterdam() -> None:
 
 
 def test_extension_examples_and_validation() -> None:
-    # legal-notes §1.5: receipt + 3 months, rolled.
+    # legal-notes §1.5/§1.2: the earlier of receipt + 3 months and 2 months after the
+    # un-rolled end of the first month, rolled.
     cases = {
         ams(2026, 3, 27): date(2026, 6, 29),  # Sat 27 Jun -> Mon 29 Jun
         ams(2026, 4, 5): date(2026, 7, 6),  # Sun 5 Jul -> Mon 6 Jul
-        ams(2026, 1, 31): date(2026, 4, 30),  # 31 Apr does not exist
+        ams(2026, 1, 31): date(2026, 4, 28),  # 28 Feb + 2 months, not 30 Apr
         ams(2026, 11, 26): date(2027, 2, 26),
     }
     for received, expected in cases.items():
@@ -401,9 +413,10 @@ def test_pause_on_extended_deadline_and_extension_after_pause() -> None:
     pause = [Pause(ams(2026, 2, 2, 9), ams(2026, 2, 10, 9))]
     first = apply_pauses(extend(d, at=ams(2026, 2, 20), reason="complex"), pause, now=ams(2026, 2, 25))
     second = extend(apply_pauses(d, pause, now=ams(2026, 2, 25)), at=ams(2026, 2, 20), reason="complex")
-    assert first.extended_deadline == second.extended_deadline == date(2026, 4, 30)
-    # 30 Apr + 8 = Fri 8 May 2026.
-    assert first.due == second.due == date(2026, 5, 8)
+    # 28 Feb + 2 months = Tue 28 Apr (not receipt + 3 months = 30 Apr).
+    assert first.extended_deadline == second.extended_deadline == date(2026, 4, 28)
+    # 28 Apr + 8 = Wed 6 May 2026.
+    assert first.due == second.due == date(2026, 5, 6)
     assert first.internal_target <= first.due
 
 
@@ -465,13 +478,14 @@ def test_complaint_target() -> None:
 def test_risk() -> None:
     due = date(2026, 4, 7)  # Tue after Easter
     assert risk(due, now=ams(2026, 3, 20)).level is RiskLevel.OK
-    # Mon 30 Mar: Tue 31, Wed 1, Thu 2, Tue 7 (Fri 3 Goede Vrijdag, Mon 6 Tweede paasdag).
-    r = risk(due, now=ams(2026, 3, 30))
+    # Tue 31 Mar: Wed 1, Thu 2, Fri 3 (Goede Vrijdag counts as a working day: uncertain),
+    # Tue 7 (Mon 6 Tweede paasdag).
+    r = risk(due, now=ams(2026, 3, 31))
     assert r.level is RiskLevel.AT_RISK and r.working_days_left == 4
-    assert risk(due, now=ams(2026, 3, 27)).working_days_left == 5
-    assert risk(due, now=ams(2026, 3, 27)).level is RiskLevel.AT_RISK
-    assert risk(due, now=ams(2026, 3, 26)).level is RiskLevel.OK
-    assert risk(due, now=ams(2026, 3, 27), at_risk_working_days=3).level is RiskLevel.OK
+    assert risk(due, now=ams(2026, 3, 30)).working_days_left == 5
+    assert risk(due, now=ams(2026, 3, 30)).level is RiskLevel.AT_RISK
+    assert risk(due, now=ams(2026, 3, 27)).level is RiskLevel.OK
+    assert risk(due, now=ams(2026, 3, 30), at_risk_working_days=3).level is RiskLevel.OK
     # Due today is not overdue: the period ends with the last hour of the day.
     today = risk(due, now=ams(2026, 4, 7, 23, 59))
     assert today.level is RiskLevel.AT_RISK and today.working_days_left == 0

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import avgdesk
 
-DEMO_MAIL = Path(__file__).resolve().parents[2] / "mailbox" / "demo_mail"
-DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev"
+DEMO_MAIL = Path(__file__).resolve().parents[3] / "mailbox" / "demo_mail"
+DEV = Path(__file__).resolve().parents[4] / "shared" / "eval" / "dev"
 
 
 @pytest.fixture

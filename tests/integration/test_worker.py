@@ -1,4 +1,7 @@
-"""The worker end to end against a real IMAP server: once, forever, outages, two workers."""
+"""The worker end to end against a real IMAP server (and aiosmtpd): once, forever, outages, two workers.
+
+Waits are on conditions with generous bounds (120 s): a busy machine makes them slower, not red.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,15 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
+from helpers import FixedLabels, until
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from avgdesk.models import InboundMessage, WorkerLease
-from avgdesk.triage.worker import lease
-from avgdesk.triage.worker.runner import Backoff, Worker
+from avgdesk.models import Draft, InboundMessage, MailboxCursor, WorkerLease, session_scope
+from avgdesk.replies.drafting import approve_draft
+from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.triage.worker.runner import Worker
 
 
 def _states(engine: Any) -> dict[str, int]:
@@ -20,13 +26,16 @@ def _states(engine: Any) -> dict[str, int]:
     return {str(state.value if hasattr(state, "value") else state): int(n) for state, n in rows}
 
 
-async def _until(predicate: Any, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not reached in time")
+def _last_intake_error(engine: Any) -> str | None:
+    with Session(engine) as s:
+        errors = [c.last_error for c in s.execute(select(MailboxCursor)).scalars()]
+    return next((e for e in errors if e), None)
+
+
+def _holder(engine: Any) -> str | None:
+    with Session(engine) as s:
+        row = s.get(WorkerLease, "imap-poller")
+        return row.holder if row is not None and row.expires_at.timestamp() > time.time() else None
 
 
 async def test_run_once_drains_mailbox_and_processing(mailbox, engine, make_settings, mail_factory) -> None:
@@ -42,40 +51,25 @@ async def test_run_once_drains_mailbox_and_processing(mailbox, engine, make_sett
     assert mailbox.uids("INBOX") == []
 
 
-async def test_run_once_without_mailbox_processes_stored(engine, make_settings, mail_factory) -> None:
-    from avgdesk.triage.intake.local import store_local_message
-
-    store_local_message(engine, mail_factory(1), source="form")
-    worker = Worker(make_settings(), engine)
-    try:
-        report = await worker.run_once()
-    finally:
-        worker.close()
-    assert not report.mailbox_configured
-    assert report.processing.processed == 1
-
-
 async def test_run_forever_wakes_on_new_mail_and_survives_server_restart(
     imap_server, mailbox, engine, make_settings, mail_factory
 ) -> None:
     if imap_server.kind != "dovecot":
-        import pytest
-
         pytest.skip("restart with data needs the Dovecot fixture (pymap loses its data)")
     settings = make_settings(**mailbox.settings_kwargs(), imap_idle_renew_s=5.0, imap_poll_interval_s=1.0)
     worker = Worker(settings, engine)
     task = asyncio.create_task(worker.run_forever())
     try:
         mailbox.append(mail_factory(1))
-        await _until(lambda: _states(engine).get("processed", 0) == 1)
+        await until(lambda: _states(engine).get("processed", 0) == 1, timeout_s=120)
         imap_server.stop()
-        await asyncio.sleep(1.5)  # the worker sees the outage and backs off
+        await until(lambda: _last_intake_error(engine) is not None)  # the worker saw the outage
         imap_server.start()
         mailbox.append(mail_factory(2), mail_factory(3))
-        await _until(lambda: _states(engine).get("processed", 0) == 3, timeout_s=45)
+        await until(lambda: _states(engine).get("processed", 0) == 3, timeout_s=120)
     finally:
         worker.request_stop()
-        await asyncio.wait_for(task, timeout=20)
+        await asyncio.wait_for(task, timeout=60)
         worker.close()
     assert mailbox.uids("INBOX") == []
 
@@ -83,18 +77,19 @@ async def test_run_forever_wakes_on_new_mail_and_survives_server_restart(
 async def test_second_worker_stands_by_and_takes_over(mailbox, engine, make_settings, mail_factory) -> None:
     kwargs = {
         **mailbox.settings_kwargs(),
-        "poller_lease_s": 2.0,
+        # A lease many renewals long: a busy machine delays a renewal, it must not lose the lease.
+        "poller_lease_s": 6.0,
         "poller_renew_s": 0.5,
         "imap_idle_renew_s": 2.0,
     }
     first = Worker(make_settings(**kwargs, worker_id="first"), engine)
     second = Worker(make_settings(**kwargs, worker_id="second"), engine)
     t1 = asyncio.create_task(first.run_forever())
-    await _until(lambda: _holder(engine) == "first")
+    await until(lambda: _holder(engine) == "first", timeout_s=120)
     t2 = asyncio.create_task(second.run_forever())
     try:
         mailbox.append(*[mail_factory(i) for i in range(5)])
-        await _until(lambda: _states(engine).get("processed", 0) == 5)
+        await until(lambda: _states(engine).get("processed", 0) == 5, timeout_s=120)
         assert _holder(engine) == "first"
         # The first worker dies without releasing its lease (stop intake only, keep the row).
         first._stopping.set()
@@ -104,11 +99,11 @@ async def test_second_worker_stands_by_and_takes_over(mailbox, engine, make_sett
             row = s.get(WorkerLease, "imap-poller")
             assert row is not None
         mailbox.append(*[mail_factory(i) for i in range(10, 13)])
-        await _until(lambda: _holder(engine) == "second", timeout_s=30)
-        await _until(lambda: _states(engine).get("processed", 0) == 8, timeout_s=30)
+        await until(lambda: _holder(engine) == "second", timeout_s=120)
+        await until(lambda: _states(engine).get("processed", 0) == 8, timeout_s=120)
     finally:
         second.request_stop()
-        await asyncio.wait_for(t2, timeout=20)
+        await asyncio.wait_for(t2, timeout=60)
         first.close()
         second.close()
     with Session(engine) as s:
@@ -116,47 +111,9 @@ async def test_second_worker_stands_by_and_takes_over(mailbox, engine, make_sett
     assert total == 8
 
 
-def _holder(engine: Any) -> str | None:
-    with Session(engine) as s:
-        row = s.get(WorkerLease, "imap-poller")
-        return row.holder if row is not None and row.expires_at.timestamp() > time.time() else None
-
-
-def test_lease_is_exclusive_until_it_expires(engine) -> None:
-    from datetime import timedelta
-
-    from avgdesk.models import utcnow
-
-    now = utcnow()
-    assert lease.try_acquire(engine, "x", "a", 30, now)
-    assert not lease.try_acquire(engine, "x", "b", 30, now)
-    assert lease.try_acquire(engine, "x", "a", 30, now)  # renewal
-    assert lease.try_acquire(engine, "x", "b", 30, now + timedelta(seconds=31))
-    lease.release(engine, "x", "b")
-    assert lease.try_acquire(engine, "x", "a", 30)
-
-
-def test_backoff_grows_with_jitter_and_caps() -> None:
-    import random
-
-    b = Backoff(1.0, 8.0, random.Random(1))
-    delays = [b.next_delay() for _ in range(6)]
-    assert 0.5 <= delays[0] <= 1.0
-    assert all(d <= 8.0 for d in delays) and delays[-1] >= 4.0
-    b.reset()
-    assert b.next_delay() <= 1.0
-
-
 async def test_an_approved_reply_is_sent_and_copied_to_the_sent_folder(
     mailbox, engine, make_settings, mail_factory, smtp_sink
 ) -> None:
-    from helpers import FixedLabels
-    from sqlmodel import select as sql_select
-
-    from avgdesk.models import Draft, session_scope
-    from avgdesk.replies.drafting import approve_draft
-    from avgdesk.triage.drafting_config import drafting_context
-
     mailbox.append(mail_factory(1, body="#access graag inzage"))
     settings = make_settings(
         **mailbox.settings_kwargs(), smtp_host="127.0.0.1", smtp_port=smtp_sink.port, smtp_security="none"
@@ -165,7 +122,7 @@ async def test_an_approved_reply_is_sent_and_copied_to_the_sent_folder(
     try:
         await worker.run_once()
         with session_scope(engine) as s:
-            draft = s.exec(sql_select(Draft)).one()
+            draft = s.exec(select(Draft)).one()
             approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
             s.commit()
         report = await worker.run_once()

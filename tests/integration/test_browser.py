@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,9 +39,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-    import webseed  # type: ignore[import-not-found]
-    from servers import SmtpSink  # type: ignore[import-not-found]
+    import webseed
+    from servers import SmtpSink
 
     from avgdesk.web.plugin import background_server, free_port
 

@@ -17,7 +17,7 @@ from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.worker.runner import Worker
 
-HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile"
 
 
 def _manifest() -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Intake against a real IMAP server, on SQLite and PostgreSQL."""
+"""Intake against a real IMAP server (Dovecot, or pymap where it is missing), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -186,14 +186,6 @@ def test_a_run_is_bounded_and_continues(mailbox, engine, make_settings, mail_fac
         conn.close()
     assert sum(r.stored for r in rest) == 4
     assert _count(engine) == 7
-
-
-def test_same_processed_folder_is_a_configuration_error(engine, make_settings) -> None:
-    from avgdesk.models.errors import ConfigurationError
-
-    settings = make_settings(imap_host="x", imap_username="u", imap_processed_folder="INBOX")
-    with pytest.raises(ConfigurationError):
-        Intake(engine, settings)
 
 
 class _ServerDiesMidBatch:

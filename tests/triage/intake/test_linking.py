@@ -1,0 +1,125 @@
+"""Threading (intake.linking): which case a new message joins, against real databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from helpers import FixedLabels, mail
+from sqlmodel import Session, select
+
+from avgdesk.models import AuditEvent, Case, CaseState, Draft, InboundMessage, session_scope
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def process(engine: Any, settings: Any) -> None:
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+
+
+def test_reply_by_headers_joins_the_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    store_local_message(
+        engine,
+        mail(2, subject="Re: Verzoek", body="nog iets #erasure", headers="References: <m1@example.nl>\r\n"),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        cases = list(s.exec(select(Case)))
+        msgs = list(s.exec(select(InboundMessage)))
+    assert len(cases) == 1 and {m.case_id for m in msgs} == {cases[0].id}
+
+
+def test_reply_to_our_reply_and_reference_in_subject_join_the_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with Session(engine) as s:
+        ours = s.exec(select(Draft)).one().message_id
+    store_local_message(
+        engine,
+        mail(2, sender="other@example.org", subject="Antwoord", headers=f"In-Reply-To: <{ours}>\r\n"),
+        received_at=RECEIVED,
+    )
+    store_local_message(
+        engine,
+        mail(
+            3,
+            sender="third@example.org",
+            subject="Fwd: vraag over AVG-2026-0001",
+            body="Doorgestuurd bericht",
+        ),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        assert len(list(s.exec(select(Case)))) == 1
+        assert {m.case_id for m in s.exec(select(InboundMessage))} == {1}
+
+
+def test_same_requester_new_mail_is_never_merged_silently_but_suggested_and_flagged(
+    engine, make_settings
+) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    store_local_message(
+        engine, mail(2, subject="Nog een verzoek", body="#access"), received_at=RECEIVED + timedelta(days=3)
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        first, second = sorted(s.exec(select(Case)), key=lambda c: c.id or 0)
+    assert second.suggested_case_id == first.id  # offered to staff
+    assert second.duplicate_of_case_id == first.id  # same right within 30 days
+
+
+def test_forwarded_request_from_another_address_opens_its_own_case(engine, make_settings) -> None:
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    store_local_message(
+        engine,
+        mail(2, sender="collega@nhmbsoftware.nl", subject="Fwd: inzage", body="#access doorgestuurd"),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        cases = list(s.exec(select(Case)))
+    assert len(cases) == 2 and cases[1].suggested_case_id is None
+
+
+def test_a_bounce_of_our_reply_is_linked_to_its_case(engine, make_settings) -> None:
+    from avgdesk.models import OutboxItem
+    from avgdesk.replies.drafting import approve_draft
+    from avgdesk.triage.drafting_config import drafting_context
+
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        draft = s.exec(select(Draft)).one()
+        item = approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
+        s.commit()
+        sent_id = item.message_id
+    bounce = (
+        "From: MAILER-DAEMON@mx.example.nl\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx.example.nl>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent_id}>\r\nSubject: x\r\n"
+        "--b--\r\n"
+    ).encode()
+    store_local_message(engine, bounce, received_at=RECEIVED + timedelta(hours=1))
+    process(engine, settings)
+    with Session(engine) as s:
+        msg = s.exec(select(InboundMessage).where(InboundMessage.message_id == "b1@mx.example.nl")).one()
+        case = s.exec(select(Case)).one()
+        events = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id))]
+        assert s.exec(select(OutboxItem)).one().message_id == sent_id
+    assert msg.labels == ["auto"] and msg.case_id == case.id
+    assert "reply.bounced" in events
+    assert case.state is CaseState.NEW  # a bounce is shown, it does not change the case
