@@ -12,8 +12,12 @@ with the same Message-ID (at-least-once), marked ``ambiguous`` and limited to
 ``ambiguous_retries`` further tries, so a duplicate is rare, threads with the original,
 and is visible to staff.
 
-Several workers on PostgreSQL claim rows with ``FOR UPDATE SKIP LOCKED`` and a lease; a
-lease that expires (a worker died while sending) is taken over.
+Workers claim ONE item at a time, in one UPDATE that selects it (PostgreSQL: ``FOR UPDATE
+SKIP LOCKED``), with a lease; a lease that expires (a worker died while sending) is taken
+over and that attempt counts as uncertain. Every uncertain attempt (takeover or timeout
+after DATA) counts against ``ambiguous_retries``; past it the item ends ``ambiguous``
+("may have been delivered"), so no Message-ID goes out more than ``1 + ambiguous_retries``
+times.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 
-from sqlalchemy import or_
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -57,7 +61,6 @@ class OutboxPolicy:
     """Give up (failed) when a temporary failure lasts this long."""
     ambiguous_retries: int = 1
     """Further tries after a timeout after DATA (the server may have the mail already)."""
-    batch: int = 20
 
 
 @dataclass
@@ -66,6 +69,8 @@ class DrainResult:
     retry: int = 0
     failed: int = 0
     skipped: int = 0
+    ambiguous: int = 0
+    """Given up with unknown outcome (counted in ``failed`` too)."""
     sent_ids: list[int] = field(default_factory=list)
 
 
@@ -154,62 +159,92 @@ def pending_count(session: Session) -> int:
 
 
 def claim(engine: Engine, worker_id: str, policy: OutboxPolicy, now: datetime | None = None) -> list[int]:
-    """Lease the items that are due: pending/retry whose time has come, and sending
-    items whose lease expired (their worker died mid-send)."""
+    """Lease the next due item (a list of at most one: one kill leaves one item uncertain)."""
+    item_id = claim_one(engine, worker_id, policy, now)
+    return [] if item_id is None else [item_id]
+
+
+def claim_one(
+    engine: Engine, worker_id: str, policy: OutboxPolicy, now: datetime | None = None
+) -> int | None:
+    """Lease the next due item in ONE statement: pending/retry whose time has come, or a
+    sending item whose lease expired (its worker died mid-send: that attempt's outcome is
+    unknown, so it counts as uncertain). No second worker can take the item while the lease
+    lives; on SQLite ``BEGIN IMMEDIATE`` serialises claimers, on PostgreSQL ``SKIP LOCKED``."""
     now = now or utcnow()
-    with session_scope(engine) as session:
-        query = (
-            select(OutboxItem)
-            .where(
-                or_(
-                    col(OutboxItem.state).in_([OutboxState.PENDING, OutboxState.RETRY])
-                    & (col(OutboxItem.next_attempt_at) <= now),
-                    (col(OutboxItem.state) == OutboxState.SENDING) & (col(OutboxItem.lease_until) < now),
-                )
+    table = OutboxItem.__table__  # type: ignore[attr-defined]
+    due = (
+        sa.select(table.c.id)
+        .where(
+            sa.or_(
+                table.c.state.in_([OutboxState.PENDING.value, OutboxState.RETRY.value])
+                & (table.c.next_attempt_at <= now),
+                (table.c.state == OutboxState.SENDING.value) & (table.c.lease_until < now),
             )
-            .order_by(col(OutboxItem.id))
-            .limit(policy.batch)
         )
-        if is_postgres(engine):
-            query = query.with_for_update(skip_locked=True)
-        items = list(session.exec(query))
-        for item in items:
-            if item.state is OutboxState.SENDING:
-                # The previous holder died between sending and recording: delivery unknown.
-                item.ambiguous = True
-            item.state = OutboxState.SENDING
-            item.lease_until = now + timedelta(seconds=policy.lease_s)
-            item.leased_by = worker_id
-            item.attempts += 1
-        # Crash after: the lease expires and another pass takes these items over.
+        .order_by(table.c.id)
+        .limit(1)
+    )
+    if is_postgres(engine):
+        due = due.with_for_update(skip_locked=True)
+    taken_over = table.c.state == OutboxState.SENDING.value
+    stmt = (
+        sa.update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(
+            state=OutboxState.SENDING.value,
+            lease_until=now + timedelta(seconds=policy.lease_s),
+            leased_by=worker_id,
+            attempts=table.c.attempts + 1,
+            uncertain_attempts=table.c.uncertain_attempts + sa.case((taken_over, 1), else_=0),
+            ambiguous=sa.or_(table.c.ambiguous, taken_over),
+        )
+        .returning(table.c.id)
+    )
+    with session_scope(engine) as session:
+        row = session.execute(stmt).first()
+        # Crash after: the lease expires and another pass takes the item over (counted uncertain).
         session.commit()
-        return [i.id for i in items if i.id is not None]
+    return None if row is None else int(row[0])
 
 
-async def deliver(engine: Engine, mailer: Mailer, item_id: int, policy: OutboxPolicy) -> OutboxState:
-    """Send one leased item and record the outcome."""
+async def deliver(
+    engine: Engine, mailer: Mailer, item_id: int, policy: OutboxPolicy, worker_id: str | None = None
+) -> OutboxState:
+    """Send one leased item and record the outcome.
+
+    Copies are bounded: every attempt whose outcome is unknown (a timeout after DATA, a
+    lease taken over from a dead worker) may have delivered one copy, so an item with more
+    than ``ambiguous_retries`` of them is not sent again but given up as ``ambiguous``:
+    at most ``1 + ambiguous_retries`` copies per Message-ID, whatever crashes."""
     with Session(engine) as session:
         item = session.get(OutboxItem, item_id)
         if item is None or item.state is not OutboxState.SENDING:
             return OutboxState.FAILED if item is None else item.state
+        if worker_id is not None and item.leased_by != worker_id:
+            return item.state  # another worker took the lease over; it owns the item now
         draft = session.get(Draft, item.draft_id) if item.draft_id is not None else None
         raw, sender, recipients = item.raw, item.sender, list(item.recipients)
-        ambiguous_before = item.ambiguous
-        attempts = item.attempts
+        attempts, uncertain = item.attempts, item.uncertain_attempts
     if draft is not None and (
         draft.state is not DraftState.APPROVED or draft.approved_sha256 != raw_digest(raw)
     ):
         # Defence in depth: only the exact approved bytes of a still-approved draft go out.
         _finish(engine, item_id, OutboxState.FAILED, error="draft no longer approved as queued")
         return OutboxState.FAILED
+    if uncertain > policy.ambiguous_retries:
+        _finish(engine, item_id, OutboxState.AMBIGUOUS, error=_given_up(uncertain, "worker stopped mid-send"))
+        return OutboxState.AMBIGUOUS
     try:
         # Sends the mail. Crash after the server's answer but before the commit below:
-        # the lease expires, the item is retried with the same Message-ID (ambiguous).
+        # the lease expires, the takeover counts this attempt as uncertain and resends
+        # with the same Message-ID only while the limit allows.
         result = await mailer.send(raw, sender=sender, recipients=recipients)
     except AmbiguousDelivery as exc:
-        if ambiguous_before and attempts > policy.ambiguous_retries:
-            _finish(engine, item_id, OutboxState.FAILED, error=f"delivery unknown, not retried: {exc}")
-            return OutboxState.FAILED
+        if uncertain + 1 > policy.ambiguous_retries:
+            error = _given_up(uncertain + 1, str(exc))
+            _finish(engine, item_id, OutboxState.AMBIGUOUS, error=error, uncertain=1)
+            return OutboxState.AMBIGUOUS
         return _retry(engine, item_id, policy, str(exc), attempts, ambiguous=True)
     except SmtpTemporaryError as exc:
         return _retry(engine, item_id, policy, str(exc), attempts)
@@ -220,6 +255,10 @@ async def deliver(engine: Engine, mailer: Mailer, item_id: int, policy: OutboxPo
     return OutboxState.SENT
 
 
+def _given_up(uncertain: int, reason: str) -> str:
+    return f"given up after {uncertain} attempt(s) with unknown outcome; may have been delivered: {reason}"
+
+
 def _retry(
     engine: Engine, item_id: int, policy: OutboxPolicy, error: str, attempts: int, *, ambiguous: bool = False
 ) -> OutboxState:
@@ -228,10 +267,12 @@ def _retry(
         item = session.get(OutboxItem, item_id)
         assert item is not None
         item.last_error = error[:1000]
-        item.ambiguous = item.ambiguous or ambiguous
+        if ambiguous:
+            item.ambiguous = True
+            item.uncertain_attempts += 1
         item.lease_until = None
         if now >= item.deliver_until:
-            state = OutboxState.FAILED
+            state = OutboxState.AMBIGUOUS if item.ambiguous else OutboxState.FAILED
             item.last_error = f"gave up after {attempts} attempt(s): {error}"[:1000]
         else:
             state = OutboxState.RETRY
@@ -239,7 +280,7 @@ def _retry(
             item.next_attempt_at = now + timedelta(seconds=random.uniform(ceiling / 2, ceiling))
         item.state = state
         _update_draft(session, item, state)
-        # Crash before: the lease expires and the send is retried (at-least-once).
+        # Crash before: the lease expires and the takeover counts this attempt as uncertain.
         session.commit()
     log.warning("outbox item %s: %s (attempt %d): %s", item_id, state.value, attempts, error[:200])
     return state
@@ -253,6 +294,7 @@ def _finish(
     error: str | None = None,
     response: str | None = None,
     refused: dict[str, str] | None = None,
+    uncertain: int = 0,
 ) -> None:
     from avgdesk.models import AuditEvent
 
@@ -261,8 +303,11 @@ def _finish(
         assert item is not None
         item.state = state
         item.lease_until = None
-        if error:
-            item.last_error = error[:1000]
+        item.uncertain_attempts += uncertain
+        if state is OutboxState.AMBIGUOUS:
+            item.ambiguous = True
+        # A success replaces the error of an earlier attempt: staff see the outcome, not history.
+        item.last_error = error[:1000] if error else (None if state is OutboxState.SENT else item.last_error)
         if response is not None:
             item.smtp_response = response[:500]
         if refused:
@@ -284,10 +329,10 @@ def _finish(
                 },
             )
         )
-        # Crash before: the item stays leased; after the lease it is sent again (at-least-once).
+        # Crash before: the item stays leased; the takeover counts the attempt as uncertain.
         session.commit()
-    if state is OutboxState.FAILED:
-        log.error("outbox item %s failed: %s", item_id, (error or "")[:200])
+    if state in (OutboxState.FAILED, OutboxState.AMBIGUOUS):
+        log.error("outbox item %s %s: %s", item_id, state.value, (error or "")[:200])
 
 
 def _update_draft(session: Session, item: OutboxItem, state: OutboxState) -> None:
@@ -298,7 +343,8 @@ def _update_draft(session: Session, item: OutboxItem, state: OutboxState) -> Non
         return
     if state is OutboxState.SENT:
         draft.state = DraftState.SENT
-    elif state is OutboxState.FAILED:
+    elif state in (OutboxState.FAILED, OutboxState.AMBIGUOUS):
+        # Not "sent": staff must check with the recipient before anything is sent again.
         draft.state = DraftState.FAILED
     draft.updated_at = utcnow()
 
@@ -312,23 +358,24 @@ async def drain(
     # Only what is due at the start: a retry scheduled during this pass waits for the next.
     started = utcnow()
     while True:
-        ids = claim(engine, worker_id, policy, now=started)
-        if not ids:
+        item_id = claim_one(engine, worker_id, policy, now=started)
+        if item_id is None:
             return result
-        for item_id in ids:
-            state = await deliver(engine, mailer, item_id, policy)
-            if state is OutboxState.SENT:
-                result.sent += 1
-                result.sent_ids.append(item_id)
-            elif state is OutboxState.RETRY:
-                result.retry += 1
-            elif state is OutboxState.FAILED:
-                result.failed += 1
-            else:
-                result.skipped += 1
+        state = await deliver(engine, mailer, item_id, policy, worker_id)
+        if state is OutboxState.SENT:
+            result.sent += 1
+            result.sent_ids.append(item_id)
+        elif state is OutboxState.RETRY:
+            result.retry += 1
+        elif state in (OutboxState.FAILED, OutboxState.AMBIGUOUS):
+            result.failed += 1
+            result.ambiguous += state is OutboxState.AMBIGUOUS
+        else:
+            result.skipped += 1
 
 
 def sent_not_copied(engine: Engine, limit: int = 50) -> Sequence[OutboxItem]:
+    """The oldest ``limit`` sent replies not yet in the Sent folder (callers loop until empty)."""
     with Session(engine) as session:
         return list(
             session.exec(
