@@ -189,8 +189,11 @@ class Case(SQLModel, table=True):
     extension_reason: str | None = Field(default=None, sa_column=Column(Text))
     extended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     extended_by: str | None = None
+    extension_notice_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    """When the outbox sent the extension notice; the extended date binds only from then."""
     due_date: date | None = Field(default=None, index=True)
-    """The date that applies now: legal, extended or pause-adjusted (or the complaint target)."""
+    """The date that applies now: legal, extended (once the notice was sent) or
+    pause-adjusted (or the complaint target)."""
     identity_verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     identity_verified_by: str | None = None
     suggested_case_id: int | None = Field(default=None, foreign_key="case.id")
@@ -441,6 +444,50 @@ class ReferenceCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
+
+
+
+class CaseNote(SQLModel, table=True):
+    """An internal note on a case: staff only, never in a letter; adding one is audited."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    author: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DraftVersion(SQLModel, table=True):
+    """Every saved version of a draft's text, so staff can compare versions."""
+
+    __tablename__ = "draft_version"
+    __table_args__ = (UniqueConstraint("draft_id", "version", name="uq_draft_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    version: int
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    editor: str
+    how: str = "edit"
+    """create, text (hand-edited), fields (rebuilt from the template) or snapshot."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SavedView(SQLModel, table=True):
+    """A staff member's named queue filter (the query string of /cases)."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_saved_view_owner_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=80)
+    query: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 def new_message_values(**values: Any) -> dict[str, Any]:
