@@ -1,15 +1,22 @@
 """Cases: opening a case for a request, or attaching a message to the case it belongs to.
 
-Threading rules (nothing is merged silently):
-* In-Reply-To / References naming a Message-ID already linked to a case → that case;
-* the subject carries a case reference (``AVG-2026-0001``) → that case;
-* otherwise a message that exercises a right or complains opens a new case.
+Threading rules (nothing is merged silently, and a stranger cannot steer a case):
+* In-Reply-To / References naming a Message-ID already linked to a case, or a case
+  reference in the subject (``AVG-2026-0001``), name a case;
+* the message joins that case only when it comes from the case's requester: its From
+  address equals the case's requester address and it did not come through the contact
+  form (anyone can type any address there, and any reference in a subject). Staff can
+  link any message by hand (:func:`link_by_staff`);
+* otherwise the named case is only *suggested* (``suggested_case_id`` on the message and
+  an audit event on that case), and the message goes on as new mail: a request opens its
+  own case.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, update
@@ -43,9 +50,62 @@ def next_reference(session: Session, year: int) -> str:
     return f"AVG-{year}-{int(value):04d}"
 
 
+@dataclass(frozen=True)
+class ThreadMatch:
+    """The case a message names, and whether it may join it."""
+
+    case: Case
+    from_requester: bool
+
+
+def thread_match(session: Session, message: InboundMessage) -> ThreadMatch | None:
+    case = find_thread_case(session, message)
+    if case is None:
+        return None
+    return ThreadMatch(case, is_from_requester(message, case))
+
+
+def is_from_requester(message: InboundMessage, case: Case) -> bool:
+    """A verified reply: mail (not the contact form) whose From address is the case's
+    requester address. Only such a message joins a case by itself or resumes its clock."""
+    if message.via_form or not message.from_addr or not case.requester_email:
+        return False
+    return message.from_addr.strip().lower() == case.requester_email.strip().lower()
+
+
+def suggest(session: Session, case: Case, message: InboundMessage) -> None:
+    """Offer ``case`` to staff for this message; the message itself stays unlinked."""
+    message.suggested_case_id = case.id
+    audit.record(
+        session,
+        actor="system:triage",
+        action="message.link_suggested",
+        case_id=case.id,
+        message_pk=message.id,
+        reason="via_form" if message.via_form else "other_sender",
+    )
+
+
+def link_by_staff(session: Session, case: Case, message: InboundMessage, *, by: str) -> None:
+    """A person decided this message belongs to ``case`` (in the caller's transaction)."""
+    before = message.case_id
+    message.case_id = case.id
+    message.suggested_case_id = None
+    audit.record(
+        session,
+        actor=by,
+        action="message.attached",
+        case_id=case.id,
+        message_pk=message.id,
+        how="staff",
+        before=before,
+    )
+
+
 def find_thread_case(session: Session, message: InboundMessage) -> Case | None:
-    """The case this message continues: by In-Reply-To/References naming a message of the
-    case (theirs or one of our replies), then by a case reference in the subject."""
+    """The case this message names: by In-Reply-To/References naming a message of the
+    case (theirs or one of our replies), then by a case reference in the subject. Whether
+    it may join that case is :func:`is_from_requester`'s question."""
     ids = [m for m in [message.in_reply_to, *message.references] if m]
     if ids:
         ours = session.exec(

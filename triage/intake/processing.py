@@ -298,8 +298,9 @@ class Processor:
         if message.labels == ["auto"]:
             self._link_bounce(session, message, item)
             return
-        existing = linking.find_thread_case(session, message)
-        if existing is not None:
+        match = linking.thread_match(session, message)
+        if match is not None and match.from_requester:
+            existing = match.case
             linking.attach(session, existing, message, how="thread")
             result.attached += 1
             if existing.state in lifecycle.PAUSED_STATES and not message.is_automatic:
@@ -308,6 +309,9 @@ class Processor:
                     session, existing, by="system:triage", now=message.received_at, settings=self.settings
                 )
             return
+        if match is not None:
+            # Named a case it may not join (another sender, or the open contact form).
+            linking.suggest(session, match.case, message)
         if not linking.opens_case(message.labels):
             return
         case = linking.open_case(session, message, settings=self.settings)

@@ -42,23 +42,94 @@ def test_reply_to_our_reply_and_reference_in_subject_join_the_case(engine, make_
         ours = s.exec(select(Draft)).one().message_id
     store_local_message(
         engine,
-        mail(2, sender="other@example.org", subject="Antwoord", headers=f"In-Reply-To: <{ours}>\r\n"),
+        mail(2, subject="Antwoord", body="hier is mijn paspoort", headers=f"In-Reply-To: <{ours}>\r\n"),
         received_at=RECEIVED,
     )
     store_local_message(
         engine,
-        mail(
-            3,
-            sender="third@example.org",
-            subject="Fwd: vraag over AVG-2026-0001",
-            body="Doorgestuurd bericht",
-        ),
+        mail(3, subject="Fwd: vraag over AVG-2026-0001", body="Nog een vraag"),
         received_at=RECEIVED,
     )
     process(engine, settings)
     with Session(engine) as s:
         assert len(list(s.exec(select(Case)))) == 1
         assert {m.case_id for m in s.exec(select(InboundMessage))} == {1}
+
+
+def test_stranger_threading_by_headers_or_reference_is_only_suggested(engine, make_settings) -> None:
+    """Issue 11, item 2: another sender naming a case (our Message-ID, a reference in the
+    subject) never joins it; staff see a suggestion, and a request opens its own case."""
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with Session(engine) as s:
+        ours = s.exec(select(Draft)).one().message_id
+    store_local_message(
+        engine,
+        mail(2, sender="other@example.org", subject="Antwoord", headers=f"In-Reply-To: <{ours}>\r\n"),
+        received_at=RECEIVED,
+    )
+    store_local_message(
+        engine,
+        mail(3, sender="third@example.org", subject="Re: AVG-2026-0001", body="Doorgestuurd bericht"),
+        received_at=RECEIVED,
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        first = s.exec(select(Case).where(Case.reference == "AVG-2026-0001")).one()
+        cases = list(s.exec(select(Case)))
+        by_mid = {m.message_id: m for m in s.exec(select(InboundMessage))}
+        suggested = list(
+            s.exec(
+                select(AuditEvent).where(
+                    AuditEvent.case_id == first.id, AuditEvent.action == "message.link_suggested"
+                )
+            )
+        )
+    assert by_mid["m1@example.nl"].case_id == first.id
+    assert by_mid["m2@example.nl"].case_id != first.id and by_mid["m3@example.nl"].case_id is None
+    assert by_mid["m2@example.nl"].suggested_case_id == first.id == by_mid["m3@example.nl"].suggested_case_id
+    assert {e.message_pk for e in suggested} == {by_mid["m2@example.nl"].id, by_mid["m3@example.nl"].id}
+    # The stranger's access request (#access) got a case of its own, with its own requester.
+    (own,) = [c for c in cases if c.id != first.id]
+    assert own.requester_email == "other@example.org" and by_mid["m2@example.nl"].case_id == own.id
+
+
+def test_only_a_verified_reply_resumes_a_paused_clock(engine, make_settings) -> None:
+    from avgdesk.models import PauseReason
+    from avgdesk.triage.cases import lifecycle
+    from avgdesk.triage.intake.linking import link_by_staff
+
+    settings = make_settings()
+    store_local_message(engine, mail(1), received_at=RECEIVED)
+    process(engine, settings)
+    with session_scope(engine) as s:
+        case = s.exec(select(Case)).one()
+        lifecycle.pause(s, case, by="bert", reason=PauseReason.IDENTITY, now=RECEIVED, settings=settings)
+        s.commit()
+    later = RECEIVED + timedelta(days=2)
+    store_local_message(
+        engine, mail(2, sender="evil@evil.example", subject="Re: AVG-2026-0001", body="id"), received_at=later
+    )
+    process(engine, settings)
+    with Session(engine) as s:
+        assert s.exec(select(Case)).one().state is CaseState.AWAITING_IDENTITY
+    store_local_message(
+        engine, mail(3, subject="Re: AVG-2026-0001", body="mijn identiteit"), received_at=later
+    )
+    process(engine, settings)
+    with session_scope(engine) as s:
+        case = s.exec(select(Case)).one()
+        assert case.state is CaseState.IN_PROGRESS
+        stranger = s.exec(select(InboundMessage).where(InboundMessage.message_id == "m2@example.nl")).one()
+        assert stranger.case_id is None and stranger.suggested_case_id == case.id
+        # Staff may still link it by hand; that is audited under their name.
+        link_by_staff(s, case, stranger, by="bert")
+        s.commit()
+    with Session(engine) as s:
+        linked = s.exec(select(InboundMessage).where(InboundMessage.message_id == "m2@example.nl")).one()
+        event = s.exec(select(AuditEvent).where(AuditEvent.message_pk == linked.id, AuditEvent.actor == "bert")).one()
+    assert linked.case_id == case.id and linked.suggested_case_id is None and event.action == "message.attached"
 
 
 def test_same_requester_new_mail_is_never_merged_silently_but_suggested_and_flagged(
