@@ -2,11 +2,13 @@
 
 The raw bytes are the truth; this module derives the fields avgdesk works with and
 never raises on bad input except :class:`MessageParseError` for a message that has
-nothing usable at all. Every header is read through :func:`header_text`, which
-falls back to the legacy ``compat32`` parser when the modern one raises (it does on
-Exchange ``<[...]@...>`` Message-IDs and on a trailing comma in Cc — CPython
-#105802 and friends). Problems are collected as *defects*, never logged with
-content.
+nothing usable at all. The top-level header block is read by
+:func:`avgdesk.mailbox.headers.split_header_block` (a malformed line is skipped, not
+the end of the headers), every value is decoded by
+:func:`avgdesk.mailbox.headers.decode_header_value` (UTF-8/cp1252 for raw bytes, RFC
+2047 per encoded word, single line) and addresses are split *before* anything is
+decoded (:mod:`avgdesk.mailbox.addresses`). The legacy ``compat32`` parser only walks
+the MIME tree. Problems are collected as *defects*, never logged with content.
 """
 
 from __future__ import annotations
@@ -14,19 +16,43 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
+from avgdesk.mailbox.addresses import ParsedAddress, parse_address_header
+from avgdesk.mailbox.headers import (
+    HeaderBlock,
+    decode_bytes,
+    decode_encoded_words,
+    decode_header_value,
+    single_line,
+    split_header_block,
+)
+from avgdesk.mailbox.html_text import html_to_text, normalise_whitespace
 from avgdesk.models.errors import MessageParseError
 
+__all__ = [
+    "AttachmentInfo",
+    "ParseLimits",
+    "ParsedMessage",
+    "clean_text",
+    "decode_rfc2047",
+    "dedupe_key",
+    "derived_message_id",
+    "header_text",
+    "html_to_text",
+    "message_id_list",
+    "normalise_message_id",
+    "normalise_whitespace",
+    "parse_message",
+    "raw_sha256",
+    "read_message_id",
+]
+
 _NUL = "\x00"
-_WS = re.compile(r"[ \t\u00a0]+")
-_BLANKS = re.compile(r"\n{3,}")
 _MSGID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -52,7 +78,9 @@ class ParsedMessage:
     message_id: str | None
     subject: str
     from_addr: str | None
+    """The sender's address only when it passes ``validate_address``: safe to write to."""
     from_name: str | None
+    """The decoded display name as written (single line); see ``from_name_for_letter``."""
     to_addrs: list[str]
     cc_addrs: list[str]
     date: datetime | None
@@ -66,6 +94,26 @@ class ParsedMessage:
     content_type: str
     report_type: str | None
     defects: list[str] = field(default_factory=list)
+    from_addr_raw: str | None = None
+    """The From address as written (lower-cased), also when it fails validation: show it
+    as *unverified*, never write to it."""
+    from_problem: str | None = None
+    """Why ``from_addr`` is ``None`` although the header has something (English)."""
+    reply_to_addrs: list[str] = field(default_factory=list)
+    """Reply-To addresses that pass validation."""
+    part_types: list[str] = field(default_factory=list)
+    """Content types of the MIME parts read, in order (structure-based automatic rules)."""
+
+    @property
+    def from_verified(self) -> bool:
+        """The From address passed the strict validator (not: the sender is authenticated)."""
+        return self.from_addr is not None
+
+    @property
+    def from_name_for_letter(self) -> str | None:
+        from avgdesk.mailbox.addresses import display_name_for_letter
+
+        return display_name_for_letter(self.from_name)
 
 
 # Headers kept (decoded) on the parsed message.
@@ -89,6 +137,7 @@ KEPT_HEADERS = (
     "x-failed-recipients",
     "content-type",
 )
+_ADDRESS_HEADERS = frozenset({"sender", "reply-to"})
 
 
 def clean_text(value: str) -> str:
@@ -99,11 +148,7 @@ def clean_text(value: str) -> str:
 
 
 def header_text(msg: Message, name: str, defects: list[str] | None = None) -> str | None:
-    """A header as decoded text, or ``None``; never raises.
-
-    ``msg`` is parsed with ``compat32`` so nothing is parsed eagerly; RFC 2047
-    words are decoded here with fallbacks for unknown charsets and bad encodings.
-    """
+    """A header of a ``compat32`` message as one line of decoded text, or ``None``; never raises."""
     try:
         raw = msg.get(name)
     except Exception:  # the parser can raise on any malformed header
@@ -116,14 +161,8 @@ def header_text(msg: Message, name: str, defects: list[str] | None = None) -> st
 
 
 def decode_rfc2047(value: str, defects: list[str] | None = None, name: str = "") -> str:
-    try:
-        decoded = str(make_header(decode_header(value)))
-    except Exception:
-        if defects is not None:
-            defects.append(f"header {name}: undecodable encoded-word")
-        decoded = value
-    decoded = decoded.replace("\r", " ").replace("\n", " ")
-    return clean_text(_WS.sub(" ", decoded).strip())
+    """Encoded words decoded one by one, single-lined; linear time."""
+    return clean_text(single_line(decode_encoded_words(value, defects, name)).strip())
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -173,7 +212,7 @@ def read_message_id(raw: bytes) -> str | None:
     """Only the Message-ID, cheaply, for intake's dedupe key (headers only).
 
     The common case — one unfolded ``Message-ID: <...>`` line — is read with a regex;
-    anything else (folding, encoded words, duplicates) goes through the email parser.
+    anything else (folding, encoded words, duplicates) goes through the header reader.
     """
     head = _header_block(raw)
     found = _MESSAGE_ID_LINE.findall(head)
@@ -184,8 +223,8 @@ def read_message_id(raw: bytes) -> str | None:
         if "=?" not in value and not folded:
             return normalise_message_id(value)
     try:
-        parsed_head = email.message_from_bytes(_header_block(raw), policy=email.policy.compat32)
-        return normalise_message_id(header_text(parsed_head, "message-id"))
+        value = split_header_block(head).get("message-id")
+        return normalise_message_id(decode_header_value(value)) if value is not None else None
     except Exception:
         return None
 
@@ -205,6 +244,73 @@ def _header_block(raw: bytes) -> bytes:
     return raw[:65536]
 
 
+class _Head:
+    """The top-level header fields, decoded on demand, defects collected."""
+
+    def __init__(self, block: HeaderBlock, defects: list[str]) -> None:
+        self.block = block
+        self.defects = defects
+
+    def text(self, name: str) -> str | None:
+        raw = self.block.get(name)
+        return None if raw is None else clean_text(decode_header_value(raw, self.defects, name))
+
+    def raw_text(self, name: str) -> list[str]:
+        """The undecoded values (8-bit bytes read as text, unfolded), for address parsing."""
+        values = self.block.get_all(name)
+        return [clean_text(single_line(decode_bytes(v, None)[0])) for v in values]
+
+    def addresses(self, name: str, max_addresses: int = 100) -> list[ParsedAddress]:
+        found: list[ParsedAddress] = []
+        groups = name in ("to", "cc")
+        for value in self.raw_text(name)[:5]:
+            found += parse_address_header(
+                value, max_addresses=max_addresses, defects=self.defects, name=name, groups=groups
+            )
+        return found[:max_addresses]
+
+
+def _date(head: _Head) -> datetime | None:
+    date_raw = head.text("date")
+    if not date_raw:
+        return None
+    try:
+        date = parsedate_to_datetime(date_raw)
+    except Exception:
+        head.defects.append("header date: unparseable")
+        return None
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+
+
+def _kept_headers(head: _Head) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name in KEPT_HEADERS:
+        if name in _ADDRESS_HEADERS:
+            found = head.addresses(name, max_addresses=10)
+            if found or head.block.get(name) is not None:
+                headers[name] = ", ".join(a.address or "<>" for a in found)[:2000]
+            continue
+        value = head.text(name)
+        if value is not None:
+            headers[name] = value[:2000]
+    return headers
+
+
+def _sender(head: _Head) -> tuple[str | None, str | None, str | None, str | None]:
+    """(valid address, display name, address as written, problem) of the first From."""
+    found = head.addresses("from", max_addresses=1)
+    if not found:
+        has_header = head.block.get("from") is not None
+        head.defects.append("no usable From address")
+        return None, None, None, ("no address in From" if has_header else "no From header")
+    first = found[0]
+    name = clean_text(first.display_name) if first.display_name else None
+    if not first.valid:
+        head.defects.append(f"From address refused: {first.problem}")
+        return None, name, first.address, first.problem
+    return first.address, name, first.address, None
+
+
 def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessage:
     """Parse raw RFC 5322 bytes into the fields avgdesk works with.
 
@@ -215,93 +321,68 @@ def parse_message(raw: bytes, limits: ParseLimits | None = None) -> ParsedMessag
     if not raw.strip():
         raise MessageParseError("empty message")
     defects: list[str] = []
+    block = split_header_block(raw)
+    if block.skipped_lines:
+        defects.append(f"{block.skipped_lines} malformed header line(s) skipped")
+    if not block.headers and _looks_binary(raw):
+        raise MessageParseError("not an e-mail message: no header fields and binary content")
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        msg = email.message_from_bytes(block.repaired or raw, policy=email.policy.compat32)
     except Exception as exc:  # the legacy parser rarely raises, but never trust it
         raise MessageParseError(f"unparseable message: {type(exc).__name__}") from exc
-    if not msg.keys() and _looks_binary(raw):
-        raise MessageParseError("not an e-mail message: no header fields and binary content")
     if msg.defects:
         defects.extend(sorted({type(d).__name__ for d in msg.defects}))
-
-    def addresses(name: str) -> list[str]:
-        try:
-            values = msg.get_all(name) or []
-            pairs = getaddresses([decode_rfc2047(str(v), defects, name) for v in values])
-        except Exception:
-            defects.append(f"header {name}: unparseable addresses")
-            return []
-        return [clean_text(a).lower() for _, a in pairs if a and "@" in a]
-
-    from_raw = header_text(msg, "from", defects)
-    from_name: str | None = None
-    from_addr: str | None = None
-    if from_raw:
-        try:
-            name, addr = parseaddr(from_raw)
-            from_name = clean_text(name) or None
-            from_addr = clean_text(addr).lower() if addr and "@" in addr else None
-        except Exception:
-            defects.append("header from: unparseable")
-    if from_addr is None:
-        defects.append("no usable From address")
-
-    date: datetime | None = None
-    date_raw = header_text(msg, "date", defects)
-    if date_raw:
-        try:
-            date = parsedate_to_datetime(date_raw)
-            date = date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
-        except Exception:
-            defects.append("header date: unparseable")
-            date = None
-
-    headers: dict[str, str] = {}
-    for name in KEPT_HEADERS:
-        value = header_text(msg, name, defects)
-        if value is not None:
-            headers[name] = value[:2000]
+    head = _Head(block, defects)
+    from_addr, from_name, from_raw, from_problem = _sender(head)
 
     walker = _BodyWalker(limits, defects)
     walker.walk(msg, depth=0)
-
     text = walker.text()
     html_part = walker.html
     if not text.strip() and html_part:
-        text = html_to_text(html_part)
+        text = html_to_text(html_part, max_chars=limits.max_text_chars)
     text = text[: limits.max_text_chars]
-
-    report_type = None
-    try:
-        if msg.get_content_type() == "multipart/report":
-            param = msg.get_param("report-type")
-            report_type = str(param).lower() if isinstance(param, str) and param else None
-    except Exception:
-        defects.append("content-type: unreadable parameters")
-
-    try:
-        content_type = msg.get_content_type()
-    except Exception:
-        content_type = "text/plain"
+    content_type, report_type = _top_type(msg, defects)
 
     return ParsedMessage(
-        message_id=normalise_message_id(header_text(msg, "message-id", defects)),
-        subject=(header_text(msg, "subject", defects) or "")[:1000],
+        message_id=normalise_message_id(head.text("message-id")),
+        subject=(head.text("subject") or "")[:1000],
         from_addr=from_addr,
         from_name=from_name,
-        to_addrs=addresses("to"),
-        cc_addrs=addresses("cc"),
-        date=date,
-        in_reply_to=normalise_message_id(header_text(msg, "in-reply-to", defects)),
-        references=message_id_list(header_text(msg, "references", defects))[-50:],
+        to_addrs=[a.address for a in head.addresses("to") if a.address],
+        cc_addrs=[a.address for a in head.addresses("cc") if a.address],
+        date=_date(head),
+        in_reply_to=normalise_message_id(head.text("in-reply-to")),
+        references=message_id_list(head.text("references"))[-50:],
         text=clean_text(text),
         html=clean_text(html_part) if html_part else None,
         attachments=walker.attachments,
-        headers=headers,
+        headers=_kept_headers(head),
         content_type=content_type,
         report_type=report_type,
         defects=defects,
+        from_addr_raw=from_raw,
+        from_problem=from_problem,
+        reply_to_addrs=[a.address for a in head.addresses("reply-to", 10) if a.valid and a.address],
+        part_types=walker.part_types,
     )
+
+
+def _top_type(msg: Message, defects: list[str]) -> tuple[str, str | None]:
+    try:
+        content_type = msg.get_content_type()
+    except Exception:
+        defects.append("content-type: unreadable")
+        return "text/plain", None
+    if content_type != "multipart/report":
+        return content_type, None
+    try:
+        param = msg.get_param("report-type")
+    except Exception:
+        defects.append("content-type: unreadable parameters")
+        return content_type, None
+    report_type = str(param).strip().lower()[:60] if isinstance(param, str) and param.strip() else None
+    return content_type, report_type
 
 
 class _BodyWalker:
@@ -314,6 +395,7 @@ class _BodyWalker:
         self.plain: list[str] = []
         self.html: str | None = None
         self.attachments: list[AttachmentInfo] = []
+        self.part_types: list[str] = []
         self._limit_noted = False
 
     def walk(self, part: Message, depth: int) -> None:
@@ -331,6 +413,7 @@ class _BodyWalker:
         except Exception:
             ctype = "text/plain"
             self.defects.append("content-type: unreadable")
+        self.part_types.append(ctype[:80])
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):
@@ -342,6 +425,9 @@ class _BodyWalker:
             # A multipart without a usable boundary: its payload is one text blob.
             self.defects.append("multipart without parts; read as text")
             ctype = "text/plain"
+        self._leaf(part, ctype)
+
+    def _leaf(self, part: Message, ctype: str) -> None:
         disposition = ""
         filename: str | None = None
         try:
@@ -398,54 +484,20 @@ class _BodyWalker:
         return data
 
     def _decode(self, part: Message, data: bytes) -> str:
-        charset = "utf-8"
+        """The declared charset (aliased) with replacement characters, never all-or-nothing."""
+        label: str | None = None
         try:
-            charset = (part.get_content_charset() or "utf-8").strip().lower()
+            label = part.get_content_charset()
         except Exception:
             self.defects.append("charset: unreadable")
-        try:
-            return data.decode(charset)
-        except LookupError:
-            self.defects.append(f"unknown charset {charset[:40]!r}")
-        except UnicodeDecodeError:
-            self.defects.append(f"bytes do not match charset {charset[:40]!r}")
-        for fallback in ("utf-8", "cp1252"):
-            try:
-                return data.decode(fallback)
-            except UnicodeDecodeError:
-                continue
-        return data.decode("latin-1")
+        text, problem = decode_bytes(data, label)
+        if problem and problem not in self.defects:
+            self.defects.append(problem)
+        return text
 
     def text(self) -> str:
         joined = "\n\n".join(p for p in self.plain if p.strip())
         return normalise_whitespace(joined)
-
-
-def normalise_whitespace(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_WS.sub(" ", line).rstrip() for line in text.split("\n")]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
-
-
-_SCRIPT_STYLE = re.compile(r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h[1-6]|/blockquote|/table)\b[^>]*>", re.I)
-_LI = re.compile(r"<\s*li\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]{0,2000}>", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
-
-def html_to_text(markup: str) -> str:
-    """HTML to plain text for classification and display as text.
-
-    Deliberately simple and linear-time: the output is never rendered as HTML (the web
-    UI sanitises the original with nh3), it only has to keep the words and paragraphs.
-    """
-    markup = _COMMENT.sub(" ", markup)
-    markup = _SCRIPT_STYLE.sub(" ", markup)
-    markup = _BLOCK.sub("\n", markup)
-    markup = _LI.sub("\n- ", markup)
-    markup = _TAG.sub(" ", markup)
-    return normalise_whitespace(html.unescape(markup))
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
