@@ -6,13 +6,25 @@ Two separate questions (engineering notes A.7, RFC 3834):
   Precedence, List-* headers, an empty Return-Path, mailer-daemon/postmaster, delivery
   reports, X-Autoreply, our own loop header or Message-ID domain. avgdesk sends no
   automatic acknowledgement to such mail: no loops.
-* ``machine_reply``: the subset that is a machine-generated *reply* — out-of-office,
-  delivery reports and bounces, read receipts, ticket auto-acknowledgements. These get
-  the label ``auto``. Bulk and list mail (newsletters) is labelled by its content like
-  any other mail (the conventions in shared/eval/dev/README.md).
+* ``machine_reply``: the subset that is machine-generated — out-of-office, delivery
+  reports and bounces, read receipts, ARF abuse reports, list-server notices. These get
+  the label ``auto`` before the model sees them. Bulk and list mail (newsletters) is
+  only ``never_auto_answer`` and labelled by its content like any other mail (the
+  conventions in shared/eval/dev/README.md).
+
+``machine_reply`` is decided in three steps: headers that alone decide (Auto-Submitted:
+auto-replied, X-Autoreply, X-Failed-Recipients, a daemon sender or Return-Path, ``From:
+<>``, our loop header); MIME structure only machines build (``multipart/report`` of any
+report-type, a ``message/delivery-status``, ``message/disposition-notification`` or
+``message/feedback-report`` part, bare or nested); then weaker evidence that counts only
+together — a bounce or list-notice subject or text, confirmed by who sent it (list
+server, null sender, bulk headers) or how it is built (a returned message attached), or
+two kinds of text evidence. A subject only auto-responders write (``Automatic reply:``)
+decides alone. Forwarded subjects (``Fwd:``) never count: a customer forwarding a bounce
+is a person.
 
 ``X-Auto-Response-Suppress`` asks *us* not to auto-reply; it does not make the message
-automatic itself (sisimai #491), so it only sets ``never_auto_answer``.
+automatic itself (sisimai #491), so alone it only sets ``never_auto_answer``.
 """
 
 from __future__ import annotations
@@ -26,18 +38,69 @@ from avgdesk.mailbox.parsing import ParsedMessage
 LOOP_HEADER = "X-Avgdesk-Loop"
 """Carried by every mail avgdesk sends; mail that has it is ours coming back."""
 
-_DAEMON = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|no-?reply-?bounce)@", re.I)
+_DAEMON = re.compile(
+    r"^(mailer-?daemon|postmaster|post_master|mail-?daemon|mdaemon|no-?reply-?bounce|"
+    r"mail\.?delivery\.?(system|subsystem)?)@",
+    re.I,
+)
+# List servers and their owner/request addresses (RFC 2142, Mailman, Majordomo, LISTSERV, Sympa, fml).
+_LIST_SERVER = re.compile(
+    r"^(majordomo|listserv|sympa|mailman|ecartis|lyris|fml|listproc|[^@]*-(owner|request|bounces|admin)|"
+    r"owner-[^@]*)@",
+    re.I,
+)
 _OOO_SUBJECT = re.compile(
     r"^\s*(automatic reply|auto(matisch)?(e)? ?(reply|antwoord|response)|out of (the )?office|"
     r"afwezig|niet aanwezig|afwezigheidsbericht|abwesenheitsnotiz|autoreply|vacation)\b",
     re.I,
 )
-_RECEIPT_SUBJECT = re.compile(r"^\s*(read|gelezen|gelesen|read receipt|leesbevestiging)\s*:", re.I)
-_BOUNCE_SUBJECT = re.compile(
-    r"(undeliver(able|ed)|delivery status notification|returned mail|mail delivery failed|"
-    r"onbestelbaar|niet bezorgd|kan niet worden bezorgd|failure notice|delivery failure)",
+# Prefixes only mail clients and auto-responders write; a person does not start a subject so.
+_OOO_PREFIX = re.compile(
+    r"^\s*(automatic reply|auto[- ]?reply|autoreply|automatisch antwoord|automatische reactie|"
+    r"out of (the )?office( reply| autoreply)?|abwesenheitsnotiz|afwezigheidsbericht|"
+    r"r\u00e9ponse automatique|respuesta autom\u00e1tica)\s*:",
     re.I,
 )
+_RECEIPT_SUBJECT = re.compile(r"^\s*(read|gelezen|gelesen|read receipt|leesbevestiging)\s*:", re.I)
+_FORWARD = re.compile(r"^\s*(fwd?|wg|tr|doorst(uren)?|fw)\s*:", re.I)
+_BOUNCE_SUBJECT = re.compile(
+    r"(undeliver(able|ed)|delivery status notification|returned mail|mail delivery (failed|warning)|"
+    r"onbestelbaar|niet bezorgd|kan niet worden bezorgd|failure notice|delivery fail(ure|ed)|"
+    r"non-?delivery|could not be delivered|user unknown|unzustellbar|delivery notification|"
+    r"mail error|error during delivery|not delivered|loop alert)",
+    re.I,
+)
+_LIST_NOTICE = re.compile(
+    r"(not (a )?member|awaits moderator approval|held (for|until the list) moderat|"
+    r"posting (to|by) non-?members?|subscription (request|confirmation)|unsubscribe confirmation|"
+    r"your (message|mail) to \S+ (awaits|is being held))",
+    re.I,
+)
+_BOUNCE_BODY = re.compile(
+    r"(could not be delivered|could not deliver|delivery to the following recipient|"
+    r"mail delivery (software|subsystem)|undeliverable|no such user|user unknown|unable to deliver|"
+    r"failed permanently|permanent(ly)? fail|delivery has failed|has been postponed|"
+    r"returned to (the )?sender|non-delivery report|delivery status notification|"
+    r"message could not be|was not delivered|rejected your message|failed recipient|"
+    r"mailbox unavailable|smtp error|"
+    r"niet afgeleverd|kon niet worden afgeleverd|unzustellbar)",
+    re.I,
+)
+# Parts that only machines produce (RFC 3464, 6533, 8098, 5965).
+REPORT_PARTS = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+        "message/feedback-report",
+    }
+)
+_RETURNED_PARTS = frozenset(
+    {"message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"}
+)
+BODY_SAMPLE_CHARS = 2000
+"""Only the start of the text is read for bounce phrases: a quoted original comes later."""
 
 
 @dataclass(frozen=True)
@@ -54,75 +117,106 @@ def judge(
     loop_value: str = "avgdesk",
     from_form: bool = False,
 ) -> AutomaticVerdict:
-    """Apply the header rules; see the module docstring for the two outcomes."""
-    h = parsed.headers
+    """Apply the structure and header rules; see the module docstring for the two outcomes."""
     reasons: list[str] = []
-    reply_reasons: list[str] = []
+    machine: list[str] = []
+    _header_rules(parsed, reasons, machine, loop_value)
+    domains = {d.lower() for d in own_domains}
+    # The website's contact form sends from our own domain on behalf of a customer.
+    if not from_form and parsed.message_id and _in_domains(parsed.message_id.rpartition("@")[2], domains):
+        reasons.append("Message-ID in our own domain")
+    machine += _structure_rules(parsed)
+    if not from_form:
+        machine += _evidence_rules(parsed, reasons)
+    reasons += [r for r in machine if r not in reasons]
+    return AutomaticVerdict(never_auto_answer=bool(reasons), machine_reply=bool(machine), reasons=reasons)
 
+
+def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str], loop_value: str) -> None:
+    """Headers that alone decide: ``reasons`` (never auto-answer), ``machine`` (label auto)."""
+    h = parsed.headers
     auto_submitted = h.get("auto-submitted", "").strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         reasons.append(f"Auto-Submitted: {auto_submitted[:40]}")
         if auto_submitted.startswith("auto-replied"):
-            reply_reasons.append("Auto-Submitted: auto-replied")
+            machine.append("Auto-Submitted: auto-replied")
     precedence = h.get("precedence", "").strip().lower()
     if precedence in {"bulk", "junk", "list"}:
         reasons.append(f"Precedence: {precedence}")
     if precedence == "auto_reply":
-        reasons.append("Precedence: auto_reply")
-        reply_reasons.append("Precedence: auto_reply")
+        machine.append("Precedence: auto_reply")
     for name in ("list-id", "list-unsubscribe", "list-post", "list-help"):
         if name in h:
             reasons.append(f"{name} header")
             break
     if "return-path" in h and h["return-path"].strip() in {"<>", ""}:
         reasons.append("empty Return-Path")
-    sender = parsed.from_addr or ""
+    sender = parsed.from_addr or parsed.from_addr_raw or ""
     if not sender:
         reasons.append("no From address")
     elif _DAEMON.match(sender):
-        reasons.append("sent by mailer-daemon/postmaster")
-        reply_reasons.append("mailer-daemon/postmaster")
-    if parsed.report_type:
-        reasons.append(f"multipart/report; report-type={parsed.report_type}")
-        reply_reasons.append(f"report-type={parsed.report_type}")
-    for name in ("x-autoreply", "x-autorespond"):
+        machine.append("sent by mailer-daemon/postmaster")
+    if parsed.from_problem == "empty address":
+        machine.append("From: <> (null sender)")
+    if _DAEMON.match(_angle(h.get("return-path", ""))):
+        machine.append("Return-Path of mailer-daemon")
+    for name in ("x-autoreply", "x-autorespond", "x-failed-recipients"):
         if name in h:
-            reasons.append(f"{name} header")
-            reply_reasons.append(f"{name} header")
-    if "x-failed-recipients" in h:
-        reasons.append("X-Failed-Recipients header")
-        reply_reasons.append("X-Failed-Recipients header")
+            machine.append(f"{name} header")
     if h.get("x-loop", "").strip().lower() == loop_value.lower() or "x-avgdesk-loop" in h:
-        reasons.append("our own loop header")
-        reply_reasons.append("our own loop header")
-    domains = {d.lower() for d in own_domains}
-    # The website's contact form sends from our own domain on behalf of a customer.
-    if not from_form and parsed.message_id and _in_domains(parsed.message_id.rpartition("@")[2], domains):
-        reasons.append("Message-ID in our own domain")
+        machine.append("our own loop header")
     if h.get("x-ack", "").strip().lower() == "no" or "x-no-ack" in h:
         reasons.append("X-Ack: no")
     suppress = h.get("x-auto-response-suppress", "").lower()
     if any(token in suppress for token in ("all", "autoreply", "oof")):
         reasons.append("X-Auto-Response-Suppress")
 
-    # Subject evidence only strengthens header evidence of a machine reply, except for
-    # the unmistakable bounce and read-receipt subjects from daemons and clients.
-    subject = parsed.subject or ""
-    if reasons and _OOO_SUBJECT.search(subject):
-        reply_reasons.append("out-of-office subject")
-    if _RECEIPT_SUBJECT.search(subject) and (
-        "disposition-notification" in (parsed.report_type or "") or reasons
-    ):
-        reply_reasons.append("read-receipt subject")
-    if _BOUNCE_SUBJECT.search(subject) and reasons:
-        reply_reasons.append("bounce subject")
 
-    verdict = AutomaticVerdict(
-        never_auto_answer=bool(reasons),
-        machine_reply=bool(reply_reasons),
-        reasons=reasons + [r for r in reply_reasons if r not in reasons],
-    )
-    return verdict
+def _structure_rules(parsed: ParsedMessage) -> list[str]:
+    """MIME structure only machines produce: reports, bare delivery/disposition parts."""
+    found: list[str] = []
+    if parsed.content_type == "multipart/report":
+        found.append(f"multipart/report; report-type={parsed.report_type or '?'}")
+    report_parts = sorted(set(parsed.part_types[:50]) & REPORT_PARTS)
+    if report_parts:
+        found.append(f"{report_parts[0]} part")
+    return found
+
+
+def _evidence_rules(parsed: ParsedMessage, reasons: list[str]) -> list[str]:
+    """Weaker signals that count only together: what a subject or text says, confirmed by
+    who sent it or how it is built — or two kinds of text evidence. A person forwarding
+    a bounce ("Fwd: Undelivered Mail") is never judged by the forwarded subject."""
+    subject = parsed.subject or ""
+    forwarded = bool(_FORWARD.match(subject))
+    sample = (parsed.text or "")[:BODY_SAMPLE_CHARS]
+    sender = parsed.from_addr or parsed.from_addr_raw or ""
+    content: list[str] = []
+    if _OOO_PREFIX.match(subject):
+        return ["auto-reply subject"]
+    if not forwarded and _BOUNCE_SUBJECT.search(subject):
+        content.append("bounce subject")
+    if not forwarded and (_LIST_NOTICE.search(subject) or _LIST_NOTICE.search(sample)):
+        content.append("list-server notice")
+    if _BOUNCE_BODY.search(sample):
+        content.append("bounce text")
+    if reasons and _OOO_SUBJECT.search(subject):
+        content.append("out-of-office subject")
+    if _RECEIPT_SUBJECT.search(subject):
+        content.append("read-receipt subject")
+    envelope = [r for r in reasons if not r.startswith("Message-ID")]
+    if set(parsed.part_types[:50]) & _RETURNED_PARTS:
+        envelope.append("returned message attached")
+    if _LIST_SERVER.match(sender) or _LIST_SERVER.match(parsed.headers.get("sender", "")):
+        envelope.append("list-server sender")
+    if content and (envelope or len(content) >= 2):
+        return content
+    return []
+
+
+def _angle(value: str) -> str:
+    value = value.strip()
+    return value[1:-1] if value.startswith("<") and value.endswith(">") else value
 
 
 def _in_domains(domain: str, domains: set[str]) -> bool:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email.utils import parseaddr
+
+from avgdesk.mailbox.addresses import parse_address_header
+from avgdesk.mailbox.headers import single_line
 
 _FIELD = re.compile(
     r"^\s*(?P<key>naam|name|e-?mail(?:adres)?|e-?mail address|onderwerp|subject|"
@@ -44,6 +46,9 @@ class FormSubmission:
     subject: str | None
     message: str
     request_type: str | None = None
+    email_valid: bool = True
+    """``email`` passed :func:`avgdesk.mailbox.addresses.validate_address`; when false it is
+    the address as typed: show it as unverified, never write to it."""
 
 
 def is_form_sender(from_addr: str | None, form_senders: Iterable[str]) -> bool:
@@ -71,27 +76,30 @@ def parse_form_body(text: str) -> FormSubmission | None:
                 message_lines.append(value)
             continue
         fields.setdefault(canonical, value)
-    _, address = parseaddr(fields.get("email", ""))
-    if not address or "@" not in address:
+    # Split before anything is decoded; "a:b@example.nl" stays that, and fails validation.
+    found = parse_address_header(fields.get("email", ""), max_addresses=1)
+    if not found or found[0].address is None:
         return None
     return FormSubmission(
         name=fields.get("name") or None,
-        email=address.lower(),
+        email=found[0].address,
         subject=fields.get("subject") or None,
         message="\n".join(message_lines).strip(),
         request_type=fields.get("request_type") or None,
+        email_valid=found[0].valid,
     )
 
 
 def form_body(submission: FormSubmission) -> str:
     """The canonical text body for a form submission (the web form stores this)."""
+    # Single-lined: a line break in a field would let a stranger add a field of their own.
     lines = [
-        f"Naam: {submission.name or ''}",
-        f"E-mailadres: {submission.email}",
-        f"Onderwerp: {submission.subject or ''}",
+        f"Naam: {single_line(submission.name or '').strip()}",
+        f"E-mailadres: {single_line(submission.email).strip()}",
+        f"Onderwerp: {single_line(submission.subject or '').strip()}",
     ]
     if submission.request_type:
-        lines.append(f"Soort verzoek: {submission.request_type}")
+        lines.append(f"Soort verzoek: {single_line(submission.request_type).strip()}")
     lines.append("Bericht:")
     lines.append(submission.message)
     return "\n".join(lines) + "\n"
