@@ -14,20 +14,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from avgdesk.mailbox.contact_form import FormSubmission, form_body
-from avgdesk.models import Case, InboundMessage, utcnow
-from avgdesk.triage.intake.local import store_local_message
+from avgdesk.mailbox.addresses import valid_address_or_none
+from avgdesk.mailbox.contact_form import FormSubmission
+from avgdesk.models import AuditEvent, Case, InboundMessage, utcnow
+from avgdesk.triage.intake.local import build_form_message, store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.web import labels as L
 from avgdesk.web.deps import WebContext, get_ctx, render
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;()\[\]\\]+@[^@\s<>\"',;()\[\]\\]+\.[A-Za-z]{2,}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 HONEYPOT = "website"
 CONFIRM_MAX_AGE_S = 3600
@@ -68,7 +66,8 @@ def validate(form: ContactForm, ctx: WebContext) -> None:
         errors["name"] = f"Uw naam mag hoogstens {web.contact_max_name_chars} tekens hebben."
     if not form.email:
         errors["email"] = "Vul uw e-mailadres in, dan kunnen wij u antwoorden."
-    elif len(form.email) > web.contact_max_email_chars or not _EMAIL.match(form.email):
+    elif len(form.email) > web.contact_max_email_chars or valid_address_or_none(form.email) is None:
+        # The same validator as intake and approval: what is accepted here can be answered.
         errors["email"] = "Dit lijkt geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl"
     if not form.subject:
         errors["subject"] = "Vul een onderwerp in."
@@ -86,28 +85,24 @@ def validate(form: ContactForm, ctx: WebContext) -> None:
 
 
 def build_raw(form: ContactForm, ctx: WebContext) -> bytes:
+    """The stored form mail, built and verified below the web layer (triage.intake.local)."""
     settings = ctx.settings
-    now = utcnow()
     domain = settings.own_domains[0] if settings.own_domains else "avgdesk.invalid"
     request_label = dict(L.REQUEST_TYPES).get(form.request_type) if form.request_type else None
-    body = form_body(
-        FormSubmission(
-            name=form.name or None,
-            email=form.email,
-            subject=form.subject,
-            message=form.message,
-            request_type=request_label,
-        )
+    submission = FormSubmission(
+        name=form.name or None,
+        email=form.email,
+        subject=form.subject,
+        message=form.message,
+        request_type=request_label,
     )
-    msg = EmailMessage()
-    msg["From"] = settings.form_senders[0] if settings.form_senders else f"website@{domain}"
-    msg["To"] = f"privacy@{domain}"
-    msg["Subject"] = form.subject
-    msg["Date"] = format_datetime(now.astimezone(settings.tz))
-    msg["Message-ID"] = make_msgid(idstring="contactform", domain=domain)
-    msg["X-Avgdesk-Source"] = "contact-form"
-    msg.set_content(body)
-    return msg.as_bytes()
+    return build_form_message(
+        submission,
+        sender=settings.form_senders[0] if settings.form_senders else f"website@{domain}",
+        to=f"privacy@{domain}",
+        domain=domain,
+        when=utcnow().astimezone(settings.tz),
+    )
 
 
 def _serializer(ctx: WebContext) -> URLSafeTimedSerializer:
@@ -176,6 +171,22 @@ def _process_now(ctx: WebContext, message_pk: int) -> None:
         log.exception("contact form: processing message %s failed; the worker will retry", message_pk)
 
 
+def _reference_opened_by(session: Session, msg: InboundMessage) -> str | None:
+    """The case reference only when this submission opened that case: a subject such as
+    ``Re: AVG-2026-0001`` must never show a stranger someone else's reference."""
+    if msg.case_id is None:
+        return None
+    opened = session.exec(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "case.opened",
+            AuditEvent.case_id == msg.case_id,
+            AuditEvent.message_pk == msg.id,
+        )
+    ).first()
+    case = session.get(Case, msg.case_id) if opened is not None else None
+    return case.reference if case else None
+
+
 @router.get("/contact/ontvangen")
 def contact_done(request: Request, t: str = "") -> Response:
     ctx = get_ctx(request)
@@ -191,8 +202,7 @@ def contact_done(request: Request, t: str = "") -> Response:
             msg = session.get(InboundMessage, message_pk)
             if msg is not None:
                 number = msg.id
-                case = session.get(Case, msg.case_id) if msg.case_id else None
-                reference = case.reference if case else None
+                reference = _reference_opened_by(session, msg)
     return render(
         request,
         "contact_done.html",

@@ -7,6 +7,7 @@ import email.policy
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
@@ -125,3 +126,99 @@ def test_when_processing_fails_the_submission_number_is_shown(web_settings: Any,
     assert number and "per e-mail" in done.text
     msg = _newest(web_engine)
     assert str(msg.id) == number.group(1) and msg.state.value == "received"  # the worker processes it later
+
+
+# --- issue 11: attacks through the contact form, one test each ---------------------------------
+
+
+def _stored(web_engine: Any) -> tuple[InboundMessage, email.message.EmailMessage]:
+    msg = _newest(web_engine)
+    with Session(web_engine) as s:
+        raw = s.get(MessageRaw, msg.id).data  # type: ignore[union-attr]
+    return msg, email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def _reference_shown(client: TestClient, response: Any) -> str | None:
+    done = client.get(response.headers["location"])
+    assert done.status_code == 200
+    found = re.search(r'id="kenmerk">(AVG-\d{4}-\d{4,6})<', done.text)
+    return found.group(1) if found else None
+
+
+def test_anonymous_threading_into_another_case_by_subject_reference(
+    client: TestClient, web_engine: Any, web_settings: Any
+) -> None:
+    from avgdesk.models import CaseState, PauseReason
+    from avgdesk.triage.cases import lifecycle
+
+    own = _reference_shown(client, client.post("/contact", data=GOOD))
+    assert own is not None
+    with Session(web_engine) as s:
+        case = s.exec(select(Case).where(Case.reference == own)).one()
+        lifecycle.pause(s, case, by="bert", reason=PauseReason.IDENTITY, settings=web_settings)
+        s.commit()
+    stranger = {**GOOD, "name": "Eve", "email": "eve@evil.example", "subject": f"Re: {own}",
+                "message": "Verwijder al mijn gegevens", "request_type": "wissen"}  # fmt: skip
+    # The same address as the requester proves nothing on a form anyone can fill in.
+    posing = {**GOOD, "subject": f"Re: {own}", "message": "Hier is mijn identiteitsbewijs"}
+    for data in (stranger, posing):
+        shown = _reference_shown(client, client.post("/contact", data=data))
+        msg = _newest(web_engine)
+        with Session(web_engine) as s:
+            case = s.exec(select(Case).where(Case.reference == own)).one()
+            assert msg.case_id != case.id and msg.suggested_case_id == case.id
+            assert case.state is CaseState.AWAITING_IDENTITY  # the clock was not resumed
+        assert shown != own  # never someone else's reference
+        if msg.case_id is not None:
+            with Session(web_engine) as s:
+                assert shown == s.get(Case, msg.case_id).reference  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "=?utf-8?q?Vraag=0D=0AContent-Type:_multipart/mixed;_boundary=XX?=",
+        "=?utf-8?b?VnJhYWcNCkNvbnRlbnQtVHlwZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1YWA==?=",
+    ],
+)
+def test_encoded_word_subject_with_crlf_cannot_add_an_attachment(
+    client: TestClient, web_engine: Any, subject: str
+) -> None:
+    from avgdesk.models import Attachment
+
+    payload = (
+        "Zie bijlage.\n--XX\nContent-Type: application/octet-stream; name=factuur.pdf.exe\n"
+        "Content-Disposition: attachment; filename=factuur.pdf.exe\n\nTVqQAAMAAAAEAAAA\n--XX--\n"
+    )
+    r = client.post("/contact", data={**GOOD, "subject": subject, "message": payload})
+    assert r.status_code == 303
+    msg, parsed = _stored(web_engine)
+    assert not parsed.is_multipart() and parsed.get_content_type() == "text/plain"
+    assert parsed["Content-Type"].count("multipart") == 0 and len(parsed.get_all("Content-Type") or []) == 1
+    with Session(web_engine) as s:
+        assert s.exec(select(Attachment).where(Attachment.message_pk == msg.id)).all() == []
+    assert "factuur.pdf.exe" in (msg.text or "")  # the typed text is kept, as text
+
+
+def test_bcc_injection_by_encoded_word_subject(client: TestClient, web_engine: Any) -> None:
+    r = client.post("/contact", data={**GOOD, "subject": "=?utf-8?q?Hallo=0D=0ABcc:_evil@evil.example?="})
+    assert r.status_code == 303
+    msg, parsed = _stored(web_engine)
+    assert parsed["Bcc"] is None and parsed["Cc"] is None
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["privacy@nhmbsoftware.nl"]
+    assert "\n" not in str(parsed["Subject"]) and "evil@evil.example" in str(parsed["Subject"])
+    assert msg.requester_email == GOOD["email"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a:b@example.nl", "x@[127.0.0.1]", "x@127.0.0.1", '"a b"@example.nl', "x@localhost", "anna@example.invalid",
+     "ann%a@example.nl", "anna@exämple.nl", "anna@@example.nl"],
+)  # fmt: skip
+def test_form_refuses_addresses_the_mail_builder_would_refuse(
+    client: TestClient, web_engine: Any, address: str
+) -> None:
+    before = _newest(web_engine).id
+    r = client.post("/contact", data={**GOOD, "email": address})
+    assert r.status_code == 400 and "Dit lijkt geen geldig e-mailadres" in r.text
+    assert _newest(web_engine).id == before
