@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from imapclient import IMAPClient
 from servers import ImapServer, start_dovecot, start_pymap
 from sqlalchemy import create_engine, text
@@ -34,6 +35,11 @@ from avgdesk.triage.settings import Settings, load_settings
 PG_ADMIN_URL = os.environ.get(
     "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# Property tests check logic, not speed: hypothesis' 200 ms deadline per example turned a
+# busy machine (the first example loads the holiday tables) into red runs.
+hypothesis_settings.register_profile("avgdesk", deadline=None)
+hypothesis_settings.load_profile("avgdesk")
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 

@@ -122,7 +122,7 @@ async def test_an_approved_reply_is_sent_and_copied_to_the_sent_folder(
     try:
         await worker.run_once()
         with session_scope(engine) as s:
-            draft = s.exec(select(Draft)).one()
+            draft = s.execute(select(Draft)).scalar_one()
             approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
             s.commit()
         report = await worker.run_once()

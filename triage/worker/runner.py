@@ -233,6 +233,9 @@ class Worker:
     async def _processing_loop(self) -> None:
         assert self._wake_processing is not None
         while not self._stopping.is_set():
+            # Cleared before the pass, not after: a wake-up or a stop request that arrives
+            # during the pass must not be lost (a lost stop kept shutdown waiting a full interval).
+            self._wake_processing.clear()
             try:
                 await self._in(
                     self._work_pool, lambda: self.processor().drain(self.settings.processing_batch * 5)
@@ -249,7 +252,6 @@ class Worker:
                     )
             except Exception:
                 log.exception("retention purge failed; retried tomorrow")
-            self._wake_processing.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._wake_processing.wait(), timeout=self.settings.imap_poll_interval_s
