@@ -187,10 +187,13 @@ def claim_one(
     )
     if is_postgres(engine):
         due = due.with_for_update(skip_locked=True)
+    picked = due.cte("picked")
     taken_over = table.c.state == OutboxState.SENDING.value
     stmt = (
         sa.update(table)
-        .where(table.c.id.in_(due.scalar_subquery()))
+        # A CTE runs once; a plain IN (sub-select ... LIMIT) may be re-run per row by
+        # PostgreSQL and then claims more rows than the LIMIT.
+        .where(table.c.id.in_(sa.select(picked.c.id)))
         .values(
             state=OutboxState.SENDING.value,
             lease_until=now + timedelta(seconds=policy.lease_s),

@@ -1,7 +1,9 @@
 """Processing of stored messages: parse, recognise automatic mail, classify, thread.
 
 Runs from the local store only, after intake committed the raw bytes, so nothing here
-can lose mail. Attempts are counted *before* the work (committed), so a message that
+can lose mail. A claim (token + expiry, set by the statement that selects the rows) keeps
+other workers off a message while its worker lives, and the write phase saves only the
+messages that still carry that token. Attempts are counted *before* the work (committed), so a message that
 crashes the process — not only one that raises — is quarantined after
 ``processing_max_attempts`` and never blocks the messages behind it. Fresh messages go
 in batches (one classifier call, one commit); a message that was already tried goes
@@ -11,17 +13,21 @@ alone, so one poison message cannot hold a batch of innocent ones hostage.
 from __future__ import annotations
 
 import logging
+import random
 import re
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.mailbox.contact_form import is_form_sender
-from avgdesk.mailbox.parsing import AttachmentInfo, ParsedMessage
+from avgdesk.mailbox.parsing import AttachmentInfo
 from avgdesk.models import (
     Attachment,
     Case,
@@ -33,19 +39,21 @@ from avgdesk.models import (
     session_scope,
     utcnow,
 )
-from avgdesk.models.errors import MessageParseError
+from avgdesk.models.errors import DatabaseBusy
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake import linking
-from avgdesk.triage.intake.reading import parse_limits, read_message
+from avgdesk.triage.intake.analysis import Analyser, Analysis, InlineAnalyser, Job, describe
+from avgdesk.triage.intake.reading import parse_limits
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -60,11 +68,11 @@ class ProcessResult:
 
 @dataclass
 class _Work:
+    """One message in the write phase, with what the analysis found."""
+
     message: InboundMessage
-    parsed: ParsedMessage | None = None
-    subject_for_model: str = ""
+    attachments: list[AttachmentInfo] = field(default_factory=list)
     text_for_model: str = ""
-    error: str | None = None
 
 
 class Processor:
@@ -74,12 +82,13 @@ class Processor:
         settings: Settings,
         classifier: Classifier | None = None,
         drafting: DraftingContext | None = None,
+        analyser: Analyser | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.classifier = classifier
         self.drafting = drafting or drafting_context(settings)
         self.limits = parse_limits(settings)
+        self.analyser: Analyser = analyser or InlineAnalyser(settings, self.limits, classifier)
 
     def drain(self, max_messages: int | None = None) -> ProcessResult:
         """Process until nothing is waiting (or ``max_messages`` were handled)."""
@@ -118,183 +127,167 @@ class Processor:
 
     def process_batch(self, only: int | None = None) -> ProcessResult:
         """Claim, read, then parse and classify *outside* any transaction (the CPU-heavy
-        part: on SQLite an open transaction holds the write lock, which the intake, the
-        web UI and the other loops need), then write all results in one short transaction."""
-        result = ProcessResult()
-        ids = self._claim(only)
-        if not ids:
-            return result
-        with Session(self.engine, expire_on_commit=False) as session:
-            messages = list(
-                session.exec(
-                    select(InboundMessage)
-                    .where(col(InboundMessage.id).in_(ids))
-                    .order_by(col(InboundMessage.id))
-                )
-            )
-            raws: dict[int, bytes] = {
-                pk: data
-                for pk, data in session.exec(
-                    select(MessageRaw.message_pk, MessageRaw.data).where(col(MessageRaw.message_pk).in_(ids))
-                ).all()
-            }
-            session.expunge_all()
-        exhausted = [m for m in messages if m.attempts > self.settings.processing_max_attempts]
-        work: list[_Work] = []
-        for message in messages:
-            if message in exhausted:
-                continue
-            item = _Work(message)
-            try:
-                self._parse(item, raws.get(message.id or -1))
-            except Exception as exc:
-                item.error = _describe(exc)
-            work.append(item)
-        del raws
-        self._classify([w for w in work if w.error is None and w.parsed is not None])
+        part, possibly in a child process: on SQLite an open transaction holds the write
+        lock, which the intake, the web UI and the other loops need), then write all results
+        in one short transaction that keeps only the messages still carrying our claim."""
+        claimed = retry_on_conflict(lambda: self._claim(only))
+        if claimed is None:
+            return ProcessResult()
+        token, ids = claimed
+        try:
+            jobs, exhausted = self._jobs(ids)
+            analyses = {a.pk: a for a in self.analyser.analyse(jobs)}
+        except BaseException:
+            self._release(token)
+            raise
+        return retry_on_conflict(lambda: self._write(token, ids, analyses, exhausted))
 
+    def _jobs(self, ids: list[int]) -> tuple[list[Job], set[int]]:
+        """What the analyser needs; messages over the attempt limit get no more tries."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(
+                    col(InboundMessage.id),
+                    col(InboundMessage.attempts),
+                    col(InboundMessage.truncated_reason),
+                    MessageRaw.data,
+                )
+                .join(MessageRaw, col(MessageRaw.message_pk) == col(InboundMessage.id), isouter=True)
+                .where(col(InboundMessage.id).in_(ids))
+                .order_by(col(InboundMessage.id))
+            ).all()
+        limit = self.settings.processing_max_attempts
+        exhausted = {int(pk) for pk, attempts, _, _ in rows if pk is not None and attempts > limit}
+        jobs = [
+            Job(int(pk), raw, reason) for pk, _, reason, raw in rows if pk is not None and pk not in exhausted
+        ]
+        return jobs, exhausted
+
+    def _write(
+        self, token: str, ids: list[int], analyses: dict[int, Analysis], exhausted: set[int]
+    ) -> ProcessResult:
+        result = ProcessResult()
         with session_scope(self.engine) as session:
-            for message in exhausted:
-                session.add(message)
-                reason = message.last_error or "processing was interrupted repeatedly"
-                self._quarantine(session, message, reason)
-                result.quarantined += 1
-            for item in work:
-                message = item.message
-                session.add(message)
-                if item.error is None:
-                    try:
-                        with session.begin_nested():
-                            self._thread(session, item, result)
-                            message.state = MessageState.PROCESSED
-                            message.processed_at = utcnow()
-                            message.last_error = None
-                    except Exception as exc:
-                        item.error = _describe(exc)
-                if item.error is not None:
-                    message.last_error = item.error
-                    if message.attempts >= self.settings.processing_max_attempts:
-                        self._quarantine(session, message, item.error)
-                        result.quarantined += 1
-                    else:
-                        result.failed += 1
-                        log.warning(
-                            "message %s failed attempt %d: %s", message.id, message.attempts, item.error
-                        )
+            # Compare-and-set: only rows still received AND still carrying our token are ours;
+            # a row another worker retook (our claim expired) is left to it.
+            query = (
+                select(InboundMessage)
+                .where(
+                    col(InboundMessage.id).in_(ids),
+                    col(InboundMessage.claim_token) == token,
+                    col(InboundMessage.state) == MessageState.RECEIVED,
+                )
+                .order_by(col(InboundMessage.id))
+            )
+            if is_postgres(self.engine):
+                query = query.with_for_update()
+            messages = list(session.exec(query))
+            if len(messages) < len(ids):
+                log.warning("%d claimed message(s) were taken over meanwhile", len(ids) - len(messages))
+            for message in messages:
+                message.claim_token = None
+                message.claimed_until = None
+                analysis = analyses.get(message.id or -1)
+                if message.id in exhausted or analysis is None:
+                    reason = message.last_error or "processing was interrupted repeatedly"
+                    self._quarantine(session, message, reason)
+                    result.quarantined += 1
                     continue
-                result.processed += 1
-            # Crash before: the attempts were already counted; the next pass retries
-            # these messages one at a time. Crash after: they are done.
+                self._apply(session, message, analysis, result)
+            # Crash before: the attempts were already counted; after the claim expires the
+            # next pass retries these messages one at a time. Crash after: they are done.
             session.commit()
         return result
 
-    def _claim(self, only: int | None = None) -> list[int]:
-        """Pick the next messages and count the attempt before doing any work.
+    def _apply(
+        self, session: Session, message: InboundMessage, analysis: Analysis, result: ProcessResult
+    ) -> None:
+        for name, value in analysis.fields.items():
+            setattr(message, name, value)
+        error = analysis.error
+        if error is None:
+            item = _Work(message, analysis.attachments, analysis.text_for_model)
+            try:
+                with session.begin_nested():
+                    self._thread(session, item, result)
+                    message.state = MessageState.PROCESSED
+                    message.processed_at = utcnow()
+                    message.last_error = None
+            except Exception as exc:
+                error = describe(exc)
+        if error is None:
+            result.processed += 1
+            return
+        message.last_error = error
+        if analysis.timed_out or message.attempts >= self.settings.processing_max_attempts:
+            self._quarantine(session, message, error)
+            result.quarantined += 1
+        else:
+            result.failed += 1
+            log.warning("message %s failed attempt %d: %s", message.id, message.attempts, error)
 
-        Never-tried messages come in batches; a message that was tried before comes
-        alone. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers share the
-        queue without taking the same rows.
+    def _claim(self, only: int | None = None) -> tuple[str, list[int]] | None:
+        """Claim the next messages in ONE statement and count the attempt before any work.
+
+        The UPDATE that selects the rows also sets a claim token and an expiry, so no other
+        worker takes them while this one lives (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` in the
+        sub-select; SQLite: ``BEGIN IMMEDIATE`` serialises claimers). Never-tried messages
+        come in batches; a message that was tried before comes alone.
         """
+        now = utcnow()
+        token = uuid.uuid4().hex
+        t = InboundMessage.__table__  # type: ignore[attr-defined]
+        expired = t.c.claimed_until.is_(None) | (t.c.claimed_until < now)
+        free = (t.c.state == MessageState.RECEIVED) & expired
+        pick = sa.select(t.c.id).where(free).order_by(t.c.id)
+        if only is not None:
+            pick = pick.where(t.c.id == only)
         with session_scope(self.engine) as session:
-            base = (
-                select(col(InboundMessage.id), col(InboundMessage.attempts))
-                .where(InboundMessage.state == MessageState.RECEIVED)
-                .order_by(col(InboundMessage.id))
-            )
-            if only is not None:
-                base = base.where(col(InboundMessage.id) == only)
-            first = session.exec(base.limit(1)).first()
+            first = session.execute(pick.add_columns(t.c.attempts).limit(1)).first()
             if first is None:
-                return []
-            query = base.where(col(InboundMessage.attempts) == 0) if first[1] == 0 else base
-            limit = self.settings.processing_batch if first[1] == 0 else 1
-            query = query.limit(limit)
+                return None
+            if first[1] == 0:
+                pick = pick.where(t.c.attempts == 0).limit(self.settings.processing_batch)
+            else:
+                pick = pick.limit(1)
             if is_postgres(self.engine):
-                query = query.with_for_update(skip_locked=True, of=InboundMessage)
-            ids = [row[0] for row in session.exec(query).all() if row[0] is not None]
-            if not ids:
-                return []
-            session.execute(
-                update(InboundMessage)
-                .where(col(InboundMessage.id).in_(ids))
-                .values(attempts=col(InboundMessage.attempts) + 1)
-            )
-            # Crash after: these count one attempt; a message that keeps crashing the
-            # worker is quarantined after processing_max_attempts.
+                pick = pick.with_for_update(skip_locked=True)
+            picked = pick.cte("picked")
+            rows = session.execute(
+                sa.update(t)
+                # A CTE runs once; a plain IN (sub-select ... LIMIT) may be re-run per row by
+                # PostgreSQL and then claims more rows than the LIMIT.
+                .where(t.c.id.in_(sa.select(picked.c.id)), free)
+                .values(
+                    attempts=t.c.attempts + 1,
+                    claim_token=token,
+                    claimed_until=now + timedelta(seconds=self.settings.processing_claim_s),
+                )
+                .returning(t.c.id)
+            ).all()
+            # Crash after: these count one attempt and stay claimed until the claim expires;
+            # a message that keeps crashing the worker is quarantined after max attempts.
             session.commit()
-            return ids
+        ids = sorted(int(r[0]) for r in rows)
+        return (token, ids) if ids else None
 
-    def _parse(self, item: _Work, raw: bytes | None) -> None:
-        message = item.message
-        if raw is None:
-            raise MessageParseError("raw bytes missing")
-        read = read_message(raw, self.settings, self.limits)
-        parsed = read.parsed
-        item.parsed = parsed
-        message.subject = parsed.subject
-        message.from_addr = parsed.from_addr
-        message.from_name = parsed.from_name
-        message.to_addrs = parsed.to_addrs
-        message.cc_addrs = parsed.cc_addrs
-        message.date_header = parsed.date
-        message.in_reply_to = parsed.in_reply_to
-        message.references = parsed.references
-        message.headers = parsed.headers
-        message.text = parsed.text
-        message.html = parsed.html
-        message.defects = parsed.defects[:50]
-        if message.truncated_reason:
-            message.defects = [*message.defects, "header-only record (size limit)"]
-        if is_form_sender(parsed.from_addr, self.settings.form_senders) and read.form is None:
-            message.defects = [*message.defects, "form mail without a readable e-mail address"]
-        message.via_form = read.form is not None
-        message.requester_email = read.requester_email
-        message.requester_name = read.requester_name
-        item.subject_for_model = read.subject_for_model
-        item.text_for_model = read.text_for_model
-        verdict = read.verdict
-        message.is_automatic = verdict.never_auto_answer
-        message.automatic_reasons = verdict.reasons
-        if verdict.machine_reply:
-            message.labels = ["auto"]
-            message.scores = {"auto": 1.0}
-            message.explanations = {"auto": verdict.reasons[:5]}
-            message.needs_review = False
-            message.model_version = "header-rules"
-
-    def _classify(self, items: Sequence[_Work]) -> None:
-        todo = [w for w in items if w.message.labels != ["auto"]]
-        if not todo:
-            return
-        if self.classifier is None:
-            for w in todo:
-                w.message.needs_review = True
-            return
-        from avgdesk.classifiers import Document, detect_language
-
+    def _release(self, token: str) -> None:
+        """Give an unfinished claim back (stop requested): the messages wait no claim period."""
         try:
-            predictions = self.classifier.predict(
-                [Document(subject=w.subject_for_model, text=w.text_for_model) for w in todo]
-            )
+            with session_scope(self.engine) as session:
+                session.execute(
+                    update(InboundMessage)
+                    .where(col(InboundMessage.claim_token) == token)
+                    .values(claim_token=None, claimed_until=None)
+                )
+                # Crash before: the claim expires after processing_claim_s instead.
+                session.commit()
         except Exception as exc:
-            for w in todo:
-                w.error = f"classifier failed: {_describe(exc)}"
-            return
-        for w, p in zip(todo, predictions, strict=True):
-            w.message.labels = list(p.labels)
-            w.message.scores = {k: round(float(v), 4) for k, v in p.scores.items()}
-            w.message.explanations = {k: list(v)[:8] for k, v in p.explanations.items()}
-            w.message.needs_review = bool(p.needs_review) or bool(w.message.truncated_reason)
-            w.message.model_version = p.model_version
-            w.message.language = p.language
-        for w in items:
-            if w.message.language is None:
-                w.message.language = detect_language(f"{w.subject_for_model}\n{w.text_for_model}")
+            log.warning("could not release a processing claim: %s", describe(exc))
 
     def _thread(self, session: Session, item: _Work, result: ProcessResult) -> None:
         message = item.message
-        if item.parsed is not None:
-            self._store_attachments(session, message, item.parsed.attachments)
+        self._store_attachments(session, message, item.attachments)
         if message.labels == ["auto"]:
             self._link_bounce(session, message, item)
             return
@@ -396,6 +389,17 @@ class Processor:
         )
 
 
-def _describe(exc: BaseException) -> str:
-    """Type and message of an error, bounded; never message content by construction."""
-    return f"{type(exc).__name__}: {str(exc)[:300]}"
+
+def retry_on_conflict(fn: Callable[[], _T], attempts: int = 4) -> _T:
+    """Run a transaction again after a deadlock, serialization failure or lock timeout:
+    the loser of a conflict rolls back cleanly, and a retry usually wins."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except DatabaseBusy as exc:
+            if attempt == attempts - 1:
+                raise
+            delay = random.uniform(0.05, 0.2) * 2**attempt
+            log.info("database conflict (%s); retrying in %.2f s", describe(exc)[:120], delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")

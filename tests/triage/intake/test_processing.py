@@ -139,15 +139,45 @@ def test_interrupted_attempts_count_so_a_crashing_message_cannot_loop(
     engine, make_settings, mail_factory
 ) -> None:
     pk, _ = store_local_message(engine, mail_factory(1))
-    settings = make_settings(processing_max_attempts=2)
+    settings = make_settings(processing_max_attempts=2, processing_claim_s=0)
     processor = Processor(engine, settings)
-    # Three claims that never finish, as if the worker died mid-message each time.
+    # Three claims that never finish, as if the worker died mid-message each time (the
+    # claims expire at once here, so each next claim is a takeover).
     for _ in range(3):
-        assert processor._claim() == [pk]
+        claimed = processor._claim()
+        assert claimed is not None and claimed[1] == [pk]
     processor.drain()
     with Session(engine) as s:
         row = s.get(InboundMessage, pk)
         assert row is not None and row.state is MessageState.QUARANTINED
+
+
+def test_a_live_claim_keeps_other_workers_off_and_a_stale_one_saves_nothing(
+    engine, make_settings, mail_factory
+) -> None:
+    pk, _ = store_local_message(engine, mail_factory(1))
+    first = Processor(engine, make_settings(processing_claim_s=300))
+    second = Processor(engine, make_settings(processing_claim_s=300))
+    claimed = first._claim()
+    assert claimed is not None and claimed[1] == [pk]
+    assert second._claim() is None  # the first worker lives: nobody else takes the message
+    assert second.drain().processed == 0
+    # The first worker's claim is overtaken (as if it had expired): its write phase must
+    # not open a case for a message that is no longer its own.
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+        assert row is not None
+        row.claim_token = "someone-else"
+        s.add(row)
+        s.commit()
+    token, ids = claimed
+    jobs, exhausted = first._jobs(ids)
+    analyses = {a.pk: a for a in first.analyser.analyse(jobs)}
+    result = first._write(token, ids, analyses, exhausted)
+    assert result.processed == 0 and result.cases_opened == 0
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+        assert row is not None and row.state is MessageState.RECEIVED and row.case_id is None
 
 
 def test_contact_form_mail_uses_the_address_inside_the_form(engine, make_settings) -> None:
