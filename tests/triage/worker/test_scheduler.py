@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers import until
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -286,17 +287,22 @@ async def test_run_scheduler_loop_with_a_fixed_clock(engine: Engine, settings: C
     claim_history(engine, "2026-W47")
     stop = asyncio.Event()
     clock_now = [at(2026, 11, 23, 7, 59)]
-    task = asyncio.create_task(run_scheduler(settings, engine, stop, lambda: clock_now[0]))
-    await asyncio.sleep(0.2)
+    ticks = [0]
+
+    def clock() -> datetime:
+        ticks[0] += 1  # the scheduler reads the clock once per tick
+        return clock_now[0]
+
+    # Wait on ticks, not on time: a busy machine makes ticks slower, never fewer.
+    task = asyncio.create_task(run_scheduler(settings, engine, stop, clock))
+    await until(lambda: ticks[0] >= 4)
     assert outbox(engine, "summary") == []
     clock_now[0] = at(2026, 11, 23, 8, 0)
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if outbox(engine, "summary"):
-            break
-    await asyncio.sleep(0.2)  # several more ticks: still one
+    await until(lambda: bool(outbox(engine, "summary")))
+    seen = ticks[0]
+    await until(lambda: ticks[0] >= seen + 4)  # several more ticks: still one
     stop.set()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 60)
     assert len(outbox(engine, "summary")) == 1
 
 
