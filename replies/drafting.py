@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from avgdesk.mailbox.addresses import InvalidAddress, display_name_for_letter, validate_address
 from avgdesk.models import (
     AuditEvent,
     Case,
@@ -58,7 +59,6 @@ from avgdesk.replies.rendering import DraftKind, RenderedReply, ReplyContext, re
 
 LOOP_HEADER = "X-Avgdesk-Loop"
 APPROVER_ROLES = frozenset({"approver", "admin"})
-_ADDRESS = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def reply_context(
     return ReplyContext(
         reference=case.reference,
         language=case.language if case.language in ("nl", "en") else "nl",
-        requester_name=case.requester_name,
+        # A stranger chooses the display name: only a name-like one reaches the salutation.
+        requester_name=display_name_for_letter(case.requester_name),
         rights=tuple(case.rights),
         is_complaint=case.is_complaint,
         received_on=case.received_at.astimezone(tz).date(),
@@ -296,11 +297,7 @@ def approve_draft(
             f"Vier ogen: {approver} heeft deze brief geschreven of bewerkt en mag hem daarom niet "
             "goedkeuren. Laat een andere goedkeurder hem bekijken.",
         )
-    if not _ADDRESS.match(draft.to_addr or ""):
-        raise DraftNotSendable(
-            f"draft {draft.id} has no valid recipient address",
-            "De brief heeft geen geldig e-mailadres van de ontvanger.",
-        )
+    _check_recipient(draft)
     case = session.get(Case, draft.case_id)
     assert case is not None
     now = now or utcnow()
@@ -331,6 +328,25 @@ def approve_draft(
         sha256=draft.approved_sha256,
     )
     return item
+
+
+def _check_recipient(draft: Draft) -> None:
+    """The one strict validator (no IP literals, routes or quoted local parts): an address
+    that fails it is never an RCPT, and staff get a Dutch reason instead of an error page."""
+    try:
+        validate_address(draft.to_addr or "")
+    except InvalidAddress as exc:
+        shown = (draft.to_addr or "").strip()[:100]
+        raise DraftNotSendable(
+            f"draft {draft.id} has no valid recipient address ({exc.reason})",
+            (
+                f"Deze brief kan niet worden verzonden: het e-mailadres van de verzoeker "
+                f"({shown}) is niet geldig of niet gecontroleerd. Neem op een andere manier "
+                "contact op, of maak een nieuwe brief zodra het adres bekend is."
+            )
+            if shown
+            else "Deze brief kan niet worden verzonden: er is geen e-mailadres van de verzoeker bekend.",
+        ) from exc
 
 
 def writers(draft: Draft) -> list[str]:
@@ -390,8 +406,7 @@ def _header_safe_name(name: str | None) -> str:
     letters, spaces, hyphens, apostrophes and dots are kept: none of those can split an
     address list, folded or not, and non-ASCII letters are sent as RFC 2047 encoded words.
     """
-    value = _one_line(name or "")
-    value = re.sub(r" {2,}", " ", value)
+    value = display_name_for_letter(_one_line(name or "")) or ""
     return value if _PLAIN_NAME.match(value) else ""
 
 

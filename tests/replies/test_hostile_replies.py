@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from avgdesk.models import Case, Draft, session_scope
 from avgdesk.models.errors import InvalidOperation
@@ -20,9 +21,11 @@ FOUR_EYES = DraftingContext(tz=AMSTERDAM, four_eyes=True)
 NOW = datetime(2026, 3, 6, 9, tzinfo=UTC)
 
 
-def _case(s: Any, name: str | None = "K. Klant", email_addr: str = "k@example.nl") -> Case:
+def _case(
+    s: Any, name: str | None = "K. Klant", email_addr: str = "k@example.nl", reference: str = "AVG-2026-0011"
+) -> Case:
     case = Case(
-        reference="AVG-2026-0011",
+        reference=reference,
         requester_email=email_addr,
         requester_name=name,
         rights=["access"],
@@ -99,3 +102,39 @@ def test_plain_display_names_are_kept_and_encoded_where_needed(engine: Any, name
     (address,) = sent["To"].addresses
     assert address.display_name == name and address.addr_spec == "k@example.nl"
     assert raw.split(b"\r\n\r\n")[0].isascii()  # headers: encoded words, never raw 8-bit
+
+
+def test_display_name_with_a_phishing_message_never_reaches_the_salutation(engine: Any) -> None:
+    lure = "Uw account is geblokkeerd, log in op https://evil.example"
+    with session_scope(engine) as s:
+        case = _case(s, name=lure)
+        draft = create_draft(s, case, DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=FOUR_EYES)
+        msg = build_message(draft, case, load_profile(), now=NOW, tz=AMSTERDAM)
+        named = create_draft(
+            s,
+            _case(s, name="Müller, Hans", reference="AVG-2026-0012"),
+            DraftKind.ACKNOWLEDGEMENT,
+            author="anna",
+            ctx=FOUR_EYES,
+        )
+    assert "Geachte heer, mevrouw," in draft.body_text
+    assert "evil.example" not in draft.body_text and "geblokkeerd" not in draft.body_text
+    assert "evil" not in (draft.body_html or "") and "evil" not in str(msg["To"])
+    assert "Geachte Hans Müller," in named.body_text
+
+
+@pytest.mark.parametrize(
+    "address", ["x@[127.0.0.1]", "a:b@example.nl", "@route.example:k@example.nl", "k@example.invalid", ""]
+)
+def test_approval_to_an_invalid_or_ip_literal_address_fails_in_dutch(engine: Any, address: str) -> None:
+    from avgdesk.models import OutboxItem
+
+    with session_scope(engine) as s:
+        draft = create_draft(
+            s, _case(s, email_addr=address), DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=FOUR_EYES
+        )
+        with pytest.raises(InvalidOperation, match="no valid recipient") as refused:
+            approve_draft(s, draft, approver="carla", ctx=FOUR_EYES)
+        assert "kan niet worden verzonden" in getattr(refused.value, "staff_message", "")
+        assert s.exec(select(OutboxItem)).all() == []
+        assert draft.state.value == "draft"
