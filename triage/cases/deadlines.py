@@ -11,17 +11,21 @@ The rules (see ../shared/docs/legal-notes.md §1 and §5):
     last day when the date does not exist there (31 Aug -> 30 Sep);
   - Art. 3(4): a period ending on a Saturday, Sunday or public holiday ends on the next
     working day.
-* Public holidays are those of the Algemene termijnenwet art. 3 (lid 1 and 2):
-  ``holidays.NL`` with the PUBLIC and OPTIONAL categories, which adds Goede Vrijdag and
-  5 May every year. Bridging days made equal by Koninklijk Besluit (Atw art. 3 lid 3, e.g.
-  the Friday after Hemelvaartsdag) are deliberately NOT included: whether they count for
-  an EU-law period is unsettled, and when in doubt we do not roll, because the earlier
-  date is always safe.
+* Public holidays: see :mod:`avgdesk.triage.cases.calendar`. The certain ones of the
+  Algemene termijnenwet art. 3 lid 1 roll a deadline forward; Goede Vrijdag (lid 2) and
+  the decree days (lid 3) are added with the same words and are equally uncertain for an
+  EU-law period, so a deadline is never rolled past them: the earlier date is safe, and
+  the explanation says so when it matters.
 * The receipt date is the calendar date in Europe/Amsterdam at the moment the request
   reached an official channel (EDPB §159): a mail at 23:30 UTC on 30 January is a
   31 January request.
 * Extension (Art. 12(3), second and third sentence): by up to two further months, and
   only if announced, with reasons, within the first month. After that it is refused.
+  The two further months are counted on the earlier of two readings (legal-notes §1.2):
+  receipt + 1 + N months, or N months after the (un-rolled) end of the first month. At
+  month ends they differ (31 Jan 2027: 30 Apr vs 28 Apr) and the earlier is promised.
+* The internal target (NHMB's "30 dagen", or the month date if earlier) never falls on a
+  weekend or holiday: it moves back to the previous working day (earlier is safe).
 * Pause (EDPB Guidelines 01/2022 §159, a soft rule without a basis in the text of
   Art. 12(3)): while waiting for identity or clarification the clock may be suspended,
   provided the controller asked without undue delay. The original deadline always stays
@@ -29,31 +33,60 @@ The rules (see ../shared/docs/legal-notes.md §1 and §5):
 * Complaints have no statutory clock (§5); they get an internal target only.
 
 Everything a caller sees is a frozen dataclass, and every deadline carries its own
-explanation, both structured (:class:`Step`) and as Dutch and English text.
+explanation, both structured (:class:`Step`) and as Dutch and English text
+(:mod:`avgdesk.triage.cases.explain`). This module does the arithmetic only; it
+re-exports the calendar and explanation names its callers have always imported from it.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import holidays
-from holidays.constants import OPTIONAL, PUBLIC
 
 # mypy cannot follow setuptools' editable-install finder that maps avgdesk.* onto the root
 # folders (the same error appears for triage/settings.py); "unused-ignore" keeps this line
 # clean once the project configures mypy_path or a strict editable install.
 from avgdesk.models.errors import InvalidOperation  # type: ignore[import-not-found,unused-ignore]
+from avgdesk.triage.cases.calendar import (
+    AMSTERDAM,
+    Lang,
+    add_months,
+    add_working_days,
+    holiday_name,
+    is_working_day,
+    roll_back,
+    roll_forward,
+    uncertain_holiday,
+    working_days_between,
+)
+from avgdesk.triage.cases.explain import (
+    RULE_COMPLAINT,
+    RULE_EXTENSION,
+    RULE_MONTH,
+    RULE_PAUSE,
+    RULE_POLICY,
+    RULE_RECEIPT,
+    RULE_ROLL,
+    SkippedDay,
+    Step,
+    StepKind,
+    month_step,
+    roll_step,
+    target_rolled_back_note,
+)
+from avgdesk.triage.cases.explain import days as _days
+from avgdesk.triage.cases.explain import fmt as _fmt
+from avgdesk.triage.cases.explain import months as _months
+from avgdesk.triage.cases.explain import working_days as _working_days
 
 __all__ = [
     "AMSTERDAM",
+    "MAX_EXTENSION_MONTHS",
+    "RULE_COMPLAINT",
     "Deadline",
     "Extension",
     "Lang",
@@ -71,288 +104,22 @@ __all__ = [
     "complaint_target",
     "compute_deadline",
     "extend",
+    "extended_month_date",
     "holiday_name",
     "is_working_day",
     "parse_received_at",
+    "preview_extension",
     "risk",
+    "roll_back",
     "roll_forward",
+    "uncertain_holiday",
     "working_days_between",
 ]
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-Lang = Literal["nl", "en"]
 
 #: Art. 12(3) AVG: "extended by two further months" — at most two.
 MAX_EXTENSION_MONTHS = 2
 
-# ---------------------------------------------------------------------------
-# Rule citations, kept in one place so the explanation and the code agree.
-# ---------------------------------------------------------------------------
-RULE_RECEIPT = "Art. 3(1) Reg. 1182/71; EDPB Guidelines 01/2022 §159"
-RULE_MONTH = "Art. 12(3) AVG; Art. 3(2)(c) Reg. 1182/71; EDPB Guidelines 01/2022 §160"
-RULE_ROLL = "Art. 3(4) Reg. 1182/71; Algemene termijnenwet art. 3"
-RULE_POLICY = "NHMB privacyverklaring (30 dagen)"
-RULE_EXTENSION = "Art. 12(3) AVG"
-RULE_PAUSE = "EDPB Guidelines 01/2022 §159"
-RULE_COMPLAINT = "Intern (geen wettelijke termijn)"
 
-_NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_NL_MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-def _fmt(d: date, lang: Lang) -> str:
-    """Format a date the way staff write it ("dinsdag 7 april 2026"), locale-independent."""
-    if lang == "nl":
-        return f"{_NL_DAYS[d.weekday()]} {d.day} {_NL_MONTHS[d.month - 1]} {d.year}"
-    return f"{_EN_DAYS[d.weekday()]} {d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
-
-
-def _days(n: int, lang: Lang) -> str:
-    if lang == "nl":
-        return f"{n} dag" if n == 1 else f"{n} dagen"
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
-def _working_days(n: int, lang: Lang) -> str:
-    if lang == "nl":
-        return f"{n} werkdag" if n == 1 else f"{n} werkdagen"
-    return f"{n} working day" if n == 1 else f"{n} working days"
-
-
-def _months(n: int, lang: Lang) -> str:
-    if lang == "nl":
-        return f"{n} maand" if n == 1 else f"{n} maanden"
-    return f"{n} month" if n == 1 else f"{n} months"
-
-
-# ---------------------------------------------------------------------------
-# Holidays and working days
-# ---------------------------------------------------------------------------
-
-
-@cache
-def _holidays_for_year(year: int) -> Mapping[date, tuple[str, str]]:
-    """Dutch and English names of the Atw holidays of one year.
-
-    Cached per year and returned read-only, so lookups are pure and thread-safe (a shared
-    ``holidays.HolidayBase`` expands itself lazily on lookup, which is neither).
-    """
-    cats = (PUBLIC, OPTIONAL)  # Atw art. 3 lid 1-2: PUBLIC lacks 5 May outside lustrum years
-    nl = holidays.country_holidays("NL", years=year, categories=cats, language="nl")
-    en = holidays.country_holidays("NL", years=year, categories=cats, language="en_US")
-    return MappingProxyType({d: (str(nl[d]), str(en.get(d, nl[d]))) for d in nl})
-
-
-def holiday_name(d: date, lang: Lang = "nl") -> str | None:
-    """The name of the Dutch public holiday on ``d`` (Atw list), or None."""
-    names = _holidays_for_year(d.year).get(d)
-    if names is None:
-        return None
-    return names[0] if lang == "nl" else names[1]
-
-
-def is_working_day(d: date) -> bool:
-    """Art. 2(2) Reg. 1182/71: every day except Saturdays, Sundays and public holidays."""
-    return d.weekday() < 5 and d not in _holidays_for_year(d.year)
-
-
-def roll_forward(d: date) -> date:
-    """``d`` itself if it is a working day, else the next working day (Art. 3(4))."""
-    while not is_working_day(d):
-        d += timedelta(days=1)
-    return d
-
-
-def add_working_days(d: date, n: int) -> date:
-    """The n-th working day after ``d`` (before it, for negative n); ``d`` itself for 0."""
-    step = timedelta(days=1 if n >= 0 else -1)
-    remaining = abs(n)
-    while remaining:
-        d += step
-        if is_working_day(d):
-            remaining -= 1
-    return d
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days from ``start`` to ``end``: start excluded, end included; signed.
-
-    The start day is excluded for the same reason as the receipt day (Art. 3(1)), so
-    ``working_days_between(d, add_working_days(d, n)) == n`` in both directions.
-    """
-    if end < start:
-        span = (start - end).days
-        return -sum(1 for i in range(span) if is_working_day(end + timedelta(i)))
-    span = (end - start).days
-    return sum(1 for i in range(1, span + 1) if is_working_day(start + timedelta(i)))
-
-
-def add_months(d: date, months: int) -> tuple[date, bool]:
-    """Same date ``months`` later; clamped to the month's last day (Art. 3(2)(c)).
-
-    Returns the date and whether it was clamped (31 Jan + 1 month -> 28/29 Feb).
-    """
-    index = d.month - 1 + months
-    year, month = d.year + index // 12, index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(d.day, last)), d.day > last
-
-
-# ---------------------------------------------------------------------------
-# Explanation
-# ---------------------------------------------------------------------------
-
-
-class StepKind(StrEnum):
-    RECEIPT = "receipt"
-    MONTH_RULE = "month_rule"
-    ROLL = "roll"
-    INTERNAL_TARGET = "internal_target"
-    INTERNAL_TARGET_MOVED = "internal_target_moved"
-    EXTENSION_NOTICE = "extension_notice"
-    EXTENSION = "extension"
-    PAUSE = "pause"
-    PAUSE_NOT_COUNTED = "pause_not_counted"
-    ADJUSTED = "adjusted"
-    COMPLAINT = "complaint"
-
-
-@dataclass(frozen=True)
-class SkippedDay:
-    """A day the deadline rolled over, and why (weekend, holiday, or both)."""
-
-    date: date
-    weekend: bool
-    holiday_nl: str | None
-    holiday_en: str | None
-
-    def describe(self, lang: Lang) -> str:
-        holiday = self.holiday_nl if lang == "nl" else self.holiday_en
-        return f"{_fmt(self.date, lang)} ({holiday or 'weekend'})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "date": self.date.isoformat(),
-            "weekend": self.weekend,
-            "holiday_nl": self.holiday_nl,
-            "holiday_en": self.holiday_en,
-        }
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a deadline's reasoning: what was computed, by which rule, and the texts."""
-
-    kind: StepKind
-    date: date | None
-    rule: str
-    nl: str
-    en: str
-    skipped: tuple[SkippedDay, ...] = ()
-
-    def text(self, lang: Lang = "nl") -> str:
-        return self.nl if lang == "nl" else self.en
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "date": self.date.isoformat() if self.date else None,
-            "rule": self.rule,
-            "skipped": [s.to_dict() for s in self.skipped],
-            "text_nl": self.nl,
-            "text_en": self.en,
-        }
-
-
-def _skipped(start: date) -> tuple[date, tuple[SkippedDay, ...]]:
-    """Roll forward like :func:`roll_forward`, recording every day passed over."""
-    skipped: list[SkippedDay] = []
-    d = start
-    while not is_working_day(d):
-        skipped.append(SkippedDay(d, d.weekday() >= 5, holiday_name(d, "nl"), holiday_name(d, "en")))
-        d += timedelta(days=1)
-    return d, tuple(skipped)
-
-
-def _roll_step(unrolled: date, label_nl: str, label_en: str) -> tuple[date, Step]:
-    """Apply Art. 3(4) to ``unrolled`` and explain it (which days were skipped, by name)."""
-    rolled, skipped = _skipped(unrolled)
-    if not skipped:
-        nl = f"{_fmt(unrolled, 'nl').capitalize()} is een werkdag, dus {label_nl}: "
-        nl += f"{_fmt(rolled, 'nl')}."
-        en = f"{_fmt(unrolled, 'en')} is a working day, so {label_en}: {_fmt(rolled, 'en')}."
-    else:
-        nl = (
-            "Geen werkdag: "
-            + "; ".join(s.describe("nl") for s in skipped)
-            + f". De termijn eindigt op de eerstvolgende werkdag, dus {label_nl}: "
-            + f"{_fmt(rolled, 'nl')} (art. 3 lid 4 Verordening 1182/71; feestdagen volgens "
-            + "art. 3 Algemene termijnenwet)."
-        )
-        en = (
-            "Not a working day: "
-            + "; ".join(s.describe("en") for s in skipped)
-            + f". The period ends on the next working day, so {label_en}: "
-            + f"{_fmt(rolled, 'en')} (Art. 3(4) Reg. 1182/71; Dutch public holidays of the "
-            + "Algemene termijnenwet art. 3)."
-        )
-    # Atw art. 3 lid 3: a bridging day by KB (typically the Friday after Hemelvaartsdag) is
-    # not in our list. Say so where it matters: the earlier date is the safe one.
-    if holiday_name(rolled - timedelta(days=1), "nl") == "Hemelvaartsdag":
-        nl += (
-            " Een brugdag die bij Koninklijk Besluit met een feestdag is gelijkgesteld telt"
-            " niet mee: bij twijfel geldt de vroegere datum."
-        )
-        en += (
-            " A bridging day made equal to a holiday by Royal Decree is not counted: when in"
-            " doubt, the earlier date applies."
-        )
-    return rolled, Step(StepKind.ROLL, rolled, RULE_ROLL, nl, en, skipped)
-
-
-_SPAN_NL = {1: "Eén maand", 2: "Twee maanden", 3: "Drie maanden"}
-_SPAN_EN = {1: "One month", 2: "Two months", 3: "Three months"}
-
-
-def _month_step(receipt_date: date, months: int, rule: str) -> tuple[date, Step]:
-    """Art. 3(2)(c): same date ``months`` after receipt, clamped to the month's last day."""
-    target, clamped = add_months(receipt_date, months)
-    span_nl = _SPAN_NL.get(months, _months(months, "nl"))
-    span_en = _SPAN_EN.get(months, _months(months, "en"))
-    if clamped:
-        missing_nl = f"{receipt_date.day} {_NL_MONTHS[target.month - 1]} {target.year}"
-        missing_en = f"{receipt_date.day} {_EN_MONTHS[target.month - 1]} {target.year}"
-        nl = (
-            f"{span_nl} na ontvangst: {missing_nl} bestaat niet, dus de laatste dag van die"
-            f" maand: {_fmt(target, 'nl')} (art. 3 lid 2 onder c Verordening 1182/71)."
-        )
-        en = (
-            f"{span_en} after receipt: {missing_en} does not exist, so the last day of that"
-            f" month: {_fmt(target, 'en')} (Art. 3(2)(c) Reg. 1182/71)."
-        )
-    else:
-        nl = (
-            f"{span_nl} na ontvangst valt op dezelfde datum: {_fmt(target, 'nl')}"
-            " (art. 3 lid 2 onder c Verordening 1182/71)."
-        )
-        en = (
-            f"{span_en} after receipt falls on the same date: {_fmt(target, 'en')}"
-            " (Art. 3(2)(c) Reg. 1182/71)."
-        )
-    return target, Step(StepKind.MONTH_RULE, target, rule, nl, en)
-
-
-# ---------------------------------------------------------------------------
-# Inputs
 # ---------------------------------------------------------------------------
 
 
@@ -411,10 +178,12 @@ class Extension:
     """An extension by staff under Art. 12(3): how many months, when, why."""
 
     months: int
-    at: datetime
-    reason: str
+    at: datetime | None
+    """When staff extended; None for a preview (``avgdesk deadline --extension-months``)."""
+    reason: str | None
     month_date: date
-    """Receipt + 1 + ``months`` months, before rolling."""
+    """The earlier of receipt + 1 + ``months`` months and ``months`` months after the
+    un-rolled end of the first month, before rolling (legal-notes §1.2)."""
     deadline: date
     """The extended legal deadline (rolled)."""
 
@@ -497,7 +266,7 @@ class Deadline:
         """The deadline that applies now: adjusted, else extended, else the legal one."""
         if self.adjusted_deadline is not None:
             return self.adjusted_deadline
-        if self.extension is not None:
+        if self.extension is not None and self.extension.at is not None:
             return self.extension.deadline
         return self.legal_deadline
 
@@ -526,7 +295,8 @@ class Deadline:
             if ext is None
             else {
                 "months": ext.months,
-                "at": ext.at.isoformat(),
+                "at": ext.at.isoformat() if ext.at else None,
+                "preview": ext.at is None,
                 "reason": ext.reason,
                 "month_date": ext.month_date.isoformat(),
                 "deadline": ext.deadline.isoformat(),
@@ -556,6 +326,60 @@ class Deadline:
         }
 
 
+def _receipt_step(received_at: datetime, local: datetime, receipt_date: date, tz: ZoneInfo) -> Step:
+    """Art. 3(1) Reg. 1182/71: the day of receipt itself is not counted."""
+    given_nl = given_en = ""
+    if received_at.utcoffset() != local.utcoffset() or received_at.tzinfo is not tz:
+        given_nl = f"; opgegeven als {received_at.isoformat()}"
+        given_en = f"; given as {received_at.isoformat()}"
+    clock = local.strftime("%H:%M")
+    return Step(
+        StepKind.RECEIPT,
+        receipt_date,
+        RULE_RECEIPT,
+        f"Ontvangen op {_fmt(receipt_date, 'nl')} om {clock} ({tz.key}{given_nl}). De dag"
+        " van ontvangst telt niet mee (art. 3 lid 1 Verordening 1182/71).",
+        f"Received on {_fmt(receipt_date, 'en')} at {clock} ({tz.key}{given_en}). The day"
+        " of receipt is not counted (Art. 3(1) Reg. 1182/71).",
+    )
+
+
+def _target_step(receipt_date: date, month_date: date, policy_days: int) -> tuple[date, Step]:
+    """The internal target: the earlier of the month date and the policy's N days, moved
+    back to a working day (issue 14 item 10: a target on a Saturday helps nobody)."""
+    policy_date = receipt_date + timedelta(days=policy_days)
+    earlier = min(month_date, policy_date)
+    internal = roll_back(earlier)
+    back_nl, back_en = target_rolled_back_note(earlier, internal)
+    return internal, Step(
+        StepKind.INTERNAL_TARGET,
+        internal,
+        RULE_POLICY,
+        f"Interne streefdatum: de vroegste van de ongeschoven maanddatum"
+        f" ({_fmt(month_date, 'nl')}) en ontvangst + {policy_days} dagen volgens de"
+        f" privacyverklaring ({_fmt(policy_date, 'nl')}): {_fmt(earlier, 'nl')}.{back_nl}",
+        f"Internal target: the earlier of the un-rolled month date"
+        f" ({_fmt(month_date, 'en')}) and receipt + {policy_days} days per the privacy"
+        f" policy ({_fmt(policy_date, 'en')}): {_fmt(earlier, 'en')}.{back_en}",
+    )
+
+
+def _notice_step(legal: date) -> Step:
+    """Art. 12(3): an extension must be announced "within one month of receipt"; that
+    period is computed (and rolled) like the answer period itself."""
+    return Step(
+        StepKind.EXTENSION_NOTICE,
+        legal,
+        RULE_EXTENSION,
+        f"Verlengen met ten hoogste twee maanden kan alleen als de betrokkene dat,"
+        f" met redenen, uiterlijk {_fmt(legal, 'nl')} te horen krijgt (art. 12 lid 3 AVG)."
+        " Drukte alleen is geen reden (EDPB Richtsnoeren 01/2022 §162-164).",
+        f"An extension by up to two months is possible only if the data subject is told,"
+        f" with reasons, by {_fmt(legal, 'en')} at the latest (Art. 12(3) GDPR)."
+        " Workload alone is no reason (EDPB Guidelines 01/2022 §162-164).",
+    )
+
+
 def compute_deadline(received_at: datetime, *, tz: ZoneInfo = AMSTERDAM, policy_days: int = 30) -> Deadline:
     """The Art. 12(3) AVG deadline of a request received at ``received_at``.
 
@@ -567,60 +391,15 @@ def compute_deadline(received_at: datetime, *, tz: ZoneInfo = AMSTERDAM, policy_
         raise ValueError(f"policy_days must be at least 1, got {policy_days}")
     receipt_date = _local_date(received_at, tz, "received_at")
     local = received_at.astimezone(tz)
-    steps: list[Step] = []
-
-    # Art. 3(1) Reg. 1182/71: the day of receipt itself is not counted.
-    given_nl = given_en = ""
-    if received_at.utcoffset() != local.utcoffset() or received_at.tzinfo is not tz:
-        given_nl = f"; opgegeven als {received_at.isoformat()}"
-        given_en = f"; given as {received_at.isoformat()}"
-    clock = local.strftime("%H:%M")
-    steps.append(
-        Step(
-            StepKind.RECEIPT,
-            receipt_date,
-            RULE_RECEIPT,
-            f"Ontvangen op {_fmt(receipt_date, 'nl')} om {clock} ({tz.key}{given_nl}). De dag"
-            " van ontvangst telt niet mee (art. 3 lid 1 Verordening 1182/71).",
-            f"Received on {_fmt(receipt_date, 'en')} at {clock} ({tz.key}{given_en}). The day"
-            " of receipt is not counted (Art. 3(1) Reg. 1182/71).",
-        )
-    )
+    steps = [_receipt_step(received_at, local, receipt_date, tz)]
     # Art. 12(3) AVG, counted per Art. 3(2)(c) Reg. 1182/71 (EDPB §160).
-    month_date, step = _month_step(receipt_date, 1, RULE_MONTH)
+    month_date, step = month_step(receipt_date, 1, RULE_MONTH)
     steps.append(step)
-    # Art. 3(4) Reg. 1182/71: weekend or holiday -> next working day.
-    legal, step = _roll_step(month_date, "wettelijke termijn", "legal deadline")
+    # Art. 3(4) Reg. 1182/71: weekend or (certain) holiday -> next working day.
+    legal, step = roll_step(month_date, "wettelijke termijn", "legal deadline")
     steps.append(step)
-
-    policy_date = receipt_date + timedelta(days=policy_days)
-    internal = min(month_date, policy_date)
-    steps.append(
-        Step(
-            StepKind.INTERNAL_TARGET,
-            internal,
-            RULE_POLICY,
-            f"Interne streefdatum: de vroegste van de ongeschoven maanddatum"
-            f" ({_fmt(month_date, 'nl')}) en ontvangst + {policy_days} dagen volgens de"
-            f" privacyverklaring ({_fmt(policy_date, 'nl')}): {_fmt(internal, 'nl')}.",
-            f"Internal target: the earlier of the un-rolled month date"
-            f" ({_fmt(month_date, 'en')}) and receipt + {policy_days} days per the privacy"
-            f" policy ({_fmt(policy_date, 'en')}): {_fmt(internal, 'en')}.",
-        )
-    )
-    # Art. 12(3) AVG: an extension must be announced "within one month of receipt"; that
-    # period is computed (and rolled) like the answer period itself.
-    steps.append(
-        Step(
-            StepKind.EXTENSION_NOTICE,
-            legal,
-            RULE_EXTENSION,
-            f"Verlengen met ten hoogste twee maanden kan alleen als de betrokkene dat,"
-            f" met redenen, uiterlijk {_fmt(legal, 'nl')} te horen krijgt (art. 12 lid 3 AVG).",
-            f"An extension by up to two months is possible only if the data subject is told,"
-            f" with reasons, by {_fmt(legal, 'en')} at the latest (Art. 12(3) GDPR).",
-        )
-    )
+    internal, step = _target_step(receipt_date, month_date, policy_days)
+    steps += [step, _notice_step(legal)]
     return Deadline(
         received_at=local,
         tz=tz,
@@ -647,6 +426,56 @@ _DERIVED_KINDS = {
 }
 
 
+def _adjusted_steps(deadline: Deadline, unrolled: date, rolled: date) -> tuple[date, list[Step]]:
+    """The pause-adjusted deadline: counted pause days added to the un-rolled date, rolled."""
+    ext = deadline.extension
+    moved = unrolled + timedelta(days=deadline.paused_days)
+    label_nl = "verlengde termijn" if ext else "oorspronkelijke termijn"
+    label_en = "extended deadline" if ext else "original deadline"
+    overlap_nl = overlap_en = ""
+    if sum(p.days for p in deadline.pauses) != deadline.paused_days:
+        overlap_nl = " (overlappende pauzes één keer geteld)"
+        overlap_en = " (overlapping pauses counted once)"
+    paused_nl, paused_en = _days(deadline.paused_days, "nl"), _days(deadline.paused_days, "en")
+    first = Step(
+        StepKind.ADJUSTED,
+        moved,
+        RULE_PAUSE,
+        f"Klok stilgezet: {paused_nl}{overlap_nl}. Aangepaste termijn = ongeschoven {label_nl}"
+        f" ({_fmt(unrolled, 'nl')}) + {paused_nl} = {_fmt(moved, 'nl')}. Dit steunt op EDPB"
+        f" Richtsnoeren 01/2022 §159, niet op de tekst van art. 12 lid 3 AVG; de"
+        f" {label_nl} ({_fmt(rolled, 'nl')}) blijft zichtbaar.",
+        f"Clock paused: {paused_en}{overlap_en}. Adjusted deadline = un-rolled {label_en}"
+        f" ({_fmt(unrolled, 'en')}) + {paused_en} = {_fmt(moved, 'en')}. This rests on EDPB"
+        f" Guidelines 01/2022 §159, not on the text of Art. 12(3) GDPR; the {label_en}"
+        f" ({_fmt(rolled, 'en')}) stays visible.",
+    )
+    adjusted, step = roll_step(moved, "aangepaste termijn", "adjusted deadline")
+    return adjusted, [first, replace(step, kind=StepKind.ADJUSTED, rule=f"{RULE_PAUSE}; {RULE_ROLL}")]
+
+
+def _base_target(deadline: Deadline) -> date:
+    return roll_back(min(deadline.month_date, deadline.receipt_date + timedelta(days=deadline.policy_days)))
+
+
+def _moved_target_step(deadline: Deadline, target: date) -> Step:
+    ext = deadline.extension
+    why_nl = "de verlengde maanddatum (ongeschoven)" if ext else "de oorspronkelijke streefdatum"
+    why_en = "the un-rolled extended month date" if ext else "the original target"
+    if deadline.paused_days:
+        why_nl += f" + {_days(deadline.paused_days, 'nl')} pauze"
+        why_en += f" + {_days(deadline.paused_days, 'en')} of pause"
+    return Step(
+        StepKind.INTERNAL_TARGET_MOVED,
+        target,
+        RULE_POLICY,
+        f"Interne streefdatum aangepast naar {why_nl}, nooit na de termijn die nu geldt en"
+        f" nooit op een weekend of feestdag: {_fmt(target, 'nl')}.",
+        f"Internal target moved to {why_en}, never after the deadline that now applies and"
+        f" never on a weekend or holiday: {_fmt(target, 'en')}.",
+    )
+
+
 def _finish(deadline: Deadline, base_steps: list[Step]) -> Deadline:
     """Recompute what follows from the extension and the pauses: adjusted date and target.
 
@@ -657,63 +486,99 @@ def _finish(deadline: Deadline, base_steps: list[Step]) -> Deadline:
     ext = deadline.extension
     unrolled = ext.month_date if ext else deadline.month_date
     rolled = ext.deadline if ext else deadline.legal_deadline
-    base_target = min(deadline.month_date, deadline.receipt_date + timedelta(days=deadline.policy_days))
+    base_target = _base_target(deadline)
     # After an extension the 30-day promise is void by definition (the requester was told
     # otherwise); the team then aims at the un-rolled extended month date.
-    target = ext.month_date if ext else base_target
+    target = (
+        ext.month_date
+        if ext
+        else min(deadline.month_date, deadline.receipt_date + timedelta(days=deadline.policy_days))
+    )
     steps = list(base_steps)
-    for effect in deadline.pauses:
-        steps.append(_pause_step(effect))
+    steps += [_pause_step(effect) for effect in deadline.pauses]
     adjusted: date | None = None
     if deadline.paused_days > 0:
-        moved = unrolled + timedelta(days=deadline.paused_days)
-        label_nl = "verlengde termijn" if ext else "oorspronkelijke termijn"
-        label_en = "extended deadline" if ext else "original deadline"
-        total_nl = sum(p.days for p in deadline.pauses)
-        overlap_nl = overlap_en = ""
-        if total_nl != deadline.paused_days:
-            overlap_nl = " (overlappende pauzes één keer geteld)"
-            overlap_en = " (overlapping pauses counted once)"
-        steps.append(
-            Step(
-                StepKind.ADJUSTED,
-                moved,
-                RULE_PAUSE,
-                f"Klok stilgezet: {_days(deadline.paused_days, 'nl')}{overlap_nl}. Aangepaste"
-                f" termijn = ongeschoven {label_nl} ({_fmt(unrolled, 'nl')}) +"
-                f" {_days(deadline.paused_days, 'nl')} = {_fmt(moved, 'nl')}. Dit steunt op EDPB"
-                f" Richtsnoeren 01/2022 §159, niet op de tekst van art. 12 lid 3 AVG; de"
-                f" {label_nl} ({_fmt(rolled, 'nl')}) blijft zichtbaar.",
-                f"Clock paused: {_days(deadline.paused_days, 'en')}{overlap_en}. Adjusted deadline"
-                f" = un-rolled {label_en} ({_fmt(unrolled, 'en')}) +"
-                f" {_days(deadline.paused_days, 'en')} = {_fmt(moved, 'en')}. This rests on EDPB"
-                f" Guidelines 01/2022 §159, not on the text of Art. 12(3) GDPR; the {label_en}"
-                f" ({_fmt(rolled, 'en')}) stays visible.",
-            )
-        )
-        adjusted, step = _roll_step(moved, "aangepaste termijn", "adjusted deadline")
-        steps.append(replace(step, kind=StepKind.ADJUSTED, rule=f"{RULE_PAUSE}; {RULE_ROLL}"))
+        adjusted, more = _adjusted_steps(deadline, unrolled, rolled)
+        steps += more
         target = target + timedelta(days=deadline.paused_days)
-    due = adjusted or rolled
-    target = min(target, due)
+    target = roll_back(min(target, adjusted or rolled))
     if target != base_target:
-        why_nl = "de verlengde maanddatum (ongeschoven)" if ext else "de oorspronkelijke streefdatum"
-        why_en = "the un-rolled extended month date" if ext else "the original target"
-        if deadline.paused_days:
-            why_nl += f" + {_days(deadline.paused_days, 'nl')} pauze"
-            why_en += f" + {_days(deadline.paused_days, 'en')} of pause"
-        steps.append(
-            Step(
-                StepKind.INTERNAL_TARGET_MOVED,
-                target,
-                RULE_POLICY,
-                f"Interne streefdatum aangepast naar {why_nl}, nooit na de termijn die nu"
-                f" geldt: {_fmt(target, 'nl')}.",
-                f"Internal target moved to {why_en}, never after the deadline that now"
-                f" applies: {_fmt(target, 'en')}.",
-            )
-        )
+        steps.append(_moved_target_step(deadline, target))
     return replace(deadline, adjusted_deadline=adjusted, internal_target=target, explanation=tuple(steps))
+
+
+def extended_month_date(deadline: Deadline, months: int) -> tuple[date, date, date]:
+    """The un-rolled end of an extension by ``months`` further months, on the safe reading.
+
+    Returns (chosen, from_receipt, from_first_month): receipt + 1 + N months, and N months
+    after the un-rolled end of the first month; the earlier is chosen (legal-notes §1.2).
+    Clamping only ever shortens, so the second is never later than the first.
+    """
+    from_receipt, _ = add_months(deadline.receipt_date, 1 + months)
+    from_first, _ = add_months(deadline.month_date, months)
+    return min(from_receipt, from_first), from_receipt, from_first
+
+
+def _extension_steps(deadline: Deadline, total: int) -> tuple[date, date, list[Step]]:
+    """Month date (both readings, the earlier chosen) and its roll, explained."""
+    rule = RULE_EXTENSION + "; Art. 3(2)(c) Reg. 1182/71; legal-notes §1.2"
+    chosen, from_receipt, from_first = extended_month_date(deadline, total)
+    _, receipt_step = month_step(deadline.receipt_date, 1 + total, rule, kind=StepKind.EXTENSION)
+    _, first_step = month_step(
+        deadline.month_date,
+        total,
+        rule,
+        after_nl="na het einde van de eerste maand",
+        after_en="after the end of the first month",
+        kind=StepKind.EXTENSION,
+    )
+    if from_first < from_receipt:
+        choice_nl = f" Twee lezingen verschillen; de vroegere geldt: {_fmt(chosen, 'nl')}."
+        choice_en = f" The two readings differ; the earlier applies: {_fmt(chosen, 'en')}."
+    else:
+        choice_nl = " Beide lezingen geven dezelfde datum."
+        choice_en = " Both readings give the same date."
+    second = replace(first_step, date=chosen, nl=first_step.nl + choice_nl, en=first_step.en + choice_en)
+    rolled, roll = roll_step(chosen, "verlengde termijn", "extended deadline", kind=StepKind.EXTENSION)
+    return chosen, rolled, [receipt_step, second, replace(roll, rule=f"{RULE_EXTENSION}; {RULE_ROLL}")]
+
+
+def _check_extension(deadline: Deadline, months: int) -> int:
+    """Validate the number of months; return the total (a second 1 + 1 month adds up)."""
+    if not isinstance(months, int) or not 1 <= months <= MAX_EXTENSION_MONTHS:
+        raise InvalidOperation(
+            f"Verlenging kan met 1 of 2 maanden, niet {months!r} (art. 12 lid 3 AVG) /"
+            f" an extension is by 1 or 2 months, not {months!r}"
+        )
+    previous = deadline.extension.months if deadline.extension and deadline.extension.at else 0
+    total = previous + months
+    if total > MAX_EXTENSION_MONTHS:
+        raise InvalidOperation(
+            f"Al met {_months(previous, 'nl')} verlengd; samen ten hoogste twee maanden"
+            f" (art. 12 lid 3 AVG) / already extended by {_months(previous, 'en')}; at most"
+            " two further months in total"
+        )
+    return total
+
+
+def preview_extension(deadline: Deadline, months: int) -> Deadline:
+    """What an extension by ``months`` would give, without staff or a moment (for
+    ``avgdesk deadline --extension-months N``): ``extended_deadline`` and its steps."""
+    total = _check_extension(deadline, months)
+    month_date, rolled, steps = _extension_steps(deadline, total)
+    intro = Step(
+        StepKind.EXTENSION,
+        None,
+        RULE_EXTENSION,
+        f"Bij verlenging met {_months(total, 'nl')} (alleen met redenen, aangekondigd uiterlijk"
+        f" {_fmt(deadline.extension_notice_by, 'nl')}):",
+        f"If extended by {_months(total, 'en')} (only with reasons, announced by"
+        f" {_fmt(deadline.extension_notice_by, 'en')}):",
+    )
+    ext = Extension(total, None, None, month_date, rolled)
+    # A preview changes no date that applies now: due and the internal target stay.
+    base = _strip(deadline.explanation, {StepKind.EXTENSION})
+    return replace(deadline, extension=ext, explanation=(*base, intro, *steps))
 
 
 def extend(deadline: Deadline, *, months: int = 2, at: datetime, reason: str) -> Deadline:
@@ -721,29 +586,17 @@ def extend(deadline: Deadline, *, months: int = 2, at: datetime, reason: str) ->
 
     Allowed only at a moment on or before the end of ``extension_notice_by`` in Amsterdam:
     the requester must be told "within one month of receipt", and a late extension is no
-    extension (legal-notes §1.2). The extended deadline is counted from receipt (receipt +
-    1 + months months, clamped and rolled), not from the first deadline, which is never
-    later and so the safe reading. Pauses already applied are kept as evaluated; a second
-    extension (1 + 1 month) replaces the first one's steps.
+    extension (legal-notes §1.2). The extended deadline is the earlier of receipt + 1 +
+    months months and months months after the un-rolled end of the first month (clamped,
+    then rolled): the safe reading. Pauses already applied are kept as evaluated; a
+    second extension (1 + 1 month) replaces the first one's steps.
     """
     _require_aware(at, "at")
-    if not isinstance(months, int) or not 1 <= months <= MAX_EXTENSION_MONTHS:
-        raise InvalidOperation(
-            f"Verlenging kan met 1 of 2 maanden, niet {months!r} (art. 12 lid 3 AVG) /"
-            f" an extension is by 1 or 2 months, not {months!r}"
-        )
+    total = _check_extension(deadline, months)
     if not reason or not reason.strip():
         raise InvalidOperation(
             "Een verlenging vereist een reden die aan de betrokkene wordt meegedeeld"
             " (art. 12 lid 3 AVG) / an extension needs a reason for the data subject"
-        )
-    previous = deadline.extension.months if deadline.extension else 0
-    total = previous + months
-    if total > MAX_EXTENSION_MONTHS:
-        raise InvalidOperation(
-            f"Al met {_months(previous, 'nl')} verlengd; samen ten hoogste twee maanden"
-            f" (art. 12 lid 3 AVG) / already extended by {_months(previous, 'en')}; at most"
-            " two further months in total"
         )
     if at < deadline.received_at:
         raise InvalidOperation(
@@ -758,12 +611,7 @@ def extend(deadline: Deadline, *, months: int = 2, at: datetime, reason: str) ->
             f" the deadline for announcing an extension passed on {notice_by.isoformat()}"
         )
     local_at = at.astimezone(deadline.tz)
-    month_date, month_step = _month_step(
-        deadline.receipt_date,
-        1 + total,
-        RULE_EXTENSION + "; Art. 3(2)(c) Reg. 1182/71",
-    )
-    rolled, roll_step = _roll_step(month_date, "verlengde termijn", "extended deadline")
+    month_date, rolled, steps = _extension_steps(deadline, total)
     clean_reason = reason.strip()
     intro = Step(
         StepKind.EXTENSION,
@@ -783,12 +631,7 @@ def extend(deadline: Deadline, *, months: int = 2, at: datetime, reason: str) ->
     ext = Extension(total, local_at, clean_reason, month_date, rolled)
     # A second extension (1 + 1 month) replaces the first one's steps.
     base = _strip(deadline.explanation, _DERIVED_KINDS | {StepKind.EXTENSION})
-    base += [
-        intro,
-        replace(month_step, kind=StepKind.EXTENSION),
-        replace(roll_step, kind=StepKind.EXTENSION, rule=f"{RULE_EXTENSION}; {RULE_ROLL}"),
-    ]
-    return _finish(replace(deadline, extension=ext), base)
+    return _finish(replace(deadline, extension=ext), [*base, intro, *steps])
 
 
 def _merged_days(intervals: Iterable[tuple[date, date]]) -> int:
