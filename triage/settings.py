@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -139,7 +140,7 @@ class Settings(BaseSettings):
     processing_message_timeout_s: float = 30.0
     """Longest parse (or batch classification) of one message in the processing child; on
     timeout the child is killed and the message quarantined at once with the reason."""
-    processing_claim_s: float = 600.0
+    processing_claim_s: float = 120.0
     """A processing claim older than this belongs to a dead worker; another worker retakes it."""
     parse_max_parts: int = 500
     """MIME parts read per message; the rest is noted as a defect."""
@@ -237,7 +238,10 @@ class Settings(BaseSettings):
     web_secure_cookies: bool = False
     """Secure cookies with the __Host- prefix (and HSTS): turn on when served over TLS."""
     web_trust_proxy_headers: bool = False
-    """Read the client address from X-Forwarded-For (only behind a trusted reverse proxy)."""
+    """Behind a reverse proxy on this host: the same as AVGDESK_WEB_TRUSTED_PROXIES=127.0.0.1,::1."""
+    web_trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For is read:
+    the client is the right-most address not in this list; empty: the header is ignored."""
     web_login_max_failures_per_user: int = 5
     """Failed logins per user name within the window before that name is refused for a while."""
     web_login_max_failures_per_ip: int = 20
@@ -309,6 +313,20 @@ class Settings(BaseSettings):
     """Timeout for connecting to Graph."""
     graph_timeout_s: float = 60.0
     """Timeout for each Graph request; a timeout after sending counts as an ambiguous delivery."""
+
+    @field_validator("web_trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> list[str]:
+        import ipaddress
+
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value or [])
+        for item in [i for i in items if i]:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                # "*" or a host name would let any client choose its own address.
+                raise ValueError(f"not an IP address or network: {item!r}") from exc
+        return [i for i in items if i]
 
     @field_validator("timezone")
     @classmethod

@@ -160,6 +160,19 @@ class Intake:
             # Crash before: the next pass searches a little more; nothing is lost.
             session.commit()
 
+    def record_poll(self) -> None:
+        """Move ``last_poll_at`` while IDLE waits without news: a live session is visible."""
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(MailboxCursor)
+                .where(
+                    col(MailboxCursor.account) == self.account, col(MailboxCursor.folder) == self.folder
+                )
+                .values(last_poll_at=self.clock())
+            )
+            # Crash either side: only the status display is affected.
+            session.commit()
+
     def record_error(self, message: str) -> None:
         """Keep the last intake error visible in ``avgdesk status``."""
         with session_scope(self.engine) as session:

@@ -408,11 +408,12 @@ async def run_scheduler(
     clock: Callable[[], datetime] = utcnow,
     *,
     enqueue: Enqueue | None = None,
+    report: Callable[[str | None], None] | None = None,
 ) -> None:
     """The worker's scheduler task: a tick every ``scheduler_interval_s`` until stopped.
 
     Failures are logged and retried at the next tick; nothing is lost because a job
-    that failed left no claim behind.
+    that failed left no claim behind. ``report`` hears each tick's problem (None: fine).
     """
     config = ScheduleConfig.from_settings(settings)  # a bad setting stops the worker at start
     log.info(
@@ -424,10 +425,15 @@ async def run_scheduler(
         config.interval_s,
     )
     while not stop_event.is_set():
+        problem: str | None = None
         try:
             await asyncio.to_thread(run_due_jobs, engine, clock(), config, enqueue=enqueue)
         except RetryableError as exc:
+            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
             log.warning("scheduler: %s; retrying at the next tick", exc)
-        except Exception:
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
             log.exception("scheduler tick failed; retrying at the next tick")
+        if report is not None:
+            report(problem)
         await _wait(stop_event, config.interval_s)

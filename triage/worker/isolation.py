@@ -1,0 +1,177 @@
+"""Parsing and classification in a child process the worker can kill.
+
+A message that makes the parser or the model run away (or crash) must delay only itself:
+the worker's loops (intake, outbox, scheduler, the SIGTERM handler) keep running in the
+parent, and after ``processing_message_timeout_s`` the child is killed, the message
+quarantined with the reason, and a fresh child takes the rest of the batch.
+
+The child is forked *after* the parent loaded the classifier, so the model is loaded once
+per worker and its pages are shared copy-on-write; the child never touches the database
+(it gets raw bytes, returns plain data) and never logs. It is replaced every
+``_RECYCLE_AFTER`` messages to bound slow memory growth.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from avgdesk.mailbox.parsing import ParseLimits
+from avgdesk.models.errors import RetryableError
+from avgdesk.triage.intake.analysis import Analysis, Job, classify, parse_one
+from avgdesk.triage.settings import Settings
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
+
+log = logging.getLogger(__name__)
+
+_RECYCLE_AFTER = 5000
+_POLL_S = 0.2
+
+
+class AnalysisStopped(RetryableError):
+    """The worker is stopping; the batch was abandoned (its claim is given back)."""
+
+
+def _child_main(conn: Connection, settings: Settings, limits: ParseLimits, classifier: Any) -> None:
+    # The parent's asyncio signal handling must not see our signals: a SIGTERM to this
+    # child would otherwise be written to the parent's wake-up pipe and stop the worker.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.disable(logging.CRITICAL)
+    while True:
+        try:
+            jobs: list[Job] = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        results = []
+        for job in jobs:
+            results.append(parse_one(job, settings, limits))
+            conn.send(("parsed", job.pk))
+        classify(results, classifier, {j.pk for j in jobs if j.truncated_reason})
+        conn.send(("done", results))
+
+
+class ChildAnalyser:
+    """See module docstring. Used from one thread (the worker's processing thread)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        limits: ParseLimits,
+        classifier_factory: Callable[[], Classifier | None],
+        stopping: threading.Event,
+    ) -> None:
+        self.settings = settings
+        self.limits = limits
+        self.timeout_s = settings.processing_message_timeout_s
+        self._factory = classifier_factory
+        self._classifier: Classifier | None = None
+        self._loaded = False
+        self._stopping = stopping
+        self._proc: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._served = 0
+
+    # --- child lifecycle ----------------------------------------------------------------
+    def _ensure_child(self) -> Connection:
+        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+            if self._served < _RECYCLE_AFTER:
+                return self._conn
+            self._kill()
+        if not self._loaded:
+            # Loaded here, before the fork, so that every child shares the one model.
+            self._classifier = self._factory()
+            self._loaded = True
+        ctx = multiprocessing.get_context("fork")
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(
+            target=_child_main,
+            args=(child_end, self.settings, self.limits, self._classifier),
+            name="avgdesk-analysis",
+            daemon=True,
+        )
+        proc.start()
+        child_end.close()
+        self._proc, self._conn, self._served = proc, parent_end, 0
+        return parent_end
+
+    def _kill(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if conn is not None:
+            conn.close()
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+
+    def close(self) -> None:
+        self._kill()
+
+    @property
+    def child_pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    # --- work -----------------------------------------------------------------------------
+    def analyse(self, jobs: Sequence[Job]) -> list[Analysis]:
+        done: dict[int, Analysis] = {}
+        remaining = list(jobs)
+        while remaining:
+            conn = self._ensure_child()
+            conn.send(remaining)
+            self._served += len(remaining)
+            parsed = 0
+            for _ in remaining:
+                if self._receive(conn) is None:
+                    break
+                parsed += 1
+            if parsed < len(remaining):
+                victim = remaining[parsed]
+                done[victim.pk] = self._gave_up(victim, "parsing")
+                remaining = [j for j in remaining if j.pk != victim.pk]
+                continue
+            message = self._receive(conn)
+            if message is None:
+                # The model ran away on this batch: each message is retried alone later
+                # (attempts counted); a message alone here is quarantined at once.
+                for job in remaining:
+                    done[job.pk] = self._gave_up(job, "classification", quarantine=len(remaining) == 1)
+                break
+            for analysis in message[1]:
+                done[analysis.pk] = analysis
+            remaining = []
+        return [done[j.pk] for j in jobs if j.pk in done]
+
+    def _receive(self, conn: Connection) -> tuple[str, Any] | None:
+        """The child's next message, or None after the time limit (the child is killed)."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            if self._stopping.is_set():
+                self._kill()
+                raise AnalysisStopped("the worker is stopping")
+            try:
+                if conn.poll(min(_POLL_S, max(0.0, deadline - time.monotonic()))):
+                    received: tuple[str, Any] = conn.recv()
+                    return received
+            except (EOFError, OSError):
+                self._kill()  # the child died (a crash in a C extension, or the OOM killer)
+                return None
+            if time.monotonic() >= deadline:
+                self._kill()
+                return None
+
+    def _gave_up(self, job: Job, stage: str, *, quarantine: bool = True) -> Analysis:
+        reason = f"{stage} exceeded {self.timeout_s:g} s or crashed the analysis process; stopped"
+        log.error("message %s: %s", job.pk, reason)
+        return Analysis(job.pk, error=reason, timed_out=quarantine)
