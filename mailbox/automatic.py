@@ -154,7 +154,10 @@ def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str],
     sender = parsed.from_addr or parsed.from_addr_raw or ""
     if not sender:
         reasons.append("no From address")
-    elif _DAEMON.match(sender):
+    elif parsed.from_addr is None:
+        # Shown as unverified; nothing is ever written to it automatically.
+        reasons.append(f"From address not valid ({parsed.from_problem or 'refused'})")
+    if _DAEMON.match(sender):
         machine.append("sent by mailer-daemon/postmaster")
     if parsed.from_problem == "empty address":
         machine.append("From: <> (null sender)")
@@ -204,7 +207,7 @@ def _evidence_rules(parsed: ParsedMessage, reasons: list[str]) -> list[str]:
         content.append("out-of-office subject")
     if _RECEIPT_SUBJECT.search(subject):
         content.append("read-receipt subject")
-    envelope = [r for r in reasons if not r.startswith("Message-ID")]
+    envelope = [r for r in reasons if not r.startswith(("Message-ID", "From address not valid"))]
     if set(parsed.part_types[:50]) & _RETURNED_PARTS:
         envelope.append("returned message attached")
     if _LIST_SERVER.match(sender) or _LIST_SERVER.match(parsed.headers.get("sender", "")):
