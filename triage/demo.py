@@ -24,8 +24,8 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, InboundMessage
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.models.tables import Case, InboundMessage
 from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings, load_settings
 from avgdesk.triage.worker.runner import Worker
@@ -241,7 +241,8 @@ async def _serve(worker: Worker, settings: Settings, engine: Engine, console: Co
 
 def _approve_one(console: Console, engine: Engine, settings: Settings) -> None:
     """Approve the first acknowledgement as the demo approver, as staff would."""
-    from avgdesk.models import Draft, DraftState, session_scope
+    from avgdesk.models.engine import session_scope
+    from avgdesk.models.tables import Draft, DraftState
     from avgdesk.replies.drafting import approve_draft
     from avgdesk.triage.drafting_config import drafting_context
 

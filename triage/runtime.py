@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from avgdesk.models import make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings
 

@@ -22,7 +22,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, delete, select
 from starlette.responses import Response
 
-from avgdesk.models import User, WebSession, utcnow
+from avgdesk.models.tables import User, WebSession
+from avgdesk.models.types import utcnow
 from avgdesk.web.deps import db, get_ctx, render
 from avgdesk.web.security import CSRF_FIELD, client_ip, new_token, tokens_match
 from avgdesk.web.users import has_role, hash_password, needs_rehash, verify_password

@@ -25,7 +25,8 @@ from starlette.responses import Response
 
 from avgdesk.mailbox.addresses import valid_address_or_none
 from avgdesk.mailbox.contact_form import FormSubmission
-from avgdesk.models import AuditEvent, Case, InboundMessage, utcnow
+from avgdesk.models.tables import AuditEvent, Case, InboundMessage
+from avgdesk.models.types import utcnow
 from avgdesk.triage.intake.local import build_form_message, store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.web import labels as L

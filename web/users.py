@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, delete, select
 from starlette.responses import Response
 
-from avgdesk.models import User, WebSession
 from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.models.tables import User, WebSession
 from avgdesk.triage.cases import audit
 from avgdesk.web.deps import db, render
 

@@ -9,8 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
-from avgdesk.models import AuditEvent, make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import current_revision, head_revision, upgrade
+from avgdesk.models.tables import AuditEvent
 
 
 def test_upgrade_reaches_head_and_matches_the_tables(db_url: str) -> None:

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
-from avgdesk.models import Case, Draft, DraftState, make_engine, session_scope
+from avgdesk.models.engine import make_engine, session_scope
 from avgdesk.models.errors import InvalidOperation
 from avgdesk.models.migrate import upgrade
+from avgdesk.models.tables import Case, Draft, DraftState
 from avgdesk.replies import outbox
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, discard_draft, edit_draft
 from avgdesk.replies.outbox import OutboxPolicy

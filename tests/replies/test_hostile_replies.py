@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from avgdesk.models import Case, Draft, session_scope
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import InvalidOperation
+from avgdesk.models.tables import Case, Draft
 from avgdesk.replies.drafting import DraftingContext, approve_draft, build_message, create_draft, edit_draft
 from avgdesk.replies.profile import load_profile
 from avgdesk.replies.rendering import DraftKind
@@ -127,7 +128,7 @@ def test_display_name_with_a_phishing_message_never_reaches_the_salutation(engin
     "address", ["x@[127.0.0.1]", "a:b@example.nl", "@route.example:k@example.nl", "k@example.invalid", ""]
 )
 def test_approval_to_an_invalid_or_ip_literal_address_fails_in_dutch(engine: Any, address: str) -> None:
-    from avgdesk.models import OutboxItem
+    from avgdesk.models.tables import OutboxItem
 
     with session_scope(engine) as s:
         draft = create_draft(

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from avgdesk.models import Case, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Case
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft
 from avgdesk.replies.outbox import OutboxPolicy
 from avgdesk.replies.rendering import DraftKind

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from webseed import PASSWORDS, KeywordClassifier, make_web_settings, seed
 
-from avgdesk.models import make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings
 from avgdesk.web.app import create_app

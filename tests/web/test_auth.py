@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.routing import Mount
 
-from avgdesk.models import WebSession, utcnow
+from avgdesk.models.tables import WebSession
+from avgdesk.models.types import utcnow
 from avgdesk.web.app import PUBLIC_PATHS
 from avgdesk.web.auth import require_user
 

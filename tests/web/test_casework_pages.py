@@ -8,7 +8,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from avgdesk.models import AuditEvent, Case, Draft, DraftState, InboundMessage, LabelCorrection, OutboxItem
+from avgdesk.models.tables import (
+    AuditEvent,
+    Case,
+    Draft,
+    DraftState,
+    InboundMessage,
+    LabelCorrection,
+    OutboxItem,
+)
 
 
 def _case(engine: Any, ref: str) -> Case:

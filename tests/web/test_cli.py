@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from avgdesk.models import make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.cli.root import _register_plugins, app
 from avgdesk.triage.settings import load_settings
@@ -48,7 +48,7 @@ def test_users_add_list_disable(tmp_path: Path, monkeypatch: object) -> None:
     engine = make_engine(env["AVGDESK_DATABASE_URL"])
     from sqlmodel import Session, select
 
-    from avgdesk.models import User
+    from avgdesk.models.tables import User
 
     with Session(engine) as s:
         user = s.exec(select(User).where(User.username == "anna")).one()

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, InboundMessage, MessageRaw
+from avgdesk.models.tables import Case, InboundMessage, MessageRaw
 from avgdesk.web.app import create_app
 from avgdesk.web.config import WebSettings
 
@@ -148,7 +148,7 @@ def _reference_shown(client: TestClient, response: Any) -> str | None:
 def test_anonymous_threading_into_another_case_by_subject_reference(
     client: TestClient, web_engine: Any, web_settings: Any
 ) -> None:
-    from avgdesk.models import CaseState, PauseReason
+    from avgdesk.models.tables import CaseState, PauseReason
     from avgdesk.triage.cases import lifecycle
 
     own = _reference_shown(client, client.post("/contact", data=GOOD))
@@ -184,7 +184,7 @@ def test_anonymous_threading_into_another_case_by_subject_reference(
 def test_encoded_word_subject_with_crlf_cannot_add_an_attachment(
     client: TestClient, web_engine: Any, subject: str
 ) -> None:
-    from avgdesk.models import Attachment
+    from avgdesk.models.tables import Attachment
 
     payload = (
         "Zie bijlage.\n--XX\nContent-Type: application/octet-stream; name=factuur.pdf.exe\n"

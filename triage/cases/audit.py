@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from avgdesk.models import AuditEvent, utcnow
+from avgdesk.models.tables import AuditEvent
+from avgdesk.models.types import utcnow
 
 
 def record(

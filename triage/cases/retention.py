@@ -21,7 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from avgdesk.models import (
+from avgdesk.models.engine import session_scope
+from avgdesk.models.labels import OPEN_STATES
+from avgdesk.models.tables import (
     Attachment,
     AuditEvent,
     Case,
@@ -34,10 +36,8 @@ from avgdesk.models import (
     OutboxItem,
     ReminderSent,
     ScheduledRun,
-    session_scope,
-    utcnow,
 )
-from avgdesk.models.labels import OPEN_STATES
+from avgdesk.models.types import utcnow
 from avgdesk.triage.settings import Settings
 
 

@@ -12,8 +12,9 @@ from typing import Annotated, cast
 
 import typer
 
-from avgdesk.models import session_scope, utcnow
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.models.types import utcnow
 from avgdesk.triage.reports.summary import ScheduleConfig, build_summary, build_summary_message
 from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings

@@ -37,16 +37,10 @@ from avgdesk.mailbox.parsing import (
     raw_sha256,
     read_message_id,
 )
-from avgdesk.models import (
-    InboundMessage,
-    MailboxCursor,
-    MessageRaw,
-    MessageSource,
-    new_message_values,
-    session_scope,
-    utcnow,
-)
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.models.tables import InboundMessage, MailboxCursor, MessageRaw, MessageSource, new_message_values
+from avgdesk.models.types import utcnow
 from avgdesk.triage.settings import ServerAction, Settings
 
 log = logging.getLogger(__name__)

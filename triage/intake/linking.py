@@ -23,8 +23,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, CaseState, Draft, InboundMessage, ReferenceCounter
 from avgdesk.models.labels import COMBINING, RIGHTS
+from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 

@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 
 from avgdesk.mailbox.contact_form import FormSubmission, form_body, parse_form_body
 from avgdesk.mailbox.parsing import dedupe_key, derived_message_id, raw_sha256, read_message_id
-from avgdesk.models import InboundMessage, MessageRaw, MessageSource, session_scope, utcnow
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import PermanentError
+from avgdesk.models.tables import InboundMessage, MessageRaw, MessageSource
+from avgdesk.models.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -28,18 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.parsing import AttachmentInfo
-from avgdesk.models import (
-    Attachment,
-    Case,
-    InboundMessage,
-    MessageRaw,
-    MessageState,
-    OutboxItem,
-    is_postgres,
-    session_scope,
-    utcnow,
-)
+from avgdesk.models.engine import is_postgres, session_scope
 from avgdesk.models.errors import DatabaseBusy
+from avgdesk.models.tables import Attachment, Case, InboundMessage, MessageRaw, MessageState, OutboxItem
+from avgdesk.models.types import utcnow
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, lifecycle

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.models import InboundMessage, LabelCorrection
+from avgdesk.models.tables import InboundMessage, LabelCorrection
 from avgdesk.triage.settings import Settings
 
 if TYPE_CHECKING:

@@ -15,7 +15,9 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 
-from avgdesk.models import WorkerLease, session_scope, utcnow
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import WorkerLease
+from avgdesk.models.types import utcnow
 
 
 def try_acquire(engine: Engine, name: str, holder: str, ttl_s: float, now: datetime | None = None) -> bool:

@@ -54,8 +54,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, OutboxItem, ReminderSent, ScheduledRun, session_scope, utcnow
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import ConfigurationError, RetryableError
+from avgdesk.models.tables import Case, OutboxItem, ReminderSent, ScheduledRun
+from avgdesk.models.types import utcnow
 from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk
 from avgdesk.triage.reports.summary import (
     OPEN_STATES,

@@ -62,8 +62,9 @@ def test_eval_refuses_a_folder_without_labels(env: dict[str, str], tmp_path: Pat
 
 
 def test_staff_corrections_join_training(env: dict[str, str], tmp_path: Path, mail_factory) -> None:  # type: ignore[no-untyped-def]
-    from avgdesk.models import InboundMessage, LabelCorrection, make_engine, session_scope
+    from avgdesk.models.engine import make_engine, session_scope
     from avgdesk.models.migrate import upgrade
+    from avgdesk.models.tables import InboundMessage, LabelCorrection
     from avgdesk.triage.intake.local import store_local_message
     from avgdesk.triage.intake.training import corrections
 

@@ -8,7 +8,8 @@ from typing import Any
 from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
-from avgdesk.models import AuditEvent, Case, CaseState, Draft, InboundMessage, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import AuditEvent, Case, CaseState, Draft, InboundMessage
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 
@@ -96,7 +97,7 @@ def test_stranger_threading_by_headers_or_reference_is_only_suggested(engine, ma
 
 
 def test_only_a_verified_reply_resumes_a_paused_clock(engine, make_settings) -> None:
-    from avgdesk.models import PauseReason
+    from avgdesk.models.tables import PauseReason
     from avgdesk.triage.cases import lifecycle
     from avgdesk.triage.intake.linking import link_by_staff
 
@@ -163,7 +164,7 @@ def test_forwarded_request_from_another_address_opens_its_own_case(engine, make_
 
 
 def test_a_bounce_of_our_reply_is_linked_to_its_case(engine, make_settings) -> None:
-    from avgdesk.models import OutboxItem
+    from avgdesk.models.tables import OutboxItem
     from avgdesk.replies.drafting import approve_draft
     from avgdesk.triage.drafting_config import drafting_context
 

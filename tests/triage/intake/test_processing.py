@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from avgdesk.models import Attachment, AuditEvent, InboundMessage, MessageState
+from avgdesk.models.tables import Attachment, AuditEvent, InboundMessage, MessageState
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.worker.runner import Worker
@@ -79,7 +79,7 @@ def asyncio_run(coro: Any) -> Any:
 
 @pytest.mark.parametrize("entry", _manifest(), ids=lambda e: e["file"])
 def test_hostile_message_fields(entry: dict[str, Any], sqlite_url: str, tmp_path: Path) -> None:
-    from avgdesk.models import make_engine
+    from avgdesk.models.engine import make_engine
     from avgdesk.models.migrate import upgrade
     from avgdesk.triage.settings import load_settings
 

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
-from avgdesk.models import Case, CasePause, CaseState, Draft, DraftState, PauseReason, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Case, CasePause, CaseState, Draft, DraftState, PauseReason
 from avgdesk.triage.cli.summary import summary_command
 from avgdesk.triage.reports.summary import (
     ScheduleConfig,
@@ -556,7 +557,7 @@ def test_cli_preview_writes_eml(seeded: Engine, make_settings: Any, tmp_path: Pa
 def test_cli_send_queues_outside_the_weekly_claim(seeded: Engine, make_settings: Any) -> None:
     from sqlmodel import select
 
-    from avgdesk.models import OutboxItem, ScheduledRun
+    from avgdesk.models.tables import OutboxItem, ScheduledRun
 
     app = typer.Typer()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from avgdesk.models import utcnow
+from avgdesk.models.types import utcnow
 from avgdesk.triage.worker import lease
 
 

@@ -24,15 +24,8 @@ from sqlmodel import col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
 from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
-from avgdesk.models import (
-    Case,
-    CaseState,
-    OutboxItem,
-    ReminderSent,
-    ScheduledRun,
-    make_engine,
-    session_scope,
-)
+from avgdesk.models.engine import make_engine, session_scope
+from avgdesk.models.tables import Case, CaseState, OutboxItem, ReminderSent, ScheduledRun
 from avgdesk.replies.outbox import drain
 from avgdesk.triage.worker import scheduler
 from avgdesk.triage.worker.scheduler import (
