@@ -52,6 +52,7 @@ from avgdesk.models.errors import (
     FourEyesRule,
     InvalidOperation,
 )
+from avgdesk.replies import letter_rules
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
 from avgdesk.replies.profile import ControllerProfile, load_profile
@@ -146,6 +147,9 @@ def create_draft(
     """
     kind = DraftKind(kind)
     fields = dict(fields or {})
+    if kind is DraftKind.EXTENSION:
+        # Only the extend service makes an extended case; the dates come from it (issue 13).
+        fields = letter_rules.extension_fields(case, fields)
     if language in ("nl", "en"):
         case_lang = language
     else:
@@ -225,6 +229,8 @@ def edit_draft(
     elif draft.state is not DraftState.DRAFT:
         raise DraftNotEditable(f"draft {draft.id} is {draft.state.value} and can no longer be edited")
     before = _digest(draft)
+    if fields is not None and draft.kind == DraftKind.EXTENSION.value:
+        fields = letter_rules.extension_fields(case, fields)
     if fields is not None:
         draft.fields = _jsonable(dict(fields))
         staff = ctx.system_signature if draft.automatic else editor
@@ -301,6 +307,7 @@ def approve_draft(
     case = session.get(Case, draft.case_id)
     assert case is not None
     now = now or utcnow()
+    letter_rules.check_extension_notice_in_time(draft, case, now, ctx.tz)
     profile = ctx.controller()
     message = build_message(draft, case, profile, now=now, tz=ctx.tz)
     raw = message.as_bytes(policy=SMTP_POLICY)

@@ -6,12 +6,39 @@ without a Dutch locale still writes "5 maart 2026".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from avgdesk.models.labels import LABEL_NL
 from avgdesk.models.labels import RIGHTS as RIGHTS
 
 LANGUAGES = ("nl", "en")
+
+#: Fixed grounds for an extension (EDPB 01/2022 §162-164): key -> (Dutch, English) as the
+#: letter says it (a clause after "De reden is dat"). Workload ("drukte") is deliberately
+#: absent: it is no reason.
+EXTENSION_GROUNDS: Mapping[str, tuple[str, str]] = {
+    "volume": (
+        "het om een grote hoeveelheid gegevens over u gaat",
+        "a large amount of data about you is involved",
+    ),
+    "spread": (
+        "uw gegevens in verschillende systemen en bij verschillende afdelingen staan",
+        "your data are held in several systems and departments",
+    ),
+    "redaction": (
+        "in de gegevens ook gegevens van anderen staan, die wij eerst moeten afschermen",
+        "the data also contain data of other people, which we must first redact",
+    ),
+    "intelligibility": (
+        "de gegevens eerst begrijpelijk moeten worden gemaakt voordat wij ze u kunnen geven",
+        "the data must first be made intelligible before we can give them to you",
+    ),
+    "several_requests": (
+        "u meerdere verzoeken heeft gedaan die wij samen moeten uitzoeken",
+        "you made several requests that we must look into together",
+    ),
+}
 
 
 RIGHT_ARTICLES = {

@@ -38,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.smtp import AmbiguousDelivery, Mailer
 from avgdesk.models import (
+    Case,
     Draft,
     DraftState,
     OutboxItem,
@@ -47,6 +48,7 @@ from avgdesk.models import (
     utcnow,
 )
 from avgdesk.models.errors import SmtpPermanentError, SmtpTemporaryError
+from avgdesk.replies import letter_rules
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +229,7 @@ async def deliver(
         if worker_id is not None and item.leased_by != worker_id:
             return item.state  # another worker took the lease over; it owns the item now
         draft = session.get(Draft, item.draft_id) if item.draft_id is not None else None
+        case = session.get(Case, item.case_id) if item.case_id is not None else None
         raw, sender, recipients = item.raw, item.sender, list(item.recipients)
         attempts, uncertain = item.attempts, item.uncertain_attempts
     if draft is not None and (
@@ -234,6 +237,11 @@ async def deliver(
     ):
         # Defence in depth: only the exact approved bytes of a still-approved draft go out.
         _finish(engine, item_id, OutboxState.FAILED, error="draft no longer approved as queued")
+        return OutboxState.FAILED
+    late = letter_rules.send_refusal(draft, case, utcnow())
+    if late is not None:
+        # A late extension notice extends nothing (Art. 12(3)); nothing is sent.
+        _finish(engine, item_id, OutboxState.FAILED, error=late)
         return OutboxState.FAILED
     if uncertain > policy.ambiguous_retries:
         _finish(engine, item_id, OutboxState.AMBIGUOUS, error=_given_up(uncertain, "worker stopped mid-send"))

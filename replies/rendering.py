@@ -58,6 +58,7 @@ from markupsafe import Markup
 
 from .errors import RenderError
 from .i18n import (
+    EXTENSION_GROUNDS,
     LANGUAGES,
     MONTHS,
     RIGHT_ARTICLES,
@@ -265,8 +266,15 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         FieldSpec("suppression_list", "bool", False, "the e-mail address is kept on a do-not-contact list"),
     ),
     DraftKind.EXTENSION: (
-        FieldSpec("extension_reason", "text", True, "why more time is needed (Art. 12(3))"),
-        FieldSpec("new_deadline", "date", True, "the new deadline (after respond_by)"),
+        FieldSpec(
+            "extension_ground",
+            "choice",
+            True,
+            "the EDPB-accepted ground (workload alone is none): " + ", ".join(EXTENSION_GROUNDS),
+            tuple(EXTENSION_GROUNDS),
+        ),
+        FieldSpec("extension_reason", "text", True, "what makes this request complex (Art. 12(3))"),
+        FieldSpec("new_deadline", "date", True, "the computed extended deadline (set by the extend service)"),
     ),
     DraftKind.REFUSAL: (
         FieldSpec("partial", "bool", True, "true: part of the request is granted"),
@@ -565,6 +573,7 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
         "request_phrase": request_phrase(rights, ctx.is_complaint, lang),
         "rights_words": join_words([RIGHT_NAMES[lang][r] for r in rights], lang),
         "subject": subject_for(draft_kind, ctx),
+        "extension_grounds": {k: v[0 if lang == "nl" else 1] for k, v in EXTENSION_GROUNDS.items()},
     }
     name = f"{lang}/{draft_kind.value}.j2"
     try:

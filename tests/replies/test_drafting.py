@@ -60,8 +60,8 @@ def test_four_eyes_and_roles(engine) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_draft_that_does_not_render_is_kept_but_never_approved(engine) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
-        draft = create_draft(s, _case(s), DraftKind.EXTENSION, author="anna", ctx=CTX, fields={})
-        assert draft.render_error and "extension_reason" in draft.render_error
+        draft = create_draft(s, _case(s), DraftKind.RECTIFICATION, author="anna", ctx=CTX, fields={})
+        assert draft.render_error and "corrections" in draft.render_error
         with pytest.raises(InvalidOperation, match="did not render"):
             approve_draft(s, draft, approver="bert", ctx=CTX)
         edit_draft(
@@ -69,9 +69,9 @@ def test_a_draft_that_does_not_render_is_kept_but_never_approved(engine) -> None
             draft,
             editor="anna",
             ctx=CTX,
-            fields={"extension_reason": "Gegevens in vijf systemen", "new_deadline": "2026-06-05"},
+            fields={"corrections": ["uw adres is nu Dorpsstraat 5 in Zevenaar"]},
         )
-        assert draft.render_error is None and "5 juni 2026" in draft.body_text
+        assert draft.render_error is None and "Dorpsstraat 5" in draft.body_text
         approve_draft(s, draft, approver="bert", ctx=CTX)
         s.commit()
     with session_scope(engine) as s:

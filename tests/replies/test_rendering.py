@@ -248,8 +248,9 @@ def test_erasure_names_the_article_17_3_ground_and_remedies_when_keeping_data() 
 
 def test_extension_notice_has_reasons_and_new_date() -> None:
     text = flat(render_nl(DraftKind.EXTENSION).text)
-    assert "De reden daarvoor is: uw verzoek betreft gegevens uit meerdere systemen" in text
-    assert "uiterlijk 5 juni 2026 een inhoudelijke reactie" in text
+    assert "De reden is dat uw gegevens in verschillende systemen" in text
+    assert "Het gaat om tien jaar aan tickets" in text
+    assert "uiterlijk 5 juni 2026 een inhoudelijk antwoord" in text
     assert "artikel 12 lid 3 AVG" in text
     en = flat(render(DraftKind.EXTENSION, sample_context(DraftKind.EXTENSION, "en"), PROFILE).text)
     assert "by 5 June 2026 at the latest" in en
@@ -387,7 +388,7 @@ def test_missing_required_fields_are_listed(kind: DraftKind) -> None:
 
 def test_required_fields_table() -> None:
     assert required_fields(DraftKind.ACKNOWLEDGEMENT) == frozenset()
-    assert required_fields(DraftKind.EXTENSION) == {"extension_reason", "new_deadline"}
+    assert required_fields(DraftKind.EXTENSION) == {"extension_ground", "extension_reason", "new_deadline"}
     assert required_fields(DraftKind.REFUSAL) == {"partial", "refusal_reasons"}
     assert required_fields(DraftKind.ERASURE) == {"erased_items"}
     assert required_fields("portability") == {"export_format", "attachment_name"}

@@ -49,8 +49,9 @@ FIELDS: dict[DraftKind, dict[str, Any]] = {
     },
     DraftKind.OBJECTION: {"marketing_channels": ["de e-mailnieuwsbrief", "telefonische acties"]},
     DraftKind.EXTENSION: {
-        "extension_reason": "uw verzoek betreft gegevens uit meerdere systemen over een periode "
-        "van tien jaar, die wij zorgvuldig moeten verzamelen en controleren.",
+        "extension_ground": "spread",
+        "extension_reason": "Het gaat om tien jaar aan tickets, facturen en licentiegegevens, die"
+        " wij zorgvuldig moeten verzamelen en controleren.",
         "new_deadline": date(2026, 6, 5),
     },
     DraftKind.REFUSAL: {
