@@ -33,8 +33,17 @@ from avgdesk.classifiers.trainingdata import (
 
 log = logging.getLogger(__name__)
 
-MODEL_FORMAT = "1"
-_CODE_MODULES = ("text.py", "features.py", "model.py", "explain.py", "trainingdata.py", "labels.py")
+MODEL_FORMAT = "2"
+_CODE_MODULES = (
+    "text.py",
+    "features.py",
+    "clauses.py",
+    "model.py",
+    "decision.py",
+    "explain.py",
+    "trainingdata.py",
+    "labels.py",
+)
 _PREFIX = "classifier-"
 
 

@@ -29,6 +29,9 @@ class Prediction:
     language: str
     explanations: dict[str, list[str]]
     model_version: str
+    # The best label that was not chosen, with its probability, when it came close to its
+    # threshold (staff see it next to the labels); None when no other label was near.
+    runner_up: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True)

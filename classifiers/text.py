@@ -184,31 +184,45 @@ def clean_subject(subject: str) -> str:
 
 _POINTS_BELOW = re.compile(
     r"zie (onder|hieronder|beneden|bericht|mail)|see (below|the message|my (earlier|previous))|"
-    r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand",
+    r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand|hieronder|\bbelow\b|"
+    r"\bunten\b|weitergeleitet|nachstehend",
     re.I,
 )
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
 
 
-def new_text(body: str, forwarded: bool = False) -> str:
-    """The part of a body the sender wrote now: no quotes, signature or disclaimers.
+QUOTED_MAX_CHARS = 1500  # quoted context: the earlier request sits at the top of it
 
-    The quoted text is used as well when the new text is (almost) empty or points at it
-    ("zie onder", "see below") or the mail is a forward: then it is what we are asked to read.
+
+def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
+    """(what the sender wrote now, quoted earlier mail kept apart as context).
+
+    The new text drops quotes, signature and disclaimers. The quoted text is read as part
+    of the new text when the new text is (almost) empty or points at it ("zie onder",
+    "see below") or the mail is a forward: then it is what we are asked to read, and the
+    context is empty. Otherwise the quoted text is returned on its own, cleaned the same way.
     """
     lines = (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fresh, quoted = _cut_quoted(lines)
+    inline = [re.sub(r"^\s*(>\s*)+", "", line) for line in fresh if _QUOTE_LINE.match(line)]
     fresh = [line for line in fresh if not _QUOTE_LINE.match(line)]
     fresh = _drop_disclaimers(_cut_signature(fresh))
     text = "\n".join(fresh).strip()
+    if not quoted and not inline:
+        return text, ""
+    old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted]
+    old_fresh, _ = _cut_quoted([x for x in old if not _HEADER_NEXT.match(x)])
+    context = "\n".join(_drop_disclaimers(_cut_signature(inline + old_fresh))).strip()
     size = len(re.sub(r"\W", "", text))
     points_below = size < 150 and (forwarded or bool(_POINTS_BELOW.search(text)))
-    if quoted and (size < 12 or points_below):
-        old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted]
-        old_fresh, _ = _cut_quoted([x for x in old if not _HEADER_NEXT.match(x)])
-        text = (text + "\n" + "\n".join(_drop_disclaimers(_cut_signature(old_fresh)))).strip()
-    # Quoted lines interleaved in the new text ("> ..." answered inline) are gone already.
-    return text
+    if size < 12 or points_below:
+        return (text + "\n" + context).strip(), ""
+    return text, context[:QUOTED_MAX_CHARS]
+
+
+def new_text(body: str, forwarded: bool = False) -> str:
+    """The part of a body the sender wrote now (see split_body)."""
+    return split_body(body, forwarded)[0]
 
 
 _COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -233,8 +247,13 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def prepare_parts(subject: str, body: str) -> tuple[str, str]:
+    """(subject line and new text, quoted context), both normalised; the context may be ""."""
+    subj = clean_subject(subject)
+    text, context = split_body(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))
+    return normalise(f"{subj}\n{text[:MAX_CHARS]}"), normalise(context) if context else ""
+
+
 def prepare(subject: str, body: str) -> str:
     """The single string the features are computed from: subject line, then the new text."""
-    subj = clean_subject(subject)
-    text = new_text(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))[:MAX_CHARS]
-    return normalise(f"{subj}\n{text}")
+    return prepare_parts(subject, body)[0]

@@ -19,7 +19,7 @@ import numpy as np
 from avgdesk.classifiers.contracts import Example
 from avgdesk.classifiers.labels import LABELS, validate_labels
 from avgdesk.classifiers.model import TrainingSet
-from avgdesk.classifiers.text import prepare
+from avgdesk.classifiers.text import prepare_parts
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 
@@ -66,6 +66,7 @@ def corpus_digest(extra: Sequence[Example], corpus_dir: Path = CORPUS_DIR) -> st
 def build_training_set(corpus: Iterable[tuple[Example, str]], extra: Sequence[Example]) -> TrainingSet:
     """Prepare texts and the label matrix; staff corrections count twice (they are real mail)."""
     texts: list[str] = []
+    quoted: list[str] = []
     rows: list[list[int]] = []
     groups: list[str] = []
     items = list(corpus)
@@ -73,7 +74,9 @@ def build_training_set(corpus: Iterable[tuple[Example, str]], extra: Sequence[Ex
         validate_labels(ex.labels)
         items.extend([(ex, f"extra:{i}"), (ex, f"extra:{i}")])
     for ex, group in items:
-        texts.append(prepare(ex.subject, ex.body))
+        text, context = prepare_parts(ex.subject, ex.body)
+        texts.append(text)
+        quoted.append(context)
         rows.append([int(label in ex.labels) for label in LABELS])
         groups.append(group)
-    return TrainingSet(texts=texts, y=np.asarray(rows, dtype=np.int8), groups=groups)
+    return TrainingSet(texts=texts, y=np.asarray(rows, dtype=np.int8), groups=groups, quoted=quoted)

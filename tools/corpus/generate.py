@@ -44,6 +44,9 @@ QUOTED: dict[str, list[str]] = _P["QUOTED"]
 QUOTE_HEAD: dict[str, list[str]] = _P["QUOTE_HEAD"]
 DATES: list[str] = _P["DATES"]
 EN_DATES: list[str] = _P["EN_DATES"]
+DE_DATES: list[str] = _P["DE_DATES"]
+LANG_INDEX = {"nl": 0, "en": 1, "de": 2}  # position of a language in ARTICLES/SUBJECTS
+DATES_BY_LANG = {"nl": DATES, "en": EN_DATES, "de": DE_DATES}
 CLAUSES: dict[str, dict[str, list[str]]] = _P["CLAUSES"]
 ARTICLES: dict[str, Any] = _P["ARTICLES"]
 SUBJECTS: dict[str, Any] = _P["SUBJECTS"]
@@ -128,7 +131,7 @@ def dress(subject: str, body: str, lang: str, rng: random.Random, strength: floa
         parts.append(rng.choice(DISCLAIMER[lang]))
     if rng.random() < 0.2:
         head = rng.choice(QUOTE_HEAD[lang]).format(
-            d=rng.choice(DATES if lang == "nl" else EN_DATES), m=rng.randint(10, 59), first=first
+            d=rng.choice(DATES_BY_LANG[lang]), m=rng.randint(10, 59), first=first
         )
         old = rng.choice(QUOTED[lang]).format(first=first, n=rng.randint(1000, 9999))
         if rng.random() < 0.5:
@@ -157,14 +160,14 @@ def dress(subject: str, body: str, lang: str, rng: random.Random, strength: floa
 
 
 def formal_letter(rng: random.Random, lang: str, rights: list[str], reminder: bool) -> Row:
-    li = 0 if lang == "nl" else 1
+    li = LANG_INDEX[lang]
     fill = {
         "street": rng.choice(["Dorpsstraat", "Kerkweg", "Molenstraat", "Park Lane"]),
         "num": rng.randint(1, 150),
         "city": rng.choice(CITIES),
         "n": rng.randint(10000, 99999),
         "name": _name(rng),
-        "d": rng.choice(DATES if lang == "nl" else EN_DATES),
+        "d": rng.choice(DATES_BY_LANG[lang]),
     }
     lines = [rng.choice(GREET[lang])]
     if reminder:
@@ -182,7 +185,7 @@ def formal_letter(rng: random.Random, lang: str, rights: list[str], reminder: bo
         lines.append(rng.choice(THREAT[lang]))
     subj = rng.choice(SUBJECTS[rights[0]][li])
     if rng.random() < 0.15:  # a letter pasted from a word processor: sender block and "Betreft"
-        about = "Betreft" if lang == "nl" else "Re"
+        about = {"nl": "Betreft", "en": "Re", "de": "Betreff"}[lang]
         lines.insert(
             0,
             f"{fill['name']}\n{fill['street']} {fill['num']}\n{fill['city']}\n\n"
@@ -191,9 +194,11 @@ def formal_letter(rng: random.Random, lang: str, rights: list[str], reminder: bo
     if reminder:
         subj = (
             rng.choice(
-                ["Herinnering: ", "Vermaning: ", "Tweede verzoek: "]
-                if lang == "nl"
-                else ["Reminder: ", "Second request: ", "Overdue: "]
+                {
+                    "nl": ["Herinnering: ", "Vermaning: ", "Tweede verzoek: "],
+                    "en": ["Reminder: ", "Second request: ", "Overdue: "],
+                    "de": ["Erinnerung: ", "Zweite Aufforderung: ", "Mahnung: "],
+                }[lang]
             )
             + subj
         )
@@ -386,7 +391,7 @@ def bulk_mail(rng: random.Random) -> Row:
         "p": rng.choice(PRODUCTS),
         "k": rng.choice([10, 15, 20, 25]),
         "t": rng.choice(TOPICS[lang]),
-        "d": rng.choice(DATES if lang == "nl" else EN_DATES),
+        "d": rng.choice(DATES_BY_LANG[lang]),
     }
     lines = [rng.choice(PROMOS[lang]).format(**fill) for _ in range(rng.randint(1, 3))]
     lines.append(rng.choice(BULK_FOOTER[lang]).format(mail=f"{rng.choice(FIRST).lower()}@example.nl"))
@@ -444,7 +449,8 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
             )
     rights = list(CLAUSES)
     for i in range(650):
-        lang = "nl" if rng.random() < 0.72 else "en"
+        r = rng.random()
+        lang = "nl" if r < 0.6 else ("en" if r < 0.85 else "de")
         k = 1 if rng.random() < 0.65 else rng.choice([2, 2, 3])
         chosen = sorted(rng.sample(rights, k), key=rights.index)
         reminder = rng.random() < 0.15
@@ -474,8 +480,10 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
 
 def main() -> None:
     rng = random.Random(SEED)
-    with (CORPUS / "handwritten.jsonl").open(encoding="utf-8") as fh:
-        handwritten = [json.loads(line) for line in fh if line.strip()]
+    handwritten: list[Row] = []
+    for path in sorted(CORPUS.glob("handwritten*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            handwritten += [json.loads(line) for line in fh if line.strip()]
     rows = generate(handwritten, rng)
     with (CORPUS / "generated.jsonl").open("w", encoding="utf-8") as fh:
         for row in rows:

@@ -1,0 +1,188 @@
+"""From per-label probabilities to labels, a review flag and a runner-up.
+
+Why these rules: the labels follow DESIGN.md (question, other and auto stand alone, any
+right or complaint beats question/other, machine mail never carries a right), and the
+costs are uneven: a missed request costs a legal deadline, a needless review a minute.
+`needs_review` is raised when nothing is confident, when any label lies within the
+review margin (in logits) of its threshold, or when a right/complaint was nearly (but
+not) predicted. The margin is learned in training: the smallest one that flags the
+target share of the out-of-fold mistakes (model.train), so doubt is calibrated, not guessed.
+The runner-up is the best label that was not chosen, shown to staff when it is close.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
+
+FloatArray = npt.NDArray[np.float64]
+
+REVIEW_MARGIN = 0.6  # logits; the default when a model carries no learned margin
+NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
+OTHER_MARGIN = 2.5  # logits: "other" must beat the best right by this much to win
+QUESTION_MARGIN = 1.0  # logits: question must beat the best right by this much to win
+RUNNER_UP_LOGITS = 2.5  # a label not chosen but this close to its threshold is shown as runner-up
+_IDX = {label: j for j, label in enumerate(LABELS)}
+
+# Words a machine reply carries; without one, "auto" has no evidence in the text.
+_AUTO_EVIDENCE = re.compile(
+    r"automati|auto[- ]?(reply|antwoord|antwort)|autoreply|out of (the )?office|afwezig|abwesen|"
+    r"vakantie|vacation|holiday|urlaub|niet (op kantoor|aanwezig)|nicht im buro|deliver|bezorg|"
+    r"afgeleverd|zugestellt|zustellbar|mailer|postmaster|returned mail|mail system|permanent|"
+    r"ticket|gelezen|\bread\b|receipt|bevestiging|do not reply|no-?reply|niet (be)?antwoorden|"
+    r"ontvangen|received|eingegangen|bestatigung|mailbox|quota|recipient|geadresseerde|empfanger"
+)
+# A personal salutation that opens the new text ("Beste NHMB", "Dear team", "Sehr geehrte ...").
+_SALUTATION = re.compile(
+    r"^\s*(beste|geachte|hallo|hoi|hey|hi|dear|hello|goedemorgen|goedemiddag|goedenavond|goedendag|"
+    r"sehr geehrte|liebe|guten tag|servus|l\.s\.)\b"
+)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def margins(p: FloatArray, thresholds: FloatArray) -> list[float]:
+    """How far (in logits) each probability lies above its threshold."""
+    return [_logit(float(p[j])) - _logit(float(thresholds[j])) for j in range(len(LABELS))]
+
+
+def _resolve_conflicts(p: FloatArray, m: list[float], above: list[str]) -> tuple[list[str], bool]:
+    """The rights/complaint that survive machine mail, near-certain "other" and questions."""
+    combining = [label for label in above if label in COMBINING]
+    review = False
+    if "auto" in above and combining:
+        # Machine mail never carries a right; the larger margin over its threshold wins
+        # (a ratio saturates, so a near-certain auto lost to a right barely over a low threshold).
+        review = True
+        if m[_IDX["auto"]] >= max(m[_IDX[label]] for label in combining):
+            combining = []
+    for rival, needed in (("other", OTHER_MARGIN), ("question", QUESTION_MARGIN)):
+        # Support mail that sounds cross, or a question that names a right, is not a request
+        # when its own model is clearly more confident; trust it but ask a person. When both
+        # pass their thresholds the message is ambiguous either way: a person looks.
+        if combining and rival in above:
+            review = True
+            best = max(_logit(float(p[_IDX[label]])) for label in combining)
+            if _logit(float(p[_IDX[rival]])) >= best + needed:
+                combining, review = [], True
+    return combining, review
+
+
+def _fallback(ratio: dict[str, float]) -> str:
+    """The guess when no label passes its threshold (always reviewed).
+
+    A right or complaint only when it is at least half-way to its threshold: mail unlike
+    anything in the corpus (a test message, a broken MIME part) scores low everywhere and
+    is "other" or a question, not the right that happens to be least unlikely.
+    """
+    best_right = max(COMBINING, key=lambda label: ratio[label])
+    if ratio[best_right] >= NEAR_MISS:
+        return best_right
+    return max(STANDALONE, key=lambda label: ratio[label])
+
+
+def _with_extras(
+    p: FloatArray, combining: list[str], secondary: FloatArray, extra: FloatArray, thresholds: FloatArray
+) -> list[str]:
+    """The primary right/complaint plus every further one whose conditional probability passes.
+
+    `extra` holds P(label | another right or complaint is present): a second right is judged
+    by a model trained on letters that already carry one, where one clear clause counts.
+    """
+    primary = max(combining, key=lambda label: float(p[_IDX[label]]))
+    return [
+        label
+        for label in COMBINING
+        if label == primary
+        or (
+            extra[_IDX[label]] >= secondary[_IDX[label]]
+            and p[_IDX[label]] >= NEAR_MISS * thresholds[_IDX[label]]
+        )
+    ]
+
+
+def decide_parts(
+    p: FloatArray,
+    thresholds: FloatArray,
+    secondary: FloatArray | None = None,
+    extra: FloatArray | None = None,
+) -> tuple[list[str], bool, float]:
+    """(labels, review demanded by the rules, smallest |margin| of any label in logits).
+
+    The first (most probable) right or complaint only has to pass its recall-leaning
+    threshold; any further one must pass its secondary threshold on `extra` (default: p),
+    so that recall of "is this a request" stays high without sprinkling extra rights
+    over every request.
+    """
+    m = margins(p, thresholds)
+    above = [label for label in LABELS if m[_IDX[label]] >= 0]
+    combining, review = _resolve_conflicts(p, m, above)
+    if combining and secondary is not None:
+        combining = _with_extras(p, combining, secondary, p if extra is None else extra, thresholds)
+    ratio = {label: p[_IDX[label]] / max(thresholds[_IDX[label]], 1e-6) for label in LABELS}
+    if combining:
+        labels = combining
+    else:
+        standalone = [label for label in above if label in STANDALONE]
+        if standalone:
+            labels = [max(standalone, key=lambda label: float(p[_IDX[label]]))]
+        else:
+            labels, review = [_fallback(ratio)], True
+    no_request = not any(label in COMBINING for label in labels)
+    if no_request and labels != ["auto"] and any(ratio[lb] >= NEAR_MISS for lb in COMBINING):
+        review = True
+    return [label for label in LABELS if label in labels], review, min(abs(x) for x in m)
+
+
+def decide(
+    p: FloatArray,
+    thresholds: FloatArray,
+    secondary: FloatArray | None = None,
+    review_margin: float = REVIEW_MARGIN,
+    extra: FloatArray | None = None,
+) -> tuple[list[str], bool]:
+    """Labels and the review flag: the rules' doubt, or any label within review_margin of its threshold."""
+    labels, review, closest = decide_parts(p, thresholds, secondary, extra)
+    return labels, review or closest < review_margin
+
+
+def runner_up(p: FloatArray, thresholds: FloatArray, labels: list[str]) -> tuple[str, float] | None:
+    """The best label not chosen, with its probability, when it is within RUNNER_UP_LOGITS."""
+    m = margins(p, thresholds)
+    rest = [label for label in LABELS if label not in labels]
+    best = max(rest, key=lambda label: m[_IDX[label]])
+    if m[_IDX[best]] < -RUNNER_UP_LOGITS:
+        return None
+    return best, round(float(p[_IDX[best]]), 4)
+
+
+def gate_auto(
+    text: str,
+    p: FloatArray,
+    thresholds: FloatArray,
+    secondary: FloatArray,
+    review_margin: float,
+    extra: FloatArray | None = None,
+) -> tuple[list[str], bool] | None:
+    """Labels to use instead of a model-only "auto", or None when "auto" may stand.
+
+    The model may call a message machine mail only with evidence in the text (an absence
+    notice, a delivery report, a ticket number ...), and never when the sender greets us
+    personally and a right or complaint is at least likely: that is a person writing.
+    """
+    body = text.split("\n", 1)[1] if "\n" in text else text
+    request_likely = any(p[_IDX[lb]] >= NEAR_MISS * thresholds[_IDX[lb]] for lb in COMBINING)
+    if _AUTO_EVIDENCE.search(text) and not (request_likely and _SALUTATION.match(body)):
+        return None
+    q = np.array(p, dtype=np.float64)
+    q[_IDX["auto"]] = 0.0
+    labels, _ = decide(q, thresholds, secondary, review_margin, extra)
+    return labels, True
