@@ -229,10 +229,18 @@ def read_message_id(raw: bytes) -> str | None:
         return None
 
 
+# Files people attach or drop into a mailbox by mistake (Outlook .msg, PDF, ZIP, PNG, JPEG).
+_BINARY_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff")
+
+
 def _looks_binary(raw: bytes, sample: int = 4096) -> bool:
-    """More than 10 % control bytes (other than whitespace) in the first ``sample`` bytes."""
+    """A known binary file format, or more than 10 % control bytes (other than whitespace)
+    in the first ``sample`` bytes. IMAP servers may rewrite NUL (Dovecot serves 0x80), so
+    the magic numbers matter more than the count."""
+    if raw.startswith(_BINARY_MAGIC):
+        return True
     head = raw[:sample]
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    controls = sum(1 for b in head if (b < 32 and b not in (9, 10, 13)) or b == 0x80)
     return controls > len(head) // 10
 
 

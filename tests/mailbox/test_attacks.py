@@ -182,7 +182,7 @@ def test_encoded_word_subject_is_linear() -> None:
         return b"From: a@example.nl\r\nSubject: " + b"=?utf-8?q?caf=C3=A9_?= " * n + b"\r\n\r\nx"
 
     assert parse_message(build(3)).subject == "café café café"
-    _assert_linear(build, 10_000)
+    _assert_linear(build, 3_000)
     _assert_linear(lambda n: b"From: a@example.nl\r\nSubject: " + b"=?" * n + b"\r\n\r\nx", 40_000)
 
 
@@ -192,4 +192,4 @@ def test_long_address_list_is_linear() -> None:
         return f"From: a@example.nl\r\nCc: {cc}\r\nTo: {'=?utf-8?q?a?= ' * n}<b@example.nl>\r\n\r\nx".encode()
 
     assert len(parse_message(build(150)).cc_addrs) == 100
-    _assert_linear(build, 2_000)
+    _assert_linear(build, 800)
