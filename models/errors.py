@@ -169,6 +169,10 @@ class EmptyNote(RuleViolation):
     staff_message = "Een notitie mag niet leeg zijn."
 
 
+class NoteTooLong(RuleViolation):
+    staff_message = "Deze notitie is te lang."
+
+
 class DraftNotEditable(RuleViolation):
     staff_message = "Deze brief kan niet meer worden gewijzigd (verzonden, in verzending of verworpen)."
 

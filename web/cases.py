@@ -1,32 +1,38 @@
-"""The queue and the case page, with the case actions (relabel, assign, extend, pause,
-resume, close), new drafts and attachment downloads."""
+"""The queue (search, sort, saved filters and views) and the case page with its actions
+(assign, extend, pause, resume, close, reopen, relabel, notes), new drafts and attachment
+downloads.
+
+Every action calls one use case of :mod:`avgdesk.triage.cases.actions`: the route never
+commits and never checks a rule; a refusal shows the service's Dutch message on the page
+(status 409). Irreversible actions (closing) need an explicit confirmation checkbox, which
+works without JavaScript.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from avgdesk.models import Attachment, Case, CaseState, InboundMessage, MessageRaw, PauseReason, User, utcnow
-from avgdesk.models.errors import InvalidOperation, NotFoundError
-from avgdesk.replies import drafting
+from avgdesk.models import Attachment, CaseState, MessageRaw, SavedView, User, utcnow
+from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import lifecycle
+from avgdesk.triage.cases import actions, lifecycle, queries, timeline
+from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.web import labels as L
-from avgdesk.web.auth import require_role
+from avgdesk.web.auth import CurrentUser, require_role
 from avgdesk.web.deps import db, get_ctx, render
-from avgdesk.web.sanitize import sanitize_html
-from avgdesk.web.services import drafting_context
 
 router = APIRouter()
 
@@ -35,6 +41,56 @@ DUE_FILTERS = {
     "7": ("binnen 7 dagen", 7),
     "14": ("binnen 14 dagen", 14),
 }
+QUEUE_PARAMS = ("q", "state", "right", "due", "mine", "approval", "sort", "dir")
+BUILTIN_VIEWS = (
+    ("Mijn zaken", {"mine": "1"}),
+    ("Te laat", {"due": "overdue"}),
+    ("Wacht op goedkeuring", {"approval": "1"}),
+)
+COLUMNS = (
+    ("due", "Termijn"),
+    ("reference", "Kenmerk"),
+    ("requester", "Verzoeker"),
+    (None, "Rechten"),
+    ("state", "Status"),
+    ("received", "Ontvangen"),
+    ("assignee", "Behandelaar"),
+)
+
+
+class _NoQueryInAccessLog(logging.Filter):
+    """Search terms are personal data: the access log gets the path without its query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(_NoQueryInAccessLog())
+
+
+def _queue_filter(params: dict[str, str], user: CurrentUser, today: object) -> queries.QueueFilter:
+    state = params.get("state", "open")
+    due = params.get("due", "")
+    due_before = today + timedelta(days=DUE_FILTERS[due][1]) if due in DUE_FILTERS else None  # type: ignore[operator]
+    return queries.QueueFilter(
+        states=[CaseState(state)] if state in L.STATE_NL else None,
+        open_only=state == "open",
+        right=params.get("right") if params.get("right") in L.LABEL_NL else None,
+        due_before=due_before,
+        query=params.get("q", "").strip() or None,
+        assignee=user.username if params.get("mine") else None,
+        awaiting_approval=bool(params.get("approval")),
+        sort=params.get("sort") if params.get("sort") in queries.SORT_KEYS else "due",  # type: ignore[arg-type]
+        descending=params.get("dir") == "desc",
+    )
+
+
+def _url(params: dict[str, str], **changes: str) -> str:
+    merged = {k: v for k, v in {**params, **changes}.items() if v and k in QUEUE_PARAMS}
+    return "/cases" + (f"?{urlencode(merged)}" if merged else "")
 
 
 @router.get("/cases")
@@ -45,37 +101,89 @@ def queue(
     right: Annotated[str, Query(max_length=40)] = "",
     due: Annotated[str, Query(max_length=10)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
+    mine: Annotated[str, Query(max_length=1)] = "",
+    approval: Annotated[str, Query(max_length=1)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "due",
+    dir: Annotated[str, Query(max_length=4)] = "asc",
 ) -> Response:
     ctx = get_ctx(request)
+    user = require_role(request, "medewerker")
     today = utcnow().astimezone(ctx.settings.tz).date()
-    states = [CaseState(state)] if state in L.STATE_NL else None
-    due_before = None
-    if due in DUE_FILTERS:
-        due_before = today + timedelta(days=DUE_FILTERS[due][1])
-    cases = lifecycle.list_cases(
-        session,
-        states=states,
-        right=right if right in L.LABEL_NL else None,
-        due_before=due_before,
-        query=q.strip() or None,
-        open_only=state == "open",
+    params = {"q": q, "state": state, "right": right, "due": due, "mine": mine, "approval": approval}
+    params.update({"sort": sort if sort != "due" else "", "dir": dir if dir == "desc" else ""})
+    cases = queries.find_cases(session, _queue_filter(params, user, today))
+    views = session.exec(
+        select(SavedView).where(SavedView.owner == user.username).order_by(col(SavedView.name))
     )
-    risks = {c.id: lifecycle.case_risk(c, ctx.settings) for c in cases}
+    headers = []
+    for key, label in COLUMNS:
+        current = key == (sort if sort in queries.SORT_KEYS else "due")
+        flip = "desc" if current and dir != "desc" else ""
+        headers.append(
+            {
+                "label": label,
+                "url": _url(params, sort=key if key != "due" else "", dir=flip) if key else None,
+                "sort": ("descending" if dir == "desc" else "ascending") if current else None,
+            }
+        )
     return render(
         request,
         "cases.html",
         {
             "cases": cases,
-            "risks": risks,
+            "risks": {c.id: lifecycle.case_risk(c, ctx.settings) for c in cases},
+            "pending": {c.id for c in cases if lifecycle.extension_pending(c)},
             "today": today,
-            "f": {"state": state, "right": right, "due": due, "q": q},
+            "f": params,
             "due_filters": DUE_FILTERS,
+            "headers": headers,
+            "builtin": [
+                (name, _url(extra), all(params.get(k) == v for k, v in extra.items()))
+                for name, extra in BUILTIN_VIEWS
+            ],
+            "views": list(views),
+            "query_string": urlencode({k: v for k, v in params.items() if v}),
         },
     )
 
 
-def _message_views(session: Session, messages: list[InboundMessage]) -> list[dict[str, object]]:
-    ids = [m.id for m in messages if m.id is not None]
+@router.post("/cases/views")
+def save_view(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    name: Annotated[str, Form(max_length=80)] = "",
+    query: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Save the queue's current filter under a name (per staff member)."""
+    user = require_role(request, "medewerker")
+    clean = name.strip()
+    # Only the queue's own parameters are kept: a saved view can only ever filter the queue.
+    query = urlencode([(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in QUEUE_PARAMS and v])
+    if clean:
+        existing = session.exec(
+            select(SavedView).where(SavedView.owner == user.username, SavedView.name == clean)
+        ).first()
+        view = existing or SavedView(owner=user.username, name=clean, query="")
+        view.query = query
+        session.add(view)
+        # Crash before: no view. Crash after: saved (a personal filter, not audited case data).
+        session.commit()
+    return RedirectResponse(f"/cases?{query}" if query else "/cases", status_code=303)
+
+
+@router.post("/cases/views/{view_id}/delete")
+def delete_view(request: Request, view_id: int, session: Annotated[Session, Depends(db)]) -> Response:
+    user = require_role(request, "medewerker")
+    view = session.get(SavedView, view_id)
+    if view is not None and view.owner == user.username:
+        session.delete(view)
+        # Crash before: the view stays. Crash after: it is gone.
+        session.commit()
+    return RedirectResponse("/cases", status_code=303)
+
+
+def _message_views(session: Session, messages: list[object]) -> list[dict[str, object]]:
+    ids = [m.id for m in messages if m.id is not None]  # type: ignore[attr-defined]
     attachments: dict[int, list[Attachment]] = {}
     if ids:
         for a in session.exec(
@@ -84,52 +192,62 @@ def _message_views(session: Session, messages: list[InboundMessage]) -> list[dic
             attachments.setdefault(a.message_pk, []).append(a)
     views: list[dict[str, object]] = []
     for m in messages:
-        explanations = {k: list(v) for k, v in (m.explanations or {}).items()}
+        explanations = {k: list(v) for k, v in (m.explanations or {}).items()}  # type: ignore[attr-defined]
         views.append(
             {
                 "m": m,
-                "html": sanitize_html(m.html) if m.html else None,
-                "attachments": attachments.get(m.id or -1, []),
-                "scores": sorted((m.scores or {}).items(), key=lambda kv: -kv[1]),
+                # Sanitised once at processing (issue 11): never on view.
+                "html": m.html_safe,  # type: ignore[attr-defined]
+                "attachments": attachments.get(m.id or -1, []),  # type: ignore[attr-defined]
+                "scores": sorted((m.scores or {}).items(), key=lambda kv: -kv[1]),  # type: ignore[attr-defined]
                 "explanations": explanations,
             }
         )
     return views
 
 
-@router.get("/cases/{reference}")
-def case_page(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
+def _case_page(
+    request: Request, session: Session, reference: str, *, error: str | None = None, status_code: int = 200
+) -> Response:
     ctx = get_ctx(request)
     case = lifecycle.find_case(session, reference)
-    detail = lifecycle.case_detail(session, case, ctx.settings)
+    detail = queries.case_detail(session, case, ctx.settings)
     active = select(User).where(col(User.active).is_(True)).order_by(col(User.username))
-    staff = [u.username for u in session.exec(active)]
+    kinds = {d.id: d.kind for d in detail.drafts if d.id is not None}
     return render(
         request,
         "case.html",
         {
             "d": detail,
             "case": case,
-            "messages": _message_views(session, detail.messages),
+            "messages": _message_views(session, detail.messages),  # type: ignore[arg-type]
             "deadline_lines": detail.deadline.explain("nl").splitlines() if detail.deadline else [],
             "is_open": case.state.value in L.OPEN_STATES,
             "paused": case.state in lifecycle.PAUSED_STATES,
-            "staff": staff,
+            "open_pause": next((p for p in detail.pauses if p.resumed_at is None), None),
+            "unanswered": lifecycle.unanswered(session, case),
+            "staff": [u.username for u in session.exec(active)],
             "kinds": list(DraftKind),
-            "error": request.query_params.get("fout"),
+            "timeline": timeline.timeline(detail.audit, kinds),
+            "error": error,
         },
+        status_code=status_code,
     )
 
 
-def _back(case: Case, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/cases/{quote(case.reference)}{anchor}", status_code=303)
+@router.get("/cases/{reference}")
+def case_page(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
+    return _case_page(request, session, reference)
 
 
-def _fail(request: Request, session: Session, case: Case, exc: Exception) -> Response:
-    session.rollback()
-    return RedirectResponse(
-        f"/cases/{quote(case.reference)}?fout={quote(str(exc)[:300])}#acties", status_code=303
-    )
+def _back(reference: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/cases/{quote(reference)}{anchor}", status_code=303)
+
+
+def _refused(request: Request, session: Session, reference: str, exc: AvgdeskError) -> Response:
+    """The case page again, with what the rule says (Dutch), as 409."""
+    session.expire_all()
+    return _case_page(request, session, reference, error=staff_text(exc), status_code=409)
 
 
 @router.post("/cases/{reference}/relabel")
@@ -141,18 +259,14 @@ def relabel(
     labels: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     user = require_role(request, "medewerker")
-    case = lifecycle.find_case(session, reference)
-    message = session.get(InboundMessage, message_id)
-    if message is None or message.case_id != case.id:
-        raise NotFoundError("dit bericht hoort niet bij deze zaak")
+    ctx = get_ctx(request)
     try:
-        settings = get_ctx(request).settings
-        lifecycle.relabel(session, message, labels or [], by=user.username, settings=settings)
-        # Crash before: the labels are unchanged. Crash after: relabelled, the correction stored.
-        session.commit()
-    except InvalidOperation as exc:
-        return _fail(request, session, case, exc)
-    return _back(case, f"#bericht-{message_id}")
+        actions.relabel(
+            ctx.engine, ctx.settings, reference, labels or [], by=user.username, message_pk=message_id
+        )
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference, f"#bericht-{message_id}")
 
 
 @router.post("/cases/{reference}/assign")
@@ -163,13 +277,11 @@ def assign(
     assignee: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     user = require_role(request, "medewerker")
-    case = lifecycle.find_case(session, reference)
-    if assignee and session.exec(select(User).where(User.username == assignee)).first() is None:
-        return _fail(request, session, case, NotFoundError(f"gebruiker {assignee} bestaat niet"))
-    lifecycle.assign(session, case, assignee or None, by=user.username)
-    # Crash before: unchanged. Crash after: assigned, with its audit event.
-    session.commit()
-    return _back(case)
+    try:
+        actions.assign(get_ctx(request).engine, reference, assignee or None, by=user.username)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference)
 
 
 @router.post("/cases/{reference}/extend")
@@ -178,34 +290,18 @@ def extend(
     reference: str,
     session: Annotated[Session, Depends(db)],
     reason: Annotated[str, Form(max_length=2000)] = "",
+    ground: Annotated[str, Form(max_length=40)] = "",
     months: Annotated[int, Form(ge=1, le=2)] = 2,
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = lifecycle.find_case(session, reference)
-    if not reason.strip():
-        return _fail(
-            request,
-            session,
-            case,
-            InvalidOperation("Een verlenging heeft een reden nodig (art. 12 lid 3 AVG)."),
-        )
     try:
-        _, draft = lifecycle.extend_with_notice(
-            session,
-            case,
-            by=user.username,
-            reason=reason,
-            months=months,
-            now=utcnow(),
-            settings=ctx.settings,
-            drafting=drafting_context(ctx.settings, ctx.web),
+        result = actions.extend(
+            ctx.engine, ctx.settings, reference, by=user.username, reason=reason, ground=ground, months=months
         )
-        # Crash before: neither extension nor notice. Crash after: both, with their audit events.
-        session.commit()
-    except InvalidOperation as exc:
-        return _fail(request, session, case, exc)
-    return RedirectResponse(f"/drafts/{draft.id}", status_code=303)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return RedirectResponse(f"/drafts/{result.draft_id}", status_code=303)
 
 
 @router.post("/cases/{reference}/pause")
@@ -213,47 +309,37 @@ def pause(
     request: Request,
     reference: str,
     session: Annotated[Session, Depends(db)],
-    reason: Annotated[str, Form()] = "",
-    make_draft: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    make_draft: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = lifecycle.find_case(session, reference)
-    if reason not in ("identity", "clarification"):
-        return _fail(
-            request,
-            session,
-            case,
-            InvalidOperation("Kies waarop de zaak wacht: identificatie of verduidelijking."),
-        )
     try:
-        lifecycle.pause(session, case, by=user.username, reason=PauseReason(reason), settings=ctx.settings)
-        draft = None
-        if make_draft:
-            kind = DraftKind.IDENTITY_REQUEST if reason == "identity" else DraftKind.CLARIFICATION_REQUEST
-            draft = drafting.create_draft(
-                session, case, kind, author=user.username, ctx=drafting_context(ctx.settings, ctx.web)
-            )
-        # Crash before: not paused. Crash after: paused (and the request drafted).
-        session.commit()
-    except InvalidOperation as exc:
-        return _fail(request, session, case, exc)
-    if draft is not None:
-        return RedirectResponse(f"/drafts/{draft.id}", status_code=303)
-    return _back(case)
+        result = actions.pause(
+            ctx.engine,
+            ctx.settings,
+            reference,
+            by=user.username,
+            reason=reason,
+            note=note,
+        )
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    if result.draft_id is not None:
+        return RedirectResponse(f"/drafts/{result.draft_id}", status_code=303)
+    return _back(reference)
 
 
 @router.post("/cases/{reference}/resume")
 def resume(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
     user = require_role(request, "medewerker")
-    case = lifecycle.find_case(session, reference)
+    ctx = get_ctx(request)
     try:
-        lifecycle.resume(session, case, by=user.username, settings=get_ctx(request).settings)
-        # Crash before: still paused. Crash after: the clock runs again.
-        session.commit()
-    except InvalidOperation as exc:
-        return _fail(request, session, case, exc)
-    return _back(case)
+        actions.resume(ctx.engine, ctx.settings, reference, by=user.username)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference)
 
 
 @router.post("/cases/{reference}/close")
@@ -263,25 +349,62 @@ def close(
     session: Annotated[Session, Depends(db)],
     outcome: Annotated[str, Form(max_length=20)] = "",
     justification: Annotated[str, Form(max_length=5000)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
+    # Only approvers may call a request manifestly unfounded (Art. 12(5)): a role, not a rule.
     user = require_role(request, "approver" if outcome == "unfounded" else "medewerker")
-    case = lifecycle.find_case(session, reference)
-    if outcome not in L.OUTCOME_NL:
-        return _fail(request, session, case, InvalidOperation("Kies een uitkomst."))
-    if outcome == "unfounded" and not justification.strip():
-        return _fail(
+    if not confirm:
+        # The confirmation of an irreversible step is the page's, not a rule of the case.
+        return _refused(
             request,
             session,
-            case,
-            InvalidOperation("Kennelijk ongegrond of buitensporig vraagt een schriftelijke onderbouwing."),
+            reference,
+            UnknownChoice("closing not confirmed", "Vink aan dat u de zaak wilt sluiten."),
         )
     try:
-        lifecycle.close(session, case, by=user.username, outcome=outcome, justification=justification or None)
-        # Crash before: still open. Crash after: closed, with its audit event.
-        session.commit()
-    except InvalidOperation as exc:
-        return _fail(request, session, case, exc)
-    return _back(case)
+        actions.close(
+            get_ctx(request).engine,
+            reference,
+            by=user.username,
+            outcome=outcome,
+            justification=justification or None,
+            override_reason=override_reason or None,
+        )
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/reopen")
+def reopen(
+    request: Request,
+    reference: str,
+    session: Annotated[Session, Depends(db)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    user = require_role(request, "medewerker")
+    ctx = get_ctx(request)
+    try:
+        actions.reopen(ctx.engine, ctx.settings, reference, by=user.username, reason=reason)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/notes")
+def add_note(
+    request: Request,
+    reference: str,
+    session: Annotated[Session, Depends(db)],
+    text: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    user = require_role(request, "medewerker")
+    try:
+        actions.add_note(get_ctx(request).engine, reference, text, by=user.username)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference, "#notities")
 
 
 @router.get("/cases/{reference}/drafts/new")
@@ -300,20 +423,13 @@ def new_draft(
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    case = lifecycle.find_case(session, reference)
-    if kind not in {k.value for k in DraftKind}:
-        return _fail(request, session, case, InvalidOperation("Onbekend soort brief."))
-    draft = drafting.create_draft(
-        session,
-        case,
-        DraftKind(kind),
-        author=user.username,
-        ctx=drafting_context(ctx.settings, ctx.web),
-        language=language if language in ("nl", "en") else None,
-    )
-    # Crash before: no draft. Crash after: the draft and its audit event are in.
-    session.commit()
-    return RedirectResponse(f"/drafts/{draft.id}", status_code=303)
+    try:
+        result = draft_cases.create(
+            ctx.engine, ctx.settings, reference, kind, by=user.username, language=language
+        )
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return RedirectResponse(f"/drafts/{result.draft_id}", status_code=303)
 
 
 # --- attachments -------------------------------------------------------------------------

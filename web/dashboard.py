@@ -1,18 +1,20 @@
-"""The dashboard: what is open, what is late, what is due soon, what waits for approval."""
+"""The dashboard: what is open, what is late, what is due soon, what waits for approval.
+
+The numbers come from :func:`avgdesk.triage.cases.queries.backlog_snapshot`, the same
+snapshot the weekly summary uses, so both count "awaiting approval" alike."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from avgdesk.models import Case, Draft, DraftState, utcnow
+from avgdesk.models import Case, CaseState, Draft, DraftState, utcnow
+from avgdesk.triage.cases import queries
 from avgdesk.web import labels as L
 from avgdesk.web.deps import db, get_ctx, render
 
@@ -47,66 +49,65 @@ def chart_svg_data(bars: list[Bar], *, width: int = 560, bar_h: int = 22, gap: i
 
 router = APIRouter()
 
+DASHBOARD_LIST_LIMIT = 50
+"""Longest list on the dashboard (the queue shows the rest)."""
+
 
 @router.get("/")
 def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Response:
     ctx = get_ctx(request)
     today = utcnow().astimezone(ctx.settings.tz).date()
-    open_cases = list(
+    snap = queries.backlog_snapshot(session, today=today)
+    week = today + timedelta(days=7)
+    # Only the cases the page lists are loaded; every number comes from the snapshot.
+    urgent = list(
         session.exec(
-            select(Case).where(col(Case.state).in_(list(L.OPEN_STATES))).order_by(col(Case.due_date))
+            select(Case)
+            .where(queries.open_clause(), col(Case.due_date) <= week)
+            .order_by(col(Case.due_date), col(Case.reference))
+            .limit(DASHBOARD_LIST_LIMIT)
         )
     )
-    by_right: Counter[str] = Counter()
-    for c in open_cases:
-        for r in c.rights:
-            by_right[r] += 1
-        if c.is_complaint:
-            by_right["complaint"] += 1
-        if not c.rights and not c.is_complaint:
-            by_right["other"] += 1
-    by_state: Counter[str] = Counter(c.state.value for c in open_cases)
-    overdue = [c for c in open_cases if c.due_date is not None and c.due_date < today]
-    week = today + timedelta(days=7)
-    due_soon = [c for c in open_cases if c.due_date is not None and today <= c.due_date <= week]
     awaiting = list(
-        session.exec(select(Draft).where(Draft.state == DraftState.DRAFT).order_by(col(Draft.created_at)))
+        session.exec(
+            select(Draft)
+            .where(Draft.state == DraftState.DRAFT)
+            .order_by(col(Draft.created_at))
+            .limit(DASHBOARD_LIST_LIMIT)
+        )
     )
-    failed = list(session.exec(select(Draft).where(Draft.state == DraftState.FAILED)))
+    failed = list(
+        session.exec(select(Draft).where(Draft.state == DraftState.FAILED).limit(DASHBOARD_LIST_LIMIT))
+    )
     case_refs = {
         c.id: c.reference
         for c in session.exec(select(Case).where(col(Case.id).in_([d.case_id for d in awaiting + failed])))
     }
-    chart = chart_svg_data(_due_buckets(open_cases, today))
     return render(
         request,
         "dashboard.html",
         {
             "today": today,
-            "open_count": len(open_cases),
-            "by_right": [(r, by_right[r]) for r in L.LABELS if by_right[r]],
-            "by_state": [(s, by_state[s]) for s in L.OPEN_STATES if by_state[s]],
-            "overdue": overdue,
-            "due_soon": due_soon,
+            "snap": snap,
+            "by_right": list(snap.by_right.items()),
+            "by_state": [
+                (s, snap.by_state[CaseState(s)]) for s in L.OPEN_STATES if snap.by_state.get(CaseState(s))
+            ],
+            "urgent": urgent,
             "awaiting": awaiting,
             "failed": failed,
             "case_refs": case_refs,
-            "chart": chart,
+            "chart": chart_svg_data(_due_buckets(snap)),
         },
     )
 
 
-def _due_buckets(cases: list[Case], today: date) -> list[Bar]:
-    buckets: list[tuple[str, Callable[[date], bool], str]] = [
-        ("Te laat", lambda d: d < today, "late"),
-        ("Vandaag", lambda d: d == today, "soon"),
-        ("Binnen 7 dagen", lambda d: today < d <= today + timedelta(days=7), "soon"),
-        ("8 tot 14 dagen", lambda d: today + timedelta(days=7) < d <= today + timedelta(days=14), "ok"),
-        ("Later", lambda d: d > today + timedelta(days=14), "ok"),
+def _due_buckets(snap: queries.BacklogSnapshot) -> list[Bar]:
+    return [
+        Bar("Te laat", snap.overdue, "late"),
+        Bar("Vandaag", snap.due_today, "soon"),
+        Bar("Binnen 7 dagen", snap.due_within_7, "soon"),
+        Bar("8 tot 14 dagen", snap.due_8_to_14, "ok"),
+        Bar("Later", snap.due_later, "ok"),
+        Bar("Zonder termijn", snap.no_due_date, "none"),
     ]
-    bars = [
-        Bar(name, sum(1 for c in cases if c.due_date and test(c.due_date)), tone)
-        for name, test, tone in buckets
-    ]
-    bars.append(Bar("Zonder termijn", sum(1 for c in cases if c.due_date is None), "none"))
-    return bars

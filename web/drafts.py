@@ -1,7 +1,11 @@
-"""Drafts: the list, the editor (template fields, text, preview), approval and discarding.
+"""Drafts: the list (with bulk approval of acknowledgements), the editor (template fields,
+text, preview, versions with their differences), approval and discarding.
 
-Approving is for the approver and admin roles; the outbox in the worker sends what was
-approved, exactly as approved.
+The editor never loses a keystroke: a preview shows what is in the boxes and gives the
+boxes back as they were; saving saves what is in the box; a refused save shows the box
+again with its text; rebuilding the text from the template after manual edits needs an
+explicit confirmation. Approving and discarding need a confirmation checkbox (works
+without JavaScript). Every change goes through :mod:`avgdesk.triage.cases.drafts`.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from avgdesk.models import Case, Draft, DraftState, OutboxItem
-from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.models.errors import DraftNotFound, RuleViolation, UnknownChoice, staff_text
 from avgdesk.replies import drafting
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.rendering import (
@@ -27,12 +32,13 @@ from avgdesk.replies.rendering import (
     optional_fields,
     render,
 )
+from avgdesk.triage.cases import drafts as draft_cases
+from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web import labels as L
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import db, get_ctx
 from avgdesk.web.deps import render as render_page
 from avgdesk.web.sanitize import sanitize_html
-from avgdesk.web.services import drafting_context
 
 router = APIRouter()
 
@@ -102,16 +108,67 @@ def drafts_list(request: Request, session: Annotated[Session, Depends(db)], stat
         stmt = stmt.where(Draft.state == DraftState(state))
     rows = list(session.exec(stmt))
     cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_({d.case_id for d in rows})))}
-    return render_page(request, "drafts.html", {"drafts": rows, "cases": cases, "state": state})
+    return render_page(
+        request,
+        "drafts.html",
+        {
+            "drafts": rows,
+            "cases": cases,
+            "state": state,
+            "acknowledgements": draft_cases.pending_acknowledgements(session),
+        },
+    )
+
+
+@router.post("/drafts/approve-acknowledgements")
+def approve_acknowledgements(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    draft_ids: Annotated[list[int] | None, Form()] = None,
+    confirm: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
+    """One confirmation for several acknowledgements; each approval is its own use case
+    (audited separately, four eyes and roles as for one)."""
+    user = require_role(request, "approver")
+    ctx = get_ctx(request)
+    error = None
+    outcomes: list[draft_cases.BulkOutcome] = []
+    if not draft_ids:
+        error = "Kies ten minste één ontvangstbevestiging."
+    elif not confirm:
+        error = "Vink aan dat u de gekozen ontvangstbevestigingen goedkeurt."
+    else:
+        outcomes = draft_cases.approve_acknowledgements(ctx.engine, ctx.settings, draft_ids, by=user.username)
+    return render_page(
+        request,
+        "drafts_bulk.html",
+        {
+            "outcomes": outcomes,
+            "error": error,
+            "acknowledgements": draft_cases.pending_acknowledgements(session),
+        },
+        status_code=409 if error else 200,
+    )
 
 
 def _load(session: Session, draft_id: int) -> tuple[Draft, Case]:
     draft = session.get(Draft, draft_id)
     if draft is None:
-        raise NotFoundError(f"concept {draft_id} bestaat niet")
+        raise DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet.")
     case = session.get(Case, draft.case_id)
     assert case is not None
     return draft, case
+
+
+def _versions(session: Session, draft: Draft) -> list[dict[str, Any]]:
+    """Kept versions, newest first, each with its difference to the version before."""
+    kept = draft_cases.versions(session, draft.id or -1)
+    out = []
+    for older, newer in zip([None, *kept], kept, strict=False):
+        out.append(
+            {"v": newer, "diff": draft_cases.version_diff(older, newer) if older is not None else None}
+        )
+    return list(reversed(out))
 
 
 def _editor(
@@ -123,9 +180,12 @@ def _editor(
     preview: RenderedReply | None = None,
     preview_error: str | None = None,
     values: dict[str, str | bool] | None = None,
+    text: tuple[str, str] | None = None,
     error: str | None = None,
+    confirm_rebuild: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The editor page. ``text`` is (subject, body) as typed: it goes back into the boxes."""
     shown = preview or drafting.preview(draft)
     outbox = session.exec(select(OutboxItem).where(OutboxItem.draft_id == draft.id)).first()
     return render_page(
@@ -136,13 +196,19 @@ def _editor(
             "case": case,
             "specs": field_specs(draft.kind),
             "values": values if values is not None else field_values(draft.kind, draft.fields),
+            "subject_value": text[0] if text else draft.subject,
+            "body_value": text[1] if text else draft.body_text,
+            "text_changed": text is not None and text != (draft.subject, draft.body_text),
             "preview": shown,
             "preview_html": sanitize_html(shown.html) if shown.html else "",
             "is_unsaved_preview": preview is not None,
             "preview_error": preview_error,
             "editable": draft.state in (DraftState.DRAFT, DraftState.APPROVED),
+            "manual_text": draft_cases.has_manual_text(session, draft.id or -1),
+            "confirm_rebuild": confirm_rebuild,
+            "versions": _versions(session, draft),
             "outbox": outbox,
-            "error": error or request.query_params.get("fout"),
+            "error": error,
             "kinds": list(DraftKind),
         },
         status_code=status_code,
@@ -157,46 +223,60 @@ def draft_page(request: Request, draft_id: int, session: Annotated[Session, Depe
 
 @router.post("/drafts/{draft_id}/fields")
 async def draft_fields(request: Request, draft_id: int) -> Response:
-    """Apply the template fields (re-renders the letter) or, with action=preview, only show
-    what the letter would look like."""
+    """Rebuild the letter from the template fields or, with action=preview, only show what
+    it would look like (the fields stay as typed)."""
     form = await request.form()
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_draft_fields, request, draft_id, form)
 
 
 def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    dctx = drafting_context(ctx.settings, ctx.web)
     with Session(ctx.engine, expire_on_commit=False) as session:
         draft, case = _load(session, draft_id)
         fields = parse_fields(draft.kind, form)
+        typed = field_values(draft.kind, fields)
         if form.get("action") == "preview":
             rctx = drafting.reply_context(case, staff_name=user.username, tz=ctx.settings.tz, fields=fields)
             try:
-                rendered = render(draft.kind, rctx, dctx.controller())
+                rendered = render(draft.kind, rctx, drafting_context(ctx.settings).controller())
             except RenderError as exc:
                 return _editor(
-                    request,
-                    session,
-                    draft,
-                    case,
-                    preview_error=str(exc),
-                    values=field_values(draft.kind, fields),
-                    status_code=400,
+                    request, session, draft, case, preview_error=str(exc), values=typed, status_code=400
                 )
+            return _editor(request, session, draft, case, preview=rendered, values=typed)
+        if draft_cases.has_manual_text(session, draft_id) and not form.get("confirm_rebuild"):
             return _editor(
-                request, session, draft, case, preview=rendered, values=field_values(draft.kind, fields)
+                request,
+                session,
+                draft,
+                case,
+                values=typed,
+                confirm_rebuild=True,
+                error="Let op: opnieuw opbouwen vervangt de tekst die met de hand is aangepast. "
+                "Vink aan dat u dat wilt, of pas alleen de tekst aan.",
+                status_code=409,
             )
         try:
-            drafting.edit_draft(session, draft, editor=user.username, ctx=dctx, fields=fields)
-            # Crash before: the draft is unchanged. Crash after: edited (and any approval revoked).
-            session.commit()
-        except InvalidOperation as exc:
-            session.rollback()
-            return _editor(request, session, draft, case, error=str(exc), status_code=409)
-        return RedirectResponse(f"/drafts/{draft.id}#voorbeeld", status_code=303)
+            draft_cases.edit(
+                ctx.engine,
+                ctx.settings,
+                draft_id,
+                by=user.username,
+                fields=fields,
+                expected_version=_int(form),
+            )
+        except RuleViolation as exc:
+            session.expire_all()
+            return _editor(
+                request, session, draft, case, values=typed, error=staff_text(exc), status_code=409
+            )
+    return RedirectResponse(f"/drafts/{draft_id}#voorbeeld", status_code=303)
+
+
+def _int(form: FormData) -> int | None:
+    raw = form.get("version")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
 @router.post("/drafts/{draft_id}/text")
@@ -207,28 +287,31 @@ def draft_text(
     subject: Annotated[str, Form(max_length=500)],
     body_text: Annotated[str, Form(max_length=200_000)],
     action: Annotated[str, Form(max_length=20)] = "save",
+    version: Annotated[int | None, Form()] = None,
 ) -> Response:
+    """Preview or save exactly what is in the boxes; on a preview or a refusal the boxes
+    come back with the typed text."""
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
     draft, case = _load(session, draft_id)
+    typed = (subject, body_text.replace("\r\n", "\n"))
     if action == "preview":
-        shown = RenderedReply(subject=subject, text=body_text, html=drafting._text_to_html(body_text))
-        return _editor(request, session, draft, case, preview=shown)
+        shown = RenderedReply(subject=subject, text=typed[1], html=drafting._text_to_html(typed[1]))
+        return _editor(request, session, draft, case, preview=shown, text=typed)
     try:
-        drafting.edit_draft(
-            session,
-            draft,
-            editor=user.username,
-            ctx=drafting_context(ctx.settings, ctx.web),
+        draft_cases.edit(
+            ctx.engine,
+            ctx.settings,
+            draft_id,
+            by=user.username,
             subject=subject,
-            body_text=body_text,
+            body_text=typed[1],
+            expected_version=version,
         )
-        # Crash before: the draft is unchanged. Crash after: edited (and any approval revoked).
-        session.commit()
-    except InvalidOperation as exc:
-        session.rollback()
-        return _editor(request, session, draft, case, error=str(exc), status_code=409)
-    return RedirectResponse(f"/drafts/{draft.id}#voorbeeld", status_code=303)
+    except RuleViolation as exc:
+        session.expire_all()
+        return _editor(request, session, draft, case, text=typed, error=staff_text(exc), status_code=409)
+    return RedirectResponse(f"/drafts/{draft_id}#voorbeeld", status_code=303)
 
 
 @router.post("/drafts/{draft_id}/approve")
@@ -237,41 +320,36 @@ def draft_approve(
     draft_id: int,
     session: Annotated[Session, Depends(db)],
     version: Annotated[int, Form()],
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     user = require_role(request, "approver")
     ctx = get_ctx(request)
-    draft, case = _load(session, draft_id)
-    if version != draft.version:
-        return _editor(
-            request,
-            session,
-            draft,
-            case,
-            error="Het concept is intussen gewijzigd. "
-            "Lees de nieuwe versie en keur die zo nodig opnieuw goed.",
-            status_code=409,
-        )
     try:
-        drafting.approve_draft(
-            session, draft, approver=user.username, ctx=drafting_context(ctx.settings, ctx.web)
-        )
-        # Crash before: not approved, nothing queued. Crash after: approved and queued together.
-        session.commit()
-    except InvalidOperation as exc:
-        session.rollback()
-        return _editor(request, session, draft, case, error=str(exc), status_code=409)
-    return RedirectResponse(f"/drafts/{draft.id}", status_code=303)
+        if not confirm:
+            raise UnknownChoice(
+                "approval not confirmed", "Vink aan dat u deze versie goedkeurt en laat versturen."
+            )
+        draft_cases.approve(ctx.engine, ctx.settings, draft_id, by=user.username, expected_version=version)
+    except RuleViolation as exc:
+        draft, case = _load(session, draft_id)
+        return _editor(request, session, draft, case, error=staff_text(exc), status_code=409)
+    return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
 
 
 @router.post("/drafts/{draft_id}/discard")
-def draft_discard(request: Request, draft_id: int, session: Annotated[Session, Depends(db)]) -> Response:
+def draft_discard(
+    request: Request,
+    draft_id: int,
+    session: Annotated[Session, Depends(db)],
+    confirm: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
     user = require_role(request, "medewerker")
+    ctx = get_ctx(request)
     draft, case = _load(session, draft_id)
     try:
-        drafting.discard_draft(session, draft, by=user.username)
-        # Crash before: the draft stays. Crash after: discarded, with its audit event.
-        session.commit()
-    except InvalidOperation as exc:
-        session.rollback()
-        return _editor(request, session, draft, case, error=str(exc), status_code=409)
+        if not confirm:
+            raise UnknownChoice("discard not confirmed", "Vink aan dat u deze brief wilt verwerpen.")
+        draft_cases.discard(ctx.engine, draft_id, by=user.username)
+    except RuleViolation as exc:
+        return _editor(request, session, draft, case, error=staff_text(exc), status_code=409)
     return RedirectResponse(f"/cases/{case.reference}", status_code=303)

@@ -53,6 +53,22 @@ RIGHT_STATUS_NL = {
 
 PAUSE_NL = {"identity": "wachten op identificatie", "clarification": "wachten op verduidelijking"}
 
+OUTBOX_STATE_NL = {
+    "pending": "wacht op verzending",
+    "sending": "wordt verzonden",
+    "retry": "wordt opnieuw geprobeerd",
+    "sent": "verzonden",
+    "failed": "mislukt",
+    "ambiguous": "onzeker (mogelijk twee keer bezorgd)",
+}
+
+VERSION_HOW_NL = {
+    "create": "opgesteld",
+    "snapshot": "tekst vóór de wijziging",
+    "text": "tekst aangepast",
+    "fields": "opnieuw opgebouwd uit de gegevens",
+}
+
 ROLE_NL = {"medewerker": "medewerker", "approver": "goedkeurder", "admin": "beheerder"}
 
 REQUEST_TYPES = (
@@ -112,6 +128,11 @@ def kind_nl(kind: str) -> str:
 
 def action_nl(action: str) -> str:
     return ACTION_NL.get(action, action)
+
+
+def outbox_state_nl(state: object) -> str:
+    value = getattr(state, "value", state)
+    return OUTBOX_STATE_NL.get(str(value), "onbekend")
 
 
 FIELD_NL = {

@@ -60,7 +60,8 @@ def test_case_page_shows_sanitised_mail_labels_deadline_and_timeline(
     assert '<a href="https://example.nl/echte-link" rel="noopener noreferrer nofollow">' in body
     assert "wissen 91%" in body and "op grond van: “verwijder”" in body
     assert "Hoe deze termijn is berekend" in body and "Wettelijke termijn" in body
-    assert "zaak geopend" in body
+    assert "Zaak geopend (wissen)" in body  # the Dutch timeline: no raw keys, no hashes
+    assert "state:" not in body and "complaint:" not in body
     assert re.search(r'/attachments/\d+" download>[^<]*passwd[^<]*\.pdf</a>', body)  # a display name only
 
 
@@ -101,14 +102,15 @@ def test_relabel_records_a_correction(client: TestClient, login: Any, csrf_of: A
         f"/cases/{ref}/relabel",
         data={"csrf_token": token, "message_id": msg.id, "labels": ["other", "access"]},
     )
-    assert r.status_code == 303 and "fout=" in r.headers["location"]
+    assert r.status_code == 409 and "‘overig’ staat op zichzelf" in r.text  # the service's Dutch message
 
 
 def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: Any, web_engine: Any) -> None:
     login(client, "mw")
     token = csrf_of(client)
     ref = _hostile_ref(web_engine)
-    assert "fout=" in client.post(f"/cases/{ref}/pause", data={"csrf_token": token}).headers["location"]
+    refused = client.post(f"/cases/{ref}/pause", data={"csrf_token": token})
+    assert refused.status_code == 409 and "Kies waarop de zaak wacht" in refused.text
     r = client.post(
         f"/cases/{ref}/pause", data={"csrf_token": token, "reason": "identity", "make_draft": "1"}
     )
@@ -117,13 +119,11 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
     assert client.post(f"/cases/{ref}/resume", data={"csrf_token": token}).status_code == 303
     assert _case(web_engine, ref).state.value == "in_progress"
 
-    assert (
-        "fout="
-        in client.post(f"/cases/{ref}/extend", data={"csrf_token": token, "reason": " "}).headers["location"]
-    )
+    refused = client.post(f"/cases/{ref}/extend", data={"csrf_token": token, "reason": " "})
+    assert refused.status_code == 409 and 'role="alert"' in refused.text
     r = client.post(
         f"/cases/{ref}/extend",
-        data={"csrf_token": token, "reason": "Veel systemen doorzoeken", "months": "2"},
+        data={"csrf_token": token, "ground": "spread", "reason": "Veel systemen doorzoeken", "months": "2"},
     )
     assert r.status_code == 303 and r.headers["location"].startswith("/drafts/"), r.headers["location"]
     case = _case(web_engine, ref)
@@ -136,8 +136,13 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
         f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "unfounded", "justification": "x"}
     )
     assert r.status_code == 403
+    unconfirmed = client.post(f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "withdrawn"})
+    assert unconfirmed.status_code == 409 and "Vink aan dat u de zaak wilt sluiten" in unconfirmed.text
+    assert _case(web_engine, ref).state.value == "in_progress"
     assert (
-        client.post(f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "withdrawn"}).status_code
+        client.post(
+            f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "withdrawn", "confirm": "1"}
+        ).status_code
         == 303
     )
     assert _case(web_engine, ref).state.value == "withdrawn"
@@ -189,9 +194,11 @@ def test_draft_editor_fields_text_preview_and_approval(
     )
     assert r.status_code == 303
     # Approving an older version than the one on screen is refused.
-    r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version)})
+    r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version), "confirm": "1"})
     assert r.status_code == 409 and "intussen gewijzigd" in r.text
     r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1)})
+    assert r.status_code == 409 and "Vink aan dat u deze versie goedkeurt" in r.text  # no confirmation
+    r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1), "confirm": "1"})
     assert r.status_code == 303
     with Session(web_engine) as s:
         d = s.get(Draft, draft_id)

@@ -1,19 +1,24 @@
-"""Case lifecycle: what staff (and the worker) do to a case, each step audited.
+"""Case lifecycle: the rules of what staff (and the worker) do to a case, each step audited.
 
-Deadlines are recomputed from the facts stored on the case (receipt, extension,
-pauses) by :mod:`avgdesk.triage.cases.deadlines`, so the explanation always matches the
-date shown. ``Case.due_date`` is the date that applies now: the pause-adjusted or
-extended legal deadline, or the internal target of a complaint without a right.
+These functions work inside the caller's session and never commit: a use case in
+:mod:`avgdesk.triage.cases.actions` opens the unit of work, calls one of them and commits.
+The worker's processing calls some of them inside its own batch transaction. Each refusal
+is its own :class:`~avgdesk.models.errors.RuleViolation` subclass, with a Dutch message for
+staff and an English one for the log.
+
+Deadlines are recomputed from the facts stored on the case (receipt, extension, pauses)
+by :mod:`avgdesk.triage.cases.deadlines`, so the explanation always matches the date
+shown. ``Case.due_date`` is the date that applies now: the pause-adjusted legal deadline,
+the extended one once the extension notice has been *sent* (until then the customer
+has not been told, so the original deadline still binds), or the internal target of a
+complaint without a right.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from avgdesk.models import (
@@ -28,13 +33,31 @@ from avgdesk.models import (
     LabelCorrection,
     PauseReason,
     RightStatus,
+    User,
     utcnow,
 )
-from avgdesk.models.errors import InvalidOperation, NotFoundError
-from avgdesk.models.labels import LABELS, OPEN_STATES, RIGHTS, STANDALONE
+from avgdesk.models.errors import (
+    AlreadyExtended,
+    AlreadyPaused,
+    AnswerNotSent,
+    CaseNotClosed,
+    CaseNotFound,
+    CaseNotOpen,
+    ExtensionNotAllowed,
+    InvalidLabels,
+    InvalidOperation,
+    NoStatutoryDeadline,
+    NotPaused,
+    ReasonRequired,
+    UnfoundedNeedsStaff,
+    UnknownChoice,
+    UnknownUser,
+)
+from avgdesk.models.labels import LABEL_NL, LABELS, OPEN_STATES, RIGHTS, STANDALONE
+from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import audit, deadlines
+from avgdesk.triage.cases import audit, deadlines, legal
 from avgdesk.triage.settings import Settings
 
 PAUSED_STATES = frozenset({CaseState.AWAITING_IDENTITY, CaseState.AWAITING_CLARIFICATION})
@@ -45,67 +68,44 @@ CLOSING_OUTCOMES = {
     "unfounded": CaseState.UNFOUNDED,
 }
 DUPLICATE_WINDOW = timedelta(days=30)
-
-
-@dataclass
-class CaseDetail:
-    case: Case
-    rights: list[CaseRight]
-    messages: list[InboundMessage]
-    drafts: list[Draft]
-    pauses: list[CasePause]
-    audit: list[AuditEvent]
-    deadline: deadlines.Deadline | None
-    risk: deadlines.Risk | None
-    suggested: Case | None
-    duplicate_of: Case | None
+ANSWERS_ANY_RIGHT = frozenset({DraftKind.REFUSAL.value})
+"""Letter kinds that answer whichever right they are about (a (partial) refusal)."""
+ANSWER_KINDS: dict[str, frozenset[str]] = {
+    **{right: frozenset({right}) | ANSWERS_ANY_RIGHT for right in RIGHTS},
+    "complaint": frozenset({DraftKind.COMPLAINT.value}),
+}
+"""Which sent letter answers which right (or the complaint) in substance."""
 
 
 # --- reading -------------------------------------------------------------------------------
 def find_case(session: Session, reference: str) -> Case:
-    case = session.exec(select(Case).where(Case.reference == reference.strip().upper())).first()
+    ref = reference.strip().upper()
+    case = session.exec(select(Case).where(Case.reference == ref)).first()
     if case is None:
-        raise NotFoundError(f"no case with reference {reference!r}")
+        raise CaseNotFound(f"no case with reference {reference!r}", f"Zaak {ref} bestaat niet.")
     return case
 
 
-def list_cases(
-    session: Session,
-    *,
-    states: Sequence[CaseState] | None = None,
-    right: str | None = None,
-    due_before: date | None = None,
-    query: str | None = None,
-    open_only: bool = False,
-) -> list[Case]:
-    """Cases sorted by the date that applies now (no date last), then by receipt."""
-    stmt = select(Case)
-    if states:
-        stmt = stmt.where(col(Case.state).in_(list(states)))
-    if open_only:
-        stmt = stmt.where(col(Case.state).in_(list(OPEN_STATES)))
-    if due_before is not None:
-        stmt = stmt.where(col(Case.due_date) <= due_before)
-    if query:
-        q = query.strip().lower()
-        stmt = stmt.where(
-            or_(func.lower(col(Case.reference)) == q, func.lower(col(Case.requester_email)).contains(q))
-        )
-    cases = list(session.exec(stmt))
-    if right:
-        cases = [c for c in cases if right in c.rights or (right == "complaint" and c.is_complaint)]
-    return sorted(cases, key=lambda c: (c.due_date is None, c.due_date or date.max, c.received_at))
+def extension_pending(case: Case) -> bool:
+    """Extended by staff, but the notice has not reached the requester yet."""
+    return case.extended_at is not None and case.extension_notice_sent_at is None
 
 
 def deadline_of(
-    session: Session, case: Case, settings: Settings, now: datetime | None = None, *, fresh: bool = False
+    session: Session,
+    case: Case,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    fresh: bool = False,
+    with_extension: bool = True,
 ) -> deadlines.Deadline | None:
     """The case's legal deadline with extension and pauses, recomputed from stored facts."""
     if not case.rights:
         return None
     now = now or utcnow()
     result = deadlines.compute_deadline(case.received_at, tz=settings.tz, policy_days=settings.policy_days)
-    if case.extended_at is not None and case.extended_deadline is not None:
+    if with_extension and case.extended_at is not None and case.extended_deadline is not None:
         for months in (2, 1):
             candidate = deadlines.extend(
                 result, months=months, at=case.extended_at, reason=case.extension_reason or "-"
@@ -134,7 +134,10 @@ def deadline_of(
 def refresh_due_date(
     session: Session, case: Case, settings: Settings, now: datetime | None = None, *, fresh: bool = False
 ) -> None:
-    deadline = deadline_of(session, case, settings, now, fresh=fresh)
+    # An extension binds only once its notice was sent: until then the original date applies.
+    deadline = deadline_of(
+        session, case, settings, now, fresh=fresh, with_extension=not extension_pending(case)
+    )
     if deadline is not None:
         case.legal_deadline = deadline.legal_deadline
         case.internal_target = deadline.internal_target
@@ -153,98 +156,6 @@ def case_risk(case: Case, settings: Settings, now: datetime | None = None) -> de
     return deadlines.risk(
         case.due_date, now=now or utcnow(), tz=settings.tz, at_risk_working_days=settings.at_risk_working_days
     )
-
-
-def case_detail(session: Session, case: Case, settings: Settings, now: datetime | None = None) -> CaseDetail:
-    rights = list(
-        session.exec(select(CaseRight).where(CaseRight.case_id == case.id).order_by(col(CaseRight.id)))
-    )
-    messages = list(
-        session.exec(
-            select(InboundMessage)
-            .where(InboundMessage.case_id == case.id)
-            .order_by(col(InboundMessage.received_at))
-        )
-    )
-    drafts = list(session.exec(select(Draft).where(Draft.case_id == case.id).order_by(col(Draft.id))))
-    events = list(
-        session.exec(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(col(AuditEvent.at)))
-    )
-    return CaseDetail(
-        case=case,
-        rights=rights,
-        messages=messages,
-        drafts=drafts,
-        pauses=_pauses(session, case),
-        audit=events,
-        deadline=deadline_of(session, case, settings, now),
-        risk=case_risk(case, settings, now),
-        suggested=session.get(Case, case.suggested_case_id) if case.suggested_case_id else None,
-        duplicate_of=session.get(Case, case.duplicate_of_case_id) if case.duplicate_of_case_id else None,
-    )
-
-
-def case_json(detail: CaseDetail, settings: Settings) -> dict[str, Any]:
-    """The JSON shape of ``cases list/show --json`` (DESIGN.md fields first)."""
-    c = detail.case
-    data: dict[str, Any] = case_summary_json(c, [m.message_id for m in detail.messages], settings)
-    data.update(
-        {
-            "rights_status": {
-                r.right: {"status": r.status.value, "reasons": r.reasons} for r in detail.rights
-            },
-            "deadline": detail.deadline.to_dict() if detail.deadline else None,
-            "pauses": [
-                {
-                    "reason": p.reason.value,
-                    "requested_at": p.requested_at.isoformat(),
-                    "resumed_at": p.resumed_at.isoformat() if p.resumed_at else None,
-                }
-                for p in detail.pauses
-            ],
-            "drafts": [{"id": d.id, "kind": d.kind, "state": d.state.value} for d in detail.drafts],
-            "audit": [
-                {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
-                for e in detail.audit
-            ],
-            "suggested_link": detail.suggested.reference if detail.suggested else None,
-            "duplicate_of": detail.duplicate_of.reference if detail.duplicate_of else None,
-        }
-    )
-    return data
-
-
-def case_summary_json(case: Case, message_ids: list[str], settings: Settings) -> dict[str, Any]:
-    return {
-        "reference": case.reference,
-        "state": case.state.value,
-        "rights": list(case.rights) + (["complaint"] if case.is_complaint else []),
-        "requester": case.requester_email,
-        "requester_name": case.requester_name,
-        "received_at": case.received_at.isoformat(),
-        "legal_deadline": case.legal_deadline.isoformat() if case.legal_deadline else None,
-        "internal_target": case.internal_target.isoformat() if case.internal_target else None,
-        "due_date": case.due_date.isoformat() if case.due_date else None,
-        "extended_deadline": case.extended_deadline.isoformat() if case.extended_deadline else None,
-        "assignee": case.assignee,
-        "language": case.language,
-        "risk": risk.level.value if (risk := case_risk(case, settings)) is not None else None,
-        "message_ids": message_ids,
-    }
-
-
-def message_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    if not case_ids:
-        return out
-    for case_id, mid in session.exec(
-        select(InboundMessage.case_id, InboundMessage.message_id)
-        .where(col(InboundMessage.case_id).in_(list(case_ids)))
-        .order_by(col(InboundMessage.received_at))
-    ):
-        if case_id is not None:
-            out.setdefault(case_id, []).append(mid)
-    return out
 
 
 # --- opening --------------------------------------------------------------------------------
@@ -294,31 +205,27 @@ def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
 # --- staff actions --------------------------------------------------------------------------
 def _require_open(case: Case) -> None:
     if case.state not in OPEN_STATES:
-        raise InvalidOperation(f"case {case.reference} is {case.state.value}; reopen it first")
+        raise CaseNotOpen(
+            f"case {case.reference} is {case.state.value}; reopen it first",
+            f"Zaak {case.reference} is gesloten; heropen haar eerst.",
+        )
 
 
 def _touch(case: Case) -> None:
     case.updated_at = utcnow()
 
 
-def set_state(session: Session, case: Case, state: CaseState, *, by: str) -> None:
-    if state is CaseState.UNFOUNDED:
-        raise InvalidOperation("use close --outcome unfounded with a written justification")
-    before = case.state
-    case.state = state
-    _touch(case)
-    audit.record(
-        session, actor=by, action="case.state", case_id=case.id, before=before.value, after=state.value
-    )
-
-
 def assign(session: Session, case: Case, assignee: str | None, *, by: str) -> None:
+    _require_open(case)
+    name = (assignee or "").strip() or None
+    if name is not None:
+        user = session.exec(select(User).where(User.username == name)).first()
+        if user is None or not user.active:
+            raise UnknownUser(f"no active user {name!r}", f"Gebruiker {name} bestaat niet of is niet actief.")
     before = case.assignee
-    case.assignee = assignee or None
+    case.assignee = name
     _touch(case)
-    audit.record(
-        session, actor=by, action="case.assigned", case_id=case.id, before=before, after=case.assignee
-    )
+    audit.record(session, actor=by, action="case.assigned", case_id=case.id, before=before, after=name)
 
 
 def extend(
@@ -327,30 +234,51 @@ def extend(
     *,
     by: str,
     reason: str,
+    ground: str | None = None,
     months: int = 2,
     now: datetime | None = None,
     settings: Settings,
 ) -> deadlines.Deadline:
-    """Extend by up to two months (Art. 12(3)); only inside the first month, with reasons.
+    """Extend by up to two months (Art. 12(3)); only inside the first month, with reasons:
+    a ``ground`` from ``replies.i18n.EXTENSION_GROUNDS`` plus an explanation (issue 13).
 
-    The extension notice must reach the requester before the original deadline: the
-    caller drafts it (``replies.drafting``) right after this succeeds.
+    The new date binds only once the extension notice is sent (:func:`letters_sent`);
+    until then the case shows "verlenging aangevraagd" with the original deadline.
+    Call :func:`extend_with_notice`, which drafts the notice in the same transaction.
     """
     _require_open(case)
     if not reason.strip():
-        raise InvalidOperation("an extension needs reasons (Art. 12(3) AVG)")
+        raise ReasonRequired(
+            "an extension needs reasons (Art. 12(3) AVG)",
+            "Een verlenging heeft een reden nodig; die komt in het bericht aan de verzoeker"
+            " (art. 12 lid 3 AVG).",
+        )
     if case.extended_at is not None:
-        raise InvalidOperation(f"case {case.reference} was already extended on {case.extended_at.date()}")
+        raise AlreadyExtended(
+            f"case {case.reference} was already extended on {case.extended_at.date()}",
+            f"Zaak {case.reference} is al verlengd op {case.extended_at.astimezone(settings.tz):%d-%m-%Y}; "
+            "een termijn kan maar één keer worden verlengd.",
+        )
+    legal.check_extension(session, case)  # never for a direct-marketing objection (Art. 21(3))
+    reason = letter_rules.extension_reason(ground, reason)  # fixed ground + text (EDPB §162-164)
     now = now or utcnow()
     base = deadline_of(session, case, settings, now)
     if base is None:
-        raise InvalidOperation(f"case {case.reference} has no statutory deadline to extend (complaint only)")
-    extended = deadlines.extend(base, months=months, at=now, reason=reason.strip())
+        raise NoStatutoryDeadline(
+            f"case {case.reference} has no statutory deadline to extend (complaint only)"
+        )
+    try:
+        extended = deadlines.extend(base, months=months, at=now, reason=reason.strip())
+    except InvalidOperation as exc:
+        # deadlines.py words its refusals "Dutch / English": staff read the first half.
+        dutch, _, english = str(exc).partition(" / ")
+        raise ExtensionNotAllowed(english or dutch, dutch) from exc
     before = case.due_date
     case.extended_at = now
     case.extended_by = by
     case.extension_reason = reason.strip()
     case.extended_deadline = extended.extended_deadline
+    case.extension_notice_sent_at = None
     refresh_due_date(session, case, settings, now)
     _touch(case)
     audit.record(
@@ -359,9 +287,10 @@ def extend(
         action="case.extended",
         case_id=case.id,
         before=_iso(before),
-        after=_iso(case.due_date),
+        after=_iso(case.extended_deadline),
         months=months,
         reason=reason.strip()[:500],
+        ground=ground,
         notice_by=extended.extension_notice_by.isoformat(),
     )
     return extended
@@ -373,6 +302,7 @@ def extend_with_notice(
     *,
     by: str,
     reason: str,
+    ground: str | None = None,
     months: int = 2,
     now: datetime | None = None,
     settings: Settings,
@@ -380,16 +310,62 @@ def extend_with_notice(
 ) -> tuple[deadlines.Deadline, Draft]:
     """Extend (see :func:`extend`) and draft the extension notice that must reach the
     requester before the original deadline — one step for the CLI and the web UI."""
-    extended = extend(session, case, by=by, reason=reason, months=months, now=now, settings=settings)
+    extended = extend(
+        session, case, by=by, reason=reason, ground=ground, months=months, now=now, settings=settings
+    )
     draft = create_draft(
         session,
         case,
         DraftKind.EXTENSION,
         author=by,
         ctx=drafting,
-        fields={"extension_reason": reason.strip(), "new_deadline": case.due_date},
+        fields={
+            "extension_ground": ground,
+            "extension_reason": case.extension_reason,
+            "new_deadline": case.extended_deadline,
+        },
     )
     return extended, draft
+
+
+def letters_sent(session: Session, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Apply what sent letters change: an extension binds once its notice was sent.
+
+    Idempotent and cheap (one indexed query); the worker calls it after each outbox pass,
+    so a crash between the send and this step is repaired by the next pass.
+    Returns the references whose due date changed.
+    """
+    rows = session.exec(
+        select(Case, Draft)
+        .join(Draft, col(Draft.case_id) == col(Case.id))
+        .where(
+            col(Case.extended_at).is_not(None),
+            col(Case.extension_notice_sent_at).is_(None),
+            Draft.kind == DraftKind.EXTENSION.value,
+            Draft.state == DraftState.SENT,
+        )
+    )
+    changed: list[str] = []
+    for case, draft in rows:
+        if case.extension_notice_sent_at is not None:
+            continue  # two sent notices for one case: the first one counts
+        before = case.due_date
+        case.extension_notice_sent_at = draft.updated_at
+        refresh_due_date(session, case, settings, now)
+        _touch(case)
+        audit.record(
+            session,
+            actor="system:outbox",
+            action="case.extension_notified",
+            case_id=case.id,
+            draft_id=draft.id,
+            before=_iso(before),
+            after=_iso(case.due_date),
+        )
+        changed.append(case.reference)
+    # Identity/clarification requests: the pause starts when the request was sent (issue 13).
+    changed += start_requested_pauses(session, settings)
+    return changed
 
 
 def pause(
@@ -397,22 +373,54 @@ def pause(
     case: Case,
     *,
     by: str,
-    reason: PauseReason,
+    reason: PauseReason | str,
+    note: str | None = None,
     now: datetime | None = None,
     settings: Settings,
 ) -> None:
-    """Wait for identity or clarification: the clock rests (EDPB 01/2022 §159)."""
+    """Ask for identity or clarification (EDPB 01/2022 §159, Art. 12(6)).
+
+    The clock does NOT stop here: it rests only from the moment the request is sent by the
+    outbox (:func:`start_requested_pauses`); until then the case shows "pauze aangevraagd".
+    A written ``note`` (the reasonable doubt) is required, and a direct-marketing objection
+    is never paused (issue 13; rules in :mod:`avgdesk.triage.cases.legal`). The caller
+    drafts the request with ``fields={"pause_reason": ..., "pause_note": ...}``.
+    """
     _require_open(case)
-    if any(p.resumed_at is None for p in _pauses(session, case)):
-        raise InvalidOperation(f"case {case.reference} is already waiting on the requester")
-    now = now or utcnow()
-    session.add(CasePause(case_id=case.id, reason=reason, requested_at=now, paused_by=by))  # type: ignore[arg-type]
+    try:
+        reason = PauseReason(reason)
+    except ValueError as exc:
+        raise UnknownChoice(
+            f"unknown pause reason {reason!r}", "Kies waarop de zaak wacht: identificatie of verduidelijking."
+        ) from exc
+    text = legal.check_pause(session, case, note)
+    waiting = any(p.resumed_at is None for p in _pauses(session, case))
+    if waiting or legal.pending_pause_request(session, case):
+        raise AlreadyPaused(f"case {case.reference} is already waiting on the requester")
+    _touch(case)
+    audit.record(
+        session, actor=by, action=legal.PAUSE_REQUESTED, case_id=case.id, reason=reason.value, note=text[:500]
+    )
+
+
+def _start_pause(
+    session: Session,
+    case: Case,
+    *,
+    by: str,
+    reason: PauseReason,
+    at: datetime,
+    settings: Settings,
+    **detail: object,
+) -> None:
+    """The clock rests from ``at`` (the moment the request for information was sent)."""
+    session.add(CasePause(case_id=case.id, reason=reason, requested_at=at, paused_by=by))  # type: ignore[arg-type]
     before = case.state
     case.state = (
         CaseState.AWAITING_IDENTITY if reason is PauseReason.IDENTITY else CaseState.AWAITING_CLARIFICATION
     )
     session.flush()
-    refresh_due_date(session, case, settings, now)
+    refresh_due_date(session, case, settings, at)
     _touch(case)
     audit.record(
         session,
@@ -422,14 +430,54 @@ def pause(
         before=before.value,
         after=case.state.value,
         reason=reason.value,
+        **detail,
     )
+
+
+def start_requested_pauses(session: Session, settings: Settings) -> list[str]:
+    """Start the pause of every identity/clarification request the outbox has sent.
+
+    Idempotent (a started pause is found by its draft id in the audit trail); called by
+    :func:`letters_sent` after each outbox pass. Returns the references that were paused.
+    """
+    rows = session.exec(
+        select(Case, Draft)
+        .join(Draft, col(Draft.case_id) == col(Case.id))
+        .where(
+            col(Case.state).in_(list(OPEN_STATES)),
+            col(Draft.kind).in_(list(legal.REQUEST_KINDS)),
+            Draft.state == DraftState.SENT,
+        )
+    )
+    started: list[str] = []
+    for case, draft in rows:
+        if not draft.fields.get("pause_reason") or case.state in PAUSED_STATES:
+            continue
+        done = session.exec(
+            select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.paused")
+        )
+        if any(e.detail.get("draft_id") == draft.id for e in done):
+            continue
+        reason = PauseReason(draft.fields["pause_reason"])
+        # Crash after the send and before this: the next pass starts the pause at the same time.
+        _start_pause(
+            session,
+            case,
+            by=draft.author,
+            reason=reason,
+            at=draft.updated_at,
+            settings=settings,
+            draft_id=draft.id,
+        )
+        started.append(case.reference)
+    return started
 
 
 def resume(session: Session, case: Case, *, by: str, now: datetime | None = None, settings: Settings) -> None:
     """The requester answered (or staff decide to go on): the clock runs again."""
     open_pauses = [p for p in _pauses(session, case) if p.resumed_at is None]
     if not open_pauses:
-        raise InvalidOperation(f"case {case.reference} is not waiting on the requester")
+        raise NotPaused(f"case {case.reference} is not waiting on the requester")
     now = now or utcnow()
     for p in open_pauses:
         p.resumed_at = now
@@ -450,6 +498,15 @@ def resume(session: Session, case: Case, *, by: str, now: datetime | None = None
     )
 
 
+def unanswered(session: Session, case: Case) -> list[str]:
+    """The rights (and ``complaint``) of ``case`` without a sent substantive answer."""
+    sent = set(
+        session.exec(select(Draft.kind).where(Draft.case_id == case.id, Draft.state == DraftState.SENT))
+    )
+    owed = list(case.rights) + (["complaint"] if case.is_complaint else [])
+    return [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & sent)]
+
+
 def close(
     session: Session,
     case: Case,
@@ -457,18 +514,25 @@ def close(
     by: str,
     outcome: str,
     justification: str | None = None,
+    override_reason: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Close with an outcome: answered, closed, withdrawn, or unfounded (Art. 12(5): only
-    by a staff member, with a written justification — never automatically)."""
-    if outcome not in CLOSING_OUTCOMES:
-        raise InvalidOperation(f"unknown outcome {outcome!r}; choose one of {', '.join(CLOSING_OUTCOMES)}")
-    if by.startswith("system:") and outcome == "unfounded":
-        raise InvalidOperation("only a staff member can declare a request manifestly unfounded or excessive")
-    if outcome == "unfounded" and not (justification or "").strip():
-        raise InvalidOperation("manifestly unfounded or excessive (Art. 12(5)) needs a written justification")
-    if case.state not in OPEN_STATES:
-        raise InvalidOperation(f"case {case.reference} is already {case.state.value}")
+    """Close with an outcome: answered, closed, withdrawn, or unfounded.
+
+    *answered* needs a sent substantive answer for every right and the complaint, or an
+    explicit ``override_reason`` (audited); *unfounded* (Art. 12(5)) only by a staff
+    member, with a written justification — never automatically.
+    """
+    _check_outcome(case, by=by, outcome=outcome, justification=justification)
+    override = (override_reason or "").strip() or None
+    missing = unanswered(session, case) if outcome == "answered" else []
+    if missing and override is None:
+        names = ", ".join(LABEL_NL.get(m, m) for m in missing)
+        raise AnswerNotSent(
+            f"case {case.reference}: no sent answer for {', '.join(missing)}",
+            f"Er is nog geen inhoudelijk antwoord verzonden voor: {names}. Sluit als beantwoord pas als "
+            "het antwoord is verstuurd, kies een andere uitkomst, of geef een reden om toch te sluiten.",
+        )
     now = now or utcnow()
     for p in _pauses(session, case):
         if p.resumed_at is None:
@@ -488,39 +552,56 @@ def close(
         before=before.value,
         after=case.state.value,
         justification=case.justification,
+        override_reason=override if missing else None,
+        unanswered=missing or None,
     )
 
 
-def set_right_status(
-    session: Session, case: Case, right: str, status: RightStatus, *, by: str, reasons: str | None = None
+def _check_outcome(case: Case, *, by: str, outcome: str, justification: str | None) -> None:
+    if outcome not in CLOSING_OUTCOMES:
+        raise UnknownChoice(
+            f"unknown outcome {outcome!r}; choose one of {', '.join(CLOSING_OUTCOMES)}", "Kies een uitkomst."
+        )
+    if by.startswith("system:") and outcome == "unfounded":
+        raise UnfoundedNeedsStaff(
+            "only a staff member can declare a request manifestly unfounded or excessive"
+        )
+    if outcome == "unfounded" and not (justification or "").strip():
+        raise ReasonRequired(
+            "manifestly unfounded or excessive (Art. 12(5)) needs a written justification",
+            "Kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG) vraagt een schriftelijke onderbouwing.",
+        )
+    if case.state not in OPEN_STATES:
+        raise CaseNotOpen(
+            f"case {case.reference} is already {case.state.value}",
+            f"Zaak {case.reference} is al gesloten ({case.state.value}).",
+        )
+
+
+def reopen(
+    session: Session, case: Case, *, by: str, reason: str, settings: Settings, now: datetime | None = None
 ) -> None:
-    row = session.exec(
-        select(CaseRight).where(CaseRight.case_id == case.id, CaseRight.right == right)
-    ).first()
-    if row is None:
-        raise NotFoundError(f"case {case.reference} has no right {right!r}")
-    if status in (RightStatus.REFUSED, RightStatus.PARTLY_GRANTED) and not (reasons or "").strip():
-        raise InvalidOperation("a refusal or partial grant needs reasons (Art. 12(4) AVG)")
-    before = row.status
-    row.status = status
-    row.reasons = (reasons or "").strip() or None
+    """A closed case opens again (the customer writes back, a closing was wrong), with a reason."""
+    if case.state in OPEN_STATES:
+        raise CaseNotClosed(f"case {case.reference} is {case.state.value}, not closed")
+    if not reason.strip():
+        raise ReasonRequired("reopening needs a reason", "Geef een reden om de zaak te heropenen.")
+    before = case.state
+    case.state = CaseState.IN_PROGRESS
+    case.outcome = None
+    case.justification = None
+    case.closed_at = None
+    refresh_due_date(session, case, settings, now)
     _touch(case)
     audit.record(
         session,
         actor=by,
-        action="right.status",
+        action="case.reopened",
         case_id=case.id,
-        right=right,
         before=before.value,
-        after=status.value,
+        after=case.state.value,
+        reason=reason.strip()[:500],
     )
-
-
-def verify_identity(session: Session, case: Case, *, by: str, now: datetime | None = None) -> None:
-    case.identity_verified_at = now or utcnow()
-    case.identity_verified_by = by
-    _touch(case)
-    audit.record(session, actor=by, action="case.identity_verified", case_id=case.id)
 
 
 def relabel(
@@ -566,23 +647,37 @@ def validate_labels(labels: Sequence[str]) -> list[str]:
     clean = [label.strip().lower() for label in labels if label.strip()]
     unknown = [label for label in clean if label not in LABELS]
     if unknown:
-        raise InvalidOperation(f"unknown label(s): {', '.join(unknown)}; known: {', '.join(LABELS)}")
+        raise InvalidLabels(
+            f"unknown label(s): {', '.join(unknown)}; known: {', '.join(LABELS)}",
+            f"Onbekend label: {', '.join(unknown)}.",
+        )
     if not clean:
-        raise InvalidOperation("give at least one label")
+        raise InvalidLabels("give at least one label", "Kies ten minste één label.")
     standalone = [label for label in clean if label in STANDALONE]
     if standalone and len(set(clean)) > 1:
-        raise InvalidOperation(f"{standalone[0]} stands alone; it cannot be combined with other labels")
+        raise InvalidLabels(
+            f"{standalone[0]} stands alone; it cannot be combined with other labels",
+            f"‘{LABEL_NL[standalone[0]]}’ staat op zichzelf en gaat niet samen met andere labels.",
+        )
     return sorted(set(clean), key=LABELS.index)
 
 
-def awaiting_approval(session: Session) -> list[Draft]:
-    return list(session.exec(select(Draft).where(Draft.state == DraftState.DRAFT).order_by(col(Draft.id))))
+def first_message(session: Session, case: Case) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage)
+        .where(InboundMessage.case_id == case.id)
+        .order_by(col(InboundMessage.received_at))
+    ).first()
 
 
 def _pauses(session: Session, case: Case) -> list[CasePause]:
     return list(
         session.exec(select(CasePause).where(CasePause.case_id == case.id).order_by(col(CasePause.id)))
     )
+
+
+def pauses_of(session: Session, case: Case) -> list[CasePause]:
+    return _pauses(session, case)
 
 
 def _iso(value: date | None) -> str | None:

@@ -1,29 +1,33 @@
-"""``avgdesk cases …`` and ``avgdesk drafts …``: case work and approvals from a terminal."""
+"""``avgdesk cases …``: case work from a terminal.
+
+Every command calls one use case of :mod:`avgdesk.triage.cases.actions` (which owns the
+transaction and the rules) and prints its result; a refusal prints the service's Dutch
+message (``fout: …``) and exits 1, an unknown case exits 2.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import typer
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from avgdesk.models import CaseState, Draft, DraftState, InboundMessage, PauseReason, session_scope
-from avgdesk.models.errors import AvgdeskError, NotFoundError
-from avgdesk.replies.drafting import approve_draft, create_draft, edit_draft
-from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import lifecycle
-from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.models import CaseState, PauseReason
+from avgdesk.models.errors import AvgdeskError, NotFoundError, staff_text
+from avgdesk.triage.cli.drafts import drafts_app as drafts_app  # root.py registers it from here
 from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
 
 cases_app = typer.Typer(
-    help="Cases: list, show, extend, pause, resume, close, relabel.", no_args_is_help=True
+    help="Cases: list, show, extend, pause, resume, close, reopen, relabel, assign, note.",
+    no_args_is_help=True,
 )
-drafts_app = typer.Typer(help="Reply drafts: list, show, create, edit, approve.", no_args_is_help=True)
 
 By = Annotated[str, typer.Option("--by", help="Your name, for the audit trail.")]
+T = TypeVar("T")
 
 
 def _app(ctx: typer.Context) -> Runtime:
@@ -32,9 +36,17 @@ def _app(ctx: typer.Context) -> Runtime:
     return open_runtime(settings)
 
 
-def _fail(exc: AvgdeskError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
+def fail(exc: AvgdeskError) -> typer.Exit:
+    """Print what staff read (Dutch for a rule) and choose the exit code."""
+    typer.echo(f"fout: {staff_text(exc)}", err=True)
     return typer.Exit(2 if isinstance(exc, NotFoundError) else 1)
+
+
+def call(use_case: Callable[[], T]) -> T:
+    try:
+        return use_case()
+    except AvgdeskError as exc:
+        raise fail(exc) from exc
 
 
 @cases_app.command("list")
@@ -47,9 +59,13 @@ def cases_list(
         str | None, typer.Option(help="Only cases due on or before this date (YYYY-MM-DD).")
     ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only open cases.")] = False,
-    search: Annotated[str | None, typer.Option(help="A reference or (part of) an e-mail address.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Name, e-mail address, (part of a) reference or subject.")
+    ] = None,
 ) -> None:
     """Cases sorted by the date that applies now."""
+    from avgdesk.triage.cases import queries
+
     app = _app(ctx)
     try:
         due = date.fromisoformat(due_before) if due_before else None
@@ -57,17 +73,18 @@ def cases_list(
         typer.echo(f"error: --due-before must be YYYY-MM-DD, not {due_before!r}", err=True)
         raise typer.Exit(2) from exc
     with Session(app.engine) as session:
-        cases = lifecycle.list_cases(
+        cases = queries.list_cases(
             session, states=state, right=right, due_before=due, query=search, open_only=open_only
         )
-        ids = lifecycle.message_ids_by_case(session, [c.id for c in cases if c.id is not None])
-        rows = [lifecycle.case_summary_json(c, ids.get(c.id or -1, []), app.settings) for c in cases]
+        ids = queries.message_ids_by_case(session, [c.id for c in cases if c.id is not None])
+        rows = [queries.case_summary_json(c, ids.get(c.id or -1, []), app.settings) for c in cases]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     for r in rows:
+        pending = " (verlenging aangevraagd)" if r["extension_pending"] else ""
         typer.echo(
-            f"{r['reference']:15} {r['state']:24} due {r['due_date'] or '-':10}  "
+            f"{r['reference']:15} {r['state']:24} due {r['due_date'] or '-':10}{pending}  "
             f"{','.join(r['rights']):30} {r['requester'] or '-'}"
         )
 
@@ -76,42 +93,33 @@ def cases_list(
 def cases_show(
     ctx: typer.Context, reference: str, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
-    """One case with its deadline explanation, messages, drafts and audit trail."""
+    """One case with its deadline explanation, messages, drafts, notes and timeline."""
+    from avgdesk.triage.cases import lifecycle, queries, timeline
+
     app = _app(ctx)
     with Session(app.engine) as session:
-        try:
-            case = lifecycle.find_case(session, reference)
-        except AvgdeskError as exc:
-            raise _fail(exc) from exc
-        detail = lifecycle.case_detail(session, case, app.settings)
-        data = lifecycle.case_json(detail, app.settings)
+        case = call(lambda: lifecycle.find_case(session, reference))
+        detail = queries.case_detail(session, case, app.settings)
+        data = queries.case_json(detail, app.settings)
         explanation = detail.deadline.explain("nl") if detail.deadline else None
+        kinds = {d.id: d.kind for d in detail.drafts if d.id is not None}
+        entries = timeline.timeline(detail.audit, kinds)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
         return
     typer.echo(f"{data['reference']}  {data['state']}  {', '.join(data['rights'])}")
     typer.echo(f"aanvrager: {data['requester_name'] or ''} <{data['requester']}>")
     typer.echo(f"ontvangen: {data['received_at']}   termijn: {data['due_date']}   risico: {data['risk']}")
+    if data["extension_pending"]:
+        typer.echo(f"verlenging aangevraagd tot {data['extended_deadline']} (bericht nog niet verzonden)")
     if explanation:
         typer.echo(explanation)
     for d in data["drafts"]:
         typer.echo(f"concept {d['id']}: {d['kind']} ({d['state']})")
-    for e in data["audit"]:
-        typer.echo(f"{e['at']}  {e['actor']:20} {e['action']}")
-
-
-def _mutate(ctx: typer.Context, reference: str, action: Any) -> None:
-    app = _app(ctx)
-    with session_scope(app.engine) as session:
-        try:
-            case = lifecycle.find_case(session, reference)
-            message = action(session, case, app)
-        except AvgdeskError as exc:
-            session.rollback()
-            raise _fail(exc) from exc
-        # Crash before: nothing changed. Crash after: the change and its audit event are in.
-        session.commit()
-    typer.echo(message)
+    for n in data["notes"]:
+        typer.echo(f"notitie {n['at']} {n['author']}: {n['text']}")
+    for e in entries:
+        typer.echo(f"{e.at.isoformat()}  {e.actor:20} {e.text}")
 
 
 @cases_app.command("extend")
@@ -120,26 +128,29 @@ def cases_extend(
     reference: str,
     reason: Annotated[str, typer.Option("--reason", help="Why more time is needed (told to the requester).")],
     by: By,
+    ground: Annotated[
+        str,
+        typer.Option(
+            "--ground",
+            help="volume, spread, redaction, intelligibility or several_requests (workload is no reason).",
+        ),
+    ],
     months: Annotated[int, typer.Option(min=1, max=2)] = 2,
 ) -> None:
-    """Extend by up to two months (only within the first month); drafts the notice."""
+    """Extend by up to two months (only within the first month); drafts the notice.
+    The new date binds once the notice has been sent."""
+    from avgdesk.triage.cases import actions
 
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        extended, draft = lifecycle.extend_with_notice(
-            session,
-            case,
-            by=by,
-            reason=reason,
-            months=months,
-            settings=app.settings,
-            drafting=drafting_context(app.settings),
+    app = _app(ctx)
+    r = call(
+        lambda: actions.extend(
+            app.engine, app.settings, reference, by=by, reason=reason, ground=ground, months=months
         )
-        return (
-            f"{case.reference} extended to {case.due_date}; extension notice draft {draft.id} must be sent "
-            f"by {extended.extension_notice_by}"
-        )
-
-    _mutate(ctx, reference, act)
+    )
+    typer.echo(
+        f"{r.reference} extension to {r.extended_deadline} requested; extension notice draft {r.draft_id} "
+        f"must be sent by {r.notice_by} (until then the due date stays {r.due_date})"
+    )
 
 
 @cases_app.command("pause")
@@ -150,25 +161,32 @@ def cases_pause(
     reason: Annotated[
         PauseReason, typer.Option(help="What the requester is asked for.")
     ] = PauseReason.IDENTITY,
+    note: Annotated[
+        str, typer.Option("--note", help="Why you doubt the identity / what is unclear (required).")
+    ] = "",
+    draft_request: Annotated[
+        bool, typer.Option("--draft-request", help="Kept for scripts: the request is always drafted.")
+    ] = True,
 ) -> None:
-    """Wait for identity or clarification: the clock rests."""
+    """Ask for identity or clarification: drafts the request; the clock rests once it is sent."""
+    from avgdesk.triage.cases import actions
 
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        lifecycle.pause(session, case, by=by, reason=reason, settings=app.settings)
-        return f"{case.reference} waits for {reason.value}; due date now {case.due_date}"
-
-    _mutate(ctx, reference, act)
+    app = _app(ctx)
+    r = call(lambda: actions.pause(app.engine, app.settings, reference, by=by, reason=reason, note=note))
+    typer.echo(
+        f"{r.reference}: pauze aangevraagd ({reason.value}); request draft {r.draft_id}; the clock rests"
+        f" once it is sent (due date until then {r.due_date})"
+    )
 
 
 @cases_app.command("resume")
 def cases_resume(ctx: typer.Context, reference: str, by: By) -> None:
     """The requester answered: the clock runs again."""
+    from avgdesk.triage.cases import actions
 
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        lifecycle.resume(session, case, by=by, settings=app.settings)
-        return f"{case.reference} resumed; due date {case.due_date}"
-
-    _mutate(ctx, reference, act)
+    app = _app(ctx)
+    r = call(lambda: actions.resume(app.engine, app.settings, reference, by=by))
+    typer.echo(f"{r.reference} resumed; due date {r.due_date}")
 
 
 @cases_app.command("close")
@@ -178,14 +196,41 @@ def cases_close(
     by: By,
     outcome: Annotated[str, typer.Option(help="answered | closed | withdrawn | unfounded")],
     justification: Annotated[str | None, typer.Option(help="Required for unfounded (Art. 12(5)).")] = None,
+    override_reason: Annotated[
+        str | None,
+        typer.Option(help="Close as answered although no answer was sent for every right (audited)."),
+    ] = None,
 ) -> None:
-    """Close a case with its outcome."""
+    """Close a case with its outcome (answered: only after the answers were sent)."""
+    from avgdesk.triage.cases import actions
 
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        lifecycle.close(session, case, by=by, outcome=outcome, justification=justification)
-        return f"{case.reference} is now {case.state.value}"
+    app = _app(ctx)
+    r = call(
+        lambda: actions.close(
+            app.engine,
+            reference,
+            by=by,
+            outcome=outcome,
+            justification=justification,
+            override_reason=override_reason,
+        )
+    )
+    typer.echo(f"{r.reference} is now {r.state}")
 
-    _mutate(ctx, reference, act)
+
+@cases_app.command("reopen")
+def cases_reopen(
+    ctx: typer.Context,
+    reference: str,
+    by: By,
+    reason: Annotated[str, typer.Option("--reason", help="Why the case opens again (audited).")],
+) -> None:
+    """Open a closed case again."""
+    from avgdesk.triage.cases import actions
+
+    app = _app(ctx)
+    r = call(lambda: actions.reopen(app.engine, app.settings, reference, by=by, reason=reason))
+    typer.echo(f"{r.reference} is open again ({r.state}); due date {r.due_date}")
 
 
 @cases_app.command("relabel")
@@ -196,167 +241,38 @@ def cases_relabel(
     by: By,
 ) -> None:
     """Correct the labels of the case's first message; the correction joins the next training."""
-
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        message = session.exec(
-            select(InboundMessage)
-            .where(InboundMessage.case_id == case.id)
-            .order_by(col(InboundMessage.received_at))
-        ).first()
-        if message is None:
-            raise NotFoundError(f"case {case.reference} has no messages")
-        lifecycle.relabel(session, message, labels.split(","), by=by, settings=app.settings)
-        return f"{case.reference}: labels now {', '.join(message.labels)} (used at the next training)"
-
-    _mutate(ctx, reference, act)
-
-
-# --- drafts -----------------------------------------------------------------------------------
-def _draft_json(draft: Draft, reference: str) -> dict[str, Any]:
-    return {
-        "id": draft.id,
-        "case_reference": reference,
-        "kind": draft.kind,
-        "state": draft.state.value,
-        "language": draft.language,
-        "subject": draft.subject,
-        "to": draft.to_addr,
-        "author": draft.author,
-        "approved_by": draft.approved_by,
-        "render_error": draft.render_error,
-        "version": draft.version,
-    }
-
-
-@drafts_app.command("list")
-def drafts_list(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    all_states: Annotated[
-        bool, typer.Option("--all", help="Also approved, sent and discarded drafts.")
-    ] = False,
-) -> None:
-    """Drafts awaiting approval (or all)."""
-    from avgdesk.models import Case
+    from avgdesk.triage.cases import actions
 
     app = _app(ctx)
-    with Session(app.engine) as session:
-        stmt = (
-            select(Draft, Case.reference)
-            .join(Case, col(Case.id) == col(Draft.case_id))
-            .order_by(col(Draft.id))
-        )
-        if not all_states:
-            stmt = stmt.where(Draft.state == DraftState.DRAFT)
-        rows = [_draft_json(d, ref) for d, ref in session.exec(stmt)]
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    for r in rows:
-        flag = "  RENDER ERROR" if r["render_error"] else ""
-        typer.echo(
-            f"{r['id']:5} {r['case_reference']:15} {r['kind']:22} {r['state']:10} {r['language']}{flag}"
-        )
+    r = call(lambda: actions.relabel(app.engine, app.settings, reference, labels.split(","), by=by))
+    typer.echo(f"{r.reference}: labels now {', '.join(r.labels)} (used at the next training)")
 
 
-def _load_draft(session: Session, draft_id: int) -> Draft:
-    draft = session.get(Draft, draft_id)
-    if draft is None:
-        raise NotFoundError(f"no draft {draft_id}")
-    return draft
-
-
-@drafts_app.command("show")
-def drafts_show(
-    ctx: typer.Context, draft_id: int, html: Annotated[bool, typer.Option("--html")] = False
-) -> None:
-    """The draft as the customer would read it."""
-    app = _app(ctx)
-    with Session(app.engine) as session:
-        try:
-            draft = _load_draft(session, draft_id)
-        except AvgdeskError as exc:
-            raise _fail(exc) from exc
-    if draft.render_error:
-        typer.echo(f"RENDER ERROR (cannot be sent): {draft.render_error}", err=True)
-    typer.echo(f"To: {draft.to_addr}\nSubject: {draft.subject}\nState: {draft.state.value}\n")
-    typer.echo(draft.body_html if html else draft.body_text)
-
-
-@drafts_app.command("create")
-def drafts_create(
+@cases_app.command("assign")
+def cases_assign(
     ctx: typer.Context,
     reference: str,
-    kind: Annotated[DraftKind, typer.Option(help="The letter to draft.")],
     by: By,
-    fields: Annotated[str, typer.Option(help="Template fields as a JSON object.")] = "{}",
+    to: Annotated[str, typer.Option("--to", help="User name of the new assignee; empty for nobody.")],
 ) -> None:
-    """Start a reply from a template."""
-    try:
-        values = json.loads(fields)
-        if not isinstance(values, dict):
-            raise ValueError("not an object")
-    except ValueError as exc:
-        typer.echo(f"error: --fields must be a JSON object: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    """Give the case to a staff member (or to nobody)."""
+    from avgdesk.triage.cases import actions
 
-    def act(session: Session, case: Any, app: Runtime) -> str:
-        draft = create_draft(
-            session, case, kind, author=by, ctx=drafting_context(app.settings), fields=values
-        )
-        if draft.render_error:
-            return f"draft {draft.id} created but did not render: {draft.render_error}"
-        return f"draft {draft.id} created ({kind.value})"
-
-    _mutate(ctx, reference, act)
+    app = _app(ctx)
+    r = call(lambda: actions.assign(app.engine, reference, to or None, by=by))
+    typer.echo(f"{r.reference} assigned to {to or 'nobody'}")
 
 
-@drafts_app.command("edit")
-def drafts_edit(
+@cases_app.command("note")
+def cases_note(
     ctx: typer.Context,
-    draft_id: int,
+    reference: str,
     by: By,
-    fields: Annotated[str | None, typer.Option(help="New template fields as a JSON object.")] = None,
-    subject: Annotated[str | None, typer.Option()] = None,
-    body_file: Annotated[str | None, typer.Option(help="Replace the text with this file's contents.")] = None,
+    text: Annotated[str, typer.Option("--text", help="The note (staff only; never in a letter).")],
 ) -> None:
-    """Change a draft; an approval that was not yet sent is revoked."""
-    app = _app(ctx)
-    body = None
-    if body_file:
-        with open(body_file, encoding="utf-8") as fh:
-            body = fh.read()
-    with session_scope(app.engine) as session:
-        try:
-            draft = _load_draft(session, draft_id)
-            edit_draft(
-                session,
-                draft,
-                editor=by,
-                ctx=drafting_context(app.settings),
-                subject=subject,
-                body_text=body,
-                fields=json.loads(fields) if fields else None,
-            )
-        except AvgdeskError as exc:
-            session.rollback()
-            raise _fail(exc) from exc
-        # Crash before: unchanged. Crash after: the edit (and any revocation) is in.
-        session.commit()
-        typer.echo(f"draft {draft.id} is now version {draft.version} ({draft.state.value})")
+    """Add an internal note to the case."""
+    from avgdesk.triage.cases import actions
 
-
-@drafts_app.command("approve")
-def drafts_approve(ctx: typer.Context, draft_id: int, by: By) -> None:
-    """Approve exactly this version; the worker's outbox sends it."""
     app = _app(ctx)
-    with session_scope(app.engine) as session:
-        try:
-            draft = _load_draft(session, draft_id)
-            item = approve_draft(session, draft, approver=by, ctx=drafting_context(app.settings))
-        except AvgdeskError as exc:
-            session.rollback()
-            raise _fail(exc) from exc
-        # Crash before: not approved, nothing queued. Crash after: approved and queued together.
-        session.commit()
-        typer.echo(f"draft {draft.id} approved by {by}; queued as outbox item {item.id} ({item.message_id})")
+    r = call(lambda: actions.add_note(app.engine, reference, text, by=by))
+    typer.echo(f"{r.reference}: note added")

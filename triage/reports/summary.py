@@ -40,7 +40,6 @@ import socket
 import statistics
 import struct
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -56,9 +55,10 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
-from avgdesk.models import Case, CasePause, CaseState, Draft, DraftState, PauseReason
+from avgdesk.models import Case, CasePause, CaseState, PauseReason
 from avgdesk.models.errors import ConfigurationError
-from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL, RIGHTS
+from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
+from avgdesk.triage.cases.queries import awaiting_approval_cases, backlog_snapshot
 
 __all__ = [
     "ANSWERED_STATES",
@@ -365,18 +365,10 @@ def build_summary(
     open_cases = [c for c in cases if c.state in OPEN_STATES]
     open_ids = [c.id for c in open_cases if c.id is not None]
 
-    # --- open by right and state ---------------------------------------------------------
-    rights: Counter[str] = Counter()
-    for case in open_cases:
-        labels = [r for r in RIGHTS if r in case.rights]
-        if case.is_complaint:
-            labels.append("complaint")
-        rights.update(labels or ["other"])
-    by_right = tuple(
-        Count(key, LABEL_NL[key], rights[key]) for key in (*RIGHTS, "complaint", "other") if rights[key]
-    )
-    states = Counter(c.state for c in open_cases)
-    by_state = tuple(Count(s.value, CASE_STATE_NL[s], states[s]) for s in OPEN_STATES)
+    # --- open by right and state: the backlog snapshot the dashboard shows too ------------
+    snapshot = backlog_snapshot(session, today=today)
+    by_right = tuple(Count(key, LABEL_NL[key], n) for key, n in snapshot.by_right.items())
+    by_state = tuple(Count(s.value, CASE_STATE_NL[s], snapshot.by_state.get(s, 0)) for s in OPEN_STATES)
 
     def line(case: Case, days: int | None, detail: str = "") -> CaseLine:
         return CaseLine(
@@ -394,23 +386,11 @@ def build_summary(
         key=lambda x: (x.days or 0, x.reference),
     )
 
-    # --- awaiting approval -----------------------------------------------------------------
-    drafts: Counter[int] = Counter()
-    if open_ids:
-        drafts.update(
-            session.exec(
-                select(Draft.case_id).where(
-                    col(Draft.case_id).in_(open_ids), col(Draft.state) == DraftState.DRAFT
-                )
-            )
-        )
-    approval = []
-    for case in open_cases:
-        n = drafts[case.id] if case.id is not None else 0
-        if case.state is CaseState.AWAITING_APPROVAL or n:
-            detail = f"{n} concept" if n == 1 else f"{n} concepten"
-            approval.append(line(case, None, detail if n else "geen concept"))
-    approval.sort(key=lambda x: x.reference)
+    # --- awaiting approval (one definition: queries.awaiting_approval_clause) --------------
+    approval = [
+        line(case, None, (f"{n} concept" if n == 1 else f"{n} concepten") if n else "geen concept")
+        for case, n in awaiting_approval_cases(session)
+    ]
 
     # --- waiting on the customer ---------------------------------------------------------------
     waiting: list[CaseLine] = []

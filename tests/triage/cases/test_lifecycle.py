@@ -15,18 +15,28 @@ from avgdesk.models import (
     CaseRight,
     CaseState,
     Draft,
-    InboundMessage,
     LabelCorrection,
     PauseReason,
     RightStatus,
-    session_scope,
 )
-from avgdesk.models.errors import InvalidOperation, NotFoundError
-from avgdesk.triage.cases import lifecycle
+from avgdesk.models.errors import (
+    AlreadyExtended,
+    AlreadyPaused,
+    CaseNotOpen,
+    ExtensionNotAllowed,
+    InvalidLabels,
+    NotFoundError,
+    NotPaused,
+    ReasonRequired,
+    UnfoundedNeedsStaff,
+    UnknownChoice,
+)
+from avgdesk.triage.cases import actions, lifecycle, queries
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 
 RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # Thu 5 Mar 2026 → legal deadline Tue 7 Apr 2026
+WHY = "gegevens in vijf systemen die wij moeten doorzoeken"  # issue 13: ground + explanation
 
 
 def process(engine: Any, settings: Any) -> None:
@@ -46,7 +56,8 @@ def test_new_request_opens_a_case_with_rights_deadline_and_acknowledgement(engin
     assert case.reference == "AVG-2026-0001"
     assert case.rights == ["access", "erasure"] and not case.is_complaint
     assert case.legal_deadline == date(2026, 4, 7) and case.due_date == date(2026, 4, 7)
-    assert case.internal_target == date(2026, 4, 4)  # receipt + 30 days, before the un-rolled 5 April
+    # receipt + 30 days (Sat 4 April), rolled back past Goede Vrijdag to Thu 2 April (issue 14).
+    assert case.internal_target == date(2026, 4, 2)
     with Session(engine) as s:
         rights = {r.right: r.status for r in s.exec(select(CaseRight))}
         drafts = list(s.exec(select(Draft)))
@@ -66,41 +77,41 @@ def test_extension_inside_month_one_and_refused_after(engine, make_settings) -> 
     settings = make_settings()
     store_local_message(engine, mail(1), received_at=RECEIVED)
     process(engine, settings)
-    with session_scope(engine) as s:
-        case = s.exec(select(Case)).one()
-        with pytest.raises(InvalidOperation, match="reasons"):
-            lifecycle.extend(
-                s, case, by="anna", reason=" ", settings=settings, now=RECEIVED + timedelta(days=3)
-            )
-        late = datetime(2026, 4, 8, 9, tzinfo=UTC)
-        with pytest.raises(InvalidOperation, match="passed"):
-            lifecycle.extend(s, case, by="anna", reason="veel systemen", settings=settings, now=late)
-        result = lifecycle.extend(
-            s, case, by="anna", reason="veel systemen", settings=settings, now=RECEIVED + timedelta(days=10)
-        )
-        s.commit()
+    ref = only_case(engine).reference
+    with pytest.raises(ReasonRequired, match="reasons") as refused:
+        actions.extend(engine, settings, ref, by="anna", reason=" ", now=RECEIVED + timedelta(days=3))
+    assert "reden" in refused.value.staff_message
+    late = datetime(2026, 4, 8, 9, tzinfo=UTC)
+    with pytest.raises(ExtensionNotAllowed, match="passed") as refused:
+        actions.extend(engine, settings, ref, by="anna", reason=WHY, ground="spread", now=late)
+    assert "verstreken" in refused.value.staff_message  # Dutch for staff, English in the log text
+    result = actions.extend(
+        engine, settings, ref, by="anna", reason=WHY, ground="spread", now=RECEIVED + timedelta(days=10)
+    )
+    assert result.notice_by == date(2026, 4, 7) and result.draft_id is not None
     case = only_case(engine)
-    assert case.extended_deadline == case.due_date == date(2026, 6, 5)
-    assert result.extension_notice_by == date(2026, 4, 7)
+    assert case.extended_deadline == date(2026, 6, 5)
+    # Until the notice is sent, the original deadline applies (the requester was not told).
+    assert case.due_date == date(2026, 4, 7) and result.extension_pending
     assert case.legal_deadline == date(2026, 4, 7)  # the original stays visible
+    with pytest.raises(AlreadyExtended) as again:
+        actions.extend(engine, settings, ref, by="anna", reason="nog meer", now=RECEIVED + timedelta(days=11))
+    assert "al verlengd" in again.value.staff_message
 
 
 def test_pause_and_resume_adjust_the_due_date_and_a_customer_reply_resumes(engine, make_settings) -> None:
     settings = make_settings()
     store_local_message(engine, mail(1), received_at=RECEIVED)
     process(engine, settings)
-    with session_scope(engine) as s:
-        case = s.exec(select(Case)).one()
-        lifecycle.pause(
-            s,
-            case,
-            by="anna",
-            reason=PauseReason.IDENTITY,
-            settings=settings,
-            now=RECEIVED + timedelta(days=1),
-        )
-        s.commit()
+    ref = only_case(engine).reference
+    with pytest.raises(UnknownChoice):
+        actions.pause(engine, settings, ref, by="anna", reason="lunch")
+    actions.pause(
+        engine, settings, ref, by="anna", reason=PauseReason.IDENTITY, now=RECEIVED + timedelta(days=1)
+    )
     assert only_case(engine).state is CaseState.AWAITING_IDENTITY
+    with pytest.raises(AlreadyPaused):
+        actions.pause(engine, settings, ref, by="anna", reason="identity", now=RECEIVED + timedelta(days=2))
     # The customer answers ten days later, in the same thread: the clock runs again.
     store_local_message(
         engine,
@@ -118,40 +129,41 @@ def test_pause_and_resume_adjust_the_due_date_and_a_customer_reply_resumes(engin
     assert case.legal_deadline == date(2026, 4, 7)
     assert case.due_date == date(2026, 4, 15)  # un-rolled 5 Apr + 10 paused days (a Wednesday)
     with Session(engine) as s:
-        actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
-    assert "case.paused" in actions and "case.resumed" in actions
+        actions_seen = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "case.paused" in actions_seen and "case.resumed" in actions_seen
+    with pytest.raises(NotPaused):
+        actions.resume(engine, settings, ref, by="anna")
 
 
 def test_close_rules_and_unfounded_needs_justification(engine, make_settings) -> None:
     settings = make_settings()
     store_local_message(engine, mail(1), received_at=RECEIVED)
     process(engine, settings)
-    with session_scope(engine) as s:
-        case = s.exec(select(Case)).one()
-        with pytest.raises(InvalidOperation, match="justification"):
-            lifecycle.close(s, case, by="anna", outcome="unfounded")
-        with pytest.raises(InvalidOperation, match="staff member"):
-            lifecycle.close(s, case, by="system:triage", outcome="unfounded", justification="x")
-        with pytest.raises(InvalidOperation, match="unknown outcome"):
-            lifecycle.close(s, case, by="anna", outcome="gone")
-        lifecycle.close(
-            s, case, by="anna", outcome="unfounded", justification="Tiende identiek verzoek deze maand"
-        )
-        s.commit()
-        with pytest.raises(InvalidOperation, match="already"):
-            lifecycle.close(s, case, by="anna", outcome="answered")
+    ref = only_case(engine).reference
+    with pytest.raises(ReasonRequired, match="justification"):
+        actions.close(engine, ref, by="anna", outcome="unfounded")
+    with pytest.raises(UnfoundedNeedsStaff, match="staff member"):
+        actions.close(engine, ref, by="system:triage", outcome="unfounded", justification="x")
+    with pytest.raises(UnknownChoice, match="unknown outcome"):
+        actions.close(engine, ref, by="anna", outcome="gone")
+    assert only_case(engine).state is CaseState.NEW  # every refusal left the case as it was
+    actions.close(
+        engine, ref, by="anna", outcome="unfounded", justification="Tiende identiek verzoek deze maand"
+    )
+    with pytest.raises(CaseNotOpen, match="already"):
+        actions.close(engine, ref, by="anna", outcome="answered")
 
 
 def test_relabel_is_stored_for_training_and_updates_rights(engine, make_settings) -> None:
     settings = make_settings()
     store_local_message(engine, mail(1), received_at=RECEIVED)
     process(engine, settings)
-    with session_scope(engine) as s:
-        msg = s.exec(select(InboundMessage)).one()
-        with pytest.raises(InvalidOperation, match="stands alone"):
-            lifecycle.relabel(s, msg, ["question", "access"], by="anna", settings=settings)
-        lifecycle.relabel(s, msg, ["erasure", "complaint"], by="anna", settings=settings)
-        s.commit()
+    ref = only_case(engine).reference
+    with pytest.raises(InvalidLabels, match="stands alone") as refused:
+        actions.relabel(engine, settings, ref, ["question", "access"], by="anna")
+    assert "staat op zichzelf" in refused.value.staff_message
+    result = actions.relabel(engine, settings, ref, ["erasure", "complaint"], by="anna")
+    assert result.labels == ("erasure", "complaint")
     case = only_case(engine)
     assert case.rights == ["erasure"] and case.is_complaint
     with Session(engine) as s:
@@ -172,7 +184,7 @@ def test_find_and_list_cases(engine, make_settings) -> None:
         assert lifecycle.find_case(s, "avg-2026-0002").requester_email == "b@example.nl"
         with pytest.raises(NotFoundError):
             lifecycle.find_case(s, "AVG-2026-0099")
-        assert [c.reference for c in lifecycle.list_cases(s)] == ["AVG-2026-0001", "AVG-2026-0002"]
-        assert [c.reference for c in lifecycle.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
-        assert [c.reference for c in lifecycle.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
-        assert lifecycle.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"
+        assert [c.reference for c in queries.list_cases(s)] == ["AVG-2026-0001", "AVG-2026-0002"]
+        assert [c.reference for c in queries.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
+        assert [c.reference for c in queries.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
+        assert queries.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"

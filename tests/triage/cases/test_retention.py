@@ -42,7 +42,7 @@ def test_purge_deletes_old_closed_cases_and_old_unlinked_mail_only(engine, make_
     Processor(engine, settings, classifier=FixedLabels()).drain()
     with session_scope(engine) as s:
         first = lifecycle.find_case(s, "AVG-2025-0001")
-        lifecycle.close(s, first, by="anna", outcome="answered", now=old + timedelta(days=20))
+        lifecycle.close(s, first, by="anna", outcome="closed", now=old + timedelta(days=20))
         msg = s.exec(select(InboundMessage).where(InboundMessage.case_id == first.id)).one()
         s.add(LabelCorrection(message_pk=msg.id, labels=["access"], corrected_by="anna"))  # type: ignore[arg-type]
         s.commit()

@@ -71,30 +71,60 @@ def test_case_actions_are_audited_and_explained(seeded: dict[str, str], tmp_path
         "AVG-2026-0001",
         "--by",
         "anna",
+        "--ground",
+        "spread",
         "--reason",
         "Gegevens staan in vijf systemen",
     )
     assert "extension notice draft" in out.stdout
     run(seeded, tmp_path, "cases", "relabel", "AVG-2026-0002", "objection", "--by", "bert")
-    run(seeded, tmp_path, "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "answered")
+    refused = avgdesk(
+        "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "answered", env=seeded, cwd=tmp_path
+    )
+    assert refused.returncode == 1 and "nog geen inhoudelijk antwoord verzonden" in refused.stderr
+    run(
+        seeded,
+        tmp_path,
+        "cases",
+        "close",
+        "AVG-2026-0002",
+        "--by",
+        "bert",
+        "--outcome",
+        "answered",
+        "--override-reason",
+        "Telefonisch beantwoord en bevestigd",
+    )
+    run(seeded, tmp_path, "cases", "reopen", "AVG-2026-0002", "--by", "bert", "--reason", "Klant belt terug")
+    run(seeded, tmp_path, "cases", "note", "AVG-2026-0002", "--by", "bert", "--text", "Belde om 10:00")
+    run(seeded, tmp_path, "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "closed")
     shown = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0001", "--json").stdout)
     actions = [e["action"] for e in shown["audit"]]
     assert actions[:1] == ["case.opened"] and {"case.paused", "case.resumed", "case.extended"} <= set(actions)
     assert shown["deadline"]["explanation_nl"] and shown["extended_deadline"]
     assert [d["kind"] for d in shown["drafts"]] == ["acknowledgement", "extension"]
     second = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0002", "--json").stdout)
-    assert second["state"] == "answered" and second["rights"] == ["objection"]
+    assert second["state"] == "closed" and second["rights"] == ["objection"]
+    assert [n["text"] for n in second["notes"]] == ["Belde om 10:00"]
+    closings = [e["detail"] for e in second["audit"] if e["action"] == "case.closed"]
+    assert closings[0]["override_reason"] == "Telefonisch beantwoord en bevestigd"
+    assert closings[0]["unanswered"] == ["objection"]
+    assert [e["action"] for e in second["audit"]].count("case.reopened") == 1
+    text = run(seeded, tmp_path, "cases", "show", "AVG-2026-0002").stdout
+    assert (
+        "Zaak heropend: status gewijzigd van beantwoord naar in behandeling, reden: Klant belt terug" in text
+    )
 
 
 def test_bad_case_commands_fail_clearly(seeded: dict[str, str], tmp_path: Path) -> None:
     out = avgdesk("cases", "show", "AVG-1999-0001", env=seeded, cwd=tmp_path)
-    assert out.returncode == 2 and "no case with reference" in out.stderr
+    assert out.returncode == 2 and "fout: Zaak AVG-1999-0001 bestaat niet." in out.stderr
     out = avgdesk(
         "cases", "close", "AVG-2026-0001", "--by", "x", "--outcome", "unfounded", env=seeded, cwd=tmp_path
     )
-    assert out.returncode == 1 and "justification" in out.stderr
+    assert out.returncode == 1 and "schriftelijke onderbouwing" in out.stderr
     out = avgdesk("cases", "relabel", "AVG-2026-0001", "access,bogus", "--by", "x", env=seeded, cwd=tmp_path)
-    assert out.returncode == 1 and "unknown label" in out.stderr
+    assert out.returncode == 1 and "fout: Onbekend label: bogus." in out.stderr
 
 
 def test_drafts_list_show_approve_then_run_once_sends(

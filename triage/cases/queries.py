@@ -1,0 +1,411 @@
+"""Reading cases: the queue (search, filters, sort), one case in detail, its Dutch
+timeline, and ONE backlog snapshot that the dashboard and the weekly summary share.
+
+Nothing here writes. Counting happens in SQL (``GROUP BY``/``CASE``), so the dashboard
+costs a handful of queries however many cases there are. Search terms are personal data:
+they are never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
+from sqlmodel import Session, col, select
+
+from avgdesk.models import (
+    AuditEvent,
+    Case,
+    CaseNote,
+    CasePause,
+    CaseRight,
+    CaseState,
+    Draft,
+    DraftState,
+    InboundMessage,
+)
+from avgdesk.models.labels import OPEN_STATES, RIGHTS
+from avgdesk.triage.cases import deadlines, legal
+from avgdesk.triage.cases.lifecycle import case_risk, deadline_of, extension_pending, pauses_of
+from avgdesk.triage.settings import Settings
+
+SORT_KEYS = ("due", "reference", "received", "requester", "state", "assignee")
+"""Columns the queue can be sorted by (``due`` is the default)."""
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    rights: list[CaseRight]
+    messages: list[InboundMessage]
+    drafts: list[Draft]
+    pauses: list[CasePause]
+    audit: list[AuditEvent]
+    deadline: deadlines.Deadline | None
+    risk: deadlines.Risk | None
+    suggested: Case | None
+    duplicate_of: Case | None
+    notes: list[CaseNote] = field(default_factory=list)
+    extension_pending: bool = False
+    pause_requested: bool = False
+    """An identity/clarification request awaits sending: "pauze aangevraagd" (issue 13)."""
+    marketing_objection: bool = False
+    breach: legal.BreachClock | None = None
+    """A possible data breach: the 72-hour clock of Art. 33 from arrival (issue 13)."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows; every field is optional."""
+
+    states: Sequence[CaseState] | None = None
+    open_only: bool = False
+    right: str | None = None
+    due_before: date | None = None
+    query: str | None = None
+    """A name, e-mail address, reference (or a fragment such as ``0004``) or subject."""
+    assignee: str | None = None
+    awaiting_approval: bool = False
+    sort: str = "due"
+    descending: bool = False
+
+
+# --- shared definitions ------------------------------------------------------------------------
+def open_clause() -> ColumnElement[bool]:
+    return col(Case.state).in_(list(OPEN_STATES))
+
+
+def awaiting_approval_clause() -> ColumnElement[bool]:
+    """Open and waiting for an approver: state ``awaiting_approval`` or at least one draft
+    written and not yet approved. The one definition for queue, dashboard and summary."""
+    has_draft = exists().where(col(Draft.case_id) == col(Case.id), col(Draft.state) == DraftState.DRAFT)
+    return and_(open_clause(), or_(col(Case.state) == CaseState.AWAITING_APPROVAL, has_draft))
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(query: str) -> ColumnElement[bool]:
+    """Reference (whole or a fragment), requester name or address, or a message subject."""
+    pattern = _like(query.strip())
+    subject = exists().where(
+        col(InboundMessage.case_id) == col(Case.id), col(InboundMessage.subject).ilike(pattern, escape="\\")
+    )
+    return or_(
+        col(Case.reference).ilike(pattern, escape="\\"),
+        col(Case.requester_name).ilike(pattern, escape="\\"),
+        col(Case.requester_email).ilike(pattern, escape="\\"),
+        subject,
+    )
+
+
+# --- the queue -----------------------------------------------------------------------------
+def list_cases(
+    session: Session,
+    *,
+    states: Sequence[CaseState] | None = None,
+    right: str | None = None,
+    due_before: date | None = None,
+    query: str | None = None,
+    open_only: bool = False,
+) -> list[Case]:
+    """Cases sorted by the date that applies now (no date last), then by receipt."""
+    return find_cases(
+        session,
+        QueueFilter(states=states, right=right, due_before=due_before, query=query, open_only=open_only),
+    )
+
+
+def find_cases(session: Session, f: QueueFilter) -> list[Case]:
+    stmt = select(Case)
+    if f.states:
+        stmt = stmt.where(col(Case.state).in_(list(f.states)))
+    if f.open_only:
+        stmt = stmt.where(open_clause())
+    if f.due_before is not None:
+        stmt = stmt.where(col(Case.due_date) <= f.due_before)
+    if f.query and f.query.strip():
+        stmt = stmt.where(search_clause(f.query))
+    if f.assignee:
+        stmt = stmt.where(col(Case.assignee) == f.assignee)
+    if f.awaiting_approval:
+        stmt = stmt.where(awaiting_approval_clause())
+    stmt = stmt.order_by(*_order(f.sort, f.descending))
+    cases = list(session.exec(stmt))
+    if f.right:
+        # Rights live in a JSON list; filtering it in Python keeps one query for both databases.
+        cases = [c for c in cases if f.right in c.rights or (f.right == "complaint" and c.is_complaint)]
+    return cases
+
+
+def _order(sort: str, descending: bool) -> list[Any]:
+    columns: dict[str, Any] = {
+        "reference": col(Case.reference),
+        "received": col(Case.received_at),
+        "requester": func.lower(func.coalesce(col(Case.requester_name), col(Case.requester_email), "")),
+        "state": col(Case.state),
+        "assignee": func.coalesce(col(Case.assignee), ""),
+    }
+    if sort in columns:
+        key = columns[sort].desc() if descending else columns[sort].asc()
+        return [key, col(Case.reference).asc()]
+    # Due date, no date last, then receipt; descending puts the latest due first.
+    due = col(Case.due_date).desc() if descending else col(Case.due_date).asc()
+    return [col(Case.due_date).is_(None), due, col(Case.received_at).asc(), col(Case.reference).asc()]
+
+
+def message_ids_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if not case_ids:
+        return out
+    for case_id, mid in session.exec(
+        select(InboundMessage.case_id, InboundMessage.message_id)
+        .where(col(InboundMessage.case_id).in_(list(case_ids)))
+        .order_by(col(InboundMessage.received_at))
+    ):
+        if case_id is not None:
+            out.setdefault(case_id, []).append(mid)
+    return out
+
+
+# --- one case ------------------------------------------------------------------------------
+def case_detail(session: Session, case: Case, settings: Settings, now: datetime | None = None) -> CaseDetail:
+    rights = list(
+        session.exec(select(CaseRight).where(CaseRight.case_id == case.id).order_by(col(CaseRight.id)))
+    )
+    messages = list(
+        session.exec(
+            select(InboundMessage)
+            .where(InboundMessage.case_id == case.id)
+            .order_by(col(InboundMessage.received_at))
+        )
+    )
+    drafts = list(session.exec(select(Draft).where(Draft.case_id == case.id).order_by(col(Draft.id))))
+    events = list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.case_id == case.id)
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        )
+    )
+    notes = list(
+        session.exec(select(CaseNote).where(CaseNote.case_id == case.id).order_by(col(CaseNote.created_at)))
+    )
+    return CaseDetail(
+        case=case,
+        rights=rights,
+        messages=messages,
+        drafts=drafts,
+        pauses=pauses_of(session, case),
+        audit=events,
+        deadline=deadline_of(session, case, settings, now),
+        risk=case_risk(case, settings, now),
+        suggested=session.get(Case, case.suggested_case_id) if case.suggested_case_id else None,
+        duplicate_of=session.get(Case, case.duplicate_of_case_id) if case.duplicate_of_case_id else None,
+        notes=notes,
+        extension_pending=extension_pending(case),
+        pause_requested=legal.pending_pause_request(session, case) is not None,
+        marketing_objection=any(e.action == legal.MARKETING_FLAG for e in events),
+        breach=legal.breach_clock(session, case),
+    )
+
+
+def case_json(detail: CaseDetail, settings: Settings) -> dict[str, Any]:
+    """The JSON shape of ``cases list/show --json`` (DESIGN.md fields first)."""
+    c = detail.case
+    data: dict[str, Any] = case_summary_json(c, [m.message_id for m in detail.messages], settings)
+    data.update(
+        {
+            "rights_status": {
+                r.right: {"status": r.status.value, "reasons": r.reasons} for r in detail.rights
+            },
+            "deadline": detail.deadline.to_dict() if detail.deadline else None,
+            "pauses": [
+                {
+                    "reason": p.reason.value,
+                    "requested_at": p.requested_at.isoformat(),
+                    "resumed_at": p.resumed_at.isoformat() if p.resumed_at else None,
+                }
+                for p in detail.pauses
+            ],
+            "drafts": [{"id": d.id, "kind": d.kind, "state": d.state.value} for d in detail.drafts],
+            "notes": [
+                {"at": n.created_at.isoformat(), "author": n.author, "text": n.text} for n in detail.notes
+            ],
+            "audit": [
+                {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
+                for e in detail.audit
+            ],
+            "suggested_link": detail.suggested.reference if detail.suggested else None,
+            "duplicate_of": detail.duplicate_of.reference if detail.duplicate_of else None,
+            "pause_requested": detail.pause_requested,
+            "marketing_objection": detail.marketing_objection,
+            "possible_breach": None
+            if detail.breach is None
+            else {"since": detail.breach.since.isoformat(), "notify_by": detail.breach.notify_by.isoformat()},
+        }
+    )
+    return data
+
+
+def case_summary_json(case: Case, message_ids: list[str], settings: Settings) -> dict[str, Any]:
+    return {
+        "reference": case.reference,
+        "state": case.state.value,
+        "rights": list(case.rights) + (["complaint"] if case.is_complaint else []),
+        "requester": case.requester_email,
+        "requester_name": case.requester_name,
+        "received_at": case.received_at.isoformat(),
+        "legal_deadline": case.legal_deadline.isoformat() if case.legal_deadline else None,
+        "internal_target": case.internal_target.isoformat() if case.internal_target else None,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "extended_deadline": case.extended_deadline.isoformat() if case.extended_deadline else None,
+        "extension_pending": extension_pending(case),
+        "assignee": case.assignee,
+        "language": case.language,
+        "risk": risk.level.value if (risk := case_risk(case, settings)) is not None else None,
+        "message_ids": message_ids,
+    }
+
+
+# --- the backlog snapshot ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BacklogSnapshot:
+    """The open backlog as of ``today`` (local date), counted in SQL.
+
+    Definitions (also those of the weekly summary): *open* is :data:`OPEN_STATES`;
+    *overdue* is due before today (a case due today is not late yet); *due within N days*
+    is ``today <= due <= today + N``; *awaiting approval* is :func:`awaiting_approval_clause`;
+    *waiting on the customer* has a pause that was not resumed. By right, a case with
+    several rights counts under each, a complaint as ``complaint``, neither as ``other``.
+    """
+
+    today: date
+    open_total: int
+    by_state: dict[CaseState, int]
+    by_right: dict[str, int]
+    overdue: int
+    due_today: int
+    due_within_7: int
+    """Due after today, within seven days."""
+    due_8_to_14: int
+    due_later: int
+    no_due_date: int
+    awaiting_approval: int
+    drafts_awaiting: int
+    drafts_failed: int
+    waiting_on_customer: int
+    extension_pending: int
+
+    @property
+    def due_soon(self) -> int:
+        """Due today or within seven days (the summary's "binnen 7 dagen")."""
+        return self.due_today + self.due_within_7
+
+
+def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
+    week, fortnight = today + timedelta(days=7), today + timedelta(days=14)
+    due = col(Case.due_date)
+
+    def bucket(cond: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    row = session.exec(
+        select(
+            func.count(),
+            bucket(due < today),
+            bucket(due == today),
+            bucket(and_(due > today, due <= week)),
+            bucket(and_(due > week, due <= fortnight)),
+            bucket(due > fortnight),
+            bucket(due.is_(None)),
+            bucket(and_(col(Case.extended_at).is_not(None), col(Case.extension_notice_sent_at).is_(None))),
+            bucket(col(Case.is_complaint).is_(True)),
+        ).where(open_clause())
+    ).one()
+    total, overdue, due_today, within_7, to_14, later, none, ext_pending, complaints = (int(v) for v in row)
+    by_state = {
+        CaseState(s): int(n)
+        for s, n in session.exec(
+            select(Case.state, func.count()).where(open_clause()).group_by(col(Case.state))
+        )
+    }
+    return BacklogSnapshot(
+        today=today,
+        open_total=total,
+        by_state=by_state,
+        by_right=_open_by_right(session, complaints),
+        overdue=overdue,
+        due_today=due_today,
+        due_within_7=within_7,
+        due_8_to_14=to_14,
+        due_later=later,
+        no_due_date=none,
+        awaiting_approval=_count(
+            session, select(func.count()).select_from(Case).where(awaiting_approval_clause())
+        ),
+        drafts_awaiting=_count(
+            session, select(func.count()).select_from(Draft).where(Draft.state == DraftState.DRAFT)
+        ),
+        drafts_failed=_count(
+            session, select(func.count()).select_from(Draft).where(Draft.state == DraftState.FAILED)
+        ),
+        waiting_on_customer=_count(
+            session,
+            select(func.count(func.distinct(CasePause.case_id)))
+            .join(Case, col(Case.id) == col(CasePause.case_id))
+            .where(col(CasePause.resumed_at).is_(None), open_clause()),
+        ),
+        extension_pending=ext_pending,
+    )
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.exec(stmt).one())
+
+
+def _open_by_right(session: Session, complaints: int) -> dict[str, int]:
+    """Open cases per right, read from ``case.rights`` (a JSON list) in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        element = func.json_array_elements_text(col(Case.rights)).table_valued("value").alias("r")
+    else:
+        element = func.json_each(col(Case.rights)).table_valued("value").alias("r")
+    is_right = element.c.value.in_(list(RIGHTS))
+    rows = session.exec(
+        select(element.c.value, func.count(func.distinct(col(Case.id))))  # type: ignore[call-overload]
+        .select_from(Case)
+        .join(element, literal(True))
+        .where(open_clause(), is_right)
+        .group_by(element.c.value)
+    )
+    counts = {str(right): int(n) for right, n in rows}
+    with_right = select(col(Case.id)).select_from(Case).join(element, literal(True)).where(is_right)
+    neither = _count(
+        session,
+        select(func.count())
+        .select_from(Case)
+        .where(open_clause(), col(Case.is_complaint).is_(False), ~col(Case.id).in_(with_right)),
+    )
+    ordered = {r: counts[r] for r in RIGHTS if counts.get(r)}
+    if complaints:
+        ordered["complaint"] = complaints
+    if neither:
+        ordered["other"] = neither
+    return ordered
+
+
+def awaiting_approval_cases(session: Session) -> list[tuple[Case, int]]:
+    """The cases of :func:`awaiting_approval_clause` with their number of unapproved drafts."""
+    drafts = (
+        select(func.count())
+        .select_from(Draft)
+        .where(col(Draft.case_id) == col(Case.id), col(Draft.state) == DraftState.DRAFT)
+        .scalar_subquery()
+    )
+    rows = session.exec(select(Case, drafts).where(awaiting_approval_clause()).order_by(col(Case.reference)))
+    return [(c, int(n)) for c, n in rows]

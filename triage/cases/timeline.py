@@ -1,0 +1,169 @@
+"""The case timeline in Dutch: one sentence per audit event, for staff.
+
+"Status gewijzigd van nieuw naar in behandeling", letter names instead of kinds, no
+hashes, ids or internal keys (the hashes stay in the audit record for audits). An event
+this module does not know is shown by a neutral sentence, never by its raw detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from avgdesk.models import AuditEvent, CaseState
+from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
+
+KIND_NL = {
+    "acknowledgement": "ontvangstbevestiging",
+    "identity_request": "verzoek om identificatie",
+    "clarification_request": "verzoek om verduidelijking",
+    "access": "antwoord op het inzageverzoek",
+    "rectification": "antwoord op het rectificatieverzoek",
+    "erasure": "antwoord op het verzoek om wissen",
+    "restriction": "antwoord op het verzoek om beperking",
+    "portability": "antwoord op het verzoek om overdraagbaarheid",
+    "objection": "antwoord op het bezwaar",
+    "extension": "verlengingsbericht",
+    "refusal": "(gedeeltelijke) weigering",
+    "complaint": "antwoord op de klacht",
+}
+OUTCOME_NL = {
+    "answered": "beantwoord",
+    "closed": "gesloten",
+    "withdrawn": "ingetrokken",
+    "unfounded": "kennelijk ongegrond of buitensporig",
+}
+PAUSE_NL = {"identity": "identificatie", "clarification": "verduidelijking"}
+MONTHS_NL = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    text: str
+
+
+def state_nl(value: object) -> str:
+    try:
+        return CASE_STATE_NL[CaseState(str(value))]
+    except ValueError:
+        return "onbekend"
+
+
+def date_nl(value: object) -> str:
+    if not value:
+        return "–"
+    try:
+        d = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return "–"
+    return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
+
+
+def actor_nl(actor: str) -> str:
+    return {
+        "system:triage": "avgdesk (verwerking)",
+        "system:outbox": "avgdesk (verzending)",
+        "system:retention": "avgdesk (bewaartermijn)",
+    }.get(actor, "avgdesk" if actor.startswith("system:") else actor)
+
+
+def _letter(detail: Mapping[str, Any], kinds: Mapping[int, str]) -> str:
+    kind = detail.get("kind") or kinds.get(int(detail.get("draft_id") or 0), "")
+    return KIND_NL.get(str(kind), "brief")
+
+
+def _labels(value: object) -> str:
+    items = value if isinstance(value, list) else []
+    return ", ".join(LABEL_NL.get(str(v), "onbekend") for v in items) or "geen"
+
+
+def _opened(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
+    after = d.get("after") if isinstance(d.get("after"), dict) else {}
+    rights = [LABEL_NL.get(r, "onbekend") for r in after.get("rights", [])]
+    if after.get("complaint"):
+        rights.append("klacht")
+    return "Zaak geopend" + (f" ({', '.join(rights)})" if rights else "")
+
+
+def _state_change(prefix: str) -> Callable[[Mapping[str, Any], Mapping[int, str]], str]:
+    def text(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
+        return f"{prefix}: status gewijzigd van {state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
+
+    return text
+
+
+def _closed(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
+    text = f"Zaak gesloten: status gewijzigd van {state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
+    if d.get("override_reason"):
+        text += f". Gesloten zonder verzonden antwoord, reden: {d['override_reason']}"
+    elif d.get("justification"):
+        text += f". Onderbouwing: {d['justification']}"
+    return text
+
+
+_TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
+    "case.opened": _opened,
+    "message.attached": lambda d, k: "Bericht van de verzoeker aan de zaak toegevoegd",
+    "message.link_suggested": lambda d, k: "Bericht mogelijk bij deze zaak (niet gekoppeld; controleren)",
+    "message.relabelled": lambda d, k: (
+        f"Labels gecorrigeerd van {_labels(d.get('before'))} naar {_labels(d.get('after'))}"
+    ),
+    "case.duplicate_flagged": lambda d, k: f"Mogelijk dubbel met {d.get('duplicate_of', 'een andere zaak')}",
+    "case.link_suggested": lambda d, k: f"Mogelijk verwant aan {d.get('suggested', 'een andere zaak')}",
+    "case.assigned": lambda d, k: (
+        f"Toegewezen aan {d.get('after') or 'niemand'}" + (f" (was {d['before']})" if d.get("before") else "")
+    ),
+    "case.extended": lambda d, k: (
+        f"Verlenging aangevraagd tot {date_nl(d.get('after'))} "
+        f"({d.get('months', 2)} maand{'en' if d.get('months', 2) != 1 else ''}), "
+        f"reden: {d.get('reason', '–')}; "
+        f"het bericht moet uiterlijk {date_nl(d.get('notice_by'))} weg"
+    ),
+    "case.extension_notified": lambda d, k: (
+        f"Verlengingsbericht verzonden: de termijn is nu {date_nl(d.get('after'))}"
+    ),
+    "case.paused": lambda d, k: (
+        f"Klok gepauzeerd, wacht op {PAUSE_NL.get(str(d.get('reason')), 'de verzoeker')}: "
+        f"status gewijzigd van {state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
+    ),
+    "case.resumed": _state_change("Klok hervat"),
+    "case.closed": _closed,
+    "case.reopened": lambda d, k: (
+        f"Zaak heropend: status gewijzigd van {state_nl(d.get('before'))} naar "
+        f"{state_nl(d.get('after'))}, reden: {d.get('reason', '–')}"
+    ),
+    "case.note_added": lambda d, k: "Interne notitie toegevoegd",
+    "case.identity_verified": lambda d, k: "Identiteit gecontroleerd",
+    "draft.created": lambda d, k: (
+        f"Brief opgesteld: {_letter(d, k)}" + (" (opmaakfout)" if d.get("render_error") else "")
+    ),
+    "draft.edited": lambda d, k: f"Brief bewerkt: {_letter(d, k)}",
+    "draft.approved": lambda d, k: f"Brief goedgekeurd voor verzending: {_letter(d, k)}",
+    "draft.approval_revoked": lambda d, k: f"Goedkeuring ingetrokken (brief gewijzigd): {_letter(d, k)}",
+    "draft.discarded": lambda d, k: f"Brief verworpen: {_letter(d, k)}",
+    "mail.sent": lambda d, k: f"Brief verzonden: {_letter(d, k)}",
+    "mail.failed": lambda d, k: f"Verzenden mislukt: {_letter(d, k)}",
+    "mail.retry": lambda d, k: f"Verzenden wordt opnieuw geprobeerd: {_letter(d, k)}",
+    "mail.ambiguous": lambda d, k: f"Verzending onzeker (mogelijk twee keer bezorgd): {_letter(d, k)}",
+    "reply.bounced": lambda d, k: "Onze brief kwam onbestelbaar terug",
+}
+
+
+def describe(event: AuditEvent, draft_kinds: Mapping[int, str] | None = None) -> str:
+    """One Dutch sentence for an audit event (never hashes or internal keys)."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    text = _TEXTS.get(event.action)
+    if text is None:
+        return "Gebeurtenis vastgelegd"
+    return text(detail, draft_kinds or {})
+
+
+def timeline(events: list[AuditEvent], draft_kinds: Mapping[int, str] | None = None) -> list[TimelineEntry]:
+    return [TimelineEntry(e.at, actor_nl(e.actor), describe(e, draft_kinds)) for e in events]

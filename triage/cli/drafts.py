@@ -1,0 +1,219 @@
+"""``avgdesk drafts …``: reply drafts and approvals from a terminal.
+
+Each changing command calls one use case of :mod:`avgdesk.triage.cases.drafts`; a
+refusal prints the service's Dutch message and exits 1 (2 for an unknown draft).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import Session, col, select
+
+from avgdesk.models import Case, Draft, DraftState
+from avgdesk.replies.rendering import DraftKind
+from avgdesk.triage.runtime import Runtime, open_runtime
+from avgdesk.triage.settings import Settings
+
+drafts_app = typer.Typer(
+    help="Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, discard.",
+    no_args_is_help=True,
+)
+
+By = Annotated[str, typer.Option("--by", help="Your name, for the audit trail.")]
+
+
+def _app(ctx: typer.Context) -> Runtime:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return open_runtime(settings)
+
+
+def _draft_json(draft: Draft, reference: str) -> dict[str, Any]:
+    return {
+        "id": draft.id,
+        "case_reference": reference,
+        "kind": draft.kind,
+        "state": draft.state.value,
+        "language": draft.language,
+        "subject": draft.subject,
+        "to": draft.to_addr,
+        "author": draft.author,
+        "approved_by": draft.approved_by,
+        "render_error": draft.render_error,
+        "version": draft.version,
+    }
+
+
+@drafts_app.command("list")
+def drafts_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    all_states: Annotated[
+        bool, typer.Option("--all", help="Also approved, sent and discarded drafts.")
+    ] = False,
+) -> None:
+    """Drafts awaiting approval (or all)."""
+    app = _app(ctx)
+    with Session(app.engine) as session:
+        stmt = (
+            select(Draft, Case.reference)
+            .join(Case, col(Case.id) == col(Draft.case_id))
+            .order_by(col(Draft.id))
+        )
+        if not all_states:
+            stmt = stmt.where(Draft.state == DraftState.DRAFT)
+        rows = [_draft_json(d, ref) for d, ref in session.exec(stmt)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        flag = "  RENDER ERROR" if r["render_error"] else ""
+        typer.echo(
+            f"{r['id']:5} {r['case_reference']:15} {r['kind']:22} {r['state']:10} {r['language']}{flag}"
+        )
+
+
+@drafts_app.command("show")
+def drafts_show(
+    ctx: typer.Context, draft_id: int, html: Annotated[bool, typer.Option("--html")] = False
+) -> None:
+    """The draft as the customer would read it."""
+    from avgdesk.models.errors import DraftNotFound
+    from avgdesk.triage.cli.cases import fail
+
+    app = _app(ctx)
+    with Session(app.engine) as session:
+        draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise fail(DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet."))
+    if draft.render_error:
+        typer.echo(f"RENDER ERROR (cannot be sent): {draft.render_error}", err=True)
+    typer.echo(f"To: {draft.to_addr}\nSubject: {draft.subject}\nState: {draft.state.value}\n")
+    typer.echo(draft.body_html if html else draft.body_text)
+
+
+@drafts_app.command("versions")
+def drafts_versions(ctx: typer.Context, draft_id: int) -> None:
+    """Every kept version of the draft, with the changes from the version before."""
+    from avgdesk.triage.cases import drafts
+
+    app = _app(ctx)
+    with Session(app.engine) as session:
+        kept = drafts.versions(session, draft_id)
+    for older, newer in zip([None, *kept], kept, strict=False):
+        typer.echo(
+            f"--- versie {newer.version} ({newer.how}) door {newer.editor}"
+            f" op {newer.created_at:%Y-%m-%d %H:%M}"
+        )
+        if older is not None:
+            for kind, line in drafts.version_diff(older, newer):
+                if kind != "same":
+                    typer.echo(("+ " if kind == "added" else "- ") + line)
+
+
+def _json_object(fields: str, option: str) -> dict[str, Any]:
+    try:
+        values = json.loads(fields)
+        if not isinstance(values, dict):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        typer.echo(f"error: {option} must be a JSON object: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return values
+
+
+@drafts_app.command("create")
+def drafts_create(
+    ctx: typer.Context,
+    reference: str,
+    kind: Annotated[DraftKind, typer.Option(help="The letter to draft.")],
+    by: By,
+    fields: Annotated[str, typer.Option(help="Template fields as a JSON object.")] = "{}",
+) -> None:
+    """Start a reply from a template."""
+    from avgdesk.triage.cases import drafts
+    from avgdesk.triage.cli.cases import call
+
+    values = _json_object(fields, "--fields")
+    app = _app(ctx)
+    r = call(lambda: drafts.create(app.engine, app.settings, reference, kind.value, by=by, fields=values))
+    if r.render_error:
+        typer.echo(f"draft {r.draft_id} created but did not render: {r.render_error}")
+    else:
+        typer.echo(f"draft {r.draft_id} created ({kind.value})")
+
+
+@drafts_app.command("edit")
+def drafts_edit(
+    ctx: typer.Context,
+    draft_id: int,
+    by: By,
+    fields: Annotated[str | None, typer.Option(help="New template fields as a JSON object.")] = None,
+    subject: Annotated[str | None, typer.Option()] = None,
+    body_file: Annotated[str | None, typer.Option(help="Replace the text with this file's contents.")] = None,
+) -> None:
+    """Change a draft; an approval that was not yet sent is revoked."""
+    from avgdesk.triage.cases import drafts
+    from avgdesk.triage.cli.cases import call
+
+    body = None
+    if body_file:
+        with open(body_file, encoding="utf-8") as fh:
+            body = fh.read()
+    values = _json_object(fields, "--fields") if fields else None
+    app = _app(ctx)
+    r = call(
+        lambda: drafts.edit(
+            app.engine, app.settings, draft_id, by=by, subject=subject, body_text=body, fields=values
+        )
+    )
+    typer.echo(f"draft {r.draft_id} is now version {r.version} ({r.state})")
+
+
+@drafts_app.command("approve")
+def drafts_approve(ctx: typer.Context, draft_id: int, by: By) -> None:
+    """Approve exactly this version; the worker's outbox sends it."""
+    from avgdesk.triage.cases import drafts
+    from avgdesk.triage.cli.cases import call
+
+    app = _app(ctx)
+    r = call(lambda: drafts.approve(app.engine, app.settings, draft_id, by=by))
+    typer.echo(f"draft {r.draft_id} approved by {by}; queued as outbox item {r.outbox_id} ({r.message_id})")
+
+
+@drafts_app.command("approve-acknowledgements")
+def drafts_approve_acknowledgements(
+    ctx: typer.Context,
+    by: By,
+    draft_ids: Annotated[list[int], typer.Argument(help="The acknowledgement drafts to approve.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: approve and queue them all.")] = False,
+) -> None:
+    """Approve several acknowledgements after one confirmation; each approval is audited
+    separately, under the same rules (roles, four eyes) as a single one."""
+    from avgdesk.triage.cases import drafts
+
+    if not yes:
+        typer.echo(
+            f"fout: bevestig met --yes dat u {len(draft_ids)} ontvangstbevestigingen goedkeurt", err=True
+        )
+        raise typer.Exit(1)
+    app = _app(ctx)
+    outcomes = drafts.approve_acknowledgements(app.engine, app.settings, draft_ids, by=by)
+    for o in outcomes:
+        typer.echo(f"draft {o.draft_id}: " + ("approved" if o.approved else f"niet goedgekeurd: {o.reason}"))
+    if not all(o.approved for o in outcomes):
+        raise typer.Exit(1)
+
+
+@drafts_app.command("discard")
+def drafts_discard(ctx: typer.Context, draft_id: int, by: By) -> None:
+    """Throw a draft away (an approval that was not sent yet is revoked)."""
+    from avgdesk.triage.cases import drafts
+    from avgdesk.triage.cli.cases import call
+
+    app = _app(ctx)
+    r = call(lambda: drafts.discard(app.engine, draft_id, by=by))
+    typer.echo(f"draft {r.draft_id} discarded")
