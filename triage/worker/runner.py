@@ -214,6 +214,12 @@ class Worker:
         if self.mailer is None:
             return None
         result = await outbox.drain(self.engine, self.mailer, self.worker_id, self.outbox_policy)
+        # What sent letters change on their cases (an extension binds, a requested pause
+        # starts). Every pass, not only after a send: it is idempotent and repairs a crash
+        # between a send and this step.
+        from avgdesk.triage.cases.actions import letters_sent
+
+        await self._in(self._work_pool, lambda: letters_sent(self.engine, self.settings))
         if self.intake is not None and self.settings.smtp_copy_to_sent:
             try:
                 # Its own thread and connection: never queued behind the intake session.
