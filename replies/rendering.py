@@ -164,6 +164,13 @@ _COMMON = (
     FieldSpec("customer_number", "text", False, "customer or contract number, shown under the reference"),
 )
 
+# Set by the pause service (issue 13): the clock rests once a request carrying them is sent.
+# Never shown in the letter: the note is the staff's reason for the doubt.
+_PAUSE_FIELDS = (
+    FieldSpec("pause_reason", "choice", False, "set by the pause service", ("identity", "clarification")),
+    FieldSpec("pause_note", "text", False, "the staff's written reason for the pause (not in the letter)"),
+)
+
 FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     DraftKind.ACKNOWLEDGEMENT: (
         FieldSpec(
@@ -174,6 +181,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         ),
     ),
     DraftKind.IDENTITY_REQUEST: (
+        *_PAUSE_FIELDS,
         FieldSpec(
             "verification_detail",
             "text",
@@ -195,6 +203,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         ),
     ),
     DraftKind.CLARIFICATION_REQUEST: (
+        *_PAUSE_FIELDS,
         FieldSpec(
             "questions",
             "lines",

@@ -229,6 +229,8 @@ class Settings(BaseSettings):
     """Base URL of the web UI, for links in the summary and reminders."""
     internal_mail_from: str = "avgdesk@nhmbsoftware.nl"
     """Sender address of internal mail (summary, reminders)."""
+    breach_alert_recipients: list[str] = Field(default_factory=list)
+    """Privacy team alerted at once about a possible data breach (Art. 33); default: summary recipients."""
 
     # --- web UI ----------------------------------------------------------------------------
     web_session_idle_minutes: int = 30
@@ -265,6 +267,10 @@ class Settings(BaseSettings):
     retention_unlinked_days: int = 180
     """Messages that never became part of a case (questions, other, automatic, quarantined) are
     deleted this many days after receipt."""
+    ledger_retention_days: int = Field(default=1826, ge=1)
+    """The content-free compliance ledger of a purged case is kept this long after closing (5 years)."""
+    abandoned_after_days: int = Field(default=90, ge=1)
+    """A case waiting on the customer this many days without an answer is closed with a letter."""
 
     # --- OAuth 2.0 (Microsoft 365, Google Workspace) and the Graph transport -----------------
     imap_auth: AuthMethod = AuthMethod.PASSWORD

@@ -34,7 +34,7 @@ from avgdesk.models.tables import Attachment, Case, InboundMessage, MessageRaw, 
 from avgdesk.models.types import utcnow
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import audit, lifecycle
+from avgdesk.triage.cases import audit, legal, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake import linking
 from avgdesk.triage.intake.analysis import Analyser, Analysis, InlineAnalyser, Job, describe
@@ -288,6 +288,7 @@ class Processor:
             existing = match.case
             linking.attach(session, existing, message, how="thread")
             result.attached += 1
+            legal.on_message(session, existing, message, item.text_for_model or "", settings=self.settings)
             if existing.state in lifecycle.PAUSED_STATES and not message.is_automatic:
                 # A reply from the customer resumes the clock (EDPB 01/2022 §159).
                 lifecycle.resume(
@@ -301,6 +302,8 @@ class Processor:
             return
         case = linking.open_case(session, message, settings=self.settings)
         result.cases_opened += 1
+        # Marketing objection and possible breach are flagged at once (issue 13).
+        legal.on_message(session, case, message, item.text_for_model or "", settings=self.settings)
         if case.id is not None:
             result.case_ids.append(case.id)
         if not message.is_automatic:
@@ -379,7 +382,6 @@ class Processor:
         log.error(
             "message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300]
         )
-
 
 
 def retry_on_conflict(fn: Callable[[], _T], attempts: int = 4) -> _T:

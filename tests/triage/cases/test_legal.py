@@ -1,0 +1,136 @@
+"""Issue 13 points 2, 9 and 11: pauses, direct-marketing objections, possible breaches.
+
+Real SQLite and PostgreSQL; each test would have caught what the review found.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from helpers import FixedLabels, mail
+from sqlmodel import Session, select
+
+from avgdesk.models.tables import Case, CasePause, CaseState, Draft, DraftState, OutboxItem
+from avgdesk.triage.cases import actions, legal, lifecycle
+from avgdesk.triage.cases.queries import case_detail, case_json
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # legal deadline Tue 7 Apr 2026
+NOTE = "het formulier kwam van een ander adres dan het klantaccount"
+
+
+def _case(engine: Any, settings: Any, body: str = "#access") -> str:
+    store_local_message(engine, mail(1, body=body), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        return s.exec(select(Case)).one().reference
+
+
+def _send(engine: Any, draft_id: int, at: datetime) -> None:
+    """What the outbox records when a reply went out (the SMTP part is tested elsewhere)."""
+    with Session(engine) as s:
+        draft = s.get(Draft, draft_id)
+        assert draft is not None
+        draft.state = DraftState.SENT
+        draft.updated_at = at
+        s.commit()
+
+
+# --- point 2: the pause ------------------------------------------------------------------------
+def test_pause_needs_a_written_reason(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _case(engine, settings)
+    with pytest.raises(legal.PauseNoteRequired) as refused:
+        actions.pause(engine, settings, ref, by="anna", reason="identity", note="twijfel")
+    assert "art. 12 lid 6" in refused.value.staff_message
+
+
+def test_the_clock_rests_only_once_the_request_is_sent(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _case(engine, settings)
+    asked = RECEIVED + timedelta(days=1)
+    result = actions.pause(engine, settings, ref, by="anna", reason="identity", note=NOTE, now=asked)
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        assert s.exec(select(CasePause)).all() == []  # not paused while the request is a draft
+        assert case.state is not CaseState.AWAITING_IDENTITY
+        detail = case_json(case_detail(s, case, settings), settings)
+        assert detail["pause_requested"] is True and detail["due_date"] == "2026-04-07"
+        request = s.get(Draft, result.draft_id)
+        assert request is not None and request.kind == "identity_request"
+        assert NOTE not in request.body_text  # the staff's doubt stays internal
+    sent = RECEIVED + timedelta(days=4)
+    _send(engine, result.draft_id or 0, sent)
+    with Session(engine) as s:
+        assert lifecycle.letters_sent(s, settings) == [ref]
+        assert lifecycle.letters_sent(s, settings) == []  # idempotent
+        s.commit()
+        pause = s.exec(select(CasePause)).one()
+        assert pause.requested_at == sent  # from the moment it was SENT, not clicked
+        assert s.exec(select(Case)).one().state is CaseState.AWAITING_IDENTITY
+
+
+# --- point 9: direct-marketing objections ---------------------------------------------------------
+def test_marketing_objection_is_flagged_and_never_paused_or_extended(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _case(engine, settings, body="#objection Stuur mij nooit meer jullie nieuwsbrief.")
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        assert legal.is_marketing_objection(s, case)
+    with pytest.raises(legal.MarketingObjectionNoPause) as refused:
+        actions.pause(engine, settings, ref, by="anna", reason="identity", note=NOTE)
+    assert "art. 21 lid 3" in refused.value.staff_message
+    with pytest.raises(legal.MarketingObjectionNoExtension):
+        actions.extend(
+            engine,
+            settings,
+            ref,
+            by="anna",
+            ground="volume",
+            reason="gegevens in vijf systemen die we doorzoeken",
+        )
+
+
+def test_a_general_objection_is_not_a_marketing_objection() -> None:
+    assert not legal.suggests_marketing_objection(["objection"], "Ik maak bezwaar tegen profilering.")
+    assert legal.suggests_marketing_objection(["objection"], "Meld mij af voor de mailing")
+    assert not legal.suggests_marketing_objection(["access"], "nieuwsbrief")
+
+
+# --- point 11: possible breaches ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Datalek?? Ik kreeg de factuur van een andere klant",
+        "Mijn gegevens zijn gelekt",
+        "I think you have had a data breach",
+        "Gab es bei Ihnen eine Datenpanne?",
+        "Is jullie systeem gehackt?",
+    ],
+)
+def test_breach_words_in_three_languages(text: str) -> None:
+    assert legal.suggests_breach(["complaint"], text)
+
+
+def test_breach_rule_ignores_ordinary_mail() -> None:
+    assert not legal.suggests_breach(["access"], "Graag inzage in mijn gegevens.")
+    assert not legal.suggests_breach(["auto"], "data breach report")
+
+
+def test_breach_is_flagged_at_once_with_its_clock_and_an_alert(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(breach_alert_recipients=["privacy-team@nhmbsoftware.nl"])
+    _case(engine, settings, body="#complaint Datalek?? Ik kreeg de factuur van een andere klant.")
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        clock = legal.breach_clock(s, case)
+        assert clock is not None and clock.notify_by - clock.since == timedelta(hours=72)
+        assert clock.since == RECEIVED
+        alert = s.exec(select(OutboxItem).where(OutboxItem.kind == "breach_alert")).one()
+        assert alert.recipients == ["privacy-team@nhmbsoftware.nl"]
+        assert b"Datalek??" not in alert.raw  # the alert never carries the message text
+        assert case.reference.encode() in alert.raw
+        data = case_json(case_detail(s, case, settings), settings)
+        assert data["possible_breach"]["notify_by"].startswith("2026-03-08T10:00")

@@ -1,0 +1,251 @@
+"""Legal rules of the case lifecycle that the review of issue 13 asked for.
+
+Kept apart from :mod:`avgdesk.triage.cases.lifecycle` so the services there (and in
+``actions``) call one function per rule; each refusal is a ``RuleViolation`` with a Dutch
+staff message.
+
+Flags live in the audit trail (one event, content-free), not in new columns: a flag is a
+fact about the case with who/when, exactly what the audit trail records.
+
+* **Direct-marketing objection** (Art. 21(2)-(3) AVG): "hoe dan ook direct stoppen". An
+  objection that mentions marketing is flagged at once; such a case gets an immediate
+  confirmation, and neither an extension nor a pause is allowed.
+* **Pause** (EDPB 01/2022 §159, Art. 12(6)): only with a written reason (the reasonable
+  doubt), never for a direct-marketing objection, and only from the moment the request
+  for information is *sent* (see ``lifecycle.start_requested_pauses``).
+* **Possible breach** (Art. 33): a message with breach words is flagged at once; the
+  72-hour clock runs from its arrival, and the privacy team is mailed through the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from sqlmodel import Session, col, select
+
+from avgdesk.models.errors import RuleViolation
+from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
+from avgdesk.triage.cases import audit
+from avgdesk.triage.settings import Settings
+
+MARKETING_FLAG = "case.marketing_objection"
+BREACH_FLAG = "case.possible_breach"
+PAUSE_REQUESTED = "case.pause_requested"
+BREACH_NOTIFY_WITHIN = timedelta(hours=72)
+MIN_PAUSE_NOTE_CHARS = 15
+REQUEST_KINDS = frozenset({"identity_request", "clarification_request"})
+
+_MARKETING = re.compile(
+    r"\b(nieuwsbrie\w*|newsletter\w*|direct[ -]?marketing|marketing\w*|reclame\w*|mailings?"
+    r"|aanbieding\w*|acties?mail\w*|afmelden|uitschrijven|unsubscribe|promotion\w*|werbung"
+    r"|stop\w* met (?:mailen|bellen|e-?mails))\b",
+    re.IGNORECASE,
+)
+_BREACH = re.compile(
+    r"(datalek\w*|\bgelekt\b|\buitgelekt\b|\blek(?:ken)?\b van (?:mijn|uw|jullie) gegevens|\bhack\w*"
+    r"|\bgehackt\b|data ?breach\w*|\bbreach\b|\bleak(?:ed|s)?\b|datenpanne|datenleck\w*"
+    r"|datenschutzverletzung|\bgeleakt\b|\bransomware\b"
+    r"|verkeerde (?:persoon|klant|adres) (?:ge)?(?:mail|stuur)\w*"
+    r"|gegevens van (?:een )?andere klant\w*)",
+    re.IGNORECASE,
+)
+
+
+class PauseNoteRequired(RuleViolation):
+    staff_message = (
+        "Schrijf op waarom u twijfelt aan de identiteit of wat onduidelijk is (art. 12 lid 6 AVG);"
+        " zonder die reden mag de klok niet stilstaan."
+    )
+
+
+class MarketingObjectionNoPause(RuleViolation):
+    staff_message = (
+        "Bij bezwaar tegen direct marketing moet NHMB direct stoppen (art. 21 lid 3 AVG): geen"
+        " pauze en geen verlenging. Bevestig het bezwaar meteen."
+    )
+
+
+class MarketingObjectionNoExtension(MarketingObjectionNoPause):
+    pass
+
+
+# --- detection ---------------------------------------------------------------------------------
+def suggests_marketing_objection(labels: Sequence[str], text: str) -> bool:
+    """An objection that speaks of marketing, newsletters or unsubscribing (Art. 21(2))."""
+    return "objection" in labels and bool(_MARKETING.search(text or ""))
+
+
+def suggests_breach(labels: Sequence[str], text: str) -> bool:
+    """Words that report or suggest a breach (nl/en/de); automatic mail never counts."""
+    return "auto" not in labels and bool(_BREACH.search(text or ""))
+
+
+# --- flags in the audit trail ------------------------------------------------------------------
+def has_flag(session: Session, case: Case, flag: str) -> bool:
+    return (
+        session.exec(
+            select(AuditEvent.id).where(AuditEvent.case_id == case.id, AuditEvent.action == flag).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def flagged_case_ids(session: Session, flag: str, case_ids: Sequence[int]) -> set[int]:
+    """Which of ``case_ids`` carry ``flag`` (one query, for lists and the dashboard)."""
+    if not case_ids:
+        return set()
+    rows = session.exec(
+        select(AuditEvent.case_id).where(
+            AuditEvent.action == flag, col(AuditEvent.case_id).in_(list(case_ids))
+        )
+    )
+    return {cid for cid in rows if cid is not None}
+
+
+def is_marketing_objection(session: Session, case: Case) -> bool:
+    return has_flag(session, case, MARKETING_FLAG)
+
+
+def flag_marketing_objection(session: Session, case: Case, *, by: str) -> bool:
+    """Mark the case as a direct-marketing objection (once); True when newly flagged."""
+    if "objection" not in case.rights or is_marketing_objection(session, case):
+        return False
+    audit.record(session, actor=by, action=MARKETING_FLAG, case_id=case.id)
+    return True
+
+
+@dataclass(frozen=True)
+class BreachClock:
+    """Art. 33: notify the AP within 72 hours of becoming aware; we count from arrival."""
+
+    since: datetime
+    notify_by: datetime
+
+    def hours_left(self, now: datetime) -> float:
+        return (self.notify_by - now).total_seconds() / 3600
+
+
+def breach_clock(session: Session, case: Case) -> BreachClock | None:
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == BREACH_FLAG).limit(1)
+    ).first()
+    if event is None:
+        return None
+    since = datetime.fromisoformat(str(event.detail.get("since")))
+    return BreachClock(since, since + BREACH_NOTIFY_WITHIN)
+
+
+def flag_breach(session: Session, case: Case, message: InboundMessage, *, by: str) -> bool:
+    """Flag a possible breach from ``message`` (once per case); True when newly flagged."""
+    if has_flag(session, case, BREACH_FLAG):
+        return False
+    audit.record(
+        session,
+        actor=by,
+        action=BREACH_FLAG,
+        case_id=case.id,
+        message_pk=message.id,
+        since=message.received_at.isoformat(),
+        notify_by=(message.received_at + BREACH_NOTIFY_WITHIN).isoformat(),
+    )
+    return True
+
+
+def breach_alert(
+    reference: str, since: datetime, *, sender: str, recipients: list[str], web_base_url: str, domain: str
+) -> EmailMessage:
+    """The internal alert: reference, arrival and the 72-hour mark; never the message text."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = f"[{reference}] Mogelijk datalek: binnen 72 uur beslissen (art. 33 AVG)"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Date"] = format_datetime(since)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Avgdesk-Loop"] = reference
+    notify_by = since + BREACH_NOTIFY_WITHIN
+    msg.set_content(
+        f"Zaak {reference} bevat mogelijk een melding van een datalek.\n\n"
+        f"Binnengekomen: {since.isoformat(timespec='minutes')}\n"
+        f"Melden bij de Autoriteit Persoonsgegevens uiterlijk: {notify_by.isoformat(timespec='minutes')}"
+        " (72 uur, art. 33 AVG), als het een datalek is dat gemeld moet worden.\n\n"
+        "Beslis vandaag wie dit beoordeelt. Leg ook vast als het geen (meldplichtig) datalek is.\n\n"
+        f"{web_base_url.rstrip('/')}/cases/{reference}\n"
+    )
+    return msg
+
+
+# --- pauses and extensions ---------------------------------------------------------------------
+def check_pause(session: Session, case: Case, note: str | None) -> str:
+    """A pause needs a written reason and is never allowed for a marketing objection."""
+    if is_marketing_objection(session, case):
+        raise MarketingObjectionNoPause(f"case {case.reference}: no pause for a direct-marketing objection")
+    text = " ".join((note or "").split())
+    if len(text) < MIN_PAUSE_NOTE_CHARS:
+        raise PauseNoteRequired(f"case {case.reference}: a pause needs a written reason")
+    return text
+
+
+def check_extension(session: Session, case: Case) -> None:
+    if is_marketing_objection(session, case):
+        raise MarketingObjectionNoExtension(
+            f"case {case.reference}: no extension for a direct-marketing objection",
+            "Een bezwaar tegen direct marketing kan niet worden verlengd: NHMB moet direct"
+            " stoppen (art. 21 lid 3 AVG). Bevestig het bezwaar meteen.",
+        )
+
+
+def pending_pause_request(session: Session, case: Case) -> Draft | None:
+    """The identity/clarification request that will start a pause once sent ("pauze
+    aangevraagd"), or None."""
+    drafts = session.exec(
+        select(Draft).where(
+            Draft.case_id == case.id,
+            col(Draft.kind).in_(list(REQUEST_KINDS)),
+            col(Draft.state).in_([DraftState.DRAFT, DraftState.APPROVED]),
+        )
+    )
+    return next((d for d in drafts if d.fields.get("pause_reason")), None)
+
+
+# --- intake hook ---------------------------------------------------------------------------------
+def on_message(
+    session: Session, case: Case, message: InboundMessage, text: str, *, settings: Settings
+) -> None:
+    """Flag what a new message of ``case`` suggests, at once (called by processing).
+
+    A direct-marketing objection is flagged; a possible breach is flagged and the privacy
+    team is mailed through the outbox in the same transaction (so a crash either records
+    both or neither).
+    """
+    if message.is_automatic:
+        return
+    labels = list(message.labels)
+    if suggests_marketing_objection(labels, text):
+        flag_marketing_objection(session, case, by="system:triage")
+    if suggests_breach(labels, text) and flag_breach(session, case, message, by="system:triage"):
+        _queue_breach_alert(session, case, message, settings)
+
+
+def _queue_breach_alert(session: Session, case: Case, message: InboundMessage, settings: Settings) -> None:
+    from avgdesk.replies.outbox import enqueue_internal
+
+    recipients = list(settings.breach_alert_recipients or settings.summary_recipients)
+    if not recipients:
+        audit.record(session, actor="system:triage", action="case.breach_alert_unsent", case_id=case.id)
+        return
+    domain = settings.internal_mail_from.rpartition("@")[2] or "avgdesk.invalid"
+    alert = breach_alert(
+        case.reference,
+        message.received_at.astimezone(settings.tz),
+        sender=settings.internal_mail_from,
+        recipients=recipients,
+        web_base_url=settings.web_base_url,
+        domain=domain,
+    )
+    enqueue_internal(session, alert, kind="breach_alert", recipients=recipients, case_id=case.id)
