@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from avgdesk.mailbox.imap import ImapConnection, ImapParams, translate_errors
 from avgdesk.mailbox.oauth import claims_problem
-from avgdesk.models.errors import AvgdeskError
+from avgdesk.models.errors import AvgdeskError, MailboxAuthError
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -74,7 +74,7 @@ def check_imap(params: ImapParams, config: ImapCheckConfig, report: CheckReport)
     try:
         conn.connect()
     except AvgdeskError as exc:
-        report.add("imap login", "fail", str(exc), _login_fix(params))
+        report.add("imap login", "fail", str(exc), _login_fix(params, exc))
         return
     report.add("imap login", "ok", f"{params.username}@{params.host}:{params.port} ({params.auth})")
     try:
@@ -104,10 +104,12 @@ def _check_token(params: ImapParams, config: ImapCheckConfig, report: CheckRepor
     return True
 
 
-def _login_fix(params: ImapParams) -> str:
+def _login_fix(params: ImapParams, exc: AvgdeskError) -> str:
+    if not isinstance(exc, MailboxAuthError):
+        return "check AVGDESK_IMAP_HOST, AVGDESK_IMAP_PORT and AVGDESK_IMAP_SECURITY (and the firewall)"
     if params.token_provider is not None:
         return params.token_provider.refused_hint()
-    return "check AVGDESK_IMAP_HOST, _PORT, _SECURITY, _USERNAME and _PASSWORD"
+    return "check AVGDESK_IMAP_USERNAME and AVGDESK_IMAP_PASSWORD"
 
 
 def _check_folders(conn: ImapConnection, config: ImapCheckConfig, report: CheckReport) -> None:

@@ -16,6 +16,7 @@ Nothing here reaches the internet: every address is 127.0.0.1.
 from __future__ import annotations
 
 import base64
+import collections
 import datetime as dt
 import json
 import os
@@ -553,7 +554,15 @@ class XOAuth2SmtpSink:
             ok = isinstance(data, LoginPassword) and data.password == b"secret"
             return AuthResult(success=ok)
 
-        self.controller = Controller(
+        class _Controller(Controller):  # type: ignore[misc]
+            def factory(self) -> Any:
+                server = super().factory()
+                # A bearer token does not fit aiosmtpd's 512-byte command line; Exchange
+                # and Gmail take AUTH lines of several kilobytes.
+                server.command_size_limits = collections.defaultdict(lambda: 512, {"AUTH": 16384})
+                return server
+
+        self.controller = _Controller(
             Handler(),
             hostname="127.0.0.1",
             port=self.port,

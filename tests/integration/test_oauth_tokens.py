@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from oauth_fixtures import CLIENT_ID, CLIENT_SECRET, MAILBOX, OAuthEnv, oauth, oauth_session  # noqa: F401
+from oauth_fixtures import CLIENT_SECRET, MAILBOX, OAuthEnv
 from oauth_servers import GRAPH_AUDIENCE, MAIL_AUDIENCE, EntraApp, make_app_certificate
 
 from avgdesk.mailbox.oauth import (
@@ -93,20 +93,20 @@ def test_entra_errors_say_what_to_fix(oauth: OAuthEnv, change: dict[str, str], c
 
 def test_certificate_credential_with_computed_thumbprint(oauth: OAuthEnv, tmp_path: Path) -> None:
     pem, thumbprint, public_key = make_app_certificate(tmp_path)
-    oauth.stub.apps["cert-app"] = EntraApp("cert-app", certificate_key=public_key, certificate_thumbprint=thumbprint)
+    oauth.stub.apps["cert-app"] = EntraApp("cert-app", None, public_key, thumbprint)
     config = oauth.microsoft(client_id="cert-app", client_secret=None, certificate_path=pem)
     token = make_token_provider(config, MICROSOFT_MAIL_SCOPE).token()
     assert unverified_claims(token.value)["aud"] == MAIL_AUDIENCE
 
 
 def test_certificate_not_registered_is_a_clear_error(oauth: OAuthEnv, tmp_path: Path) -> None:
-    registered_pem, thumbprint, public_key = make_app_certificate(tmp_path)
+    _, thumbprint, public_key = make_app_certificate(tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     other_pem, _, _ = make_app_certificate(other)
-    oauth.stub.apps["cert-app"] = EntraApp("cert-app", certificate_key=public_key, certificate_thumbprint=thumbprint)
+    oauth.stub.apps["cert-app"] = EntraApp("cert-app", None, public_key, thumbprint)
     config = oauth.microsoft(client_id="cert-app", client_secret=None, certificate_path=other_pem)
-    with pytest.raises(MailboxAuthError, match="AADSTS700027.*thumbprint"):
+    with pytest.raises(MailboxAuthError, match=r"AADSTS700027.*thumbprint"):
         make_token_provider(config, MICROSOFT_MAIL_SCOPE).token()
 
 
@@ -140,12 +140,13 @@ def test_google_service_account_impersonates_the_mailbox(oauth: OAuthEnv) -> Non
 
 def test_google_without_delegation_says_where_to_grant_it(oauth: OAuthEnv) -> None:
     oauth.stub.google_delegated = False
-    with pytest.raises(MailboxAuthError, match=r"unauthorized_client.*Domain-wide delegation.*mail\.google\.com"):
+    expected = r"unauthorized_client.*Domain-wide delegation.*mail\.google\.com"
+    with pytest.raises(MailboxAuthError, match=expected):
         make_token_provider(oauth.google(), GOOGLE_MAIL_SCOPE).token()
 
 
 def test_google_unknown_subject_is_invalid_grant(oauth: OAuthEnv) -> None:
-    with pytest.raises(MailboxAuthError, match="invalid_grant.*AVGDESK_GOOGLE_SUBJECT"):
+    with pytest.raises(MailboxAuthError, match=r"invalid_grant.*AVGDESK_GOOGLE_SUBJECT"):
         make_token_provider(oauth.google(google_subject="nobody@nhmb.example"), GOOGLE_MAIL_SCOPE).token()
 
 
