@@ -56,7 +56,7 @@ from avgdesk.replies import letter_rules
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
 from avgdesk.replies.profile import ControllerProfile, load_profile
-from avgdesk.replies.rendering import DraftKind, RenderedReply, ReplyContext, render
+from avgdesk.replies.rendering import TEXT_WIDTH, DraftKind, RenderedReply, ReplyContext, render
 
 LOOP_HEADER = "X-Avgdesk-Loop"
 APPROVER_ROLES = frozenset({"approver", "admin"})
@@ -456,10 +456,41 @@ def _check_headers(msg: EmailMessage, *, recipients: list[str]) -> None:
         raise InvalidOperation("refusing to send: the built To header names other recipients than ours")
 
 
-def _text_to_html(text: str) -> str:
+def _text_to_html(text: str, width: int = TEXT_WIDTH) -> str:
+    """The HTML alternative of a (hand-edited) text part.
+
+    The text part is wrapped at ``width`` columns; an HTML reader wraps by itself, so a
+    line that was broken only because the next word did not fit is joined again (no hard
+    wraps in the HTML). A short line (an address, a greeting, a signature) keeps its
+    break, and a paragraph of "- " items becomes a list.
+    """
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    body = "\n".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>" for p in paragraphs)
+    body = "\n".join(_html_block(_unwrap(p.split("\n"), width)) for p in paragraphs)
     return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{body}\n</body></html>\n'
+
+
+def _unwrap(lines: list[str], width: int) -> list[str]:
+    """Physical lines → logical lines (soft wraps joined)."""
+    out: list[str] = []
+    previous = ""
+    for line in lines:
+        stripped = line.strip()
+        first_word = stripped.split(" ", 1)[0]
+        continues_item = bool(out) and out[-1].startswith("- ") and line.startswith("  ") and bool(stripped)
+        forced_break = bool(out) and bool(stripped) and len(previous.rstrip()) + 1 + len(first_word) > width
+        if continues_item or (forced_break and not line.startswith("- ")):
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(line.rstrip())
+        previous = line
+    return out
+
+
+def _html_block(lines: list[str]) -> str:
+    if lines and all(line.startswith("- ") for line in lines):
+        items = "".join(f"<li>{html.escape(line[2:].strip())}</li>" for line in lines)
+        return f"<ul>{items}</ul>"
+    return "<p>" + "<br>\n".join(html.escape(line) for line in lines) + "</p>"
 
 
 def _digest(draft: Draft) -> str:
