@@ -203,7 +203,7 @@ def _registry_addr_spec(piece: str) -> str | None:
     """The addr-spec as ``email.headerregistry`` reads it; ``None`` when it cannot."""
     try:
         header = policy.default.header_factory("to", piece)
-        addresses = list(header.addresses)  # type: ignore[attr-defined]
+        addresses = list(header.addresses)
     except Exception:  # the structured parser raises on some malformed input
         return None
     if len(addresses) != 1:

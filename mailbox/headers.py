@@ -97,7 +97,7 @@ def codec_for(label: str | None) -> str | None:
         info = codecs.lookup(name)
     except LookupError:
         return None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _REFUSED:
         return None
     return info.name
 
@@ -131,8 +131,7 @@ def decode_bytes(data: bytes, label: str | None) -> tuple[str, str | None]:
     codec = codec_for(label)
     if codec is None:
         text, clean = decode_8bit(data)
-        unknown = bool(label) and label.strip().strip("\"'").lower() not in _SNIFF
-        if unknown:
+        if label and label.strip().strip("\"'").lower() not in _SNIFF:
             return text, f"unknown charset {label[:40]!r}"
         return text, None if clean else "8-bit bytes without a charset"
     try:
@@ -140,6 +139,11 @@ def decode_bytes(data: bytes, label: str | None) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     problem = f"bytes do not match charset {label[:40]!r}" if label else "bytes do not match charset"
+    if not data.isascii():
+        try:
+            return data.decode("utf-8"), problem  # mislabelled UTF-8 is the common case
+        except UnicodeDecodeError:
+            pass
     if codec == "utf-8":
         return decode_8bit(data)[0], problem
     if codec == ISO2022JP:

@@ -158,6 +158,42 @@ def test_every_bounce_auto_reply_and_read_receipt_is_automatic() -> None:
     assert silenced == set(), "helpdesk mail and replies of people must reach the classifier"
 
 
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bqBQ]\?")
+_MOJIBAKE = re.compile("Ã[\x80-\xbf]|â€|Ð[\x90-\xbf]Ð|縺|繧")
+
+
+def _letters_beyond_ascii(value: str | None) -> bool:
+    return any(c.isalpha() and not c.isascii() for c in value or "")
+
+
+def test_the_peer_mails_named_in_issue_11_decode_as_written() -> None:
+    """Properties only (nothing of the corpus is copied here): raw 8-bit headers, encoded
+    words with odd charsets, bodies with a bad byte or a wrong label, malformed header
+    lines, and senders whose encoded display name holds a comma."""
+    parsed, _ = parsed_corpus()
+    for name in ("0314.eml", "0364.eml"):  # raw 8-bit header bytes
+        fields = [parsed[name].subject, parsed[name].from_name]
+        assert any(_letters_beyond_ascii(f) for f in fields), name
+        assert not any("\ufffd" in (f or "") for f in fields), name
+    for name in ("0550.eml", "0666.eml", "0547.eml", "0337.eml"):  # encoded words, odd charsets
+        subject = parsed[name].subject
+        assert _letters_beyond_ascii(subject) and "\ufffd" not in subject, name
+        assert not _ENCODED_WORD.search(subject), name
+    for name in ("0648.eml", "0334.eml", "0045.eml"):  # one bad byte, a wrong label
+        text = parsed[name].text
+        assert _letters_beyond_ascii(text) and text.count("\ufffd") <= 1, name
+        assert not _MOJIBAKE.search(text), name
+    for name in ("0195.eml", "0291.eml", "0562.eml"):  # a malformed header line
+        assert parsed[name].subject, name
+    assert parsed["0291.eml"].from_addr and parsed["0562.eml"].from_addr
+    for name in ("0328.eml", "0362.eml", "0589.eml"):  # "=?..?Q?Last=2C_First?= <addr>"
+        message = parsed[name]
+        assert message.from_addr, name
+        assert any(c in (message.from_name or "") for c in ',"'), name  # the decoded special stays
+        verdict = judge(message)
+        assert not verdict.never_auto_answer and not verdict.machine_reply, name
+
+
 def _normalised(raw: bytes) -> str:
     """A file and what Dovecot serves for it hash alike: Dovecot rewrites line ends (LF to
     CRLF, stray CRs) and serves NUL as 0x80 (see the corpus README); every other byte is kept."""
