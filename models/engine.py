@@ -21,12 +21,20 @@ from sqlmodel import Session, create_engine
 from avgdesk.models.errors import ConfigurationError, DatabaseBusy
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_s: float = 30.0, echo: bool = False) -> Engine:
-    """Create the engine for ``url``; creates the SQLite file's folder when needed."""
+def make_engine(
+    url: str, *, sqlite_busy_timeout_s: float = 30.0, echo: bool = False, read_only: bool = False
+) -> Engine:
+    """Create the engine for ``url``; creates the SQLite file's folder when needed.
+
+    ``read_only``: for readers such as ``avgdesk status`` — SQLite opens the file read-only
+    (never creating it) and starts plain deferred transactions, which in WAL mode never
+    wait for a writer, however long another process holds the write lock."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError and others
         raise ConfigurationError(f"invalid database URL: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite" and read_only:
+        return _sqlite_reader(parsed.database, sqlite_busy_timeout_s, echo)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, sqlite_busy_timeout_s, echo)
     if parsed.get_backend_name() == "postgresql":
@@ -59,6 +67,32 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_s: float, echo: 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _sqlite_reader(database: str | None, busy_timeout_s: float, echo: bool) -> Engine:
+    if not database or database == ":memory:":
+        raise ConfigurationError("a read-only SQLite engine needs a database file")
+    path = Path(database).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"no database at {path} (avgdesk db upgrade creates it)")
+    engine = create_engine(
+        f"sqlite:///file:{path}?mode=ro&uri=true",
+        echo=echo,
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

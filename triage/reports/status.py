@@ -1,7 +1,15 @@
-"""``avgdesk status``: one JSON object a monitoring system can read."""
+"""``avgdesk status``: one JSON object a monitoring system can read.
+
+``healthy`` is false when ``problems`` (short reasons, English, for the on-call person)
+is not empty: the worker is not running (its health file is stale or missing), a loop
+reports an error (database, mailbox, SMTP), the intake has not polled for
+``health_poll_stale_s``, or the last intake attempt failed. Reads only: no migration,
+no write, and on SQLite a reader that never waits for a writer.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,9 +27,58 @@ from avgdesk.models import (
     OutboxState,
 )
 from avgdesk.replies import outbox
+from avgdesk.triage.settings import Settings
+from avgdesk.triage.worker import health as worker_health
 
 
-def collect(engine: Engine) -> dict[str, Any]:
+def collect(engine: Engine, settings: Settings | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """The counts, the heartbeat and the health verdict (needs ``settings`` for health)."""
+    data = _counts(engine)
+    if settings is not None:
+        data.update(assess(data, settings, now or datetime.now(UTC)))
+    return data
+
+
+def unreadable(settings: Settings, reason: str, now: datetime | None = None) -> dict[str, Any]:
+    """What status can still say when the database cannot be read."""
+    data: dict[str, Any] = {"database_error": reason}
+    verdict = assess({"last_poll_at": None, "intake_errors": []}, settings, now or datetime.now(UTC))
+    verdict["problems"] = [f"database: {reason}", *verdict["problems"]]
+    verdict["healthy"] = False
+    data.update(verdict)
+    return data
+
+
+def assess(data: dict[str, Any], settings: Settings, now: datetime) -> dict[str, Any]:
+    problems: list[str] = []
+    worker = worker_health.read(settings.data_dir)
+    if worker is None:
+        problems.append("worker: not running (no health file)")
+    else:
+        age = (now - datetime.fromisoformat(worker["updated_at"])).total_seconds()
+        if not worker.get("running", True):
+            problems.append("worker: stopped")
+        elif age > settings.health_heartbeat_stale_s:
+            problems.append(f"worker: no heartbeat for {age:.0f} s")
+        else:
+            for loop, p in sorted(worker.get("problems", {}).items()):
+                problems.append(f"{loop}: {p['reason']} (since {p['since']}, {p['count']}x)")
+    if settings.imap_configured:
+        last = data.get("last_poll_at")
+        if last is None:
+            problems.append("intake: never polled")
+        else:
+            age = (now - datetime.fromisoformat(last)).total_seconds()
+            if age > settings.health_poll_stale_s:
+                problems.append(f"intake: last poll {age:.0f} s ago")
+        for err in data.get("intake_errors", []):
+            at = err.get("at")
+            if at and (last is None or datetime.fromisoformat(at) > datetime.fromisoformat(last)):
+                problems.append(f"intake: {err['error']}")
+    return {"healthy": not problems, "problems": problems, "worker": worker}
+
+
+def _counts(engine: Engine) -> dict[str, Any]:
     with Session(engine) as session:
 
         def count(stmt: Any) -> int:
@@ -45,6 +102,10 @@ def collect(engine: Engine) -> dict[str, Any]:
         outbox_failed = count(
             select(func.count()).select_from(OutboxItem).where(col(OutboxItem.state) == OutboxState.FAILED)
         )
+        # Replies that may have reached the recipient twice (or, given up, once or not at all).
+        outbox_ambiguous = count(
+            select(func.count()).select_from(OutboxItem).where(col(OutboxItem.ambiguous).is_(True))
+        )
         cursors = list(session.execute(select(MailboxCursor)).scalars())
     last_poll = max((c.last_poll_at for c in cursors if c.last_poll_at), default=None)
     errors = [
@@ -62,6 +123,7 @@ def collect(engine: Engine) -> dict[str, Any]:
         "drafts_pending": drafts_pending,
         "outbox_pending": outbox_pending,
         "outbox_failed": outbox_failed,
+        "outbox_ambiguous": outbox_ambiguous,
         "last_poll_at": _iso(last_poll),
         "mailboxes": [
             {
@@ -79,3 +141,65 @@ def collect(engine: Engine) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+EXIT_OK = 0
+EXIT_UNHEALTHY = 1
+EXIT_UNREADABLE = 3
+
+
+def report(settings: Settings, *, check: bool = False) -> tuple[dict[str, Any], int]:
+    """Read the status without migrating or creating anything; returns (data, exit code).
+
+    Exit codes (README, "Monitoring"): 0 read (and, with ``check``, healthy); 1 ``check``
+    and unhealthy; 3 the database cannot be read (missing, locked past the busy timeout,
+    unreachable, or older than this version); 2 is a configuration error (the CLI)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from avgdesk.models import make_engine
+    from avgdesk.models.errors import AvgdeskError, ConfigurationError
+
+    try:
+        engine = make_engine(
+            settings.effective_database_url,
+            sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
+            read_only=True,
+        )
+        try:
+            data = collect(engine, settings)
+        finally:
+            engine.dispose()
+    except ConfigurationError:
+        raise
+    except (SQLAlchemyError, AvgdeskError, OSError) as exc:
+        reason = f"{type(exc).__name__}: {str(getattr(exc, 'orig', None) or exc).splitlines()[0][:200]}"
+        return unreadable(settings, reason), EXIT_UNREADABLE
+    return data, (EXIT_UNHEALTHY if check and not data["healthy"] else EXIT_OK)
+
+
+def lines(data: dict[str, Any]) -> list[str]:
+    """The human-readable form of :func:`report`'s data."""
+    out = [
+        f"{key:16} {data[key]}"
+        for key in (
+            "messages",
+            "received",
+            "processed",
+            "quarantined",
+            "automatic",
+            "cases",
+            "drafts_pending",
+            "outbox_pending",
+            "outbox_failed",
+            "outbox_ambiguous",
+            "last_poll_at",
+        )
+        if key in data
+    ]
+    out.extend(
+        f"intake error     {e['account']}/{e['folder']} at {e['at']}: {e['error']}"
+        for e in data.get("intake_errors", [])
+    )
+    out.append(f"{'healthy':16} {'yes' if data['healthy'] else 'no'}")
+    out.extend(f"problem          {p}" for p in data["problems"])
+    return out

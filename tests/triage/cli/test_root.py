@@ -19,12 +19,25 @@ def env(tmp_path: Path, db_url: str, trained_model_dir: Path) -> dict[str, str]:
 
 
 def test_status_json_has_the_design_fields(env: dict[str, str], tmp_path: Path) -> None:
+    assert avgdesk("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     out = avgdesk("status", "--json", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     for key in ("messages", "cases", "quarantined", "drafts_pending", "outbox_pending", "last_poll_at"):
         assert key in data
     assert data["messages"] == 0 and data["last_poll_at"] is None
+    assert data["outbox_ambiguous"] == 0
+    # No worker has run: not healthy, with the reason, and --check says so in its exit code.
+    assert data["healthy"] is False and any("worker" in p for p in data["problems"])
+    assert avgdesk("status", "--check", env=env, cwd=tmp_path).returncode == 1
+
+
+def test_status_reads_without_creating_or_migrating_a_database(env: dict[str, str], tmp_path: Path) -> None:
+    out = avgdesk("status", "--json", env=env, cwd=tmp_path)
+    assert out.returncode == 3, (out.stdout, out.stderr)
+    data = json.loads(out.stdout)
+    assert data["healthy"] is False and data["problems"][0].startswith("database:")
+    assert not list((Path(env["AVGDESK_DATA_DIR"])).glob("*.sqlite3"))
 
 
 def test_run_once_without_mailbox_says_so_and_processes_stored(
