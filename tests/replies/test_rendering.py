@@ -291,7 +291,7 @@ def test_identity_request_with_id_copy_when_staff_chose_it() -> None:
     assert "omdat uw e-mailadres onbekend is" in text
     assert "burgerservicenummer (BSN)" in text and "pasfoto" in text
     assert "KopieID" in text
-    assert "verwijderen haar direct na de controle" in text
+    assert "verwijderen wij de kopie uit ons systeem en uit onze mailbox" in text  # what identity.py does
     with pytest.raises(RenderError, match="id_copy_reason"):
         render_nl(DraftKind.IDENTITY_REQUEST, extra={"id_copy_requested": True})
 
