@@ -394,14 +394,16 @@ class GoogleTokenProvider(CachedTokenProvider):
             # The JSON names Google's token endpoint; an override points elsewhere (tests).
             info["token_uri"] = p.token_uri
             try:
-                creds = service_account.Credentials.from_service_account_info(info, scopes=[p.scope])
+                creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                    info, scopes=[p.scope]
+                )
             except (ValueError, KeyError) as exc:
                 raise ConfigurationError(f"the service-account JSON is not usable: {exc}") from exc
             self._credentials = creds.with_subject(p.subject)
         else:
             from google.oauth2 import credentials
 
-            self._credentials = credentials.Credentials(
+            self._credentials = credentials.Credentials(  # type: ignore[no-untyped-call]
                 None,
                 refresh_token=p.refresh_token,
                 token_uri=p.token_uri,
@@ -419,10 +421,10 @@ class GoogleTokenProvider(CachedTokenProvider):
         session = http_session(self.params.ca_file, self.params.timeout_s)
         timeout = self.params.timeout_s
 
-        class _Request(Request):  # type: ignore[misc]
+        class _Request(Request):
             def __call__(self, *args: Any, **kwargs: Any) -> Any:
                 kwargs["timeout"] = timeout
-                return super().__call__(*args, **kwargs)
+                return super().__call__(*args, **kwargs)  # type: ignore[no-untyped-call]
 
         try:
             creds.refresh(_Request(session))
