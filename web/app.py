@@ -19,13 +19,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from avgdesk.models.errors import InvalidOperation, NotFoundError
+from avgdesk.models.errors import InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
 from avgdesk.web import auth, cases, contact, dashboard, drafts, users
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
-from avgdesk.web.security import RateLimit, SecurityHeadersMiddleware
+from avgdesk.web.security import RateLimit, SecurityHeadersMiddleware, install_access_log_filter
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -48,11 +49,13 @@ def create_app(
     ``warm_classifier`` loads it in the background at once, so the first contact-form
     submission does not wait for it."""
     web = web or WebSettings.from_settings(settings)
+    install_access_log_filter()
     app = FastAPI(
         title="avgdesk",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(bounded_path_integers)],
     )
     app.state.ctx = WebContext(
         settings=settings,
@@ -83,7 +86,22 @@ def create_app(
 
     _install_error_pages(app)
     app.add_middleware(SecurityHeadersMiddleware, web=web)
+    if web.proxy_addresses:
+        # Outermost, so every layer (rate limits, logs) sees the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=web.proxy_addresses)
     return app
+
+
+MAX_PATH_INTEGER = 2**63 - 1
+"""Largest id a database column holds; larger numbers in a path name nothing."""
+
+
+def bounded_path_integers(request: Request) -> None:
+    """Runs before every route's own parameters: an all-digit path segment beyond a
+    64-bit id is a 404, not a database overflow (a 500)."""
+    for value in request.path_params.values():
+        if isinstance(value, str) and value.isdigit() and (len(value) > 19 or int(value) > MAX_PATH_INTEGER):
+            raise StarletteHTTPException(404)
 
 
 def _warm(ctx: WebContext) -> None:
@@ -122,23 +140,30 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: Exception) -> Response:
-        return _error(request, 404, "Niet gevonden", str(exc))
+        return _error(request, 404, "Niet gevonden", staff_text(exc))
 
     @app.exception_handler(InvalidOperation)
     async def _invalid(request: Request, exc: Exception) -> Response:
-        return _error(request, 409, "Niet toegestaan", str(exc))
+        return _error(request, 409, "Niet toegestaan", staff_text(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
-        titles = {404: "Niet gevonden", 405: "Methode niet toegestaan", 413: "Te groot"}
-        return _error(request, code, titles.get(code, "Fout"), str(getattr(exc, "detail", "")))
+        # Fixed Dutch texts by status: the framework's English detail is not for staff.
+        return _error(request, code, *HTTP_TEXTS.get(code, ("Fout", "Dit verzoek kon niet worden verwerkt.")))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: Exception) -> Response:
         errors: list[Any] = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
         fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in errors})
         return _error(request, 400, "Ongeldige invoer", "Controleer deze velden: " + ", ".join(fields))
+
+
+HTTP_TEXTS = {
+    404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
+    405: ("Methode niet toegestaan", "Deze pagina kan zo niet worden opgevraagd."),
+    413: ("Te groot", "Het formulier is te groot om te verwerken."),
+}
 
 
 def _error(request: Request, status: int, title: str, message: str, *, user: bool = True) -> Response:

@@ -43,7 +43,9 @@ class WebSettings:
     four_eyes: bool = False
     """The approver of a draft must not be its author."""
     trust_proxy_headers: bool = False
-    """Read the client address from X-Forwarded-For (only behind a trusted reverse proxy)."""
+    """A reverse proxy on this host: loopback is added to ``trusted_proxies``."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies (IP addresses or networks) whose X-Forwarded-For uvicorn's middleware reads."""
     contact_process_max_messages: int = 25
     """Messages processed synchronously after a contact-form submission (to show the reference)."""
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -63,4 +65,12 @@ class WebSettings:
                         )
                     break
         values.update(overrides)
+        if "trusted_proxies" in values:
+            values["trusted_proxies"] = tuple(values["trusted_proxies"])
         return cls(**values)
+
+    @property
+    def proxy_addresses(self) -> list[str]:
+        """Every proxy whose X-Forwarded-For is believed (empty: none)."""
+        loopback = ["127.0.0.1", "::1"] if self.trust_proxy_headers else []
+        return [*self.trusted_proxies, *(a for a in loopback if a not in self.trusted_proxies)]

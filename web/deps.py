@@ -18,7 +18,7 @@ from starlette.responses import Response
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
 from avgdesk.web.config import WebSettings
-from avgdesk.web.security import RateLimit, csp_nonce
+from avgdesk.web.security import RateLimit
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -60,9 +60,32 @@ def get_ctx(request: Request) -> WebContext:
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One session per request; routes commit what they change."""
+    """One session per request; routes commit what they change. :func:`render` ends its
+    transaction before a page is built."""
     with Session(get_ctx(request).engine, expire_on_commit=False) as session:
-        yield session
+        request.state.db_session = session
+        try:
+            yield session
+        finally:
+            request.state.db_session = None
+
+
+def end_transaction(request: Request) -> None:
+    """No transaction stays open while a page renders: on SQLite every transaction starts
+    with ``BEGIN IMMEDIATE`` and so holds the write lock, which the worker and every other
+    request wait for (issue 11: a slow case page gave other pages "database is locked").
+
+    A clean session is committed, which keeps the loaded objects (``expire_on_commit``
+    is off); a route that renders with unsaved changes failed half-way, so they go.
+    """
+    session = getattr(request.state, "db_session", None)
+    if not isinstance(session, Session) or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+    else:
+        # Crash before or after: nothing was changed in this transaction.
+        session.commit()
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
@@ -106,8 +129,8 @@ def render(
     user: Any = None,
 ) -> Response:
     ctx = get_ctx(request)
+    end_transaction(request)
     values: dict[str, Any] = {
-        "csp_nonce": csp_nonce(request),
         "user": user if user is not None else getattr(request.state, "user", None),
     }
     values.update(context or {})

@@ -13,32 +13,29 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from avgdesk.models import User
 from avgdesk.models.errors import ConfigurationError, InvalidOperation, NotFoundError
-from avgdesk.triage.demo import free_port
-from avgdesk.triage.settings import Settings
+from avgdesk.models.vocabulary import Role
+from avgdesk.triage.netutil import free_port
 
+# Only light imports at module level: `avgdesk --help` imports this module to register
+# `serve` and `users`; SQLAlchemy, FastAPI, uvicorn and the settings load inside the commands.
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from avgdesk.classifiers import Classifier
+    from avgdesk.triage.settings import Settings
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-wachtwoord"
 
 
-class Role(StrEnum):
-    MEDEWERKER = "medewerker"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-
 def _settings(ctx: typer.Context) -> Settings:
+    from avgdesk.triage.settings import Settings
+
     obj = ctx.find_root().obj if ctx.obj is None else ctx.obj
     if not isinstance(obj, Settings):
         raise ConfigurationError("settings were not loaded")
@@ -46,7 +43,9 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 def register_cli(app: typer.Typer) -> None:
-    users_app = typer.Typer(help="Staff accounts for the web UI.", no_args_is_help=True)
+    users_app = typer.Typer(
+        help="Staff accounts for the web UI.", no_args_is_help=True, rich_markup_mode=None
+    )
     app.add_typer(users_app, name="users")
 
     @app.command()
@@ -63,10 +62,8 @@ def register_cli(app: typer.Typer) -> None:
 
         application = open_runtime(_settings(ctx))
         web_app = create_app(application.settings, application.engine, warm_classifier=True)
-        trusted = web_app.state.ctx.web.trust_proxy_headers
-        uvicorn.run(
-            web_app, host=host, port=port, proxy_headers=trusted, server_header=False, log_level="info"
-        )
+        # Proxy headers are read by the app itself, only from AVGDESK_WEB_TRUSTED_PROXIES.
+        uvicorn.run(web_app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
 
     @users_app.command("add")
     def users_add(
@@ -78,6 +75,8 @@ def register_cli(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Add a staff account (argon2 password hash)."""
+        from sqlmodel import Session
+
         from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import add_user
 
@@ -99,6 +98,8 @@ def register_cli(app: typer.Typer) -> None:
     @users_app.command("list")
     def users_list(ctx: typer.Context) -> None:
         """List staff accounts."""
+        from sqlmodel import Session
+
         from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import list_users
 
@@ -112,6 +113,8 @@ def register_cli(app: typer.Typer) -> None:
     @users_app.command("disable")
     def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
         """Disable an account and end its sessions."""
+        from sqlmodel import Session
+
         from avgdesk.triage.runtime import open_runtime
         from avgdesk.web.users import disable_user
 
@@ -167,6 +170,9 @@ def background_server(
 
 
 def ensure_demo_user(engine: Engine) -> None:
+    from sqlmodel import Session, select
+
+    from avgdesk.models.tables import User
     from avgdesk.web.users import add_user
 
     with Session(engine) as session:

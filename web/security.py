@@ -1,9 +1,10 @@
-"""Security plumbing: response headers (CSP with a per-request nonce), request size
-limits, same-origin checks, CSRF tokens and in-memory rate limits."""
+"""Security plumbing: response headers (a CSP without any script), request size limits,
+same-origin checks, a last-resort error page, CSRF tokens and in-memory rate limits."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import threading
 import time
@@ -22,14 +23,17 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+log = logging.getLogger(__name__)
+
 PUBLIC_CACHEABLE_PREFIXES = ("/static/",)
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy() -> str:
+    # No page uses a script (everything works without JavaScript), so none may run.
     return "; ".join(
         (
             "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
+            "script-src 'none'",
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
@@ -47,8 +51,9 @@ def content_security_policy(nonce: str) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the security headers to every response, makes a CSP nonce for the templates,
-    refuses oversized request bodies and cross-origin POSTs."""
+    """Adds the security headers to every response (error pages included), refuses
+    oversized request bodies and cross-origin POSTs, and turns an unexpected error into
+    a plain Dutch 500 page that still carries the headers."""
 
     def __init__(self, app: ASGIApp, web: WebSettings) -> None:
         self.app = app
@@ -58,11 +63,9 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        nonce = secrets.token_urlsafe(18)
-        scope.setdefault("state", {})["csp_nonce"] = nonce
         path: str = scope.get("path", "")
         headers_to_add = [
-            (b"content-security-policy", content_security_policy(nonce).encode()),
+            (b"content-security-policy", content_security_policy().encode()),
             (b"x-frame-options", b"DENY"),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
@@ -78,8 +81,12 @@ class SecurityHeadersMiddleware:
             headers_to_add.append((b"cache-control", b"no-store"))
             headers_to_add.append((b"pragma", b"no-cache"))
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 existing = list(message.get("headers", []))
                 own_csp = any(k.lower() == b"content-security-policy" for k, _ in existing)
                 # A route may set a stricter CSP of its own (downloads: sandbox).
@@ -109,6 +116,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send_with_headers)
         except _BodyTooLarge:
             await _plain(send_with_headers, 413, "Het formulier is te groot om te verwerken.")
+        except Exception:
+            # Starlette's own 500 page is sent outside this middleware, without our headers.
+            log.exception("unhandled error on %s %s", method, path[:200])
+            if started:
+                raise
+            await _plain(
+                send_with_headers,
+                500,
+                "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het misgaan, "
+                "meld dan de tijd aan de beheerder.",
+            )
 
 
 class _BodyTooLarge(Exception):
@@ -167,10 +185,6 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def csp_nonce(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("csp_nonce", ""))
-
-
 # --- CSRF ------------------------------------------------------------------------------
 
 CSRF_FIELD = "csrf_token"
@@ -190,11 +204,30 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
 
 
 def client_ip(request: Request, web: WebSettings) -> str:
-    if web.trust_proxy_headers:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The client's address. Behind trusted proxies uvicorn's ``ProxyHeadersMiddleware``
+    (installed by ``create_app``) has already put the right-most untrusted X-Forwarded-For
+    entry here; the left-most entry is whatever the client wrote, so it is never read."""
+    return request.client.host[:64] if request.client else "unknown"
+
+
+# --- access log -------------------------------------------------------------------------------
+
+
+class NoQueryStringFilter(logging.Filter):
+    """uvicorn's access log line without the query string: searches carry e-mail
+    addresses and names, and tokens ride in query strings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def install_access_log_filter() -> None:
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, NoQueryStringFilter) for f in logger.filters):
+        logger.addFilter(NoQueryStringFilter())
 
 
 # --- rate limits ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from avgdesk.mailbox.contact_form import is_form_sender
 from avgdesk.mailbox.parsing import AttachmentInfo, ParseLimits
+from avgdesk.mailbox.sanitize import sanitize_html
 from avgdesk.models.errors import MessageParseError
 from avgdesk.triage.intake.reading import read_message
 from avgdesk.triage.settings import Settings
@@ -86,6 +87,8 @@ def _parse(job: Job, settings: Settings, limits: ParseLimits, out: Analysis) -> 
         headers=parsed.headers,
         text=parsed.text,
         html=parsed.html,
+        # Sanitised once, here (in the killable child, with caps): the case page only shows it.
+        html_safe=sanitize_html(parsed.html) if parsed.html else None,
         defects=defects,
         via_form=read.form is not None,
         requester_email=read.requester_email,
