@@ -86,6 +86,7 @@ class Health:
                 "reason": "too many problems to list", "since": "", "count": 0}}}).encode()
         try:
             if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
                 if os.fstat(self._fd).st_size < _SIZE:
                     os.pwrite(self._fd, b" " * _SIZE, 0)
