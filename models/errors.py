@@ -99,11 +99,22 @@ class RuleViolation(InvalidOperation):
             self.staff_message = staff_message
 
 
-class CaseNotFound(NotFoundError):
+class _StaffNotFound(NotFoundError):
+    """A named object does not exist; with a Dutch ``staff_message`` like a rule's."""
+
+    staff_message = "Niet gevonden."
+
+    def __init__(self, log_message: str, staff_message: str | None = None) -> None:
+        super().__init__(log_message)
+        if staff_message is not None:
+            self.staff_message = staff_message
+
+
+class CaseNotFound(_StaffNotFound):
     staff_message = "Deze zaak bestaat niet."
 
 
-class DraftNotFound(NotFoundError):
+class DraftNotFound(_StaffNotFound):
     staff_message = "Deze brief bestaat niet."
 
 
