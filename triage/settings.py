@@ -245,7 +245,8 @@ class Settings(BaseSettings):
     """Reverse proxies (IP addresses or networks, comma-separated) whose X-Forwarded-For is read:
     the client is the right-most address not in this list; empty: the header is ignored."""
     web_login_max_failures_per_user: int = 5
-    """Failed logins per user name within the window before that name is refused for a while."""
+    """Failed logins for one user name from one client address before each further try from there
+    waits, doubling from 1 s up to the window (the real user at another address is never held up)."""
     web_login_max_failures_per_ip: int = 20
     """Failed logins per client address within the window."""
     web_login_window_s: int = 900

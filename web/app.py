@@ -26,7 +26,12 @@ from avgdesk.triage.settings import Settings
 from avgdesk.web import auth, cases, contact, dashboard, drafts, users
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
-from avgdesk.web.security import RateLimit, SecurityHeadersMiddleware, install_access_log_filter
+from avgdesk.web.security import (
+    LoginThrottle,
+    RateLimit,
+    SecurityHeadersMiddleware,
+    install_access_log_filter,
+)
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -62,7 +67,9 @@ def create_app(
         web=web,
         engine=engine,
         templates=make_templates(settings),
-        login_per_user=RateLimit("login_per_user", web.login_max_failures_per_user, web.login_window_s),
+        login_throttle=LoginThrottle(
+            web.login_max_failures_per_user, max_delay_s=web.login_window_s, forget_after_s=web.login_window_s
+        ),
         login_per_ip=RateLimit("login_per_ip", web.login_max_failures_per_ip, web.login_window_s),
         contact_per_ip=RateLimit("contact_per_ip", web.contact_max_per_ip, web.contact_window_s),
         classifier_factory=classifier_factory,

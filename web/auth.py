@@ -5,7 +5,9 @@ so a leaked database does not hand out sessions. Sessions end after
 ``session_idle_minutes`` without use and ``session_absolute_minutes`` after login, and
 logout deletes the row. Every POST of a logged-in user carries the session's CSRF token.
 The login form has its own token (a double-submit cookie, since there is no session yet).
-Failed logins are limited per user name and per client address (in memory).
+Failed logins slow down per user name *and* client address (a growing delay, so the
+real user elsewhere is never locked out by someone else's guesses) and are limited per
+client address (in memory).
 """
 
 from __future__ import annotations
@@ -194,13 +196,12 @@ def login(
         )
     ip = client_ip(request, ctx.web)
     user_key = username.lower()
-    if ctx.login_per_user.blocked(user_key) or ctx.login_per_ip.blocked(ip):
-        wait = max(ctx.login_per_user.retry_after_s(user_key), ctx.login_per_ip.retry_after_s(ip))
-        minutes = max(1, (wait + 59) // 60)
-        log.warning("login refused by rate limit (user limit or ip limit)")
+    wait = max(ctx.login_throttle.wait_s(user_key, ip), ctx.login_per_ip.retry_after_s(ip))
+    if wait > 0 or ctx.login_per_ip.blocked(ip):
+        log.warning("login refused by throttle (user and address, or address limit)")
         response = _login_page(
             request,
-            error=f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw.",
+            error=f"Te veel mislukte pogingen. Probeer het over {_wait_text(wait)} opnieuw.",
             username=username,
             next_path=next_path,
             status_code=429,
@@ -210,7 +211,7 @@ def login(
     user = session.exec(select(User).where(User.username == username)).first() if username else None
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        ctx.login_per_user.hit(user_key)
+        ctx.login_throttle.failed(user_key, ip)
         ctx.login_per_ip.hit(ip)
         return _login_page(
             request,
@@ -219,7 +220,7 @@ def login(
             next_path=next_path,
             status_code=401,
         )
-    ctx.login_per_user.reset(user_key)
+    ctx.login_throttle.succeeded(user_key, ip)
     now = utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -252,6 +253,13 @@ def login(
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{max(1, seconds)} seconde{'n' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minu{'ten' if minutes != 1 else 'ut'}"
 
 
 # --- routes (need a session) ------------------------------------------------------------

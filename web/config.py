@@ -25,7 +25,7 @@ class WebSettings:
     secure_cookies: bool = False
     """Set the Secure flag (and the __Host- cookie prefix): on when served over TLS."""
     login_max_failures_per_user: int = 5
-    """Failed logins per user name within the window before logins for it are refused."""
+    """Failed logins for one name from one address before further tries wait (doubling)."""
     login_max_failures_per_ip: int = 20
     """Failed logins per client address within the window."""
     login_window_s: int = 15 * 60

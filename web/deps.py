@@ -18,7 +18,7 @@ from starlette.responses import Response
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
 from avgdesk.web.config import WebSettings
-from avgdesk.web.security import RateLimit
+from avgdesk.web.security import LoginThrottle, RateLimit
 
 if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
@@ -33,7 +33,7 @@ class WebContext:
     web: WebSettings
     engine: Engine
     templates: Jinja2Templates
-    login_per_user: RateLimit
+    login_throttle: LoginThrottle
     login_per_ip: RateLimit
     contact_per_ip: RateLimit
     classifier_factory: Callable[[], Classifier | None] | None = None

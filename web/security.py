@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 import threading
 import time
@@ -228,6 +229,63 @@ def install_access_log_filter() -> None:
     logger = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, NoQueryStringFilter) for f in logger.filters):
         logger.addFilter(NoQueryStringFilter())
+
+
+# --- login throttle -----------------------------------------------------------------------
+
+
+class LoginThrottle:
+    """Failed logins per (user name, client address), slowed rather than locked.
+
+    After ``free`` failures each further try from that address for that name waits,
+    doubling from 1 s up to ``max_delay_s``; a success or ``forget_after_s`` without a
+    failure clears it. The real user at another address is never held up by someone
+    else's guesses (a lock per user name let anyone lock any colleague out); an address
+    that sprays many names is held by the per-address :class:`RateLimit`.
+    """
+
+    MAX_KEYS = 50_000
+
+    def __init__(
+        self,
+        free: int,
+        max_delay_s: float,
+        forget_after_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = "login_per_user_address"
+        self.free = free
+        self.max_delay_s = max_delay_s
+        self.forget_after_s = forget_after_s
+        self.clock = clock
+        self._failures: dict[tuple[str, str], tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, user: str, ip: str) -> int:
+        """Seconds before this name may be tried again from this address (0: now)."""
+        with self._lock:
+            now = self.clock()
+            failures, last = self._failures.get((user, ip), (0, now))
+            if failures < self.free or now - last > self.forget_after_s:
+                return 0
+            delay = min(self.max_delay_s, 2.0 ** (failures - self.free))
+            return max(0, math.ceil(last + delay - now))
+
+    def failed(self, user: str, ip: str) -> None:
+        with self._lock:
+            now = self.clock()
+            if len(self._failures) > self.MAX_KEYS:
+                stale = [k for k, (_, last) in self._failures.items() if now - last > self.forget_after_s]
+                for k in stale:
+                    del self._failures[k]
+            failures, last = self._failures.get((user, ip), (0, now))
+            if now - last > self.forget_after_s:
+                failures = 0
+            self._failures[(user, ip)] = (failures + 1, now)
+
+    def succeeded(self, user: str, ip: str) -> None:
+        with self._lock:
+            self._failures.pop((user, ip), None)
 
 
 # --- rate limits ---------------------------------------------------------------------------

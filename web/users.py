@@ -52,11 +52,28 @@ def has_role(role: str, needed: str) -> bool:
     return RANK.get(role, 0) >= RANK[needed]
 
 
-def check_password_rules(password: str) -> None:
+MIN_PASSWORD_SCORE = 3
+"""zxcvbn's score (0-4): 3 is "safely unguessable" against an offline attack on a slow hash."""
+_STRENGTH_CHARS = 100
+"""zxcvbn's time grows with the length; past this many characters only the start is judged."""
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """Length, then strength by zxcvbn: offline (its word lists ship with the package),
+    and with the user name and our own names as words an attacker would try first."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise InvalidOperation(f"het wachtwoord moet minstens {MIN_PASSWORD_CHARS} tekens hebben")
     if len(password) > MAX_PASSWORD_CHARS:
         raise InvalidOperation("het wachtwoord is te lang")
+    from zxcvbn import zxcvbn
+
+    words = [w for w in (username, "nhmb", "nhmbsoftware", "avgdesk", "privacy", "zevenaar") if w]
+    score = int(zxcvbn(password[:_STRENGTH_CHARS], user_inputs=words)["score"])
+    if score < MIN_PASSWORD_SCORE:
+        raise InvalidOperation(
+            f"dit wachtwoord is te makkelijk te raden (sterkte {score} van 4, minstens "
+            f"{MIN_PASSWORD_SCORE} nodig); kies bijvoorbeeld een zin van vier of vijf woorden"
+        )
 
 
 def add_user(session: Session, username: str, role: str, password: str, *, by: str = "cli") -> User:
@@ -65,7 +82,7 @@ def add_user(session: Session, username: str, role: str, password: str, *, by: s
         raise InvalidOperation("een gebruikersnaam heeft 1 tot 64 tekens zonder spaties")
     if role not in ROLES:
         raise InvalidOperation(f"onbekende rol {role!r}; kies uit {', '.join(ROLES)}")
-    check_password_rules(password)
+    check_password_rules(password, username)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise InvalidOperation(f"gebruiker {username} bestaat al")
     user = User(username=username, password_hash=hash_password(password), role=role, active=True)
@@ -77,7 +94,7 @@ def add_user(session: Session, username: str, role: str, password: str, *, by: s
 
 def set_password(session: Session, username: str, password: str, *, by: str = "cli") -> None:
     user = _get(session, username)
-    check_password_rules(password)
+    check_password_rules(password, username)
     user.password_hash = hash_password(password)
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
     audit.record(session, actor=by, action="user.password_set", username=username)

@@ -6,11 +6,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.routing import Mount
 
+from avgdesk.models.errors import InvalidOperation
 from avgdesk.models.tables import WebSession
 from avgdesk.models.types import utcnow
 from avgdesk.web.app import PUBLIC_PATHS
@@ -214,28 +216,59 @@ def test_admin_manages_users(client: TestClient, login: Any, csrf_of: Any) -> No
     assert ">nieuw<" in client.get("/users").text
 
 
-def test_login_rate_limit_per_user_and_per_ip(app_factory: Any) -> None:
-    app = app_factory(login_max_failures_per_user=3, login_max_failures_per_ip=5)
+def _login_attempt(c: TestClient, user: str, password: str) -> Any:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token is not None
+    return c.post("/login", data={"username": user, "password": password, "csrf_token": token.group(1)})
+
+
+def test_lockout_slows_the_attacker_but_never_locks_out_the_real_user(app_factory: Any) -> None:
+    """Issue 11: five wrong passwords used to lock the real user out everywhere. Now the
+    guesser's address waits longer and longer for that name; the user elsewhere gets in."""
+    app = app_factory(login_max_failures_per_user=3, login_max_failures_per_ip=50)
+    now = [1000.0]
+    app.state.ctx.login_throttle.clock = lambda: now[0]
+    attacker = TestClient(app, follow_redirects=False, client=("198.51.100.7", 40000))
+    real = TestClient(app, follow_redirects=False, client=("192.0.2.10", 40001))
+    with attacker, real:
+        assert [_login_attempt(attacker, "mw", "fout-fout-fout").status_code for _ in range(3)] == [401] * 3
+        waits = []
+        for _ in range(4):
+            held = _login_attempt(attacker, "mw", "medewerker-wachtwoord")  # even the right one waits
+            assert held.status_code == 429 and "Te veel mislukte pogingen" in held.text
+            waits.append(int(held.headers["retry-after"]))
+            now[0] += waits[-1]
+            assert _login_attempt(attacker, "mw", "nog-steeds-fout").status_code == 401
+        assert waits == [1, 2, 4, 8]  # growing delay
+        # The real user, at their own address, is not held up at all.
+        assert _login_attempt(real, "mw", "medewerker-wachtwoord").status_code == 303
+        # Other names from the attacker's address are not slowed by the guesses at "mw".
+        assert _login_attempt(attacker, "goedkeurder", "goedkeurder-wachtwoord").status_code == 303
+
+
+def test_an_address_spraying_many_names_is_limited(app_factory: Any) -> None:
+    app = app_factory(login_max_failures_per_ip=3)
     with TestClient(app, follow_redirects=False) as c:
+        assert [_login_attempt(c, f"onbekend{i}", "x" * 12).status_code for i in range(3)] == [401] * 3
+        blocked = _login_attempt(c, "beheer", "beheerder-wachtwoord")
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
 
-        def attempt(user: str, password: str) -> Any:
-            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
-            assert token is not None
-            return c.post(
-                "/login", data={"username": user, "password": password, "csrf_token": token.group(1)}
-            )
 
-        assert [attempt("mw", "fout-fout-fout").status_code for _ in range(3)] == [401, 401, 401]
-        blocked = attempt("mw", "medewerker-wachtwoord")  # the right password, but too late
-        assert blocked.status_code == 429 and "Te veel mislukte pogingen" in blocked.text
-        assert int(blocked.headers["retry-after"]) > 0
-        # Another user from the same address still gets in until the address limit is hit.
-        assert attempt("goedkeurder", "goedkeurder-wachtwoord").status_code == 303
-        c.cookies.clear()
-        assert [attempt(f"onbekend{i}", "x" * 12).status_code for i in range(2)] == [401, 401]
-        assert attempt("beheer", "beheerder-wachtwoord").status_code == 429
-    names = {app.state.ctx.login_per_user.name, app.state.ctx.login_per_ip.name}
-    assert names == {"login_per_user", "login_per_ip"}
+@pytest.mark.parametrize(
+    "password", ["password12", "Wachtwoord1", "welkom123456", "medewerker12", "nhmbsoftware"]
+)
+def test_weak_passwords_are_refused_offline(web_engine: Any, password: str) -> None:
+    from avgdesk.web.users import add_user
+
+    with Session(web_engine) as s, pytest.raises(InvalidOperation, match="te makkelijk te raden"):
+        add_user(s, "medewerker", "medewerker", password)
+
+
+def test_a_strong_password_is_accepted(web_engine: Any) -> None:
+    from avgdesk.web.users import add_user
+
+    with Session(web_engine) as s:
+        assert add_user(s, "nieuw", "medewerker", "paars-fietsen-langs-de-ijssel").id is not None
 
 
 def test_session_idle_and_absolute_expiry(client: TestClient, login: Any, web_engine: Any) -> None:
