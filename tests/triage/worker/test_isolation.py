@@ -1,0 +1,126 @@
+"""Parsing and classification in a killable child: a runaway message delays only itself."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from helpers import FixedLabels, mail, until
+from sqlmodel import Session
+
+from avgdesk.models import InboundMessage, MessageState
+from avgdesk.triage.intake import analysis
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+from avgdesk.triage.intake.reading import parse_limits
+from avgdesk.triage.worker import isolation
+from avgdesk.triage.worker.isolation import ChildAnalyser
+from avgdesk.triage.worker.runner import Worker
+
+MARK = b"RUNAWAY-PARSE"
+
+
+def _runaway_parse(job: analysis.Job, settings: Any, limits: Any) -> analysis.Analysis:
+    if job.raw is not None and MARK in job.raw:
+        while True:  # a parser stuck for good (pure Python, holding the GIL)
+            pass
+    return analysis.parse_one(job, settings, limits)
+
+
+def _poison_html(size: int = 2_000_000) -> bytes:
+    """An HTML-only mail of 2 MB of unclosed comment openers (the shape that froze the worker)."""
+    body = b"<html><body>" + b"<!--" * (size // 4) + b"</body></html>"
+    return (
+        b"From: Spam <spam@example.com>\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: x\r\n"
+        b"Message-ID: <poison@example.com>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + body
+    )
+
+
+def _state(engine: Any, pk: int) -> InboundMessage:
+    with Session(engine) as s:
+        row = s.get(InboundMessage, pk)
+        assert row is not None
+        return row
+
+
+def test_a_runaway_message_is_killed_and_quarantined_at_once(engine, make_settings, monkeypatch) -> None:
+    monkeypatch.setattr(isolation, "parse_one", _runaway_parse)
+    settings = make_settings(processing_message_timeout_s=2.0)
+    good_before = store_local_message(engine, mail(1, mid="a@example.nl"), source="imap")[0]
+    bad = store_local_message(engine, mail(2, mid="b@example.nl", body=MARK.decode()), source="imap")[0]
+    good_after = store_local_message(engine, mail(3, mid="c@example.nl"), source="imap")[0]
+    stop = isolation.threading.Event()
+    analyser = ChildAnalyser(settings, parse_limits(settings), FixedLabels, stop)
+    processor = Processor(engine, settings, analyser=analyser)
+    try:
+        started = time.monotonic()
+        result = processor.drain()
+        elapsed = time.monotonic() - started
+    finally:
+        analyser.close()
+    assert result.processed == 2 and result.quarantined == 1
+    assert _state(engine, good_before).state is MessageState.PROCESSED
+    assert _state(engine, good_after).state is MessageState.PROCESSED
+    row = _state(engine, bad)
+    assert row.state is MessageState.QUARANTINED and row.attempts == 1  # the first timeout
+    assert "exceeded 2 s" in (row.quarantine_reason or "")
+    # One per-message limit, plus a fresh child and a re-parse of the batch: generous bound.
+    assert elapsed < 2.0 + 30.0, elapsed
+
+
+def test_the_classifier_is_loaded_once_before_the_fork(engine, make_settings, monkeypatch) -> None:
+    monkeypatch.setattr(isolation, "parse_one", _runaway_parse)
+    loads: list[int] = []
+
+    def factory() -> FixedLabels:
+        loads.append(os.getpid())
+        return FixedLabels()
+
+    settings = make_settings(processing_message_timeout_s=1.0)
+    store_local_message(engine, mail(1, mid="bad@example.nl", body=MARK.decode()), source="imap")
+    store_local_message(engine, mail(2, mid="ok@example.nl"), source="imap")
+    analyser = ChildAnalyser(settings, parse_limits(settings), factory, isolation.threading.Event())
+    try:
+        Processor(engine, settings, analyser=analyser).drain()
+        first_child = analyser.child_pid
+        assert first_child is not None and first_child != os.getpid()
+    finally:
+        analyser.close()
+    assert loads == [os.getpid()]  # once, in the parent: the children (two here) share it
+
+
+async def test_poison_mail_delays_others_at_most_the_limit_and_sigterm_still_ends_the_worker(
+    engine, make_settings, monkeypatch
+) -> None:
+    monkeypatch.setattr(isolation, "parse_one", _runaway_parse)
+    settings = make_settings(processing_message_timeout_s=3.0, imap_poll_interval_s=0.5)
+    poison = store_local_message(engine, _poison_html(), source="imap")[0]
+    stuck = store_local_message(engine, mail(1, mid="stuck@example.nl", body=MARK.decode()), source="imap")[0]
+    normal = store_local_message(engine, mail(2, mid="fine@example.nl"), source="imap")[0]
+    worker = Worker(settings, engine, classifier_factory=FixedLabels)
+    task = asyncio.create_task(worker.run_forever())
+    try:
+        started = time.monotonic()
+        await until(lambda: _state(engine, normal).state is MessageState.PROCESSED, timeout_s=60)
+        delay = time.monotonic() - started
+        await until(lambda: _state(engine, stuck).state is MessageState.QUARANTINED, timeout_s=60)
+        assert _state(engine, poison).state in (MessageState.PROCESSED, MessageState.QUARANTINED)
+        # The normal mail waited for at most one per-message limit (plus child restart and load).
+        assert delay < 3.0 + 20.0, delay
+        # A new runaway in progress, then SIGTERM (request_stop): the worker ends promptly.
+        late_mail = mail(3, mid="late@example.nl", body=MARK.decode())
+        late = store_local_message(engine, late_mail, source="imap")[0]
+        worker._wake()
+        await until(lambda: _state(engine, late).attempts == 1, timeout_s=30)
+        stop_at = time.monotonic()
+        worker.request_stop()
+        await asyncio.wait_for(task, 30)
+        assert time.monotonic() - stop_at < 10.0
+        assert _state(engine, late).claim_token is None  # the abandoned claim was given back
+    finally:
+        worker.request_stop()
+        if not task.done():
+            await asyncio.wait_for(task, 30)
+        worker.close()
