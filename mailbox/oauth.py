@@ -90,6 +90,8 @@ class CachedTokenProvider:
         self._lock = threading.Lock()
         self._cached: AccessToken | None = None
         self.fetches = 0
+        self.listener: Callable[[str, AccessToken], None] | None = None
+        """Told (description, token) after each fetch; e.g. to record the expiry for status."""
 
     @property
     def expires_at(self) -> datetime | None:
@@ -108,6 +110,8 @@ class CachedTokenProvider:
                     self.description,
                     cached.expires_at.isoformat(timespec="seconds"),
                 )
+                if self.listener is not None:
+                    self.listener(self.description, cached)
             return cached
 
     def invalidate(self) -> None:

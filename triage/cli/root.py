@@ -61,6 +61,10 @@ class RootGroup(LazyGroup):
             f"{_CLI}.classify:train_command",
             "Train the classifier on the corpus and the staff corrections (cached in the data folder).",
         ),
+        "mailbox": LazyCommand(
+            f"{_CLI}.mailbox:mailbox_app",
+            "The mailbox connection: check the settings without sending anything.",
+        ),
         "purge": LazyCommand(
             f"{_CLI}.worker:purge",
             "Delete what is past its retention period (the worker also does this daily).",

@@ -174,6 +174,9 @@ def report(settings: Settings, *, check: bool = False) -> tuple[dict[str, Any], 
     except (SQLAlchemyError, AvgdeskError, OSError) as exc:
         reason = f"{type(exc).__name__}: {str(getattr(exc, 'orig', None) or exc).splitlines()[0][:200]}"
         return unreadable(settings, reason), EXIT_UNREADABLE
+    from avgdesk.triage.connectors import auth_status
+
+    data["auth"] = auth_status(settings)  # issue 18: which login, and when the token expires
     return data, (EXIT_UNHEALTHY if check and not data["healthy"] else EXIT_OK)
 
 
@@ -200,6 +203,20 @@ def lines(data: dict[str, Any]) -> list[str]:
         f"intake error     {e['account']}/{e['folder']} at {e['at']}: {e['error']}"
         for e in data.get("intake_errors", [])
     )
+    out.extend(_auth_lines(data.get("auth")))
     out.append(f"{'healthy':16} {'yes' if data['healthy'] else 'no'}")
     out.extend(f"problem          {p}" for p in data["problems"])
+    return out
+
+
+def _auth_lines(auth: dict[str, Any] | None) -> list[str]:
+    if not auth:
+        return []
+    provider = f" provider={auth['oauth_provider']}" if auth.get("oauth_provider") else ""
+    out = [f"{'auth':16} imap={auth['imap_auth']} smtp={auth['smtp_auth']} "
+           f"outbox={auth['outbox_transport']}{provider}"]
+    out.extend(
+        f"token            {scope} expires {t.get('expires_at')} ({t.get('provider')})"
+        for scope, t in sorted(auth.get("tokens", {}).items())
+    )
     return out

@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 
 from avgdesk.mailbox.imap import ImapConnection, ImapGateway, ImapParams
-from avgdesk.mailbox.smtp import Mailer, SmtpMailer, SmtpParams
+from avgdesk.mailbox.smtp import Mailer
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError
 from avgdesk.replies import outbox
 from avgdesk.replies.outbox import DrainResult
+from avgdesk.triage import connectors
 from avgdesk.triage.cases.retention import PurgeResult, purge_daily
 from avgdesk.triage.drafting_config import outbox_policy
 from avgdesk.triage.intake.analysis import Analyser, describe
@@ -70,32 +71,13 @@ class OnceReport:
 
 
 def smtp_mailer(settings: Settings) -> Mailer | None:
-    if not settings.smtp_host:
-        return None
-    port = settings.smtp_port or {"ssl": 465, "starttls": 587}.get(settings.smtp_security.value, 25)
-    return SmtpMailer(
-        SmtpParams(
-            host=settings.smtp_host,
-            port=port,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            security=settings.smtp_security.value,
-            timeout_s=settings.smtp_timeout_s,
-        )
-    )
+    """The outbox transport: SMTP (password or OAuth) or Graph (triage.connectors)."""
+    return connectors.outbox_mailer(settings)
 
 
 def imap_params(settings: Settings) -> ImapParams:
-    return ImapParams(
-        host=settings.imap_host or "",
-        port=settings.effective_imap_port,
-        username=settings.imap_username or "",
-        password=settings.imap_password.get_secret_value() if settings.imap_password else "",
-        security=settings.imap_security.value,
-        connect_timeout_s=settings.imap_connect_timeout_s,
-        read_timeout_s=settings.imap_read_timeout_s,
-        uid_batch=settings.imap_uid_batch,
-    )
+    """Password or OAuth login (triage.connectors; the token provider is shared per process)."""
+    return connectors.imap_params(settings)
 
 
 class Backoff:
@@ -220,7 +202,7 @@ class Worker:
         from avgdesk.triage.cases.actions import letters_sent
 
         await self._in(self._work_pool, lambda: letters_sent(self.engine, self.settings))
-        if self.intake is not None and self.settings.smtp_copy_to_sent:
+        if self.intake is not None and connectors.copies_to_sent(self.settings):
             try:
                 # Its own thread and connection: never queued behind the intake session.
                 await self._in(self._sent_pool, self._copy_to_sent)
