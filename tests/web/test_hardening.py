@@ -1,0 +1,206 @@
+"""Issue 11, the web's weaker points: one regression test per attack."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from avgdesk.models.tables import InboundMessage
+
+SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
+GOOD = {
+    "name": "Anna Jansen",
+    "email": "anna.jansen@example.nl",
+    "subject": "Vraag",
+    "message": "Een vraag over mijn gegevens.",
+    "request_type": "vraag",
+    "website": "",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drafts/99999999999999999999999",
+        "/drafts/9223372036854775808",
+        "/messages/18446744073709551616/attachments/1",
+        "/messages/1/attachments/99999999999999999999",
+    ],
+)
+def test_path_integers_beyond_64_bits_are_404_with_security_headers(
+    client: TestClient, login: Any, path: str
+) -> None:
+    login(client, "mw")
+    r = client.get(path)
+    assert r.status_code == 404, r.text[:300]
+    assert all(h in r.headers for h in SECURITY_HEADERS)
+    assert "Niet gevonden" in r.text
+
+
+def test_an_unexpected_error_is_a_dutch_500_with_the_security_headers(app_factory: Any) -> None:
+    app = app_factory()
+
+    def broken() -> None:
+        raise RuntimeError("a bug with private details: anna@example.nl")
+
+    app.router.add_api_route("/kapot", broken)
+    with TestClient(app, follow_redirects=False) as c:
+        r = c.get("/kapot")
+    assert r.status_code == 500
+    assert all(h in r.headers for h in SECURITY_HEADERS) and r.headers["cache-control"] == "no-store"
+    assert "Er ging iets mis" in r.text and "anna@example.nl" not in r.text
+
+
+def test_free_text_in_the_url_never_reaches_the_alert_box(client: TestClient, login: Any) -> None:
+    lure = "Uw sessie is verlopen, log opnieuw in op https://evil.example"
+    login(client, "mw")
+    for path in ("/", "/cases", "/cases/AVG-2026-0002", "/drafts", "/login"):
+        for name in ("fout", "error", "melding"):
+            r = client.get(path, params={name: lure})
+            assert lure not in r.text and "evil.example" not in r.text, (path, name)
+
+
+def test_the_case_page_shows_html_sanitised_at_processing_and_never_sanitises_on_view(
+    client: TestClient, login: Any, web_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(web_engine) as s:
+        msg = s.exec(select(InboundMessage).where(InboundMessage.html.is_not(None))).one()  # type: ignore[union-attr]
+    assert msg.html_safe and "mijn website" in msg.html_safe and "<script" not in msg.html_safe
+
+    def never(*_: Any, **__: Any) -> str:
+        raise AssertionError("sanitised on view")
+
+    import nh3
+
+    monkeypatch.setattr(nh3, "clean", never)
+    login(client, "mw")
+    r = client.get("/cases/AVG-2026-0002")
+    assert r.status_code == 200 and "mijn website" in r.text and "alert(" not in r.text
+
+
+def test_a_page_renders_outside_any_transaction(
+    client: TestClient, login: Any, web_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite every transaction is BEGIN IMMEDIATE (the write lock): while a page renders,
+    another connection must be able to write."""
+    from avgdesk.web import deps
+
+    writes: list[bool] = []
+    original = deps.Jinja2Templates.TemplateResponse
+
+    def probe(self: Any, *args: Any, **kwargs: Any) -> Any:
+        conn = sqlite3.connect(web_engine.url.database, isolation_level=None, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # "database is locked" at once if a request holds it
+            conn.execute("ROLLBACK")
+            writes.append(True)
+        finally:
+            conn.close()
+        return original(self, *args, **kwargs)
+
+    login(client, "mw")
+    monkeypatch.setattr(deps.Jinja2Templates, "TemplateResponse", probe)
+    for path in ("/", "/cases", "/cases/AVG-2026-0002", "/drafts"):
+        assert client.get(path).status_code == 200, path
+    assert len(writes) >= 4
+
+
+# --- behind a reverse proxy, through a real uvicorn --------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def served(app_factory: Any) -> Iterator[Any]:
+    """serve(**web_overrides) -> base URL of a real uvicorn (access log on, loopback only)."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def serve(**overrides: Any) -> str:
+        port = _free_port()
+        config = uvicorn.Config(
+            app_factory(**overrides), host="127.0.0.1", port=port, log_level="info", proxy_headers=False
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield serve
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_rotating_the_left_most_forwarded_for_does_not_bypass_the_rate_limit(served: Any) -> None:
+    base = served(trusted_proxies=("127.0.0.1",), contact_max_per_ip=2)
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as c:
+        codes = [
+            c.post("/contact", data=GOOD, headers={"X-Forwarded-For": f"10.9.8.{i}, 203.0.113.9"}).status_code
+            for i in range(3)
+        ]
+        assert codes == [303, 303, 429]
+        # Another client behind the same proxy has its own budget.
+        other = c.post("/contact", data=GOOD, headers={"X-Forwarded-For": "203.0.113.10"})
+        assert other.status_code == 303
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(served: Any) -> None:
+    base = served(contact_max_per_ip=1)
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as c:
+        first = c.post("/contact", data=GOOD, headers={"X-Forwarded-For": "203.0.113.1"})
+        second = c.post("/contact", data=GOOD, headers={"X-Forwarded-For": "203.0.113.2"})
+    assert (first.status_code, second.status_code) == (303, 429)
+
+
+def test_the_access_log_has_no_query_strings(served: Any) -> None:
+    records = _Records()
+    access = logging.getLogger("uvicorn.access")
+    base = served(trusted_proxies=("127.0.0.1",))
+    access.addHandler(records)  # after uvicorn configured its loggers (which replaces handlers)
+    try:
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as c:
+            c.get("/cases", params={"zoek": "anna.jansen@example.nl"})
+            c.get(
+                "/login",
+                params={"next": "/cases?zoek=piet@example.nl"},
+                headers={"X-Forwarded-For": "203.0.113.5"},
+            )
+        deadline = time.monotonic() + 5
+        while len(records.lines) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        access.removeHandler(records)
+    assert len(records.lines) >= 2, records.lines
+    joined = "\n".join(records.lines)
+    assert "GET /cases " in joined and "GET /login " in joined
+    assert "example.nl" not in joined and "?" not in joined and "zoek" not in joined
+    assert "203.0.113.5" in joined  # the client behind the proxy, not the proxy
