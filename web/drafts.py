@@ -236,6 +236,7 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
         draft, case = _load(session, draft_id)
         fields = parse_fields(draft.kind, form)
         typed = field_values(draft.kind, fields)
+        manual = draft_cases.has_manual_text(session, draft_id)
         if form.get("action") == "preview":
             rctx = drafting.reply_context(case, staff_name=user.username, tz=ctx.settings.tz, fields=fields)
             try:
@@ -245,7 +246,7 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
                     request, session, draft, case, preview_error=str(exc), values=typed, status_code=400
                 )
             return _editor(request, session, draft, case, preview=rendered, values=typed)
-        if draft_cases.has_manual_text(session, draft_id) and not form.get("confirm_rebuild"):
+        if manual and not form.get("confirm_rebuild"):
             return _editor(
                 request,
                 session,
@@ -257,6 +258,8 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
                 "Vink aan dat u dat wilt, of pas alleen de tekst aan.",
                 status_code=409,
             )
+        # End the read before the use case opens its own transaction (SQLite: one writer).
+        session.rollback()
         try:
             draft_cases.edit(
                 ctx.engine,
@@ -267,7 +270,7 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
                 expected_version=_int(form),
             )
         except RuleViolation as exc:
-            session.expire_all()
+            draft, case = _load(session, draft_id)
             return _editor(
                 request, session, draft, case, values=typed, error=staff_text(exc), status_code=409
             )
@@ -293,9 +296,9 @@ def draft_text(
     come back with the typed text."""
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    draft, case = _load(session, draft_id)
     typed = (subject, body_text.replace("\r\n", "\n"))
     if action == "preview":
+        draft, case = _load(session, draft_id)
         shown = RenderedReply(subject=subject, text=typed[1], html=drafting._text_to_html(typed[1]))
         return _editor(request, session, draft, case, preview=shown, text=typed)
     try:
@@ -309,7 +312,7 @@ def draft_text(
             expected_version=version,
         )
     except RuleViolation as exc:
-        session.expire_all()
+        draft, case = _load(session, draft_id)
         return _editor(request, session, draft, case, text=typed, error=staff_text(exc), status_code=409)
     return RedirectResponse(f"/drafts/{draft_id}#voorbeeld", status_code=303)
 
@@ -345,11 +348,11 @@ def draft_discard(
 ) -> Response:
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    draft, case = _load(session, draft_id)
     try:
         if not confirm:
             raise UnknownChoice("discard not confirmed", "Vink aan dat u deze brief wilt verwerpen.")
-        draft_cases.discard(ctx.engine, draft_id, by=user.username)
+        result = draft_cases.discard(ctx.engine, draft_id, by=user.username)
     except RuleViolation as exc:
+        draft, case = _load(session, draft_id)
         return _editor(request, session, draft, case, error=staff_text(exc), status_code=409)
-    return RedirectResponse(f"/cases/{case.reference}", status_code=303)
+    return RedirectResponse(f"/cases/{result.reference}", status_code=303)

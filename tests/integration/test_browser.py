@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Draft, DraftState, InboundMessage, make_engine
+from avgdesk.models.engine import make_engine
+from avgdesk.models.tables import Draft, DraftState, InboundMessage
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import load_settings
 
@@ -127,7 +128,7 @@ def _hostile_message(live: dict[str, Any]) -> InboundMessage:
 def test_hostile_html_runs_nothing_and_loads_nothing(page: Any, live: dict[str, Any]) -> None:
     _login(page, live, "mw")
     msg = _hostile_message(live)
-    from avgdesk.models import Case
+    from avgdesk.models.tables import Case
 
     with Session(live["engine"]) as s:
         ref = s.get(Case, msg.case_id).reference  # type: ignore[union-attr]
@@ -163,7 +164,7 @@ def test_staff_flow_queue_case_draft_approve_and_send(page: Any, live: dict[str,
     assert rows.count() == 3
     _shot(page, "queue")
 
-    page.get_by_label("Zoek op kenmerk of e-mailadres").fill("jan.devries@example.nl")
+    page.get_by_label("Zoek op naam, e-mailadres, kenmerk of onderwerp").fill("jan.devries@example.nl")
     page.get_by_role("button", name="Toon").click()
     assert rows.count() == 1
     rows.first.locator("a").first.click()
@@ -174,7 +175,7 @@ def test_staff_flow_queue_case_draft_approve_and_send(page: Any, live: dict[str,
 
     # The worker's acknowledgement draft, edited and approved.
     with Session(live["engine"]) as s:
-        from avgdesk.models import Case
+        from avgdesk.models.tables import Case
 
         case = s.exec(select(Case).where(Case.reference == ref)).one()
         ack = s.exec(select(Draft).where(Draft.case_id == case.id, Draft.kind == "acknowledgement")).first()
@@ -192,6 +193,7 @@ def test_staff_flow_queue_case_draft_approve_and_send(page: Any, live: dict[str,
     page.wait_for_url(re.compile(rf".*/drafts/{draft_id}(#voorbeeld)?$"))
     assert "PS: Goedgekeurd in de browsertest." in page.locator("#voorbeeld .mail-text").inner_text()
     _shot(page, "draft-editor")
+    page.get_by_label("Ik heb deze versie gelezen").check()
     page.get_by_role("button", name="Goedkeuren en versturen").click()
     page.wait_for_url(re.compile(rf".*/drafts/{draft_id}$"))
     assert "goedgekeurd door goedkeurder" in page.locator(".meta").inner_text()
@@ -231,7 +233,7 @@ def test_contact_form_makes_a_case_that_staff_find(page: Any, live: dict[str, An
 
     _login(page, live, "mw")
     page.goto(live["url"] + "/cases")
-    page.get_by_label("Zoek op kenmerk of e-mailadres").fill(ref)
+    page.get_by_label("Zoek op naam, e-mailadres, kenmerk of onderwerp").fill(ref)
     page.get_by_role("button", name="Toon").click()
     page.get_by_role("link", name=ref).click()
     assert "els.visser@example.nl" in page.locator("main").inner_text()
