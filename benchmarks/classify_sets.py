@@ -27,7 +27,7 @@ from typing import Any
 
 import joblib
 
-from avgdesk.classifiers import Classifier, Document, Prediction, evaluate, load_or_train
+from avgdesk.classifiers import Classifier, Document, evaluate, load_or_train
 from avgdesk.classifiers.labels import is_request
 
 SHARED = Path("/work/shared")
@@ -60,7 +60,9 @@ def checkset() -> tuple[list[tuple[str, list[str]]], list[Document]]:
     return [(r["id"], r["labels"]) for r in rows], [Document(r["subject"], r["body"]) for r in rows]
 
 
-def figures(name: str, clf: Classifier, gold: list[tuple[str, list[str]]], docs: list[Document]) -> dict[str, Any]:
+def figures(
+    name: str, clf: Classifier, gold: list[tuple[str, list[str]]], docs: list[Document]
+) -> dict[str, Any]:
     preds = clf.predict(docs)
     report = evaluate(gold, list(zip([g[0] for g in gold], preds, strict=True)))
     wrong = [p for (_, g), p in zip(gold, preds, strict=True) if set(g) != set(p.labels)]
@@ -95,7 +97,7 @@ def peer_mail(clf: Classifier) -> dict[str, Any]:
         names.append(path.name)
     preds = clf.predict(docs)
     machine = {"bounce", "bounce-cr-newlines", "autoreply", "read-receipt"}
-    opened = Counter(l for p in preds if is_request(p.labels) for l in p.labels)
+    opened = Counter(label for p in preds if is_request(p.labels) for label in p.labels)
     return {
         "set": "peer-mail (model only, no structural rules)",
         "n": len(preds),

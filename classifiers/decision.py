@@ -83,10 +83,11 @@ def _fallback(ratio: dict[str, float]) -> str:
     anything in the corpus (a test message, a broken MIME part) scores low everywhere and
     is "other" or a question, not the right that happens to be least unlikely.
     """
-    best_right = max(COMBINING, key=lambda label: ratio[label])
+    best_right: str = max(COMBINING, key=lambda label: ratio[label])
     if ratio[best_right] >= NEAR_MISS:
         return best_right
-    return max(STANDALONE, key=lambda label: ratio[label])
+    best: str = max(STANDALONE, key=lambda label: ratio[label])
+    return best
 
 
 def _with_extras(
@@ -126,7 +127,12 @@ def decide_parts(
     above = [label for label in LABELS if m[_IDX[label]] >= 0]
     combining, review = _resolve_conflicts(p, m, above)
     if combining and secondary is not None:
-        combining = _with_extras(p, combining, secondary, p if extra is None else extra, thresholds)
+        cond = p if extra is None else extra
+        combining = _with_extras(p, combining, secondary, cond, thresholds)
+        # A further right that was half-way likely is the error staff would otherwise never see.
+        review = review or any(
+            cond[_IDX[lb]] >= NEAR_MISS * secondary[_IDX[lb]] for lb in COMBINING if lb not in combining
+        )
     ratio = {label: p[_IDX[label]] / max(thresholds[_IDX[label]], 1e-6) for label in LABELS}
     if combining:
         labels = combining

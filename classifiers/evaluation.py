@@ -41,6 +41,18 @@ class EvalReport:
     confusion_pairs: dict[tuple[str, str], int] = field(default_factory=dict)
     auto_with_right: list[str] = field(default_factory=list)
     missed_requests: list[str] = field(default_factory=list)
+    wrong: int = 0  # messages whose label set differs from the gold one
+    wrong_flagged: int = 0  # ... of which needs_review was set
+
+    @property
+    def flagged_share(self) -> float:
+        """Share of all messages flagged needs_review."""
+        return self.needs_review / self.n_messages if self.n_messages else 0.0
+
+    @property
+    def wrong_flagged_share(self) -> float:
+        """Share of the wrong predictions that were flagged (1.0 when nothing was wrong)."""
+        return self.wrong_flagged / self.wrong if self.wrong else 1.0
 
 
 def _f1(p: float, r: float) -> float:
@@ -60,7 +72,7 @@ def evaluate(
     pairs: Counter[tuple[str, str]] = Counter()
     auto_with_right: list[str] = []
     missed: list[str] = []
-    req_tp = req_fp = req_fn = exact = review = 0
+    req_tp = req_fp = req_fn = exact = review = wrong_flagged = 0
     for key, gold_labels in gold:
         pred = pred_by_id[key]
         g, p = set(gold_labels), set(pred.labels)
@@ -75,6 +87,7 @@ def evaluate(
         if g == p:
             exact += 1
         else:
+            wrong_flagged += pred.needs_review
             confusions.append((key, sorted(g, key=LABELS.index), list(pred.labels)))
             for gl in g - p:
                 for pl in (p - g) or {"(none)"}:
@@ -109,6 +122,8 @@ def evaluate(
         confusion_pairs=dict(pairs.most_common()),
         auto_with_right=auto_with_right,
         missed_requests=missed,
+        wrong=len(confusions),
+        wrong_flagged=wrong_flagged,
     )
 
 
@@ -126,7 +141,8 @@ def format_report(report: EvalReport) -> str:
         f"request recall      {report.request_recall:.3f}  "
         f"({report.n_requests} requests/complaints; precision {report.request_precision:.3f})",
         f"exact label sets    {report.exact_match:.3f}  ({report.n_messages} messages)",
-        f"needs_review        {report.needs_review}",
+        f"needs_review        {report.needs_review}  ({report.flagged_share:.0%} of all mail; "
+        f"{report.wrong_flagged}/{report.wrong} = {report.wrong_flagged_share:.0%} of the wrong predictions)",
         f"auto with a right   {len(report.auto_with_right)}"
         + (f"  {', '.join(report.auto_with_right)}" if report.auto_with_right else ""),
     ]

@@ -145,7 +145,7 @@ _STOP_UNIGRAMS = frozenset(
 
 
 def word_analyzer(text: str) -> list[str]:
-    """Unigrams, bigrams (not across punctuation) and "not_" marks for negated words."""
+    """Unigrams, bigrams (not across punctuation, not of two function words) and "not_" marks."""
     tokens = _TOKEN.findall(text.replace("n't", "nt"))
     out: list[str] = []
     prev = ""
@@ -157,7 +157,9 @@ def word_analyzer(text: str) -> list[str]:
             continue
         if tok not in _STOP_UNIGRAMS:
             out.append(tok)
-        if prev:
+        if prev and not (prev in _STOP_UNIGRAMS and tok in _STOP_UNIGRAMS):
+            # "this is", "is a", "van de": pairs of function words say nothing about a request
+            # and made any English text ("this is a test message") look like a complaint.
             out.append(prev + " " + tok)
         if tok in _SCOPE_END:
             negated = 0

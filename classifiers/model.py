@@ -46,8 +46,8 @@ N_FOLDS = 5
 C_VALUE = 8.0
 STACK_C = 1.0
 NO_QUOTE = -8.0  # the quoted-context score of a message that quotes nothing
-SECONDARY_BETA = 2.0  # a dropped second right is a missed obligation too: recall counts double
-SECONDARY_FLOOR = 0.25  # an extra right needs real evidence, not just a low threshold
+SECONDARY_BETA = 1.5  # a dropped second right is a missed obligation too: recall counts more
+SECONDARY_FLOOR = 0.3  # an extra right needs real evidence, not just a low threshold
 SECONDARY_CAP = 0.6  # ... and is never asked to be near-certain (OOF estimates are noisy)
 REVIEW_TARGET = 0.95  # share of out-of-fold mistakes the learned review margin aims to flag ...
 REVIEW_BUDGET = 0.25  # ... without flagging more than this share of all (out-of-fold) mail
@@ -118,7 +118,7 @@ def _quoted_scores(
     out = np.full((len(quoted), coef.shape[0]), NO_QUOTE, dtype=np.float64)
     rows = np.flatnonzero(has)
     if rows.size:
-        xq = features.transform([quoted[i] for i in rows])
+        xq = features.transform([quoted[int(i)] for i in rows])
         out[rows] = np.asarray(xq @ coef.T, dtype=np.float64) + intercept
     return out, has
 

@@ -53,3 +53,25 @@ def test_evaluate_numbers() -> None:
 def test_evaluate_requires_every_prediction() -> None:
     with pytest.raises(ValueError):
         evaluate([("a", ["access"])], [])
+
+
+def test_flagged_share_of_wrong_predictions() -> None:
+    def p(labels: list[str], review: bool) -> Prediction:
+        return Prediction(
+            labels=labels, scores={}, needs_review=review, language="nl", explanations={}, model_version="t"
+        )
+
+    gold = [("a", ["access"]), ("b", ["erasure"]), ("c", ["other"]), ("d", ["question"])]
+    pred = [
+        ("a", p(["access"], True)),  # right, flagged
+        ("b", p(["objection"], True)),  # wrong, flagged
+        ("c", p(["access"], False)),  # wrong, not flagged
+        ("d", p(["question"], False)),
+    ]
+    r = evaluate(gold, pred)
+    assert (r.wrong, r.wrong_flagged, r.needs_review) == (2, 1, 2)
+    assert r.wrong_flagged_share == pytest.approx(0.5)
+    assert r.flagged_share == pytest.approx(0.5)
+    assert "1/2 = 50% of the wrong predictions" in format_report(r)
+    perfect = evaluate(gold[:1], pred[:1])
+    assert perfect.wrong == 0 and perfect.wrong_flagged_share == 1.0

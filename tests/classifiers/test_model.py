@@ -59,7 +59,7 @@ def test_predictions_obey_label_rules(model: Classifier) -> None:
         assert set(pred.scores) == set(LABELS)
         assert all(0.0 <= s <= 1.0 for s in pred.scores.values())
         assert pred.model_version == model.version
-        assert pred.language in {"nl", "en"}
+        assert pred.language in {"nl", "en", "de"}
 
 
 def test_clear_cases(model: Classifier) -> None:
@@ -154,3 +154,55 @@ def test_machine_mail_never_gets_a_right(model: Classifier) -> None:
 def test_one_word_unsubscribe_is_an_objection(model: Classifier) -> None:
     preds = model.predict([Document("unsubscribe", ""), Document("", "uitschrijven")])
     assert all(p.labels == ["objection"] for p in preds), [p.labels for p in preds]
+
+
+def test_german_requests_are_read(model: Classifier) -> None:
+    cases = [
+        (
+            Document(
+                "Auskunftsersuchen",
+                "Sehr geehrte Damen und Herren, bitte teilen Sie mir mit, welche personenbezogenen Daten "
+                "Sie über mich gespeichert haben, und senden Sie mir eine Kopie (Art. 15 DSGVO).",
+            ),
+            "access",
+        ),
+        (Document("Konto löschen", "Bitte löschen Sie mein Konto und alle meine Daten."), "erasure"),
+        (Document("Werbung", "Ich widerspreche der Verwendung meiner Daten für Werbung."), "objection"),
+    ]
+    for (doc, label), pred in zip(cases, model.predict([d for d, _ in cases]), strict=True):
+        assert label in pred.labels, (doc.subject, pred.labels)
+        assert pred.language == "de"
+
+
+def test_every_right_in_one_paragraph_is_found(model: Classifier) -> None:
+    doc = Document(
+        "Verzoek",
+        "Ik heb jarenlang jullie software gebruikt en ben erg tevreden geweest over de service. "
+        "Nu stop ik met mijn bedrijf. Stuur mij eerst een kopie van alle gegevens die jullie van mij "
+        "hebben. Verwijder daarna mijn account en al mijn gegevens.",
+    )
+    pred = model.predict([doc])[0]
+    assert {"access", "erasure"} <= set(pred.labels), pred.labels
+
+
+def test_reminder_quoting_the_request_keeps_the_right(model: Classifier) -> None:
+    doc = Document(
+        "Re: verwijderen",
+        "Ik heb nog steeds niets van jullie gehoord en dat vind ik echt onacceptabel. Het is nu al "
+        "zes weken geleden en ik verwacht een reactie binnen de wettelijke termijn.\n\n"
+        "Op 3 mei 2024 om 10:12 schreef Ans Vos <ans@example.nl>:\n"
+        "> Graag wil ik dat jullie mijn account en al mijn gegevens verwijderen.",
+    )
+    pred = model.predict([doc])[0]
+    assert "complaint" in pred.labels, pred.labels
+
+
+def test_a_personal_request_is_never_auto(model: Classifier) -> None:
+    doc = Document(
+        "Re: Uw bericht is ontvangen",
+        "Beste NHMB,\n\nIk kreeg jullie automatische ontvangstbevestiging, maar ik wil gewoon dat "
+        "jullie mijn gegevens verwijderen. Graag bevestiging.\n\nGroet, Ria",
+    )
+    pred = model.predict([doc])[0]
+    assert pred.labels != ["auto"], pred.labels
+    assert "erasure" in pred.labels, pred.labels

@@ -1,0 +1,74 @@
+"""Unit tests of the label rules on hand-made probability rows (no model needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avgdesk.classifiers.decision import decide, decide_parts, gate_auto, runner_up
+from avgdesk.classifiers.labels import LABELS
+
+
+def _p(**values: float) -> np.ndarray:
+    return np.array([values.get(label, 0.01) for label in LABELS])
+
+
+T = np.full(len(LABELS), 0.3)
+SEC = np.full(len(LABELS), 0.6)
+
+
+def test_further_rights_are_judged_by_the_conditional_probability() -> None:
+    # erasure alone is weak, but given that access is asked for, the conditional model is sure
+    labels, _ = decide(_p(access=0.9, erasure=0.4), T, SEC, extra=_p(erasure=0.8))
+    assert labels == ["access", "erasure"]
+    labels, _ = decide(_p(access=0.9, erasure=0.4), T, SEC, extra=_p(erasure=0.2))
+    assert labels == ["access"]
+    # the conditional model cannot add a right with no evidence at all in the message
+    labels, _ = decide(_p(access=0.9, erasure=0.05), T, SEC, extra=_p(erasure=0.9))
+    assert labels == ["access"]
+
+
+def test_a_right_next_to_a_confident_question_is_reviewed() -> None:
+    labels, review, _ = decide_parts(_p(erasure=0.9, question=0.8), T, SEC)
+    assert labels == ["erasure"] and review
+
+
+def test_unknown_mail_falls_back_to_other_not_to_the_least_unlikely_right() -> None:
+    labels, review = decide(_p(complaint=0.05, other=0.1), T, SEC)
+    assert labels == ["other"] and review
+    labels, review = decide(_p(complaint=0.2, other=0.1), T, SEC)  # half-way to its threshold
+    assert labels == ["complaint"] and review
+
+
+def test_review_margin_widens_doubt() -> None:
+    p = _p(access=0.45)
+    assert decide(p, T, SEC, review_margin=0.2)[1] is False
+    assert decide(p, T, SEC, review_margin=1.0)[1] is True
+
+
+def test_runner_up_is_the_closest_label_not_chosen() -> None:
+    p = _p(access=0.9, erasure=0.25)
+    labels, _ = decide(p, T, SEC)
+    assert labels == ["access"]
+    assert runner_up(p, T, labels) == ("erasure", 0.25)
+    assert runner_up(_p(access=0.9), T, ["access"]) is None  # nothing close
+
+
+def test_model_auto_needs_evidence_in_the_text() -> None:
+    p = _p(auto=0.9, other=0.2, erasure=0.2)
+    # an absence notice: auto stands
+    assert gate_auto("afwezig\nik ben afwezig tot maandag.", p, T, SEC, 0.5) is None
+    # no machine words at all: not auto, and a person looks
+    gated = gate_auto("vraagje\nkunnen jullie mij helpen met mijn factuur?", p, T, SEC, 0.5)
+    assert gated is not None and "auto" not in gated[0] and gated[1]
+
+
+def test_personal_salutation_with_a_request_is_never_auto() -> None:
+    p = _p(auto=0.9, erasure=0.25)
+    text = (
+        "re: uw bericht is ontvangen\nbeste nhmb,\n"
+        "ik heb uw ontvangstbevestiging gehad, verwijder nu mijn gegevens."
+    )
+    gated = gate_auto(text, p, T, SEC, 0.5)
+    assert gated is not None and gated[0] == ["erasure"] and gated[1]
+    # the same greeting without any likely request: the acknowledgement stays auto
+    assert gate_auto(text, _p(auto=0.9), T, SEC, 0.5) is None
