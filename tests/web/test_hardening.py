@@ -204,3 +204,49 @@ def test_the_access_log_has_no_query_strings(served: Any) -> None:
     assert "GET /cases " in joined and "GET /login " in joined
     assert "example.nl" not in joined and "?" not in joined and "zoek" not in joined
     assert "203.0.113.5" in joined  # the client behind the proxy, not the proxy
+
+
+@pytest.mark.parametrize("sender", ["Klant <klant@[127.0.0.1]>", "Klant <a:b@example.nl>", "klant@localhost"])
+def test_a_request_from_an_invalid_or_ip_literal_address_is_never_answered_and_cannot_be_approved(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any, web_settings: Any, sender: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from webseed import KeywordClassifier
+
+    from avgdesk.models.tables import Case, Draft, OutboxItem
+    from avgdesk.replies.drafting import create_draft
+    from avgdesk.replies.rendering import DraftKind
+    from avgdesk.triage.drafting_config import drafting_context
+    from avgdesk.triage.intake.local import store_local_message
+    from avgdesk.triage.intake.processing import Processor
+
+    raw = (
+        f"From: {sender}\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: Inzage\r\n"
+        "Message-ID: <ip1@example.nl>\r\nDate: Thu, 05 Mar 2026 11:00:00 +0100\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Ik wil inzage in welke gegevens u van mij verwerkt.\r\n"
+    ).encode()
+    pk, _ = store_local_message(web_engine, raw, source="imap", received_at=datetime.now(UTC))
+    Processor(web_engine, web_settings, classifier=KeywordClassifier()).drain()
+    with Session(web_engine) as s:
+        msg = s.get(InboundMessage, pk)
+        assert msg is not None and msg.case_id is not None and msg.is_automatic
+        case = s.get(Case, msg.case_id)
+        assert case is not None and case.requester_email is None  # shown without an address
+        assert s.exec(select(Draft).where(Draft.case_id == case.id)).first() is None  # nothing drafted
+        # Staff start a reply anyway; the address as written (old data) must not become an RCPT.
+        draft = create_draft(
+            s, case, DraftKind.ACKNOWLEDGEMENT, author="mw", ctx=drafting_context(web_settings)
+        )
+        draft.to_addr = sender.rsplit("<", 1)[-1].rstrip(">")
+        s.commit()
+        draft_id, version = draft.id, draft.version
+    login(client, "goedkeurder")
+    token = csrf_of(client, f"/drafts/{draft_id}")
+    r = client.post(
+        f"/drafts/{draft_id}/approve", data={"csrf_token": token, "version": version, "confirm": "1"}
+    )
+    assert r.status_code == 409 and "kan niet worden verzonden" in r.text
+    with Session(web_engine) as s:
+        assert s.exec(select(OutboxItem).where(OutboxItem.draft_id == draft_id)).first() is None
