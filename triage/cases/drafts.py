@@ -212,20 +212,22 @@ def versions(session: Session, draft_id: int) -> list[DraftVersion]:
     )
 
 
-def version_diff(older: DraftVersion, newer: DraftVersion) -> list[tuple[str, str]]:
-    """Line diff of two versions as (kind, line): kind is ``same``, ``added`` or ``removed``
-    (subject first, then the text)."""
-    out: list[tuple[str, str]] = []
+def version_diff(older: DraftVersion, newer: DraftVersion, *, context: int = 2) -> list[tuple[str, str]]:
+    """Line diff of two versions as (kind, line), subject first: kind is ``added``,
+    ``removed``, ``same`` (up to ``context`` unchanged lines around a change) or ``gap``
+    (unchanged lines left out)."""
     a = [f"Onderwerp: {older.subject}", "", *older.body_text.splitlines()]
     b = [f"Onderwerp: {newer.subject}", "", *newer.body_text.splitlines()]
-    for line in difflib.ndiff(a, b):
-        tag, text = line[:2], line[2:]
-        if tag == "  ":
-            out.append(("same", text))
-        elif tag == "+ ":
-            out.append(("added", text))
-        elif tag == "- ":
-            out.append(("removed", text))
+    out: list[tuple[str, str]] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if out:
+            out.append(("gap", "…"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(("same", line) for line in a[i1:i2])
+                continue
+            out.extend(("removed", line) for line in a[i1:i2])
+            out.extend(("added", line) for line in b[j1:j2])
     return out
 
 

@@ -203,7 +203,8 @@ def case_detail(session: Session, case: Case, settings: Settings, now: datetime 
         drafts=drafts,
         pauses=pauses_of(session, case),
         audit=events,
-        deadline=deadline_of(session, case, settings, now),
+        # While the extension notice is unsent the original deadline binds: show that one.
+        deadline=deadline_of(session, case, settings, now, with_extension=not extension_pending(case)),
         risk=case_risk(case, settings, now),
         suggested=session.get(Case, case.suggested_case_id) if case.suggested_case_id else None,
         duplicate_of=session.get(Case, case.duplicate_of_case_id) if case.duplicate_of_case_id else None,

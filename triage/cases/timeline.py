@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from avgdesk.models import AuditEvent, CaseState
 from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
@@ -36,6 +37,8 @@ OUTCOME_NL = {
     "unfounded": "kennelijk ongegrond of buitensporig",
 }
 PAUSE_NL = {"identity": "identificatie", "clarification": "verduidelijking"}
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+"""Timeline times are Dutch office times (the deployment's time zone is the same)."""
 MONTHS_NL = (
     "januari", "februari", "maart", "april", "mei", "juni",
     "juli", "augustus", "september", "oktober", "november", "december",
@@ -64,6 +67,16 @@ def date_nl(value: object) -> str:
     except ValueError:
         return "–"
     return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
+
+
+def _when(value: object) -> str:
+    """An ISO timestamp as a Dutch date and time (UTC clock time is not shown to staff)."""
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        return "–"
+    local = at.astimezone(AMSTERDAM) if at.tzinfo else at
+    return f"{date_nl(local.date().isoformat())} {local:%H:%M}"
 
 
 def actor_nl(actor: str) -> str:
@@ -123,7 +136,7 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "case.extended": lambda d, k: (
         f"Verlenging aangevraagd tot {date_nl(d.get('after'))} "
         f"({d.get('months', 2)} maand{'en' if d.get('months', 2) != 1 else ''}), "
-        f"reden: {d.get('reason', '–')}; "
+        f"reden: {str(d.get('reason', '–')).rstrip('.')}; "
         f"het bericht moet uiterlijk {date_nl(d.get('notice_by'))} weg"
     ),
     "case.extension_notified": lambda d, k: (
@@ -140,6 +153,23 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         f"{state_nl(d.get('after'))}, reden: {d.get('reason', '–')}"
     ),
     "case.note_added": lambda d, k: "Interne notitie toegevoegd",
+    "case.pause_requested": lambda d, k: (
+        f"Pauze aangevraagd: verzoek om {PAUSE_NL.get(str(d.get('reason')), 'informatie')} "
+        "opgesteld; de klok stopt zodra het verzoek is verstuurd"
+    ),
+    "case.marketing_objection": lambda d, k: (
+        "Bezwaar tegen direct marketing: meteen stoppen en bevestigen (art. 21 lid 3 AVG)"
+    ),
+    "case.possible_breach": lambda d, k: (
+        f"Mogelijk datalek gemeld; beslissen over melding vóór {_when(d.get('notify_by'))}"
+    ),
+    "case.breach_alert_unsent": lambda d, k: (
+        "Waarschuwing over een mogelijk datalek kon niet worden verstuurd"
+    ),
+    "case.id_copy_server_task": lambda d, k: (
+        "Kopie identiteitsbewijs moet nog uit de mailbox worden verwijderd"
+    ),
+    "case.id_copy_server_removed": lambda d, k: "Kopie identiteitsbewijs uit de mailbox verwijderd",
     "case.identity_verified": lambda d, k: "Identiteit gecontroleerd",
     "draft.created": lambda d, k: (
         f"Brief opgesteld: {_letter(d, k)}" + (" (opmaakfout)" if d.get("render_error") else "")
