@@ -94,6 +94,10 @@ def _one_line(value: str) -> str:
 
 
 def _respond_by(case: Case, kind: DraftKind | None = None) -> date:
+    if kind is DraftKind.ACKNOWLEDGEMENT and case.internal_target is not None and case.extended_at is None:
+        # Issue 13 point 13: promise the internal target (NHMB's "30 dagen" or the shorter
+        # legal month, on a working day); the legal date stays the ceiling.
+        return min(case.internal_target, case.due_date or case.internal_target)
     if kind is DraftKind.EXTENSION and case.legal_deadline is not None:
         # The notice announces the new date; "respond by" is the deadline it replaces.
         return case.legal_deadline
@@ -154,7 +158,9 @@ def create_draft(
         case_lang = language
     else:
         case_lang = case.language if case.language in ("nl", "en") else "nl"
-    staff = ctx.system_signature if automatic else author
+    # Issue 13: letters are signed by name and role (profile [staff]) or by the team, in
+    # the letter's language; never with a login name.
+    staff = ctx.controller().signature(None if automatic else author, case_lang)
     last = _last_inbound(session, case)
     draft = Draft(
         case_id=case.id,  # type: ignore[arg-type]
@@ -233,7 +239,7 @@ def edit_draft(
         fields = letter_rules.extension_fields(case, fields)
     if fields is not None:
         draft.fields = _jsonable(dict(fields))
-        staff = ctx.system_signature if draft.automatic else editor
+        staff = ctx.controller().signature(None if draft.automatic else editor, draft.language)
         _render_into(draft, case, ctx, staff_name=staff, fields=fields, language=draft.language)
     if subject is not None:
         text = _one_line(subject)

@@ -122,7 +122,11 @@ SUBJECTS = {
         "portability": "Uw gegevens voor overdracht (dataportabiliteit)",
         "objection": "Reactie op uw bezwaar tegen direct marketing",
         "extension": "Verlenging van de termijn voor uw privacyverzoek",
-        "refusal": "Besluit op uw privacyverzoek",
+        "refusal": "Beslissing op uw privacyverzoek",
+        "objection_answer": "Beslissing op uw bezwaar",
+        "no_data": "Reactie op uw verzoek om inzage: geen gegevens",
+        "withheld": "Gegevens die wij niet hebben verstrekt",
+        "abandoned": "Wij sluiten uw privacyverzoek",
         "complaint": "Reactie op uw klacht",
     },
     "en": {
@@ -138,6 +142,10 @@ SUBJECTS = {
         "objection": "Reply to your objection to direct marketing",
         "extension": "Extension of the time limit for your privacy request",
         "refusal": "Decision on your privacy request",
+        "objection_answer": "Decision on your objection",
+        "no_data": "Reply to your access request: no data",
+        "withheld": "Data we did not provide",
+        "abandoned": "We are closing your privacy request",
         "complaint": "Reply to your complaint",
     },
 }

@@ -137,6 +137,13 @@ class RetentionRule(_Model):
     period: LocalizedText
 
 
+class StaffMember(_Model):
+    """How a staff member signs letters (issue 13: never with a login name)."""
+
+    name: Text
+    role: LocalizedText
+
+
 class ControllerProfile(_Model):
     controller: Organisation
     supervisory_authority: SupervisoryAuthority
@@ -155,6 +162,17 @@ class ControllerProfile(_Model):
     automated_decision_making_details: LocalizedText | None = None
     """Required when automated_decision_making is true: logic, significance, consequences."""
     language_default: Literal["nl", "en"] = "nl"
+    staff: dict[str, StaffMember] = Field(default_factory=dict)
+    """Login name -> display name and role for the signature; unknown logins sign as the team."""
+
+    def signature(self, login: str | None, language: str) -> str:
+        """The signature line: "Name, role" for a known login, else the privacy team."""
+        member = self.staff.get((login or "").strip())
+        if member is not None:
+            return f"{member.name}, {member.role.get(language)}"
+        if language == "en":
+            return f"The privacy team of {self.controller.name}"
+        return f"Het privacyteam van {self.controller.name}"
 
     @model_validator(mode="after")
     def _check(self) -> ControllerProfile:
@@ -205,11 +223,13 @@ def _describe(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_profile(path: Path | None = None, *, strict: bool = False) -> ControllerProfile:
+def load_profile(path: Path | None = None, *, strict: bool = True) -> ControllerProfile:
     """Read and validate a controller profile (default: the packaged controller.toml).
 
-    With ``strict=True`` a profile that still contains ``[INVULLEN`` placeholders or
-    recipients without a name is refused too (use it in production start-up checks).
+    Strict by default (issue 13): a profile that still contains ``[INVULLEN``
+    placeholders or recipients without a name is refused, because an access answer must
+    name the recipients (CJEU C-154/21). ``strict=False`` only for tools that inspect an
+    unfinished profile.
 
     Raises ConfigurationError naming the file and every problem in it.
     """

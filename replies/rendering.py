@@ -102,6 +102,14 @@ class DraftKind(StrEnum):
     EXTENSION = "extension"
     REFUSAL = "refusal"
     COMPLAINT = "complaint"
+    OBJECTION_ANSWER = "objection_answer"
+    """Art. 21(1): the objection granted, or refused after balancing (with remedies)."""
+    NO_DATA = "no_data"
+    """Art. 15(1): we process no personal data about the requester."""
+    WITHHELD = "withheld"
+    """Art. 15(4): what was withheld or redacted to protect others (a partial refusal)."""
+    ABANDONED = "abandoned"
+    """The requester did not answer our question: the case is closed (issue 13)."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,26 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         FieldSpec("refusal_reasons", "lines", True, "the reasons for not acting (Art. 12(4))"),
         FieldSpec("granted", "text", False, "what was done (required if partial)"),
     ),
+    DraftKind.OBJECTION_ANSWER: (
+        FieldSpec("decision", "choice", True, "granted or refused (after balancing)", ("granted", "refused")),
+        FieldSpec("processing", "text", True, "the processing objected to, e.g. 'het gebruik van ...'"),
+        FieldSpec(
+            "compelling_grounds",
+            "lines",
+            False,
+            "the compelling legitimate grounds that override (required if refused, Art. 21(1))",
+        ),
+    ),
+    DraftKind.NO_DATA: (
+        FieldSpec("searched", "lines", False, "where we searched, e.g. 'onze klantadministratie'"),
+    ),
+    DraftKind.WITHHELD: (
+        FieldSpec("withheld", "lines", True, "what was withheld or made unreadable, and why (Art. 15(4))"),
+    ),
+    DraftKind.ABANDONED: (
+        FieldSpec("asked_on", "date", True, "when we asked for identity or clarification"),
+        FieldSpec("asked_for", "choice", True, "what we asked for", ("identity", "clarification")),
+    ),
     DraftKind.COMPLAINT: (
         FieldSpec("complaint_summary", "text", True, "the complaint as we understood it"),
         FieldSpec("findings", "lines", True, "what the investigation found"),
@@ -434,6 +462,9 @@ def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
         missing.append("id_copy_reason (required because id_copy_requested is true)")
     if kind is DraftKind.REFUSAL and result.get("partial") and not result.get("granted"):
         missing.append("granted (required because partial is true)")
+    refused = kind is DraftKind.OBJECTION_ANSWER and result.get("decision") == "refused"
+    if refused and not result.get("compelling_grounds"):
+        missing.append("compelling_grounds (required because decision is refused)")
     new_deadline = result.get("new_deadline")
     moved_back = isinstance(new_deadline, date) and new_deadline <= ctx.respond_by
     if kind is DraftKind.EXTENSION and moved_back:

@@ -140,3 +140,16 @@ def test_outbox_refuses_to_send_a_notice_after_its_last_day(engine, make_setting
         item = s.get(OutboxItem, item_id)
         assert item is not None and "after its last day" in (item.last_error or "")
         assert s.exec(select(Draft).where(Draft.kind == "extension")).one().state is DraftState.FAILED
+
+
+def test_acknowledgement_promises_the_internal_target_signed_by_the_team(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    # Issue 13 point 13: received 19 Nov 2026 -> legal Mon 21 Dec; 30 days = Sat 19 Dec ->
+    # target Fri 18 Dec. The customer is promised the 18th, not the 21st.
+    store_local_message(engine, mail(1, body="#access"), received_at=datetime(2026, 11, 19, 10, tzinfo=UTC))
+    Processor(engine, make_settings(), classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        ack = s.exec(select(Draft).where(Draft.kind == "acknowledgement")).one()
+    text = " ".join(ack.body_text.split())
+    assert "uiterlijk 18 december 2026 een inhoudelijk antwoord" in text
+    assert "21 december" not in text
+    assert "Het privacyteam van NHMB software" in text and "system:" not in text

@@ -87,6 +87,10 @@ def test_optional_variants_render(kind: DraftKind, language: str) -> None:
         DraftKind.EXTENSION: {"new_deadline": "2026-06-05"},
         DraftKind.REFUSAL: {"partial": True, "granted": "deels gedaan."},
         DraftKind.COMPLAINT: {"linked_request_note": "Uw inzageverzoek volgt apart."},
+        DraftKind.OBJECTION_ANSWER: {"decision": "granted"},
+        DraftKind.NO_DATA: {"searched": []},
+        DraftKind.WITHHELD: {},
+        DraftKind.ABANDONED: {"asked_for": "clarification"},
     }[kind]
     render(kind, sample_context(kind, language, extra=extras, requester_name=None), PROFILE)
 
@@ -131,7 +135,7 @@ def test_acknowledgement_states_receipt_deadline_and_rights() -> None:
     ctx = sample_context(DraftKind.ACKNOWLEDGEMENT, rights=RIGHTS, is_complaint=True)
     text = flat(render(DraftKind.ACKNOWLEDGEMENT, ctx, PROFILE).text)
     assert "ontvangen op 5 maart 2026" in text
-    assert "uiterlijk 7 april 2026 een inhoudelijke reactie" in text
+    assert "uiterlijk 7 april 2026 een inhoudelijk antwoord" in text
     for word in (
         "inzage",
         "rectificatie",
@@ -205,11 +209,18 @@ def test_article_19_statement_only_where_it_belongs(kind: DraftKind) -> None:
     assert "artikel 19 AVG" not in flat(render_nl(kind).text)
 
 
-def assert_remedies(text: str) -> None:
+def assert_remedies(text: str, decision: bool = True) -> None:
     assert "klacht in te dienen bij de Autoriteit Persoonsgegevens" in text
     assert "Postbus 93374 2509 AJ Den Haag" in text or "Postbus 93374, 2509 AJ Den Haag" in text
     assert "https://autoriteitpersoonsgegevens.nl" in text
-    assert "tot de rechter wenden" in text
+    if decision:
+        # Issue 13 point 6: the court route named, with its term (art. 35 lid 2 UAVG), and
+        # "beslissing" (a private controller takes no "besluit").
+        assert "verzoekschrift aan de rechtbank, binnen zes weken" in text
+        assert "artikel 35 lid 2 Uitvoeringswet AVG" in text and "ECLI:NL:HR:2023:1216" in text
+        assert "onze beslissing" in text and "besluit" not in text
+    else:
+        assert "tot de rechter wenden" in text
 
 
 @pytest.mark.parametrize("partial", [False, True])
@@ -223,12 +234,12 @@ def test_refusal_has_reasons_and_article_12_4_remedies(partial: bool) -> None:
     assert ("voor een deel uitgevoerd" in text) is partial
     en = flat(render(DraftKind.REFUSAL, sample_context(DraftKind.REFUSAL, "en", extra=extra), PROFILE).text)
     assert "lodge a complaint with the Autoriteit Persoonsgegevens" in en
-    assert "go to court" in en
+    assert "district court (rechtbank) within six weeks" in en
 
 
 def test_complaint_reply_has_findings_measures_and_remedies() -> None:
     text = flat(render_nl(DraftKind.COMPLAINT).text)
-    assert_remedies(text)
+    assert_remedies(text, decision=False)
     for item in (
         *FIELDS[DraftKind.COMPLAINT]["findings"],
         *FIELDS[DraftKind.COMPLAINT]["measures"],
@@ -439,3 +450,33 @@ def test_context_is_a_frozen_value() -> None:
     with pytest.raises(AttributeError):
         ctx.reference = "X"  # type: ignore[misc]
     assert render(DraftKind.ACKNOWLEDGEMENT, ctx, PROFILE).text.startswith("Geachte heer, mevrouw,")
+
+
+# --- issue 13 point 7: the new letter kinds ---------------------------------------------------
+def test_objection_refused_after_balancing_gives_grounds_and_remedies() -> None:
+    text = flat(render_nl(DraftKind.OBJECTION_ANSWER).text)
+    assert "artikel 21 lid 1 AVG" in text and "dwingende gerechtvaardigde redenen" in text
+    assert "lopend geschil over uw licentie" in text
+    assert_remedies(text)
+    granted = flat(render_nl(DraftKind.OBJECTION_ANSWER, extra={"decision": "granted"}).text)
+    assert "gestopt" in granted and "rechtbank" not in granted
+    with pytest.raises(RenderError, match="compelling_grounds"):
+        render_nl(DraftKind.OBJECTION_ANSWER, extra={"compelling_grounds": None})
+
+
+def test_no_data_letter_says_so_and_names_remedies() -> None:
+    text = flat(render_nl(DraftKind.NO_DATA).text)
+    assert "verwerkt dus geen persoonsgegevens over u" in text and "ons ticketsysteem" in text
+    assert_remedies(text)
+
+
+def test_withheld_notice_names_article_15_4_and_remedies() -> None:
+    text = flat(render_nl(DraftKind.WITHHELD).text)
+    assert "artikel 15 lid 4 AVG" in text and "medewerkers van uw werkgever" in text
+    assert_remedies(text)
+
+
+def test_abandoned_case_letter_explains_and_names_remedies() -> None:
+    text = flat(render_nl(DraftKind.ABANDONED).text)
+    assert "6 maart 2026" in text and "geen antwoord ontvangen" in text
+    assert_remedies(text)

@@ -74,6 +74,18 @@ FIELDS: dict[DraftKind, dict[str, Any]] = {
             "afmeldingen ook zijn gemist",
         ],
     },
+    DraftKind.OBJECTION_ANSWER: {
+        "decision": "refused",
+        "processing": "het bewaren van uw belgeschiedenis met onze helpdesk",
+        "compelling_grounds": [
+            "wij hebben de gesprekken nodig om een lopend geschil over uw licentie af te handelen",
+        ],
+    },
+    DraftKind.NO_DATA: {"searched": ["onze klantadministratie", "ons ticketsysteem", "onze mailinglijsten"]},
+    DraftKind.WITHHELD: {
+        "withheld": ["de namen en telefoonnummers van medewerkers van uw werkgever in twee e-mails"],
+    },
+    DraftKind.ABANDONED: {"asked_on": date(2026, 3, 6), "asked_for": "identity"},
 }
 
 # Variants that get their own golden file: name -> (kind, extra fields)
@@ -98,6 +110,7 @@ VARIANTS: dict[str, tuple[DraftKind, dict[str, Any]]] = {
         },
     ),
     "acknowledgement_complaint": (DraftKind.ACKNOWLEDGEMENT, {}),
+    "objection_answer_granted": (DraftKind.OBJECTION_ANSWER, {"decision": "granted", "compelling_grounds": []}),
 }
 
 RIGHTS_FOR: dict[DraftKind, tuple[str, ...]] = {
@@ -113,6 +126,10 @@ RIGHTS_FOR: dict[DraftKind, tuple[str, ...]] = {
     DraftKind.EXTENSION: ("access", "portability"),
     DraftKind.REFUSAL: ("access",),
     DraftKind.COMPLAINT: (),
+    DraftKind.OBJECTION_ANSWER: ("objection",),
+    DraftKind.NO_DATA: ("access",),
+    DraftKind.WITHHELD: ("access",),
+    DraftKind.ABANDONED: ("access",),
 }
 
 

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import RuleViolation
 from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
+from avgdesk.replies.drafting import DraftingContext
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 
@@ -249,3 +250,46 @@ def _queue_breach_alert(session: Session, case: Case, message: InboundMessage, s
         domain=domain,
     )
     enqueue_internal(session, alert, kind="breach_alert", recipients=recipients, case_id=case.id)
+
+
+# --- closing -------------------------------------------------------------------------------------
+class RefusalNotSent(RuleViolation):
+    staff_message = (
+        "Sluiten als kennelijk ongegrond of buitensporig kan pas als de weigering met de"
+        " rechtsmiddelen (klacht bij de AP, verzoekschrift aan de rechtbank) is verstuurd"
+        " (art. 12 lid 4 AVG). Stel eerst een weigering op en laat die goedkeuren en versturen."
+    )
+
+
+def check_unfounded_close(session: Session, case: Case) -> None:
+    """Art. 12(4)-(5): a manifestly unfounded/excessive request is closed only after the
+    refusal with reasons and remedies was sent (the letter carries both; see refusal.j2)."""
+    sent = session.exec(
+        select(Draft.id).where(
+            Draft.case_id == case.id, Draft.kind == "refusal", Draft.state == DraftState.SENT
+        )
+    ).first()
+    if sent is None:
+        raise RefusalNotSent(f"case {case.reference}: no sent refusal before closing as unfounded")
+
+
+# --- first drafts -------------------------------------------------------------------------------
+def confirm_marketing_stop(session: Session, case: Case, drafting: DraftingContext) -> bool:
+    """Art. 21(3): draft the confirmation that direct marketing has stopped, at once (it
+    waits only for a person's approval). Returns True when that letter is the whole answer
+    (an objection to marketing alone), so no acknowledgement with its month is drafted."""
+    from avgdesk.replies.drafting import create_draft
+    from avgdesk.replies.rendering import DraftKind
+
+    if not is_marketing_objection(session, case):
+        return False
+    create_draft(
+        session,
+        case,
+        DraftKind.OBJECTION,
+        author="system:triage",
+        ctx=drafting,
+        fields={"suppression_list": True},
+        automatic=True,
+    )
+    return set(case.rights) == {"objection"} and not case.is_complaint

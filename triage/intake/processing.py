@@ -313,6 +313,8 @@ class Processor:
         """The acknowledgement for every new case; an identity confirmation as well when the
         request came through the web form (anyone can type an address there) and asks for
         data to be shown, moved or erased. Both wait for a person's approval."""
+        if legal.confirm_marketing_stop(session, case, self.drafting):
+            return  # an objection to direct marketing: the immediate confirmation is the answer
         create_draft(
             session,
             case,

@@ -134,3 +134,47 @@ def test_breach_is_flagged_at_once_with_its_clock_and_an_alert(engine, make_sett
         assert case.reference.encode() in alert.raw
         data = case_json(case_detail(s, case, settings), settings)
         assert data["possible_breach"]["notify_by"].startswith("2026-03-08T10:00")
+
+
+# --- point 7: closing as manifestly unfounded needs the sent refusal ------------------------------
+def test_unfounded_close_needs_the_sent_refusal(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _case(engine, settings)
+    why = "tiende identieke verzoek in een maand, na een volledige kopie op 12 februari"
+    with pytest.raises(legal.RefusalNotSent) as refused:
+        actions.close(engine, ref, by="anna", outcome="unfounded", justification=why)
+    assert "art. 12 lid 4" in refused.value.staff_message
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        draft = lifecycle.create_draft(
+            s,
+            case,
+            "refusal",
+            author="anna",
+            ctx=lifecycle_drafting(settings),
+            fields={"partial": False, "refusal_reasons": [why]},
+        )
+        assert "verzoekschrift aan de rechtbank" in draft.body_text  # the remedies travel with it
+        draft_id = draft.id
+        s.commit()
+    _send(engine, draft_id or 0, RECEIVED + timedelta(days=2))
+    actions.close(engine, ref, by="anna", outcome="unfounded", justification=why)
+    with Session(engine) as s:
+        assert s.exec(select(Case)).one().state is CaseState.UNFOUNDED
+
+
+def lifecycle_drafting(settings: Any) -> Any:
+    from avgdesk.triage.drafting_config import drafting_context
+
+    return drafting_context(settings)
+
+
+def test_marketing_objection_gets_the_immediate_confirmation_not_the_month(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    _case(engine, settings, body="#objection Haal mij van jullie mailing, ik wil geen reclame meer.")
+    with Session(engine) as s:
+        drafts = list(s.exec(select(Draft)))
+    assert [d.kind for d in drafts] == ["objection"]  # no acknowledgement offering a month
+    text = " ".join(drafts[0].body_text.split())
+    assert "meteen uitgevoerd" in text and "lijst van mensen die geen marketing willen" in text
+    assert "verlengen" not in text
