@@ -114,6 +114,10 @@ TRUNCATED_NOTE = (
     "<p><em>[HTML-weergave ingekort: te veel opmaak. De volledige tekst staat in de tekstweergave.]</em></p>"
 )
 _FIRST_TAGS = re.compile(rf"(?:[^<]*<){{{MAX_TAGS}}}")
+MAX_AMPERSANDS = 50_000
+"""Markup after this many ``&`` is not shown as HTML: nh3's time grows faster than the
+number of entities (1.6 MB of ``&amp;`` took 6 s), and a letter has a few hundred."""
+_FIRST_AMPERSANDS = re.compile(rf"(?:[^&]*&){{{MAX_AMPERSANDS}}}")
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
@@ -141,10 +145,11 @@ def cap_structure(
     if tail >= 0:
         # A tag no ">" ends would take the rest as its attributes; a browser shows none of it.
         markup = markup[:tail]
-    if markup.count("<") > MAX_TAGS:
-        first = _FIRST_TAGS.match(markup)
-        if first is not None:
-            markup, truncated = markup[: first.end() - 1], True
+    for char, limit, first_n in (("<", MAX_TAGS, _FIRST_TAGS), ("&", MAX_AMPERSANDS, _FIRST_AMPERSANDS)):
+        if markup.count(char) > limit:
+            first = first_n.match(markup)
+            if first is not None:
+                markup, truncated = markup[: first.end() - 1], True
     if markup.count("<") <= max_depth and len(markup) <= MAX_ATTRIBUTE_CHARS:
         return markup, truncated  # too few tags to nest deeply, too short for long attributes
     return _cap_tags(markup, max_depth), truncated
