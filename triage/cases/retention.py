@@ -7,6 +7,12 @@
 * A message that never became part of a case (questions, other mail, automatic mail,
   quarantined mail) is deleted ``retention_unlinked_days`` after it was received.
 
+Before a case is deleted, a content-free entry of the compliance ledger is written
+(:mod:`avgdesk.triage.cases.ledger`, Art. 5(2) AVG); ledger entries older than
+``ledger_retention_days`` after closing are deleted here too. Cases that wait on the
+customer longer than ``abandoned_after_days`` are closed with a letter
+(:func:`close_abandoned`, daily).
+
 Runs once a day inside the worker (claimed in ``scheduled_run``, so several workers
 purge once) and on demand with ``avgdesk purge``.
 """
@@ -38,6 +44,7 @@ from avgdesk.models.tables import (
     ScheduledRun,
 )
 from avgdesk.models.types import utcnow
+from avgdesk.triage.cases import ledger
 from avgdesk.triage.settings import Settings
 
 
@@ -80,6 +87,9 @@ def purge(
         result.messages = len(all_messages)
         if dry_run:
             return result
+        # Proof first (Art. 5(2)): the ledger entry is written in the same transaction.
+        ledger.record(session, cases, settings, now)
+        ledger.expire(session, now)
         _delete_messages(session, all_messages)
         if case_ids:
             # Other cases may point at these as suggestions or duplicates.
@@ -133,4 +143,50 @@ def purge_daily(engine: Engine, settings: Settings, now: datetime | None = None)
         except IntegrityError:
             session.rollback()
             return None
+    close_abandoned(engine, settings, now=now)
     return purge(engine, settings, now=now)
+
+
+def close_abandoned(engine: Engine, settings: Settings, *, now: datetime | None = None) -> list[str]:
+    """Close cases whose request for identity/clarification went unanswered for
+    ``abandoned_after_days``, with a letter (drafted for approval) that says so and names
+    the remedies (issue 13). Returns the references closed."""
+    from avgdesk.replies.drafting import create_draft
+    from avgdesk.replies.rendering import DraftKind
+    from avgdesk.triage.cases import lifecycle
+    from avgdesk.triage.drafting_config import drafting_context
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=settings.abandoned_after_days)
+    closed: list[str] = []
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Case, CasePause)
+            .join(CasePause, col(CasePause.case_id) == col(Case.id))
+            .where(
+                col(Case.state).in_(list(lifecycle.PAUSED_STATES)),
+                col(CasePause.resumed_at).is_(None),
+                col(CasePause.requested_at) < cutoff,
+            )
+        )
+        for case, pause in list(rows):
+            asked_on = pause.requested_at.astimezone(settings.tz).date()
+            fields = {"asked_on": asked_on, "asked_for": pause.reason.value}
+            ctx = drafting_context(settings)
+            create_draft(
+                session,
+                case,
+                DraftKind.ABANDONED,
+                author="system:retention",
+                ctx=ctx,
+                fields=fields,
+                automatic=True,
+            )
+            why = f"geen antwoord binnen {settings.abandoned_after_days} dagen op ons verzoek van {asked_on}"
+            lifecycle.close(
+                session, case, by="system:retention", outcome="closed", justification=why, now=now
+            )
+            closed.append(case.reference)
+        # Crash before: nothing closed; tomorrow's run does it. After: closed, letter drafted.
+        session.commit()
+    return closed
