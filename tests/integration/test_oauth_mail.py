@@ -60,7 +60,10 @@ def _mail(sender: str = MAILBOX) -> tuple[bytes, str]:
 # --- IMAP -------------------------------------------------------------------------------------
 
 
-def test_imap_xoauth2_login(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
+def test_imap_xoauth2_login(
+    oauth: OAuthEnv, oauth_dovecot: ImapServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # even at DEBUG no token reaches a log record
     provider = make_token_provider(oauth.microsoft(), MICROSOFT_MAIL_SCOPE)
     conn = ImapConnection(_imap(oauth_dovecot, provider))
     conn.connect()
@@ -69,6 +72,10 @@ def test_imap_xoauth2_login(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
     finally:
         conn.close()
     assert oauth.stub.token_requests() == 1
+    token = provider.token().value
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "auth=oauth2" in logged
+    assert token.split(".")[1] not in logged and "dXNlcj1" not in logged  # nor its XOAUTH2 base64
 
 
 def test_token_renewed_before_it_expires(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
