@@ -486,6 +486,17 @@ def unverified_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+# Entra names a resource by its URI or by its application id, depending on the token version.
+AUDIENCE_ALIASES: dict[str, set[str]] = {
+    "https://outlook.office365.com": {
+        "https://outlook.office365.com",
+        "https://outlook.office.com",
+        "00000002-0000-0ff1-ce00-000000000000",
+    },
+    "https://graph.microsoft.com": {"https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"},
+}
+
+
 def claims_problem(token: str, *, audience: str | None, role: str | None) -> str | None:
     """Why a Microsoft token cannot work for ``audience``/``role``, or None when it looks right
     (or cannot be read). The roles claim lists the application permissions consented."""
@@ -493,8 +504,9 @@ def claims_problem(token: str, *, audience: str | None, role: str | None) -> str
     if not claims:
         return None
     aud = claims.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    if audience and audience.rstrip("/") not in {str(a).rstrip("/") for a in auds if a}:
+    auds = {str(a).rstrip("/") for a in (aud if isinstance(aud, list) else [aud]) if a}
+    wanted = AUDIENCE_ALIASES.get(audience.rstrip("/"), {audience.rstrip("/")}) if audience else set()
+    if audience and not auds & wanted:
         return f"the token is for {aud!r}, not {audience!r}: check the scope setting"
     roles = claims.get("roles")
     if role and isinstance(roles, list) and role not in roles:

@@ -82,6 +82,8 @@ def test_claims_problem() -> None:
     exchange = "https://outlook.office365.com"
     good = _jwt({"aud": exchange, "roles": ["IMAP.AccessAsApp"]})
     assert claims_problem(good, audience=exchange, role="IMAP.AccessAsApp") is None
+    by_app_id = _jwt({"aud": "00000002-0000-0ff1-ce00-000000000000", "roles": ["IMAP.AccessAsApp"]})
+    assert claims_problem(by_app_id, audience=exchange, role="IMAP.AccessAsApp") is None
     assert "not 'https://outlook.office365.com'" in (
         claims_problem(_jwt({"aud": "https://graph.microsoft.com"}), audience=exchange, role=None) or ""
     )
