@@ -111,13 +111,14 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
     ref = _hostile_ref(web_engine)
     refused = client.post(f"/cases/{ref}/pause", data={"csrf_token": token})
     assert refused.status_code == 409 and "Kies waarop de zaak wacht" in refused.text
+    # The clock pauses only once the request is sent (issue 13): asking drafts the request.
     r = client.post(
-        f"/cases/{ref}/pause", data={"csrf_token": token, "reason": "identity", "make_draft": "1"}
+        f"/cases/{ref}/pause",
+        data={"csrf_token": token, "reason": "identity", "note": "Het adres wijkt af van ons klantbestand."},
     )
     assert r.status_code == 303 and r.headers["location"].startswith("/drafts/")
-    assert _case(web_engine, ref).state.value == "awaiting_identity"
-    assert client.post(f"/cases/{ref}/resume", data={"csrf_token": token}).status_code == 303
-    assert _case(web_engine, ref).state.value == "in_progress"
+    refused = client.post(f"/cases/{ref}/resume", data={"csrf_token": token})
+    assert refused.status_code == 409 and "wacht niet op de verzoeker" in refused.text
 
     refused = client.post(f"/cases/{ref}/extend", data={"csrf_token": token, "reason": " "})
     assert refused.status_code == 409 and 'role="alert"' in refused.text
@@ -138,7 +139,7 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
     assert r.status_code == 403
     unconfirmed = client.post(f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "withdrawn"})
     assert unconfirmed.status_code == 409 and "Vink aan dat u de zaak wilt sluiten" in unconfirmed.text
-    assert _case(web_engine, ref).state.value == "in_progress"
+    assert _case(web_engine, ref).state.value == "new"
     assert (
         client.post(
             f"/cases/{ref}/close", data={"csrf_token": token, "outcome": "withdrawn", "confirm": "1"}
@@ -148,7 +149,7 @@ def test_pause_resume_extend_and_close(client: TestClient, login: Any, csrf_of: 
     assert _case(web_engine, ref).state.value == "withdrawn"
     with Session(web_engine) as s:
         actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id))]
-    assert {"case.paused", "case.resumed", "case.extended", "case.closed"} <= set(actions)
+    assert {"case.pause_requested", "case.extended", "case.closed"} <= set(actions)
 
 
 def test_draft_editor_fields_text_preview_and_approval(
@@ -213,4 +214,45 @@ def test_dashboard_counts_and_chart(client: TestClient, login: Any) -> None:
     page = client.get("/").text
     assert "<svg" in page and 'role="img"' in page and "Open zaken naar termijn" in page
     assert re.search(r"<strong>3</strong> open zaken", page)
-    assert "Wacht op goedkeuring" in page
+    # The snapshot's definition: open cases with an unapproved draft (each has its acknowledgement).
+    assert re.search(r'<span class="num">3</span> zaken wachten op goedkeuring', page)
+    assert "Brieven die wachten op goedkeuring" in page
+
+
+def test_saved_views_keep_only_queue_filters_and_belong_to_their_owner(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    from avgdesk.models.tables import SavedView
+
+    login(client, "mw")
+    token = csrf_of(client)
+    r = client.post(
+        "/cases/views",
+        data={"csrf_token": token, "name": "Wissen", "query": "right=erasure&evil=%0d%0aX&q=fatima"},
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/cases?right=erasure&q=fatima"
+    with Session(web_engine) as s:
+        view = s.exec(select(SavedView)).one()
+    assert (view.owner, view.name, view.query) == ("mw", "Wissen", "right=erasure&q=fatima")
+    mine = client.get("/cases").text
+    assert 'href="/cases?right=erasure&amp;q=fatima"' in mine and ">Wissen</a>" in mine
+    client.cookies.clear()
+    login(client, "goedkeurder")
+    other = csrf_of(client)
+    assert ">Wissen</a>" not in client.get("/cases").text  # saved views are personal
+    client.post(f"/cases/views/{view.id}/delete", data={"csrf_token": other})
+    with Session(web_engine) as s:
+        assert s.get(SavedView, view.id) is not None  # not the owner: nothing deleted
+
+
+def test_search_terms_never_reach_the_access_log() -> None:
+    import logging
+
+    from avgdesk.web.cases import _NoQueryInAccessLog
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/cases?q=Marieke+Jansen", "1.1", 200), None,
+    )  # fmt: skip
+    assert _NoQueryInAccessLog().filter(record)
+    assert "Marieke" not in record.getMessage() and "GET /cases HTTP/1.1" in record.getMessage()
