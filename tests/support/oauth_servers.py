@@ -423,6 +423,18 @@ class OAuthStub:
             time.sleep(float(mode.split(":", 1)[1]))
         return 202, {}, {"request-id": secrets.token_hex(8)}
 
+    def discovery(self, tenant: str) -> tuple[int, dict[str, Any]]:
+        """Entra's OpenID configuration for a tenant (msal reads the token endpoint from it)."""
+        if tenant != self.tenant:
+            return 400, _aad("invalid_tenant", 90002, f"Tenant '{tenant}' not found.")
+        base = f"{self.base_url}/{tenant}"
+        return 200, {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "issuer": f"{base}/v2.0",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+        }
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
@@ -449,20 +461,7 @@ class OAuthStub:
                 stub.requests.append(f"GET {path}")
                 parts = path.strip("/").split("/")
                 if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-                    tenant = parts[0]
-                    if tenant != stub.tenant:
-                        self._reply(400, _aad("invalid_tenant", 90002, f"Tenant '{tenant}' not found."))
-                        return
-                    base = f"{stub.base_url}/{tenant}"
-                    self._reply(
-                        200,
-                        {
-                            "token_endpoint": f"{base}/oauth2/v2.0/token",
-                            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                            "issuer": f"{base}/v2.0",
-                            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-                        },
-                    )
+                    self._reply(*stub.discovery(parts[0]))
                     return
                 self._reply(404, {"error": "not_found"})
 
