@@ -121,7 +121,8 @@ class GraphMailer:
     async def _post(self, client: httpx.AsyncClient, body: bytes, token: AccessToken) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token.value}", "Content-Type": "text/plain"}
         try:
-            # Sends the message: from here on a timeout leaves delivery unknown (AmbiguousDelivery).
+            # Sends the message. A crash after it, before the outbox commit: the lease expires and the
+            # item is resent with the same Message-ID (an uncertain attempt); a timeout is AmbiguousDelivery.
             return await client.post(self.url, content=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise SmtpTemporaryError(f"Graph unreachable: {type(exc).__name__}") from exc
