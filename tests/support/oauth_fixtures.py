@@ -114,5 +114,5 @@ def oauth(oauth_session: OAuthEnv) -> OAuthEnv:
 @pytest.fixture
 def oauth_dovecot(oauth: OAuthEnv) -> ImapServer:
     if oauth.dovecot is None:
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd): no oauth2 passdb to test against")
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd): no oauth2 passdb to test")
     return oauth.dovecot
