@@ -79,13 +79,13 @@ def test_imap_xoauth2_login(
 
 
 def test_token_renewed_before_it_expires(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
-    oauth.stub.token_lifetime_s = 4
-    provider = make_token_provider(oauth.microsoft(refresh_margin_s=2.5), MICROSOFT_MAIL_SCOPE)
+    oauth.stub.token_lifetime_s = 10
+    provider = make_token_provider(oauth.microsoft(refresh_margin_s=7.5), MICROSOFT_MAIL_SCOPE)
     for _ in range(2):
         conn = ImapConnection(_imap(oauth_dovecot, provider))
         conn.connect()
         conn.close()
-        time.sleep(2.0)
+        time.sleep(3.0)
     # The second connection found the token inside the margin and fetched a new one first.
     assert oauth.stub.token_requests() == 2
 
@@ -93,14 +93,10 @@ def test_token_renewed_before_it_expires(oauth: OAuthEnv, oauth_dovecot: ImapSer
 def test_refused_expired_token_is_refreshed_and_the_login_retried(
     oauth: OAuthEnv, oauth_dovecot: ImapServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The endpoint says an hour, the token dies in 1 s (revoked, clock skew): only the
-    # server's refusal tells the client.
-    oauth.stub.jwt_lifetime_s = 1
+    # The endpoint says an hour, but the first token has already expired (revoked, clock
+    # skew): only the server's refusal tells the client. The next token is a good one.
+    oauth.stub.jwt_lifetimes = [-30]
     provider = make_token_provider(oauth.microsoft(), MICROSOFT_MAIL_SCOPE)
-    conn = ImapConnection(_imap(oauth_dovecot, provider))
-    conn.connect()
-    conn.close()
-    time.sleep(2.2)
     caplog.set_level(logging.INFO, logger="avgdesk.mailbox.imap")
     conn = ImapConnection(_imap(oauth_dovecot, provider))
     conn.connect()

@@ -73,6 +73,7 @@ class OAuthEnv:
         s.mailbox_email = MAILBOX
         s.token_lifetime_s = 3600.0
         s.jwt_lifetime_s = None
+        s.jwt_lifetimes = []
         s.token_audience_override = None
         s.google_subjects = {MAILBOX}
         s.google_delegated = True

@@ -51,13 +51,15 @@ class Signer:
         self, *, email: str, aud: str, lifetime_s: float, roles: list[str] | None = None, **extra: Any
     ) -> str:
         now = int(time.time())
+        exp = now + int(lifetime_s)
+        issued = min(now, exp - 60)  # an expired token was issued before it expired
         claims: dict[str, Any] = {
             "sub": email,
             "email": email,
             "aud": aud,
-            "iat": now,
-            "nbf": now,
-            "exp": now + max(1, int(lifetime_s)),
+            "iat": issued,
+            "nbf": issued,
+            "exp": exp,
             "iss": "https://stub.invalid/",
             **extra,
         }
@@ -280,6 +282,8 @@ class OAuthStub:
         self.mailbox_email = "privacy@nhmb.example"
         self.token_lifetime_s = 3600.0
         self.jwt_lifetime_s: float | None = None
+        self.jwt_lifetimes: list[float] = []
+        """Used first, one per issued token (a negative one is already expired)."""
         self.token_audience_override: str | None = None
         self.google_subjects: set[str] = set()
         self.google_delegated = True
@@ -313,7 +317,10 @@ class OAuthStub:
 
     # --- token issuing ----------------------------------------------------------------
     def _issue(self, audience: str, roles: list[str] | None, email: str) -> dict[str, Any]:
-        lifetime = self.jwt_lifetime_s if self.jwt_lifetime_s is not None else self.token_lifetime_s
+        if self.jwt_lifetimes:
+            lifetime = self.jwt_lifetimes.pop(0)
+        else:
+            lifetime = self.jwt_lifetime_s if self.jwt_lifetime_s is not None else self.token_lifetime_s
         token = self.signer.issue(
             email=email, aud=self.token_audience_override or audience, lifetime_s=lifetime, roles=roles
         )
