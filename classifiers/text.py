@@ -191,7 +191,8 @@ _POINTS_BELOW = re.compile(
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
 
 
-QUOTED_MAX_CHARS = 1500  # quoted context: the earlier request sits at the top of it
+QUOTED_MAX_CHARS = 600  # quoted context: the earlier request sits at the top of it
+QUOTED_MAX_LINES = 40  # lines of quoted mail read at all (a long thread below costs nothing)
 
 
 def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
@@ -210,7 +211,7 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     text = "\n".join(fresh).strip()
     if not quoted and not inline:
         return text, ""
-    old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted]
+    old = [re.sub(r"^\s*(>\s*)+", "", line) for line in quoted[:QUOTED_MAX_LINES]]
     old_fresh, _ = _cut_quoted([x for x in old if not _HEADER_NEXT.match(x)])
     context = "\n".join(_drop_disclaimers(_cut_signature(inline + old_fresh))).strip()
     size = len(re.sub(r"\W", "", text))
