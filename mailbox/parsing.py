@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from avgdesk.mailbox.addresses import ParsedAddress, parse_address_header
+from avgdesk.mailbox.addresses import ParsedAddress, display_name_for_letter, parse_address_header
 from avgdesk.mailbox.headers import (
     HeaderBlock,
     decode_bytes,
@@ -111,8 +111,7 @@ class ParsedMessage:
 
     @property
     def from_name_for_letter(self) -> str | None:
-        from avgdesk.mailbox.addresses import display_name_for_letter
-
+        """The display name for a salutation, or ``None``: then the letter is neutral."""
         return display_name_for_letter(self.from_name)
 
 
