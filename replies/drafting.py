@@ -53,6 +53,7 @@ from avgdesk.models.errors import (
     InvalidOperation,
 )
 from avgdesk.replies import letter_rules
+from avgdesk.replies.access_facts import default_access_fields
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
 from avgdesk.replies.profile import ControllerProfile, load_profile
@@ -154,6 +155,11 @@ def create_draft(
     if kind is DraftKind.EXTENSION:
         # Only the extend service makes an extended case; the dates come from it (issue 13).
         fields = letter_rules.extension_fields(case, fields)
+    if kind is DraftKind.ACCESS:
+        # This person's facts, not the whole profile: the rule proposes, staff adjust.
+        first = _last_inbound(session, case)
+        hints = (first.text if first is not None else None) or ""
+        fields = {**default_access_fields(ctx.controller(), text=hints), **fields}
     if language in ("nl", "en"):
         case_lang = language
     else:

@@ -119,6 +119,8 @@ class Recipient(_Model):
     category: LocalizedText
     purpose: LocalizedText
     name: str = ""
+    id: str = ""
+    """Chosen per case in an access answer (issue 13); default: the category text."""
 
 
 class Transfer(_Model):
@@ -135,6 +137,15 @@ class RetentionRule(_Model):
 
     data: LocalizedText
     period: LocalizedText
+    id: str = ""
+    """Chosen per case in an access answer (issue 13)."""
+
+
+class SourceOption(_Model):
+    """Art. 15(1)(g): one possible source of a person's data, chosen per case."""
+
+    id: Text
+    text: LocalizedText
 
 
 class StaffMember(_Model):
@@ -157,6 +168,8 @@ class ControllerProfile(_Model):
     retention: Annotated[tuple[RetentionRule, ...], Field(min_length=1)]
     sources: Annotated[tuple[LocalizedText, ...], Field(min_length=1)]
     """Art. 15(1)(g): where the data come from when not from the data subject."""
+    source_options: tuple[SourceOption, ...] = ()
+    """Sources chosen per case (issue 13: "Meestal ..." is not this person's source)."""
     automated_decision_making: bool = False
     """Art. 15(1)(h): decisions based solely on automated processing (Art. 22)."""
     automated_decision_making_details: LocalizedText | None = None

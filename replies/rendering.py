@@ -56,6 +56,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from .access_facts import selected
 from .errors import RenderError
 from .i18n import (
     EXTENSION_GROUNDS,
@@ -231,7 +232,11 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
             "sources",
             "lines",
             False,
-            "where this person's data came from (default: the profile's sources)",
+            "where this person's data came from, free text (prefer source_ids)",
+        ),
+        *(
+            FieldSpec(name, "lines", False, f"profile ids that apply to this person ({name[:-4]}; issue 13)")
+            for name in ("purpose_ids", "category_ids", "recipient_ids", "retention_ids", "source_ids")
         ),
     ),
     DraftKind.RECTIFICATION: (FieldSpec("corrections", "lines", True, "what was corrected or completed"),),
@@ -596,6 +601,10 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
         )
     lang = ctx.language
     requester = ctx.requester_name.strip() if ctx.requester_name else ""
+    try:
+        chosen = selected(profile, fields) if draft_kind is DraftKind.ACCESS else {}
+    except ValueError as exc:
+        raise RenderError(f"cannot render {draft_kind.value} for {ctx.reference!r}: {exc}") from exc
     variables: dict[str, Any] = {
         "lang": lang,
         "kind": draft_kind.value,
@@ -614,6 +623,7 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
         "rights_words": join_words([RIGHT_NAMES[lang][r] for r in rights], lang),
         "subject": subject_for(draft_kind, ctx),
         "extension_grounds": {k: v[0 if lang == "nl" else 1] for k, v in EXTENSION_GROUNDS.items()},
+        "chosen": chosen,
     }
     name = f"{lang}/{draft_kind.value}.j2"
     try:

@@ -149,8 +149,13 @@ def test_acknowledgement_states_receipt_deadline_and_rights() -> None:
 
 
 def test_access_reply_contains_every_article_15_item_and_the_copy() -> None:
+    # With nothing chosen the whole profile is shown (the rule in access_facts normally
+    # chooses); the per-case choice is tested below.
+    no_choice = {
+        name: None for name in ("purpose_ids", "category_ids", "recipient_ids", "retention_ids", "source_ids")
+    }
     for language in ("nl", "en"):
-        reply = render(DraftKind.ACCESS, sample_context(DraftKind.ACCESS, language), PROFILE)
+        reply = render(DraftKind.ACCESS, sample_context(DraftKind.ACCESS, language, extra=no_choice), PROFILE)
         for text in (flat(reply.text), html_text(reply.html)):
             assert "inzage-AVG-2026-0001.pdf" in text  # the copy (Art. 15(3))
             # (a) purposes, (b) categories, (c) recipients, (d) retention
@@ -162,6 +167,7 @@ def test_access_reply_contains_every_article_15_item_and_the_copy() -> None:
                 assert flat(recipient.category.get(language)) in text
             for rule in PROFILE.retention:
                 assert flat(rule.period.get(language)) in text
+                assert "zolang dat nodig is" not in flat(rule.period.get(language))  # WP260: concrete
             # (g) source
             for source in PROFILE.sources:
                 assert flat(source.get(language)) in text
@@ -480,3 +486,21 @@ def test_abandoned_case_letter_explains_and_names_remedies() -> None:
     text = flat(render_nl(DraftKind.ABANDONED).text)
     assert "6 maart 2026" in text and "geen antwoord ontvangen" in text
     assert_remedies(text)
+
+
+# --- issue 13 point 8: this person's facts -------------------------------------------------------
+def test_access_answer_shows_only_the_chosen_facts_and_names_recipients() -> None:
+    text = flat(render_nl(DraftKind.ACCESS).text)
+    assert "Voorbeeld Hosting B.V." in text and "Belastingdienst" not in text  # recipients by name
+    assert "Van de wederverkoper" in text and "Meestal" not in text  # this person's source
+    assert "facturatie" not in text  # a purpose not chosen for this person
+    with pytest.raises(RenderError, match="unknown id"):
+        render_nl(DraftKind.ACCESS, extra={"recipient_ids": ["hostng"]})
+
+
+def test_the_rule_proposes_the_reseller_source_from_the_request() -> None:
+    from avgdesk.replies.access_facts import default_access_fields
+
+    demo_0007 = "I was a customer of one of your resellers and keep receiving messages"
+    assert default_access_fields(PROFILE, text=demo_0007)["source_ids"] == ["self", "reseller"]
+    assert default_access_fields(PROFILE, text="Graag inzage")["source_ids"] == ["self"]

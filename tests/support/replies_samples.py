@@ -18,7 +18,15 @@ FIELDS: dict[DraftKind, dict[str, Any]] = {
     DraftKind.ACKNOWLEDGEMENT: {},
     DraftKind.IDENTITY_REQUEST: {"verification_detail": "de postcode van uw factuuradres"},
     DraftKind.CLARIFICATION_REQUEST: {},
-    DraftKind.ACCESS: {"attachment_name": "inzage-AVG-2026-0001.pdf"},
+    DraftKind.ACCESS: {
+        "attachment_name": "inzage-AVG-2026-0001.pdf",
+        # Issue 13 point 8: this person's facts, chosen from the profile's lists.
+        "purpose_ids": ["contract"],
+        "category_ids": ["contact", "customer", "correspondence"],
+        "recipient_ids": ["hosting", "email"],
+        "retention_ids": ["customer", "correspondence"],
+        "source_ids": ["reseller"],
+    },
     DraftKind.RECTIFICATION: {
         "corrections": [
             "uw adres is gewijzigd in Dorpsstraat 12, 6901 AB Zevenaar",
