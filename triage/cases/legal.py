@@ -293,3 +293,25 @@ def confirm_marketing_stop(session: Session, case: Case, drafting: DraftingConte
         automatic=True,
     )
     return set(case.rights) == {"objection"} and not case.is_complaint
+
+
+@dataclass(frozen=True)
+class OpenBreach:
+    reference: str
+    clock: BreachClock
+
+
+def open_breaches(session: Session) -> list[OpenBreach]:
+    """Open cases flagged as a possible breach, most urgent first (for the dashboard)."""
+    from avgdesk.models.labels import OPEN_STATES
+
+    rows = session.exec(
+        select(Case, AuditEvent)
+        .join(AuditEvent, col(AuditEvent.case_id) == col(Case.id))
+        .where(AuditEvent.action == BREACH_FLAG, col(Case.state).in_(list(OPEN_STATES)))
+    )
+    found = []
+    for case, event in rows:
+        since = datetime.fromisoformat(str(event.detail.get("since")))
+        found.append(OpenBreach(case.reference, BreachClock(since, since + BREACH_NOTIFY_WITHIN)))
+    return sorted(found, key=lambda b: b.clock.notify_by)

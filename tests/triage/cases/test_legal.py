@@ -12,7 +12,7 @@ import pytest
 from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
-from avgdesk.models.tables import Case, CasePause, CaseState, Draft, DraftState, OutboxItem
+from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseState, Draft, DraftState, OutboxItem
 from avgdesk.triage.cases import actions, legal, lifecycle
 from avgdesk.triage.cases.queries import case_detail, case_json
 from avgdesk.triage.intake.local import store_local_message
@@ -178,3 +178,16 @@ def test_marketing_objection_gets_the_immediate_confirmation_not_the_month(engin
     text = " ".join(drafts[0].body_text.split())
     assert "meteen uitgevoerd" in text and "lijst van mensen die geen marketing willen" in text
     assert "verlengen" not in text
+
+
+def test_dashboard_lists_open_breaches_with_their_clock(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _case(engine, settings, body="#complaint Mijn gegevens zijn gelekt, is er een hack geweest?")
+    with Session(engine) as s:
+        found = legal.open_breaches(s)
+    assert [b.reference for b in found] == [ref]
+    assert found[0].clock.notify_by == RECEIVED + timedelta(hours=72)
+    # No recipients configured: the alert is not silently dropped, it is recorded.
+    with Session(engine) as s:
+        events = [e.action for e in s.exec(select(AuditEvent))]
+    assert "case.breach_alert_unsent" in events
