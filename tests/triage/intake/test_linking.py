@@ -97,16 +97,19 @@ def test_stranger_threading_by_headers_or_reference_is_only_suggested(engine, ma
 
 
 def test_only_a_verified_reply_resumes_a_paused_clock(engine, make_settings) -> None:
-    from avgdesk.models.tables import PauseReason
-    from avgdesk.triage.cases import lifecycle
+    from avgdesk.models.tables import CasePause, PauseReason
     from avgdesk.triage.intake.linking import link_by_staff
 
     settings = make_settings()
     store_local_message(engine, mail(1), received_at=RECEIVED)
     process(engine, settings)
     with session_scope(engine) as s:
+        # The state a sent identity request leaves behind (how it gets there is lifecycle's test).
         case = s.exec(select(Case)).one()
-        lifecycle.pause(s, case, by="bert", reason=PauseReason.IDENTITY, now=RECEIVED, settings=settings)
+        s.add(
+            CasePause(case_id=case.id, reason=PauseReason.IDENTITY, requested_at=RECEIVED, paused_by="bert")
+        )
+        case.state = CaseState.AWAITING_IDENTITY
         s.commit()
     later = RECEIVED + timedelta(days=2)
     store_local_message(
@@ -129,8 +132,12 @@ def test_only_a_verified_reply_resumes_a_paused_clock(engine, make_settings) -> 
         s.commit()
     with Session(engine) as s:
         linked = s.exec(select(InboundMessage).where(InboundMessage.message_id == "m2@example.nl")).one()
-        event = s.exec(select(AuditEvent).where(AuditEvent.message_pk == linked.id, AuditEvent.actor == "bert")).one()
-    assert linked.case_id == case.id and linked.suggested_case_id is None and event.action == "message.attached"
+        event = s.exec(
+            select(AuditEvent).where(AuditEvent.message_pk == linked.id, AuditEvent.actor == "bert")
+        ).one()
+    assert (
+        linked.case_id == case.id and linked.suggested_case_id is None and event.action == "message.attached"
+    )
 
 
 def test_same_requester_new_mail_is_never_merged_silently_but_suggested_and_flagged(
