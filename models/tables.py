@@ -8,26 +8,23 @@ listing messages never loads the blobs.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from avgdesk.models.types import UTCDateTime, enum_column, utcnow
+from avgdesk.models.types import StrEnumText, UTCDateTime, enum_column, utcnow
 
-
-class MessageState(StrEnum):
-    RECEIVED = "received"
-    """Committed locally (raw bytes kept); not yet parsed, classified or threaded."""
-    PROCESSED = "processed"
-    QUARANTINED = "quarantined"
-    """Processing failed ``processing_max_attempts`` times; raw bytes kept for staff."""
-
-
-class MessageSource(StrEnum):
-    IMAP = "imap"
-    FORM = "form"
+# The state enums live in the vocabulary (no SQLAlchemy there); imported for the columns and
+# re-exported (the 'as' form), so avgdesk.models.tables.CaseState keeps working.
+from avgdesk.models.vocabulary import CaseState as CaseState
+from avgdesk.models.vocabulary import DraftState as DraftState
+from avgdesk.models.vocabulary import MessageSource as MessageSource
+from avgdesk.models.vocabulary import MessageState as MessageState
+from avgdesk.models.vocabulary import OutboxState as OutboxState
+from avgdesk.models.vocabulary import PauseReason as PauseReason
+from avgdesk.models.vocabulary import RightStatus as RightStatus
+from avgdesk.models.vocabulary import Role
 
 
 class InboundMessage(SQLModel, table=True):
@@ -154,19 +151,6 @@ class MailboxCursor(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
-class CaseState(StrEnum):
-    NEW = "new"
-    AWAITING_IDENTITY = "awaiting_identity"
-    AWAITING_CLARIFICATION = "awaiting_clarification"
-    IN_PROGRESS = "in_progress"
-    AWAITING_APPROVAL = "awaiting_approval"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-    WITHDRAWN = "withdrawn"
-    UNFOUNDED = "unfounded"
-    """Manifestly unfounded or excessive (Art. 12(5)): only by staff, with a justification."""
-
-
 class Case(SQLModel, table=True):
     __tablename__ = "case"
 
@@ -207,14 +191,6 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class RightStatus(StrEnum):
-    OPEN = "open"
-    GRANTED = "granted"
-    PARTLY_GRANTED = "partly_granted"
-    REFUSED = "refused"
-    NOT_APPLICABLE = "not_applicable"
-
-
 class CaseRight(SQLModel, table=True):
     """One right exercised in a case, with its own status and outcome."""
 
@@ -229,11 +205,6 @@ class CaseRight(SQLModel, table=True):
     """Reasons of a refusal or partial grant (Art. 12(4))."""
 
 
-class PauseReason(StrEnum):
-    IDENTITY = "identity"
-    CLARIFICATION = "clarification"
-
-
 class CasePause(SQLModel, table=True):
     """The clock rests while waiting for identity or clarification (EDPB 01/2022 §159)."""
 
@@ -246,16 +217,6 @@ class CasePause(SQLModel, table=True):
     resumed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     paused_by: str
     resumed_by: str | None = None
-
-
-class DraftState(StrEnum):
-    DRAFT = "draft"
-    """Editable; not sendable."""
-    APPROVED = "approved"
-    """A named approver approved exactly this text; the outbox owns it now."""
-    SENT = "sent"
-    FAILED = "failed"
-    DISCARDED = "discarded"
 
 
 class Draft(SQLModel, table=True):
@@ -292,19 +253,6 @@ class Draft(SQLModel, table=True):
     """sha256 of the exact subject and body approved; the outbox sends only that."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    """Leased by a worker until ``lease_until``; an expired lease is taken over."""
-    RETRY = "retry"
-    SENT = "sent"
-    FAILED = "failed"
-    """5xx or retries exhausted: shown to staff."""
-    AMBIGUOUS = "ambiguous"
-    """Given up after attempts whose outcome is unknown: the mail may have been delivered
-    (possibly twice); staff check with the recipient before sending anything again."""
 
 
 class OutboxItem(SQLModel, table=True):
@@ -350,8 +298,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=64)
     password_hash: str
-    role: str
-    """medewerker | approver | admin"""
+    role: Role = Field(sa_column=Column(StrEnumText(Role), nullable=False))
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -444,7 +391,6 @@ class ReferenceCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
-
 
 
 class CaseNote(SQLModel, table=True):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel.sql.sqltypes import AutoString
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -59,3 +61,24 @@ def enum_column(enum_cls: type[Any], *, index: bool = False, default: Any = None
         index=index,
         default=default,
     )
+
+
+class StrEnumText(TypeDecorator[Any]):
+    """A StrEnum in a plain string column: read back as the enum, stored as its value.
+
+    For columns created as plain strings (``app_user.role``): the schema stays as migrated,
+    the attribute is typed.
+    """
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum_cls(value)

@@ -8,7 +8,6 @@ the mailbox and shows what arrived. Nothing outside the data folder is touched.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.models.tables import Case, InboundMessage
+from avgdesk.triage.netutil import free_port
 from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings, load_settings
 from avgdesk.triage.worker.runner import Worker
@@ -37,17 +37,6 @@ DEMO_PASSWORD = "demo"
 def demo_messages() -> list[bytes]:
     folder = resources.files("avgdesk.mailbox").joinpath("demo_mail")
     return [f.read_bytes() for f in sorted(folder.iterdir(), key=lambda p: p.name) if f.name.endswith(".eml")]
-
-
-def free_port(preferred: int | None = None) -> int:
-    """A free TCP port on loopback: ``preferred`` when it is free, else any."""
-    if preferred is not None:
-        with socket.socket() as s, contextlib.suppress(OSError):
-            s.bind(("127.0.0.1", preferred))
-            return preferred
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class EmbeddedImap:

@@ -17,11 +17,12 @@ from starlette.responses import Response
 
 from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.models.tables import User, WebSession
+from avgdesk.models.vocabulary import Role
 from avgdesk.triage.cases import audit
 from avgdesk.web.deps import db, render
 
-ROLES = ("medewerker", "approver", "admin")
-RANK = {"medewerker": 1, "approver": 2, "admin": 3}
+ROLES = tuple(role.value for role in Role)  # the vocabulary's order: medewerker, approver, admin
+RANK = {role.value: role.rank for role in Role}
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
 
@@ -85,7 +86,7 @@ def add_user(session: Session, username: str, role: str, password: str, *, by: s
     check_password_rules(password, username)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise InvalidOperation(f"gebruiker {username} bestaat al")
-    user = User(username=username, password_hash=hash_password(password), role=role, active=True)
+    user = User(username=username, password_hash=hash_password(password), role=Role(role), active=True)
     session.add(user)
     session.flush()
     audit.record(session, actor=by, action="user.added", username=username, role=role)

@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 # folders (the same error appears for triage/settings.py); "unused-ignore" keeps this line
 # clean once the project configures mypy_path or a strict editable install.
 from avgdesk.models.errors import InvalidOperation  # type: ignore[import-not-found,unused-ignore]
+from avgdesk.models.vocabulary import PAUSE_REASON_EN, PAUSE_REASON_NL, PauseReason
 from avgdesk.triage.cases.calendar import (
     AMSTERDAM,
     Lang,
@@ -188,19 +189,8 @@ class Extension:
     """The extended legal deadline (rolled)."""
 
 
-class PauseReason(StrEnum):
-    IDENTITY = "identity"
-    CLARIFICATION = "clarification"
-
-
-_PAUSE_REASON_NL = {
-    PauseReason.IDENTITY: "wachten op identificatie",
-    PauseReason.CLARIFICATION: "wachten op verduidelijking",
-}
-_PAUSE_REASON_EN = {
-    PauseReason.IDENTITY: "waiting for identification",
-    PauseReason.CLARIFICATION: "waiting for clarification",
-}
+_PAUSE_REASON_NL = PAUSE_REASON_NL
+_PAUSE_REASON_EN = PAUSE_REASON_EN
 
 
 @dataclass(frozen=True)

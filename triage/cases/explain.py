@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from avgdesk.models.vocabulary import MONTHS_EN, MONTHS_NL
 from avgdesk.triage.cases.calendar import (
     DECREE_DAYS,
     Lang,
@@ -52,14 +53,8 @@ RULE_COMPLAINT = "Intern (geen wettelijke termijn)"
 
 _NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 _EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-NL_MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
-EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+NL_MONTHS = MONTHS_NL
+EN_MONTHS = MONTHS_EN
 
 
 def fmt(d: date, lang: Lang) -> str:

@@ -1,0 +1,55 @@
+"""Start-up time of the command line: median wall and CPU time of N runs per command.
+
+    python benchmarks/cli_startup.py [--runs 5] [--tree DIR]
+
+``--tree`` runs another checkout through a link tree (avgdesk/<package> -> <folder>), to
+compare before and after under the same machine load. CPU time (user + sys of the child)
+is printed next to wall time because wall time on a shared machine mostly measures the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+COMMANDS = (["--help"], ["deadline", "2026-03-05"])
+ENTRY = "from avgdesk.triage.cli.root import main; main()"
+
+
+def one_run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-P", "-c", ENTRY, *args], env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tree", help="a link tree whose avgdesk package is imported instead")
+    opts = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")}
+    if opts.tree:
+        env["PYTHONPATH"] = opts.tree
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {opts.runs} runs each")
+    for args in COMMANDS:
+        one_run(args, env)  # warm the bytecode cache; not counted
+        runs = [one_run(args, env) for _ in range(opts.runs)]
+        walls = [w for w, _ in runs]
+        cpus = [c for _, c in runs]
+        print(
+            f"avgdesk {' '.join(args):22} wall median {statistics.median(walls):.3f} s "
+            f"(min {min(walls):.3f}, max {max(walls):.3f}); CPU median {statistics.median(cpus):.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
