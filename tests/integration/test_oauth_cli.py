@@ -29,6 +29,7 @@ def _env(oauth: OAuthEnv, dovecot: ImapServer, sink: XOAuth2SmtpSink, tmp_path: 
         "AVGDESK_IMAP_SECURITY": "none",
         "AVGDESK_IMAP_USERNAME": MAILBOX,
         "AVGDESK_IMAP_AUTH": "oauth2",
+        "AVGDESK_IMAP_SENT_FOLDER": "Sent Items",
         "AVGDESK_SMTP_HOST": "127.0.0.1",
         "AVGDESK_SMTP_PORT": str(sink.port),
         "AVGDESK_SMTP_SECURITY": "none",

@@ -266,19 +266,27 @@ def _statuses(report: CheckReport) -> dict[str, str]:
 
 def test_check_with_a_password(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
     report = CheckReport()
-    check_imap(_imap(oauth_dovecot, None, user="check-pw"), ImapCheckConfig(), report)
+    check_imap(_imap(oauth_dovecot, None, user="check-pw"), ImapCheckConfig(sent_folder="Sent Items"), report)
     statuses = _statuses(report)
     assert statuses["imap login"] == "ok" and statuses["read folder"] == "ok"
     assert statuses["idle"] == "ok" and statuses["move"] == "ok"
-    assert statuses["processed folder"] == "warn" and statuses["sent folder"] == "warn"
+    assert statuses["processed folder"] == "warn" and statuses["sent folder"] == "ok"
     assert report.ok
     assert "oauth2 token" not in statuses
+
+    # The default name "Sent" on an Exchange-like server: the check names the real folder.
+    report = CheckReport()
+    check_imap(_imap(oauth_dovecot, None, user="check-pw"), ImapCheckConfig(sent_folder="Sent"), report)
+    [sent] = [f for f in report.findings if f.check == "sent folder"]
+    assert sent.status == "fail" and sent.fix == "set AVGDESK_IMAP_SENT_FOLDER=Sent Items"
+    assert not report.ok
 
 
 def test_check_with_oauth(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
     provider = make_token_provider(oauth.microsoft(), MICROSOFT_MAIL_SCOPE)
     report = CheckReport()
-    check_imap(_imap(oauth_dovecot, provider), ImapCheckConfig(token_role="IMAP.AccessAsApp"), report)
+    config = ImapCheckConfig(sent_folder="Sent Items", token_role="IMAP.AccessAsApp")
+    check_imap(_imap(oauth_dovecot, provider), config, report)
     statuses = _statuses(report)
     assert statuses["oauth2 token"] == "ok" and statuses["imap login"] == "ok", report.lines()
     assert report.ok

@@ -76,8 +76,9 @@ class Signer:
 
 def start_dovecot_oauth2(root: Path, signer: Signer, audience: str = MAIL_AUDIENCE) -> ImapServer:
     """Dovecot accepting XOAUTH2 tokens signed by ``signer`` whose ``aud`` is ``audience``
-    (Dovecot's ``scope`` check reads ``aud`` when a token has no ``scope`` claim) and
-    whose ``email`` equals the login name; PLAIN/LOGIN with the password ``secret``."""
+    (Dovecot's ``client_id`` check: it must be one of the token's audiences) and whose
+    ``email`` equals the login name; PLAIN/LOGIN with the password ``secret``. The Sent
+    folder is Exchange's "Sent Items", flagged ``\\Sent``."""
 
     def hook(conf: str, base: Path) -> str:
         # Dovecot looks up shared/<azp>/<alg>/<kid>; the fs dict drops "shared/".
@@ -101,6 +102,11 @@ def start_dovecot_oauth2(root: Path, signer: Signer, audience: str = MAIL_AUDIEN
             "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
             f"  args = {base}/dovecot-oauth2.conf.ext\n}}\n"
             "passdb {\n  driver = static\n  mechanisms = plain login\n",
+        )
+        # Exchange's Sent folder, flagged \Sent (RFC 6154), so mailbox check can point at it.
+        conf += (
+            "\nnamespace inbox {\n  inbox = yes\n"
+            '  mailbox "Sent Items" {\n    special_use = \\Sent\n    auto = create\n  }\n}\n'
         )
         # Refused tokens are the point of these tests: no growing per-IP auth penalty
         # (Dovecot's documented switch: the auth process cannot reach anvil's penalty socket).
