@@ -66,9 +66,19 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_s: float, echo: 
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (engine.execution_options(avgdesk_read_only=True)) start deferred: in WAL
+        # mode they never wait for a writer, so pages stay readable while a write is held.
+        if conn.get_execution_options().get("avgdesk_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine for sessions that only read (deferred transactions on SQLite)."""
+    return engine.execution_options(avgdesk_read_only=True)
 
 
 def _sqlite_reader(database: str | None, busy_timeout_s: float, echo: bool) -> Engine:
@@ -109,11 +119,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             yield session
         except OperationalError as exc:
             session.rollback()
-            if _is_busy(exc):
+            if is_busy(exc):
                 raise DatabaseBusy(str(exc.orig)) from exc
             raise
 
 
-def _is_busy(exc: OperationalError) -> bool:
+def is_busy(exc: OperationalError) -> bool:
+    """A lock wait that ran out, a deadlock or a serialization failure: worth a retry."""
     text = str(exc.orig).lower()
     return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text

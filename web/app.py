@@ -17,11 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from avgdesk.models.errors import InvalidOperation, NotFoundError, staff_text
+from avgdesk.models.engine import is_busy
+from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
 from avgdesk.web import auth, cases, contact, dashboard, drafts, users
 from avgdesk.web.config import WebSettings
@@ -158,6 +160,18 @@ def _install_error_pages(app: FastAPI) -> None:
         code = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
         # Fixed Dutch texts by status: the framework's English detail is not for staff.
         return _error(request, code, *HTTP_TEXTS.get(code, ("Fout", "Dit verzoek kon niet worden verwerkt.")))
+
+    @app.exception_handler(DatabaseBusy)
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, OperationalError) and not is_busy(exc):
+            raise exc
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        response = _error(
+            request, 503, "Even bezet", "De database is even bezet, probeer het zo opnieuw.", user=False
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: Exception) -> Response:

@@ -16,11 +16,13 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 from starlette.responses import Response
 
@@ -84,15 +86,41 @@ def _load_session(request: Request, session: Session) -> CurrentUser | None:
     user = session.get(User, row.user_id)
     if row.expires_at <= now or idle_limit <= now or user is None or not user.active:
         session.delete(row)
-        # Crash before: the expired session row stays, and is refused and deleted next time.
-        session.commit()
+        try:
+            # Crash before: the expired session row stays, and is refused and deleted next time.
+            session.commit()
+        except OperationalError:  # the database is busy: refused all the same, deleted later
+            session.rollback()
         return None
     if (now - row.last_seen_at).total_seconds() >= ctx.web.session_touch_s:
-        row.last_seen_at = now
-        # Crash before: last_seen_at is a little older; the idle timeout may end the session earlier.
-        session.commit()
+        _touch(ctx.engine, digest, now, ctx.settings.sqlite_busy_timeout_s)
     assert user.id is not None
     return CurrentUser(user.id, user.username, user.role, row.csrf_token, digest)
+
+
+def _touch(engine: Engine, digest: str, now: datetime, busy_timeout_s: float) -> None:
+    """Move last_seen_at in its own short transaction, best effort: a page that only reads
+    must not fail, or wait the full busy timeout, because another process holds the lock."""
+    from sqlalchemy import update
+
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=1000")
+            try:
+                with conn.begin():
+                    # Crash before the commit: last_seen_at is a little older; harmless.
+                    conn.execute(
+                        update(WebSession)
+                        .where(col(WebSession.token_sha256) == digest)
+                        .values(last_seen_at=now)
+                    )
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+    except OperationalError as exc:
+        log.info("session touch skipped (database busy): %s", type(exc).__name__)
 
 
 async def require_user(request: Request) -> CurrentUser:
@@ -101,7 +129,9 @@ async def require_user(request: Request) -> CurrentUser:
     from starlette.concurrency import run_in_threadpool
 
     def load() -> CurrentUser | None:
-        with Session(ctx.engine, expire_on_commit=False) as session:
+        from avgdesk.models.engine import read_only
+
+        with Session(read_only(ctx.engine), expire_on_commit=False) as session:
             return _load_session(request, session)
 
     user = await run_in_threadpool(load)

@@ -62,7 +62,13 @@ def get_ctx(request: Request) -> WebContext:
 def db(request: Request) -> Iterator[Session]:
     """One session per request; routes commit what they change. :func:`render` ends its
     transaction before a page is built."""
-    with Session(get_ctx(request).engine, expire_on_commit=False) as session:
+    engine = get_ctx(request).engine
+    if request.method in ("GET", "HEAD"):
+        from avgdesk.models.engine import read_only
+
+        # Pages only read: deferred transactions, which never wait for a held write lock.
+        engine = read_only(engine)
+    with Session(engine, expire_on_commit=False) as session:
         request.state.db_session = session
         try:
             yield session
