@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -71,10 +71,10 @@ class _NoQueryInAccessLog(logging.Filter):
 logging.getLogger("uvicorn.access").addFilter(_NoQueryInAccessLog())
 
 
-def _queue_filter(params: dict[str, str], user: CurrentUser, today: object) -> queries.QueueFilter:
+def _queue_filter(params: dict[str, str], user: CurrentUser, today: date) -> queries.QueueFilter:
     state = params.get("state", "open")
     due = params.get("due", "")
-    due_before = today + timedelta(days=DUE_FILTERS[due][1]) if due in DUE_FILTERS else None  # type: ignore[operator]
+    due_before = today + timedelta(days=DUE_FILTERS[due][1]) if due in DUE_FILTERS else None
     return queries.QueueFilter(
         states=[CaseState(state)] if state in L.STATE_NL else None,
         open_only=state == "open",
@@ -328,6 +328,20 @@ def pause(
         return _refused(request, session, reference, exc)
     if result.draft_id is not None:
         return RedirectResponse(f"/drafts/{result.draft_id}", status_code=303)
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/identity")
+def identity_verified(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
+    """Identiteit gecontroleerd (issue 13): who and when; every copy of the ID document removed."""
+    from avgdesk.triage.cases.identity import mark_identity_verified
+
+    user = require_role(request, "medewerker")
+    ctx = get_ctx(request)
+    try:
+        mark_identity_verified(ctx.engine, ctx.settings, reference, by=user.username)
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
     return _back(reference)
 
 

@@ -72,6 +72,9 @@ ANSWERS_ANY_RIGHT = frozenset({DraftKind.REFUSAL.value})
 """Letter kinds that answer whichever right they are about (a (partial) refusal)."""
 ANSWER_KINDS: dict[str, frozenset[str]] = {
     **{right: frozenset({right}) | ANSWERS_ANY_RIGHT for right in RIGHTS},
+    # Issue 13: an Art. 21(1) decision answers an objection; "no data" answers access.
+    "objection": frozenset({"objection", "objection_answer"}) | ANSWERS_ANY_RIGHT,
+    "access": frozenset({"access", "no_data"}) | ANSWERS_ANY_RIGHT,
     "complaint": frozenset({DraftKind.COMPLAINT.value}),
 }
 """Which sent letter answers which right (or the complaint) in substance."""
@@ -524,6 +527,8 @@ def close(
     member, with a written justification — never automatically.
     """
     _check_outcome(case, by=by, outcome=outcome, justification=justification)
+    if outcome == "unfounded":
+        legal.check_unfounded_close(session, case)  # the refusal with remedies went out first
     override = (override_reason or "").strip() or None
     missing = unanswered(session, case) if outcome == "answered" else []
     if missing and override is None:

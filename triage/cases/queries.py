@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from avgdesk.models import (
@@ -316,8 +317,8 @@ def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
     def bucket(cond: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    row = session.exec(
-        select(
+    row = session.execute(
+        sa_select(
             func.count(),
             bucket(due < today),
             bucket(due == today),
@@ -378,7 +379,7 @@ def _open_by_right(session: Session, complaints: int) -> dict[str, int]:
         element = func.json_each(col(Case.rights)).table_valued("value").alias("r")
     is_right = element.c.value.in_(list(RIGHTS))
     rows = session.exec(
-        select(element.c.value, func.count(func.distinct(col(Case.id))))  # type: ignore[call-overload]
+        select(element.c.value, func.count(func.distinct(col(Case.id))))
         .select_from(Case)
         .join(element, literal(True))
         .where(open_clause(), is_right)

@@ -98,7 +98,8 @@ def _labels(value: object) -> str:
 
 
 def _opened(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
-    after = d.get("after") if isinstance(d.get("after"), dict) else {}
+    raw = d.get("after")
+    after: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     rights = [LABEL_NL.get(r, "onbekend") for r in after.get("rights", [])]
     if after.get("complaint"):
         rights.append("klacht")
