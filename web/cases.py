@@ -13,7 +13,6 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import logging
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -56,19 +55,6 @@ COLUMNS = (
     ("received", "Ontvangen"),
     ("assignee", "Behandelaar"),
 )
-
-
-class _NoQueryInAccessLog(logging.Filter):
-    """Search terms are personal data: the access log gets the path without its query."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
-        return True
-
-
-logging.getLogger("uvicorn.access").addFilter(_NoQueryInAccessLog())
 
 
 def _queue_filter(params: dict[str, str], user: CurrentUser, today: date) -> queries.QueueFilter:
