@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, Draft, DraftState
+from avgdesk.models.tables import Case, Draft, DraftState
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
@@ -66,14 +66,33 @@ def drafts_list(
         if not all_states:
             stmt = stmt.where(Draft.state == DraftState.DRAFT)
         rows = [_draft_json(d, ref) for d, ref in session.exec(stmt)]
+        _add_delivery(session, rows)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     for r in rows:
         flag = "  RENDER ERROR" if r["render_error"] else ""
+        if r["possibly_sent_twice"]:
+            flag += "  MAY HAVE BEEN SENT TWICE (mogelijk twee keer verzonden)"
         typer.echo(
             f"{r['id']:5} {r['case_reference']:15} {r['kind']:22} {r['state']:10} {r['language']}{flag}"
         )
+
+
+def _add_delivery(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The outbox's view of each approved draft: its state, and whether delivery is uncertain
+    (a timeout after DATA or a crash mid-send: the recipient may have it twice)."""
+    from avgdesk.models import OutboxItem
+
+    ids = [r["id"] for r in rows]
+    items = {
+        item.draft_id: item
+        for item in session.exec(select(OutboxItem).where(col(OutboxItem.draft_id).in_(ids)))
+    }
+    for r in rows:
+        item = items.get(r["id"])
+        r["outbox_state"] = item.state.value if item is not None else None
+        r["possibly_sent_twice"] = bool(item is not None and item.ambiguous)
 
 
 @drafts_app.command("show")
