@@ -31,8 +31,9 @@ from urllib.parse import quote
 import httpx
 
 from avgdesk.mailbox.oauth import AccessToken, TokenProvider, claims_problem
-from avgdesk.mailbox.smtp import AmbiguousDelivery, SendResult
+from avgdesk.mailbox.smtp import SendResult
 from avgdesk.models.errors import (
+    AmbiguousDelivery,
     MailboxAuthError,
     MailboxUnavailable,
     SmtpPermanentError,

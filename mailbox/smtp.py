@@ -20,12 +20,12 @@ import base64
 import logging
 import ssl
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import aiosmtplib
 
 from avgdesk.mailbox.oauth import AccessToken, TokenProvider, claims_problem, xoauth2_string
 from avgdesk.models.errors import (
+    AmbiguousDelivery,
     MailboxAuthError,
     MailboxUnavailable,
     SmtpPermanentError,
@@ -60,18 +60,10 @@ class SendResult:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-class AmbiguousDelivery(SmtpTemporaryError):
-    """The connection timed out or dropped after DATA was sent: delivery unknown."""
-
-
-class Mailer(Protocol):
-    """What the outbox needs: send raw bytes to recipients, or raise from our tree."""
-
-    async def send(self, raw: bytes, *, sender: str, recipients: list[str]) -> SendResult: ...
-
-
 class SmtpMailer:
-    """See :class:`Mailer`. One connection per call: approved replies come in trickles."""
+    """The outbox's ``Mailer`` (``avgdesk.replies.transport``), satisfied structurally.
+
+    One connection per call: approved replies come in trickles."""
 
     def __init__(self, params: SmtpParams) -> None:
         self.params = params

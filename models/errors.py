@@ -69,6 +69,10 @@ class MessageParseError(PermanentError):
     """A stored message cannot be parsed; it is quarantined after a few attempts."""
 
 
+class AmbiguousDelivery(SmtpTemporaryError):
+    """The connection timed out or dropped after DATA was sent: delivery unknown."""
+
+
 class SmtpPermanentError(PermanentError):
     """The SMTP server refused the message with a 5xx answer."""
 

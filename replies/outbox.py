@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.mailbox.smtp import AmbiguousDelivery, Mailer
 from avgdesk.models import (
     Case,
     Draft,
@@ -47,8 +46,9 @@ from avgdesk.models import (
     session_scope,
     utcnow,
 )
-from avgdesk.models.errors import SmtpPermanentError, SmtpTemporaryError
+from avgdesk.models.errors import AmbiguousDelivery, SmtpPermanentError, SmtpTemporaryError
 from avgdesk.replies import letter_rules
+from avgdesk.replies.transport import Mailer
 
 log = logging.getLogger(__name__)
 

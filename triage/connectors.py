@@ -30,8 +30,9 @@ from avgdesk.mailbox.oauth import (
     OAuthConfig,
     make_token_provider,
 )
-from avgdesk.mailbox.smtp import Mailer, SmtpMailer, SmtpParams
+from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.replies.transport import Mailer
 from avgdesk.triage.settings import AuthMethod, OAuthProvider, OutboxTransport, Settings
 
 if TYPE_CHECKING:

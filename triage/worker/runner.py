@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 
 from avgdesk.mailbox.imap import ImapConnection, ImapGateway, ImapParams
-from avgdesk.mailbox.smtp import Mailer
 from avgdesk.models.errors import AvgdeskError, MailboxAuthError
 from avgdesk.replies import outbox
 from avgdesk.replies.outbox import DrainResult
+from avgdesk.replies.transport import Mailer
 from avgdesk.triage import connectors
 from avgdesk.triage.cases.retention import PurgeResult, purge_daily
 from avgdesk.triage.drafting_config import outbox_policy
