@@ -43,91 +43,96 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 def register_cli(app: typer.Typer) -> None:
+    """Add ``serve`` and ``users`` to the root command line (nothing heavy is imported here)."""
     users_app = typer.Typer(
         help="Staff accounts for the web UI.", no_args_is_help=True, rich_markup_mode=None
     )
     app.add_typer(users_app, name="users")
+    app.command("serve")(serve)
+    users_app.command("add")(users_add)
+    users_app.command("list")(users_list)
+    users_app.command("disable")(users_disable)
 
-    @app.command()
-    def serve(
-        ctx: typer.Context,
-        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    ) -> None:
-        """Serve the staff web UI and the public contact form (uvicorn)."""
-        import uvicorn
 
-        from avgdesk.triage.runtime import open_runtime
-        from avgdesk.web.app import create_app
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the staff web UI and the public contact form (uvicorn)."""
+    import uvicorn
 
-        application = open_runtime(_settings(ctx))
-        web_app = create_app(application.settings, application.engine, warm_classifier=True)
-        # Proxy headers are read by the app itself, only from AVGDESK_WEB_TRUSTED_PROXIES.
-        uvicorn.run(web_app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
+    from avgdesk.triage.runtime import open_runtime
+    from avgdesk.web.app import create_app
 
-    @users_app.command("add")
-    def users_add(
-        ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="User name.")],
-        role: Annotated[Role, typer.Option("--role", help="medewerker, approver or admin.")],
-        password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-        ] = False,
-    ) -> None:
-        """Add a staff account (argon2 password hash)."""
-        from sqlmodel import Session
+    application = open_runtime(_settings(ctx))
+    web_app = create_app(application.settings, application.engine, warm_classifier=True)
+    # Proxy headers are read by the app itself, only from AVGDESK_WEB_TRUSTED_PROXIES.
+    uvicorn.run(web_app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info")
 
-        from avgdesk.triage.runtime import open_runtime
-        from avgdesk.web.users import add_user
 
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        application = open_runtime(_settings(ctx))
-        try:
-            with Session(application.engine) as session:
-                add_user(session, name, role.value, password, by="cli")
-                # Crash before: no user. Crash after: the user and its audit event are in.
-                session.commit()
-        except InvalidOperation as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from exc
-        typer.echo(f"user {name} added ({role.value})")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[Role, typer.Option("--role", help="medewerker, approver or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a staff account (argon2 password hash)."""
+    from sqlmodel import Session
 
-    @users_app.command("list")
-    def users_list(ctx: typer.Context) -> None:
-        """List staff accounts."""
-        from sqlmodel import Session
+    from avgdesk.triage.runtime import open_runtime
+    from avgdesk.web.users import add_user
 
-        from avgdesk.triage.runtime import open_runtime
-        from avgdesk.web.users import list_users
-
-        application = open_runtime(_settings(ctx))
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    application = open_runtime(_settings(ctx))
+    try:
         with Session(application.engine) as session:
-            for u in list_users(session):
-                state = "active" if u.active else "disabled"
-                last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
-                typer.echo(f"{u.username}\t{u.role}\t{state}\tlast login {last}")
+            add_user(session, name, role.value, password, by="cli")
+            # Crash before: no user. Crash after: the user and its audit event are in.
+            session.commit()
+    except InvalidOperation as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"user {name} added ({role.value})")
 
-    @users_app.command("disable")
-    def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
-        """Disable an account and end its sessions."""
-        from sqlmodel import Session
 
-        from avgdesk.triage.runtime import open_runtime
-        from avgdesk.web.users import disable_user
+def users_list(ctx: typer.Context) -> None:
+    """List staff accounts."""
+    from sqlmodel import Session
 
-        application = open_runtime(_settings(ctx))
-        try:
-            with Session(application.engine) as session:
-                disable_user(session, name, by="cli")
-                # Crash before: the user stays active. Crash after: disabled, sessions gone.
-                session.commit()
-        except NotFoundError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from exc
-        typer.echo(f"user {name} disabled")
+    from avgdesk.triage.runtime import open_runtime
+    from avgdesk.web.users import list_users
+
+    application = open_runtime(_settings(ctx))
+    with Session(application.engine) as session:
+        for u in list_users(session):
+            state = "active" if u.active else "disabled"
+            last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
+            typer.echo(f"{u.username}\t{u.role}\t{state}\tlast login {last}")
+
+
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Disable an account and end its sessions."""
+    from sqlmodel import Session
+
+    from avgdesk.triage.runtime import open_runtime
+    from avgdesk.web.users import disable_user
+
+    application = open_runtime(_settings(ctx))
+    try:
+        with Session(application.engine) as session:
+            disable_user(session, name, by="cli")
+            # Crash before: the user stays active. Crash after: disabled, sessions gone.
+            session.commit()
+    except NotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"user {name} disabled")
 
 
 # --- a server in a background thread (demo, tests) ---------------------------------------

@@ -18,8 +18,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from avgdesk.models.engine import make_engine
-from avgdesk.models.tables import Draft, DraftState, InboundMessage
 from avgdesk.models.migrate import upgrade
+from avgdesk.models.tables import Draft, DraftState, InboundMessage
 from avgdesk.triage.settings import load_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
