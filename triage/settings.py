@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     processing_message_timeout_s: float = 30.0
     """Longest parse (or batch classification) of one message in the processing child; on
     timeout the child is killed and the message quarantined at once with the reason."""
+    processing_isolation: bool = True
+    """Parse and classify in a child process that is killed after the per-message limit;
+    false: in the worker's own thread (no time limit; for platforms without fork)."""
     processing_claim_s: float = 120.0
     """A processing claim older than this belongs to a dead worker; another worker retakes it."""
     parse_max_parts: int = 500

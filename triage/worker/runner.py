@@ -123,7 +123,7 @@ class Worker:
         mailer: Mailer | None = None,
         *,
         imap_factory: ImapFactory | None = None,
-        isolate_processing: bool = True,
+        isolate_processing: bool | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -132,7 +132,9 @@ class Worker:
         self.mailer = mailer if mailer is not None else smtp_mailer(settings)
         self.imap_factory: ImapFactory = imap_factory or (lambda: ImapConnection(imap_params(settings)))
         self.outbox_policy = outbox_policy(settings)
-        self.isolate_processing = isolate_processing
+        self.isolate_processing = (
+            settings.processing_isolation if isolate_processing is None else isolate_processing
+        )
         self.health = Health(settings.data_dir, self.worker_id)
         self._processor: Processor | None = None
         self._imap_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap")
