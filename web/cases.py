@@ -24,8 +24,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from avgdesk.models import Attachment, CaseState, MessageRaw, SavedView, User, utcnow
 from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
+from avgdesk.models.tables import Attachment, CaseState, MessageRaw, SavedView, User
+from avgdesk.models.types import utcnow
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import actions, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from avgdesk.models import Case, CaseState, Draft, DraftState, utcnow
-from avgdesk.triage.cases import queries
+from avgdesk.models.tables import Case, CaseState, Draft, DraftState
+from avgdesk.models.types import utcnow
+from avgdesk.triage.cases import legal, queries
 from avgdesk.web import labels as L
 from avgdesk.web.deps import db, get_ctx, render
 
@@ -98,6 +99,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
             "failed": failed,
             "case_refs": case_refs,
             "chart": chart_svg_data(_due_buckets(snap)),
+            "breaches": legal.open_breaches(session),  # issue 13: the Art. 33 72-hour clock
         },
     )
 

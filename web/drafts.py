@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from avgdesk.models import Case, Draft, DraftState, OutboxItem
 from avgdesk.models.errors import DraftNotFound, RuleViolation, UnknownChoice, staff_text
+from avgdesk.models.tables import Case, Draft, DraftState, OutboxItem
 from avgdesk.replies import drafting
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.rendering import (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from avgdesk.models import CaseState
 from avgdesk.models.labels import CASE_STATE_NL
 from avgdesk.models.labels import LABEL_NL as _LABEL_NL
 from avgdesk.models.labels import LABELS as LABELS
 from avgdesk.models.labels import OPEN_STATES as _OPEN_STATES
 from avgdesk.models.labels import RIGHTS as RIGHTS
+from avgdesk.models.tables import CaseState
 
 LABEL_NL = _LABEL_NL
 STATE_NL = {state.value: name for state, name in CASE_STATE_NL.items()}

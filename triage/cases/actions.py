@@ -23,8 +23,10 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from avgdesk.models import Case, InboundMessage, PauseReason, session_scope, utcnow
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import NotFoundError
+from avgdesk.models.tables import Case, InboundMessage, PauseReason
+from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import lifecycle, notes
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.settings import Settings

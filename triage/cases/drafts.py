@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, Draft, DraftState, DraftVersion
 from avgdesk.models.errors import DraftChanged, DraftNotFound, RuleViolation, UnknownChoice, staff_text
+from avgdesk.models.tables import Case, Draft, DraftState, DraftVersion
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import lifecycle

@@ -21,21 +21,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from avgdesk.models import (
-    AuditEvent,
-    Case,
-    CasePause,
-    CaseRight,
-    CaseState,
-    Draft,
-    DraftState,
-    InboundMessage,
-    LabelCorrection,
-    PauseReason,
-    RightStatus,
-    User,
-    utcnow,
-)
 from avgdesk.models.errors import (
     AlreadyExtended,
     AlreadyPaused,
@@ -54,6 +39,21 @@ from avgdesk.models.errors import (
     UnknownUser,
 )
 from avgdesk.models.labels import LABEL_NL, LABELS, OPEN_STATES, RIGHTS, STANDALONE
+from avgdesk.models.tables import (
+    AuditEvent,
+    Case,
+    CasePause,
+    CaseRight,
+    CaseState,
+    Draft,
+    DraftState,
+    InboundMessage,
+    LabelCorrection,
+    PauseReason,
+    RightStatus,
+    User,
+)
+from avgdesk.models.types import utcnow
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
@@ -414,7 +414,7 @@ def _start_pause(
     reason: PauseReason,
     at: datetime,
     settings: Settings,
-    **detail: object,
+    draft_id: int | None = None,
 ) -> None:
     """The clock rests from ``at`` (the moment the request for information was sent)."""
     session.add(CasePause(case_id=case.id, reason=reason, requested_at=at, paused_by=by))  # type: ignore[arg-type]
@@ -433,7 +433,7 @@ def _start_pause(
         before=before.value,
         after=case.state.value,
         reason=reason.value,
-        **detail,
+        draft_id=draft_id,
     )
 
 

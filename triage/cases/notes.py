@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from avgdesk.models import Case, CaseNote, utcnow
 from avgdesk.models.errors import EmptyNote, NoteTooLong
+from avgdesk.models.tables import Case, CaseNote
+from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import audit
 
 MAX_NOTE_CHARS = 5000

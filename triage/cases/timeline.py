@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from avgdesk.models import AuditEvent, CaseState
 from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
+from avgdesk.models.tables import AuditEvent, CaseState
 
 KIND_NL = {
     "acknowledgement": "ontvangstbevestiging",

@@ -15,8 +15,8 @@ from typing import Annotated, TypeVar
 import typer
 from sqlmodel import Session
 
-from avgdesk.models import CaseState, PauseReason
 from avgdesk.models.errors import AvgdeskError, NotFoundError, staff_text
+from avgdesk.models.tables import CaseState, PauseReason
 from avgdesk.triage.cli.drafts import drafts_app as drafts_app  # root.py registers it from here
 from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
@@ -177,6 +177,19 @@ def cases_pause(
         f"{r.reference}: pauze aangevraagd ({reason.value}); request draft {r.draft_id}; the clock rests"
         f" once it is sent (due date until then {r.due_date})"
     )
+
+
+@cases_app.command("verify-identity")
+def cases_verify_identity(ctx: typer.Context, reference: str, by: By) -> None:
+    """Identiteit gecontroleerd: record who and when, remove every copy of the ID document."""
+    from avgdesk.triage.cases.identity import mark_identity_verified
+
+    app = _app(ctx)
+    out = call(lambda: mark_identity_verified(app.engine, app.settings, reference, by=by))
+    typer.echo(f"{out.result.reference}: identiteit gecontroleerd; {out.result.note}")
+    typer.echo(f"bijlagen verwijderd: {out.result.removed_attachments}; op de server: {out.server_removed}")
+    if out.server_problem:
+        typer.echo(f"let op: {out.server_problem}", err=True)
 
 
 @cases_app.command("resume")
