@@ -249,20 +249,7 @@ def extend(
     until then the case shows "verlenging aangevraagd" with the original deadline.
     Call :func:`extend_with_notice`, which drafts the notice in the same transaction.
     """
-    _require_open(case)
-    if not reason.strip():
-        raise ReasonRequired(
-            "an extension needs reasons (Art. 12(3) AVG)",
-            "Een verlenging heeft een reden nodig; die komt in het bericht aan de verzoeker"
-            " (art. 12 lid 3 AVG).",
-        )
-    if case.extended_at is not None:
-        raise AlreadyExtended(
-            f"case {case.reference} was already extended on {case.extended_at.date()}",
-            f"Zaak {case.reference} is al verlengd op {case.extended_at.astimezone(settings.tz):%d-%m-%Y}; "
-            "een termijn kan maar één keer worden verlengd.",
-        )
-    legal.check_extension(session, case)  # never for a direct-marketing objection (Art. 21(3))
+    _check_extension(session, case, reason, settings)
     reason = letter_rules.extension_reason(ground, reason)  # fixed ground + text (EDPB §162-164)
     now = now or utcnow()
     base = deadline_of(session, case, settings, now)
@@ -297,6 +284,23 @@ def extend(
         notice_by=extended.extension_notice_by.isoformat(),
     )
     return extended
+
+
+def _check_extension(session: Session, case: Case, reason: str, settings: Settings) -> None:
+    _require_open(case)
+    if not reason.strip():
+        raise ReasonRequired(
+            "an extension needs reasons (Art. 12(3) AVG)",
+            "Een verlenging heeft een reden nodig; die komt in het bericht aan de verzoeker"
+            " (art. 12 lid 3 AVG).",
+        )
+    if case.extended_at is not None:
+        raise AlreadyExtended(
+            f"case {case.reference} was already extended on {case.extended_at.date()}",
+            f"Zaak {case.reference} is al verlengd op {case.extended_at.astimezone(settings.tz):%d-%m-%Y}; "
+            "een termijn kan maar één keer worden verlengd.",
+        )
+    legal.check_extension(session, case)  # never for a direct-marketing objection (Art. 21(3))
 
 
 def extend_with_notice(
