@@ -1,7 +1,13 @@
-"""avgdesk.replies: Dutch/English reply templates, the controller profile and rendering.
+"""avgdesk.replies: what avgdesk writes to customers, from template to sent mail.
 
-Pure layer: no database, no SMTP. See README.md in this folder and the module
-docstring of :mod:`avgdesk.replies.rendering` for how the templates are organised.
+* templates (nl/en), the controller profile and rendering: pure, no database, no SMTP
+  (:mod:`~avgdesk.replies.rendering`, :mod:`~avgdesk.replies.profile`);
+* drafting and approval, in the caller's database session (:mod:`~avgdesk.replies.drafting`);
+* the outbox, which sends approved bytes through a :class:`~avgdesk.replies.transport.Mailer`
+  (:mod:`~avgdesk.replies.outbox`); the SMTP and Graph transports live in ``mailbox/``.
+
+See README.md in this folder and the docstring of :mod:`avgdesk.replies.rendering` for how
+the templates are organised.
 """
 
 from .errors import RenderError

@@ -20,8 +20,9 @@ Bodies never write markup or layout themselves; they only call the structure mac
 ``m.p`` (paragraph), ``m.ul``/``m.li`` (bullets), ``m.h`` (heading), ``m.link`` and
 ``m.mail``. The text macros reflow to 72 columns; the HTML macros emit ``<p>``,
 ``<ul>``, ``<a>``. Each language has one letter frame, ``<lang>/_letter.j2``
-(salutation, closing, signature, reference), and shared paragraphs that the law
-requires in several letters (``_art19.j2``, ``_remedies.j2``). Both environments use
+(salutation, closing, signature, reference), and one file of shared paragraphs that
+the law requires in several letters, ``<lang>/_shared.j2`` (macros ``art19``,
+``remedies``, ``right_item``, ``ap_address``). Both environments use
 StrictUndefined: a misspelt or missing variable is an error, never an empty string.
 
 Case data are escaped in HTML by autoescape, and can never put a CR or LF into the
