@@ -204,3 +204,14 @@ MONTHS_NL_SHORT: tuple[str, ...] = (
     "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 )
 # fmt: on
+
+# --- reply languages ---------------------------------------------------------------------------
+# Letters exist in Dutch and English. A German (or other non-Dutch) writer gets English,
+# which they are far likelier to read than Dutch; unknown stays Dutch, the house language.
+REPLY_LANGUAGES: tuple[str, ...] = ("nl", "en")
+_REPLY_LANGUAGE_FOR: dict[str, str] = {"nl": "nl", "en": "en", "de": "en"}
+
+
+def reply_language(detected: str | None) -> str:
+    """The language of the letters for a detected message language ("de" → "en")."""
+    return _REPLY_LANGUAGE_FOR.get(detected or "", "nl")

@@ -52,6 +52,7 @@ from avgdesk.models.errors import (
     FourEyesRule,
     InvalidOperation,
 )
+from avgdesk.models.vocabulary import reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields
 from avgdesk.replies.errors import RenderError
@@ -113,7 +114,7 @@ def reply_context(
 ) -> ReplyContext:
     return ReplyContext(
         reference=case.reference,
-        language=case.language if case.language in ("nl", "en") else "nl",
+        language=reply_language(case.language),
         # A stranger chooses the display name: only a name-like one reaches the salutation.
         requester_name=display_name_for_letter(case.requester_name),
         rights=tuple(case.rights),
@@ -160,10 +161,7 @@ def create_draft(
         first = _last_inbound(session, case)
         hints = (first.text if first is not None else None) or ""
         fields = {**default_access_fields(ctx.controller(), text=hints), **fields}
-    if language in ("nl", "en"):
-        case_lang = language
-    else:
-        case_lang = case.language if case.language in ("nl", "en") else "nl"
+    case_lang = language if language in ("nl", "en") else reply_language(case.language)
     # Issue 13: letters are signed by name and role (profile [staff]) or by the team, in
     # the letter's language; never with a login name.
     staff = ctx.controller().signature(None if automatic else author, case_lang)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.labels import COMBINING, RIGHTS
 from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
+from avgdesk.models.vocabulary import reply_language
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 
@@ -150,7 +151,7 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
         requester_name=message.requester_name,
         rights=rights,
         is_complaint="complaint" in message.labels,
-        language=message.language if message.language in ("nl", "en") else "nl",
+        language=reply_language(message.language),
         via_form=message.via_form,
         received_at=received,
     )
