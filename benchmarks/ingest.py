@@ -87,7 +87,7 @@ def raw_fetch(server, user: str, batch: int = 200) -> tuple[float, int]:
 
 def intake_only(server, user: str, db_url: str, data_dir: Path) -> tuple[float, int]:
     from avgdesk.mailbox.imap import ImapConnection
-    from avgdesk.models import make_engine
+    from avgdesk.models.engine import make_engine
     from avgdesk.models.migrate import upgrade
     from avgdesk.triage.intake.ingest import Intake
     from avgdesk.triage.settings import load_settings
@@ -122,8 +122,11 @@ def intake_only(server, user: str, db_url: str, data_dir: Path) -> tuple[float, 
     return elapsed, stored
 
 
-def full_drain(server, user: str, db_url: str, data_dir: Path) -> tuple[float, float, str]:
+def full_drain(
+    server, user: str, db_url: str, data_dir: Path, isolation: bool = True
+) -> tuple[float, float, str]:
     env = {
+        "AVGDESK_PROCESSING_ISOLATION": "true" if isolation else "false",
         **{k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")},
         "AVGDESK_DATA_DIR": str(data_dir),
         "AVGDESK_DATABASE_URL": db_url,
@@ -184,6 +187,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument(
+        "--isolation",
+        choices=["on", "off"],
+        default="on",
+        help="run --once with parsing/classification in the killable child (on) or in-thread (off)",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="avgdesk-bench-"))
     server = start_dovecot(work / "dovecot")
@@ -215,8 +224,12 @@ def main() -> None:
             f"avgdesk intake ({args.db}, commit + MOVE): {intake_s:.2f} s, {stored / intake_s:,.0f} msg/s, "
             f"ratio to raw fetch {intake_s / raw_s:.2f}, peak RSS {intake_mb:.0f} MB"
         )
-        full_s, peak_mb, summary = full_drain(server, "full", url("full"), work / "d2")
-        print(f"run --once (intake + parse + classify + cases): {full_s:.2f} s, {args.n / full_s:,.0f} msg/s")
+        isolated = args.isolation == "on"
+        full_s, peak_mb, summary = full_drain(server, "full", url("full"), work / "d2", isolated)
+        print(
+            f"run --once (intake + parse + classify + cases, isolation {args.isolation}): "
+            f"{full_s:.2f} s, {args.n / full_s:,.0f} msg/s"
+        )
         print(f"  {summary}")
         print(f"peak RSS of run --once: {peak_mb:.0f} MB")
     finally:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 
 from avgdesk.mailbox.imap import ImapConnection, ImapGateway, ImapParams
-from avgdesk.models.errors import AvgdeskError, MailboxAuthError
+from avgdesk.models.errors import AvgdeskError, ConfigurationError, MailboxAuthError
 from avgdesk.replies import outbox
 from avgdesk.replies.outbox import DrainResult
 from avgdesk.replies.transport import Mailer
@@ -284,6 +284,8 @@ class Worker:
                 backoff.reset()
             except AnalysisStopped:
                 return
+            except ConfigurationError:
+                raise  # a bad setting stops the worker at once (exit 2), it does not heal
             except Exception as exc:
                 self.health.problem(name, describe(exc))
                 wait = backoff.next_delay()
