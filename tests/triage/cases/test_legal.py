@@ -5,7 +5,7 @@ Real SQLite and PostgreSQL; each test would have caught what the review found.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -191,3 +191,16 @@ def test_dashboard_lists_open_breaches_with_their_clock(engine, make_settings) -
     with Session(engine) as s:
         events = [e.action for e in s.exec(select(AuditEvent))]
     assert "case.breach_alert_unsent" in events
+
+
+def test_a_case_extended_under_the_old_rule_gets_the_safe_date(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    store_local_message(engine, mail(1, body="#access"), received_at=datetime(2026, 1, 31, 10, tzinfo=UTC))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        case.extended_at = datetime(2026, 2, 2, 10, tzinfo=UTC)
+        case.extended_deadline = date(2026, 4, 30)  # receipt + 3 months: stored before issue 13
+        case.extension_reason = "gegevens in vijf systemen"
+        deadline = lifecycle.deadline_of(s, case, settings)
+    assert deadline is not None and deadline.extended_deadline == date(2026, 4, 28)
