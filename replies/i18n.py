@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from avgdesk.models.labels import LABEL_NL
-from avgdesk.models.labels import RIGHTS as RIGHTS
+from avgdesk.models.vocabulary import LABEL_NL, MONTHS_EN, MONTHS_NL
+from avgdesk.models.vocabulary import RIGHTS as RIGHTS
 
 LANGUAGES = ("nl", "en")
 
@@ -63,16 +63,7 @@ RIGHT_NAMES = {
     },
 }
 
-MONTHS = {
-    "nl": (
-        "januari", "februari", "maart", "april", "mei", "juni",
-        "juli", "augustus", "september", "oktober", "november", "december",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
+MONTHS = {"nl": MONTHS_NL, "en": MONTHS_EN}
 
 
 def format_date(value: date, language: str) -> str:

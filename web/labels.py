@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from avgdesk.models.labels import CASE_STATE_NL
-from avgdesk.models.labels import LABEL_NL as _LABEL_NL
-from avgdesk.models.labels import LABELS as LABELS
-from avgdesk.models.labels import OPEN_STATES as _OPEN_STATES
-from avgdesk.models.labels import RIGHTS as RIGHTS
 from avgdesk.models.tables import CaseState
+from avgdesk.models.vocabulary import CASE_STATE_NL, MONTHS_NL_SHORT
+from avgdesk.models.vocabulary import LABEL_NL as _LABEL_NL
+from avgdesk.models.vocabulary import LABELS as LABELS
+from avgdesk.models.vocabulary import OPEN_STATES as _OPEN_STATES
+from avgdesk.models.vocabulary import RIGHTS as RIGHTS
+from avgdesk.models.vocabulary import ROLE_NL as _ROLE_NL
 
 LABEL_NL = _LABEL_NL
 STATE_NL = {state.value: name for state, name in CASE_STATE_NL.items()}
@@ -69,7 +70,7 @@ VERSION_HOW_NL = {
     "fields": "opnieuw opgebouwd uit de gegevens",
 }
 
-ROLE_NL = {"medewerker": "medewerker", "approver": "goedkeurder", "admin": "beheerder"}
+ROLE_NL = {role.value: name for role, name in _ROLE_NL.items()}
 
 REQUEST_TYPES = (
     ("", "Weet ik niet / anders"),
@@ -105,7 +106,7 @@ ACTION_NL = {
 }
 
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
-MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MONTHS = MONTHS_NL_SHORT
 
 
 def right_nl(label: str) -> str:

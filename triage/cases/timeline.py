@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
 from avgdesk.models.tables import AuditEvent, CaseState
+from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
 
 KIND_NL = {
     "acknowledgement": "ontvangstbevestiging",
@@ -39,10 +39,6 @@ OUTCOME_NL = {
 PAUSE_NL = {"identity": "identificatie", "clarification": "verduidelijking"}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 """Timeline times are Dutch office times (the deployment's time zone is the same)."""
-MONTHS_NL = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
