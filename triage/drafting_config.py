@@ -21,7 +21,7 @@ def outbox_policy(settings: Settings) -> OutboxPolicy:
 def drafting_context(settings: Settings) -> DraftingContext:
     return DraftingContext(
         tz=settings.tz,
-        message_id_domain=settings.own_domains[0] if settings.own_domains else "avgdesk.invalid",
+        message_id_domain=settings.message_id_domain,
         four_eyes=settings.four_eyes,
         profile=load_profile(settings.controller_profile),
         outbox=outbox_policy(settings),

@@ -7,6 +7,7 @@ Every timeout and limit is a named setting whose name carries its unit.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -50,6 +51,22 @@ class OAuthProvider(StrEnum):
 class OutboxTransport(StrEnum):
     SMTP = "smtp"
     GRAPH = "graph"
+
+
+class Weekday(StrEnum):
+    """A day of the week as configured (MON … SUN); ``number`` is Python's (Monday = 0)."""
+
+    MON = "MON"
+    TUE = "TUE"
+    WED = "WED"
+    THU = "THU"
+    FRI = "FRI"
+    SAT = "SAT"
+    SUN = "SUN"
+
+    @property
+    def number(self) -> int:
+        return list(Weekday).index(self)
 
 
 def _default_data_dir() -> Path:
@@ -214,19 +231,19 @@ class Settings(BaseSettings):
     # --- weekly summary and reminders ------------------------------------------------
     summary_recipients: list[str] = Field(default_factory=list)
     """Who receives the Monday backlog summary (empty: no summary is sent)."""
-    summary_weekday: str = "MON"
+    summary_weekday: Weekday = Weekday.MON
     """Day of the summary: MON … SUN."""
-    summary_time: str = "08:00"
+    summary_time: dt.time = dt.time(8, 0)
     """Local time (AVGDESK_TIMEZONE) of the summary, HH:MM."""
-    summary_late_after_min: int = 60
+    summary_late_after_min: int = Field(default=60, ge=0)
     """A summary sent this long after its slot (the worker was down) is marked late."""
-    reminder_time: str = "08:30"
+    reminder_time: dt.time | None = dt.time(8, 30)
     """Local time of the daily reminders on working days, HH:MM; empty: no reminders."""
     reminder_recipients: list[str] = Field(default_factory=list)
     """Team addresses for reminders of cases without an assignee address (default: summary recipients)."""
     staff_emails: dict[str, str] = Field(default_factory=dict)
     """Assignee name → e-mail address, for personal reminders."""
-    scheduler_interval_s: float = 60.0
+    scheduler_interval_s: float = Field(default=60.0, gt=0)
     """How often the scheduler checks whether a job is due."""
     web_base_url: str = "http://localhost:8000"
     """Base URL of the web UI, for links in the summary and reminders."""
@@ -338,6 +355,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an IP address or network: {item!r}") from exc
         return [i for i in items if i]
 
+    @field_validator("summary_weekday", mode="before")
+    @classmethod
+    def _weekday(cls, value: Any) -> Any:
+        # "mon", "Monday" and "MON" all mean Monday.
+        return value.strip().upper()[:3] if isinstance(value, str) else value
+
+    @field_validator("reminder_time", mode="before")
+    @classmethod
+    def _no_reminders(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -367,6 +395,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'avgdesk.sqlite3'}"
+
+    @property
+    def message_id_domain(self) -> str:
+        """The right-hand side of the Message-IDs we make: our first own domain.
+
+        The one fallback (no own domain configured) is a reserved name that cannot collide.
+        """
+        return self.own_domains[0] if self.own_domains else "avgdesk.invalid"
 
     @property
     def tz(self) -> ZoneInfo:

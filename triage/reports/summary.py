@@ -40,7 +40,7 @@ import socket
 import statistics
 import struct
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -56,9 +56,9 @@ from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
 from avgdesk.models import Case, CasePause, CaseState, PauseReason
-from avgdesk.models.errors import ConfigurationError
-from avgdesk.models.labels import CASE_STATE_NL, LABEL_NL
+from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
 from avgdesk.triage.cases.queries import awaiting_approval_cases, backlog_snapshot
+from avgdesk.triage.settings import Settings
 
 __all__ = [
     "ANSWERED_STATES",
@@ -95,11 +95,7 @@ ANSWERED_STATES: tuple[CaseState, ...] = (CaseState.ANSWERED, CaseState.CLOSED, 
 PAUSE_NL = {PauseReason.IDENTITY: "identiteit", PauseReason.CLARIFICATION: "verduidelijking"}
 
 _NL_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-_NL_MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
-_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_NL_MONTHS = MONTHS_NL
 
 TEMPLATE_DIR = Path(__file__).with_name("templates") / "summary"
 CHART_CID_DOMAIN = "avgdesk.invalid"
@@ -110,30 +106,12 @@ CHART_CID_DOMAIN = "avgdesk.invalid"
 # ---------------------------------------------------------------------------
 
 
-def _parse_hhmm(value: str, name: str) -> time:
-    try:
-        hours, minutes = value.strip().split(":")
-        return time(int(hours), int(minutes))
-    except ValueError as exc:
-        raise ConfigurationError(f"{name}: expected HH:MM (24 hours), got {value!r}") from exc
-
-
-def _as_list(value: Any, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, Iterable):
-        return [str(v).strip() for v in value if str(v).strip()]
-    raise ConfigurationError(f"{name}: expected a list of addresses, got {value!r}")
-
-
 @dataclass(frozen=True)
 class ScheduleConfig:
     """Everything the summary, the reminders and the scheduler need from the settings.
 
-    :meth:`from_settings` is the only place that reads these settings, with
-    ``getattr(settings, name, default)`` until they are declared in ``Settings``.
+    :meth:`from_settings` reads them from the typed ``Settings``; the field defaults here
+    only serve tests that build a config by hand.
     """
 
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Amsterdam"))
@@ -160,44 +138,24 @@ class ScheduleConfig:
         return self.reminder_recipients or self.summary_recipients
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ScheduleConfig:
-        def get(name: str, default: Any) -> Any:
-            value = getattr(settings, name, default)
-            return default if value is None else value
-
-        own_domains = _as_list(get("own_domains", ["nhmbsoftware.nl"]), "own_domains")
-        domain = own_domains[0] if own_domains else "localhost"
-        weekday_text = str(get("summary_weekday", "MON")).strip().upper()[:3]
-        if weekday_text not in _WEEKDAYS:
-            raise ConfigurationError(f"summary_weekday: expected one of {', '.join(_WEEKDAYS)}")
-        reminder_text = str(get("reminder_time", "08:30")).strip()
-        staff = get("staff_emails", {})
-        if not isinstance(staff, Mapping):
-            raise ConfigurationError("staff_emails: expected a table name = address")
-        late_after_min = int(get("summary_late_after_min", 60))
-        interval_s = float(get("scheduler_interval_s", 60.0))
-        at_risk = int(get("at_risk_working_days", 5))
-        if late_after_min < 0 or interval_s <= 0 or at_risk < 0:
-            raise ConfigurationError(
-                "summary_late_after_min and at_risk_working_days must be >= 0, scheduler_interval_s > 0"
-            )
-        tz_name = str(get("timezone", "Europe/Amsterdam"))
+    def from_settings(cls, settings: Settings) -> ScheduleConfig:
+        """The scheduling settings, already validated (and typed) by ``Settings``."""
         return cls(
-            tz=ZoneInfo(tz_name),
-            summary_recipients=tuple(_as_list(get("summary_recipients", []), "summary_recipients")),
-            summary_weekday=_WEEKDAYS.index(weekday_text),
-            summary_time=_parse_hhmm(str(get("summary_time", "08:00")), "summary_time"),
-            summary_late_after=timedelta(minutes=late_after_min),
-            reminder_time=_parse_hhmm(reminder_text, "reminder_time") if reminder_text else None,
-            reminder_recipients=tuple(_as_list(get("reminder_recipients", []), "reminder_recipients")),
-            staff_emails={str(k): str(v) for k, v in staff.items()},
-            at_risk_working_days=at_risk,
-            web_base_url=str(get("web_base_url", "http://localhost:8000")).rstrip("/"),
-            mail_from=str(get("internal_mail_from", f"avgdesk@{domain}")),
-            msgid_domain=domain,
-            loop_header_value=str(get("loop_header_value", "avgdesk")),
-            worker_id=str(get("worker_id", f"{socket.gethostname()}:{_pid()}")),
-            interval_s=interval_s,
+            tz=settings.tz,
+            summary_recipients=tuple(settings.summary_recipients),
+            summary_weekday=settings.summary_weekday.number,
+            summary_time=settings.summary_time,
+            summary_late_after=timedelta(minutes=settings.summary_late_after_min),
+            reminder_time=settings.reminder_time,
+            reminder_recipients=tuple(settings.reminder_recipients),
+            staff_emails=dict(settings.staff_emails),
+            at_risk_working_days=settings.at_risk_working_days,
+            web_base_url=settings.web_base_url.rstrip("/"),
+            mail_from=settings.internal_mail_from,
+            msgid_domain=settings.message_id_domain,
+            loop_header_value=settings.loop_header_value,
+            worker_id=settings.worker_id or f"{socket.gethostname()}:{_pid()}",
+            interval_s=settings.scheduler_interval_s,
         )
 
     def case_url(self, reference: str) -> str:

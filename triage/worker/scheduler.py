@@ -70,6 +70,7 @@ from avgdesk.triage.reports.summary import (
     new_message,
     render,
 )
+from avgdesk.triage.settings import Settings
 
 __all__ = [
     "JOB_REMINDERS",
@@ -379,7 +380,7 @@ def run_due_jobs(
 
 
 async def scheduler_tick(
-    settings: Any, engine: Engine, now: datetime, *, enqueue: Enqueue | None = None
+    settings: Settings, engine: Engine, now: datetime, *, enqueue: Enqueue | None = None
 ) -> list[str]:
     """One pass of the scheduler at ``now``; returns what was queued (for logs and tests).
 
@@ -404,7 +405,7 @@ async def _wait(stop_event: asyncio.Event | threading.Event, timeout_s: float) -
 
 
 async def run_scheduler(
-    settings: Any,
+    settings: Settings,
     engine: Engine,
     stop_event: asyncio.Event | threading.Event,
     clock: Callable[[], datetime] = utcnow,

@@ -509,9 +509,8 @@ def test_config_from_settings(make_settings: Any) -> None:
     assert default.reminder_time is not None and default.reminder_time.isoformat() == "08:30:00"
     assert default.mail_from == "avgdesk@nhmbsoftware.nl"
     custom = ScheduleConfig.from_settings(
-        Cfg(
-            base,
-            summary_recipients="a@x.nl, b@x.nl",
+        make_settings(
+            summary_recipients=["a@x.nl", "b@x.nl"],
             summary_weekday="tue",
             summary_time="07:15",
             reminder_time="",
@@ -526,10 +525,11 @@ def test_config_from_settings(make_settings: Any) -> None:
     assert custom.team_recipients == ("a@x.nl", "b@x.nl")
     from avgdesk.models.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError):
-        ScheduleConfig.from_settings(Cfg(base, summary_time="8 uur"))
-    with pytest.raises(ConfigurationError):
-        ScheduleConfig.from_settings(Cfg(base, summary_weekday="maandag"))
+    # Validated once, by Settings: a bad value stops the command before any config is built.
+    with pytest.raises(ConfigurationError, match="summary_time"):
+        make_settings(summary_time="8 uur")
+    with pytest.raises(ConfigurationError, match="summary_weekday"):
+        make_settings(summary_weekday="maandag")
 
 
 def test_cli_preview_writes_eml(seeded: Engine, make_settings: Any, tmp_path: Path) -> None:

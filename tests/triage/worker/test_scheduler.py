@@ -357,7 +357,7 @@ async def test_reminders_to_assignee_or_team_never_twice_a_day(engine: Engine, s
 
 async def test_reminders_off(engine: Engine, settings: Cfg) -> None:
     seed_cases(engine)
-    assert await scheduler_tick(Cfg(settings, reminder_time=""), engine, at(2026, 11, 24, 9, 0)) == []
+    assert await scheduler_tick(Cfg(settings, reminder_time=None), engine, at(2026, 11, 24, 9, 0)) == []
 
 
 async def test_reminders_without_any_recipient_are_not_marked(engine: Engine, make_settings: Any) -> None:
