@@ -199,8 +199,18 @@ def _top_level_marks(piece: str) -> tuple[int, int, int]:
     return lt, gt, colon
 
 
+# The common shapes, read without the (slow) structured parser: a bare addr-spec, or a
+# phrase of plain words or one simple quoted string before <addr-spec>. Anything else
+# (comments, escapes, groups, routes, odd characters) goes through email.headerregistry.
+_ADDR_SPEC = r"[^\s<>\"(),:;@\\\[\]]+@[^\s<>\"(),:;@\\\[\]]+"
+_SIMPLE = re.compile(rf'(?:[^"<>(),:;@\\]*|\s*"[^"\\]*"\s*)<({_ADDR_SPEC})>|({_ADDR_SPEC})')
+
+
 def _registry_addr_spec(piece: str) -> str | None:
     """The addr-spec as ``email.headerregistry`` reads it; ``None`` when it cannot."""
+    simple = _SIMPLE.fullmatch(piece)
+    if simple:
+        return simple.group(1) or simple.group(2)
     try:
         header = policy.default.header_factory("to", piece)
         addresses = list(header.addresses)

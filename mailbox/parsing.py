@@ -257,6 +257,7 @@ class _Head:
     def __init__(self, block: HeaderBlock, defects: list[str]) -> None:
         self.block = block
         self.defects = defects
+        self._addresses: dict[tuple[str, int], list[ParsedAddress]] = {}
 
     def text(self, name: str) -> str | None:
         raw = self.block.get(name)
@@ -268,6 +269,12 @@ class _Head:
         return [clean_text(single_line(decode_bytes(v, None)[0])) for v in values]
 
     def addresses(self, name: str, max_addresses: int = 100) -> list[ParsedAddress]:
+        key = (name, max_addresses)
+        if key not in self._addresses:
+            self._addresses[key] = self._parse_addresses(name, max_addresses)
+        return self._addresses[key]
+
+    def _parse_addresses(self, name: str, max_addresses: int) -> list[ParsedAddress]:
         found: list[ParsedAddress] = []
         groups = name in ("to", "cc")
         for value in self.raw_text(name)[:5]:
