@@ -10,11 +10,13 @@ sees half a model. Old model files are removed after a successful write.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import joblib
@@ -95,18 +97,53 @@ def load_or_train(
     key = cache_key(extra, corpus_dir)
     cache_dir = Path(cache_dir)
     target = cache_dir / f"{_PREFIX}{key[:24]}.joblib"
-    if target.exists() and not force:
+    if not force and (cached := _load_cached(target)) is not None:
+        return cached
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _training_lock(cache_dir):
+        # Another process (worker, CLI, web) may have trained it while we waited for the lock.
+        if not force and (cached := _load_cached(target)) is not None:
+            return cached
+        return _train_and_store(cache_dir, target, key, extra, progress, corpus_dir)
+
+
+def _load_cached(target: Path) -> Classifier | None:
+    if not target.exists():
+        return None
+    try:
+        model = joblib.load(target)
+        if isinstance(model, FittedModel):
+            log.info("classifier loaded from cache %s", target.name)
+            return model
+    except Exception:  # a corrupt cache file is retrained, never fatal
+        log.warning("classifier cache %s unreadable, retraining", target.name)
+    return None
+
+
+@contextmanager
+def _training_lock(cache_dir: Path) -> Iterator[None]:
+    """One training at a time per data folder, across processes: the worker, the CLI and
+    the web UI starting together would otherwise each spend a minute on the same model.
+    The kernel drops the lock when its holder dies, so a crash never leaves it stuck."""
+    with open(cache_dir / ".training.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            model = joblib.load(target)
-            if isinstance(model, FittedModel):
-                log.info("classifier loaded from cache %s", target.name)
-                return model
-        except Exception:  # a corrupt cache file is retrained, never fatal
-            log.warning("classifier cache %s unreadable, retraining", target.name)
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _train_and_store(
+    cache_dir: Path,
+    target: Path,
+    key: str,
+    extra: list[Example],
+    progress: Callable[[str, float], None] | None,
+    corpus_dir: Path,
+) -> Classifier:
     log.info("training classifier (%d corrections)", len(extra))
     data = build_training_set(read_corpus(corpus_dir), extra)
     model = train(data, version=f"clf-{key[:12]}", progress=progress)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".joblib")
     os.close(fd)
     try:

@@ -8,7 +8,6 @@ Every route that is not in :data:`PUBLIC_PATHS` is on a router whose dependency 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +76,7 @@ def create_app(
         classifier_factory=classifier_factory,
     )
     if warm_classifier:
-        threading.Thread(target=_warm, args=(app.state.ctx,), name="avgdesk-web-warm", daemon=True).start()
+        app.state.ctx.start_loading()
 
     # Public.
     app.include_router(auth.router)
@@ -111,13 +110,6 @@ def bounded_path_integers(request: Request) -> None:
     for value in request.path_params.values():
         if isinstance(value, str) and value.isdigit() and (len(value) > 19 or int(value) > MAX_PATH_INTEGER):
             raise StarletteHTTPException(404)
-
-
-def _warm(ctx: WebContext) -> None:
-    try:
-        ctx.classifier()
-    except Exception:
-        log.exception("could not load the classifier; contact-form mail waits for the worker")
 
 
 def _install_error_pages(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -32,6 +32,9 @@ from avgdesk.triage.intake.processing import Processor
 from avgdesk.web import labels as L
 from avgdesk.web.deps import WebContext, get_ctx, render
 from avgdesk.web.security import client_ip
+
+if TYPE_CHECKING:
+    from avgdesk.classifiers import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ def validate(form: ContactForm, ctx: WebContext) -> None:
 def build_raw(form: ContactForm, ctx: WebContext) -> bytes:
     """The stored form mail, built and verified below the web layer (triage.intake.local)."""
     settings = ctx.settings
-    domain = settings.own_domains[0] if settings.own_domains else "avgdesk.invalid"
+    domain = settings.message_id_domain
     request_label = dict(L.REQUEST_TYPES).get(form.request_type) if form.request_type else None
     submission = FormSubmission(
         name=form.name or None,
@@ -163,11 +166,25 @@ async def contact_submit(
     return RedirectResponse(f"/contact/ontvangen?t={token}", status_code=303)
 
 
+MODEL_WAIT_S = 0.5
+"""How long a submission waits for a model that is loading from the cache (well under a
+second); a model still training is never waited for (issue 14)."""
+
+
 def _process_now(ctx: WebContext, message_pk: int) -> None:
-    """Make the case now so the confirmation can name it; the worker is the fallback."""
+    """Make the case now when the model is ready, so the confirmation can name it;
+    otherwise the case is opened when the model is loaded (or by the worker)."""
+    ready, classifier = ctx.ready_classifier(MODEL_WAIT_S)
+    if not ready:
+        log.info("contact form: model not ready, message %s is processed later", message_pk)
+        ctx.when_loaded(lambda: _process(ctx, message_pk, ctx.ready_classifier(0)[1]))
+        return
+    _process(ctx, message_pk, classifier)
+
+
+def _process(ctx: WebContext, message_pk: int, classifier: Classifier | None) -> None:
     try:
-        processor = Processor(ctx.engine, ctx.settings, classifier=ctx.classifier())
-        processor.process_one(message_pk)
+        Processor(ctx.engine, ctx.settings, classifier=classifier).process_one(message_pk)
     except Exception:
         log.exception("contact form: processing message %s failed; the worker will retry", message_pk)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class WebContext:
@@ -39,6 +42,54 @@ class WebContext:
     classifier_factory: Callable[[], Classifier | None] | None = None
     _classifier: Classifier | None = None
     _classifier_lock: threading.Lock = field(default_factory=threading.Lock)
+    _loader_state: threading.Lock = field(default_factory=threading.Lock)
+    _loader_started: bool = False
+    _loaded: threading.Event = field(default_factory=threading.Event)
+    _load_failed: bool = False
+    _after_load: list[Callable[[], None]] = field(default_factory=list)
+
+    def start_loading(self) -> None:
+        """Load (or train) the model in one background thread, started at most once."""
+        with self._loader_state:
+            if self._loader_started:
+                return
+            self._loader_started = True
+        threading.Thread(target=self._load_in_background, name="avgdesk-web-model", daemon=True).start()
+
+    def _load_in_background(self) -> None:
+        try:
+            self.classifier()
+        except Exception:
+            log.exception("could not load the classifier; contact-form mail waits for the worker")
+            self._load_failed = True
+        with self._loader_state:
+            self._loaded.set()
+            waiting, self._after_load = self._after_load, []
+        if self._load_failed:
+            return
+        for job in waiting:
+            try:
+                job()
+            except Exception:
+                log.exception("deferred contact-form processing failed; the worker will retry")
+
+    def ready_classifier(self, wait_s: float) -> tuple[bool, Classifier | None]:
+        """The model if it is loaded within ``wait_s`` seconds; ``(False, None)`` while it
+        is still loading or training, so no request ever waits for training (issue 14)."""
+        self.start_loading()
+        if self._loaded.wait(wait_s) and not self._load_failed:
+            return True, self._classifier
+        return False, None
+
+    def when_loaded(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the loader thread once the model is there (at once if it is);
+        dropped when loading fails: the worker's next pass then does the work."""
+        with self._loader_state:
+            if not self._loaded.is_set():
+                self._after_load.append(job)
+                return
+        if not self._load_failed:
+            job()
 
     def classifier(self) -> Classifier | None:
         """Loaded (or trained) once, on first use, then shared by all requests."""
