@@ -226,18 +226,9 @@ def login(
         )
     ip = client_ip(request, ctx.web)
     user_key = username.lower()
-    wait = max(ctx.login_throttle.wait_s(user_key, ip), ctx.login_per_ip.retry_after_s(ip))
-    if wait > 0 or ctx.login_per_ip.blocked(ip):
-        log.warning("login refused by throttle (user and address, or address limit)")
-        response = _login_page(
-            request,
-            error=f"Te veel mislukte pogingen. Probeer het over {_wait_text(wait)} opnieuw.",
-            username=username,
-            next_path=next_path,
-            status_code=429,
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+    held = _throttled(request, user_key, ip, username=username, next_path=next_path)
+    if held is not None:
+        return held
     user = session.exec(select(User).where(User.username == username)).first() if username else None
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -251,6 +242,23 @@ def login(
             status_code=401,
         )
     ctx.login_throttle.succeeded(user_key, ip)
+    token = _start_session(session, user, password, absolute_minutes=ctx.web.session_absolute_minutes)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        session_cookie_name(ctx.web.secure_cookies),
+        token,
+        max_age=ctx.web.session_absolute_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.web.secure_cookies,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _start_session(session: Session, user: User, password: str, *, absolute_minutes: int) -> str:
+    """Record the login and a new server-side session; returns the cookie's token."""
     now = utcnow()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -265,23 +273,30 @@ def login(
             user_id=user.id,
             csrf_token=new_token(),
             created_at=now,
-            expires_at=now + timedelta(minutes=ctx.web.session_absolute_minutes),
+            expires_at=now + timedelta(minutes=absolute_minutes),
             last_seen_at=now,
         )
     )
     # Crash before: no session; the user logs in again. Crash after: logged in.
     session.commit()
-    response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        session_cookie_name(ctx.web.secure_cookies),
-        token,
-        max_age=ctx.web.session_absolute_minutes * 60,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.web.secure_cookies,
-        path="/",
+    return token
+
+
+def _throttled(request: Request, user_key: str, ip: str, *, username: str, next_path: str) -> Response | None:
+    """The 429 page while this name must wait at this address, or the address is over its limit."""
+    ctx = get_ctx(request)
+    wait = max(ctx.login_throttle.wait_s(user_key, ip), ctx.login_per_ip.retry_after_s(ip))
+    if wait <= 0 and not ctx.login_per_ip.blocked(ip):
+        return None
+    log.warning("login refused by throttle (user and address, or address limit)")
+    response = _login_page(
+        request,
+        error=f"Te veel mislukte pogingen. Probeer het over {_wait_text(wait)} opnieuw.",
+        username=username,
+        next_path=next_path,
+        status_code=429,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.headers["Retry-After"] = str(max(1, wait))
     return response
 
 

@@ -65,23 +65,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        headers_to_add = [
-            (b"content-security-policy", content_security_policy().encode()),
-            (b"x-frame-options", b"DENY"),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-            (b"cross-origin-resource-policy", b"same-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-        ]
-        if self.web.secure_cookies:
-            headers_to_add.append((b"strict-transport-security", b"max-age=31536000"))
-        if path.startswith(PUBLIC_CACHEABLE_PREFIXES):
-            headers_to_add.append((b"cache-control", b"public, max-age=3600"))
-        else:
-            headers_to_add.append((b"cache-control", b"no-store"))
-            headers_to_add.append((b"pragma", b"no-cache"))
-
+        headers_to_add = self._headers(path)
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -128,6 +112,25 @@ class SecurityHeadersMiddleware:
                 "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het misgaan, "
                 "meld dan de tijd aan de beheerder.",
             )
+
+    def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"content-security-policy", content_security_policy().encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+        ]
+        if self.web.secure_cookies:
+            headers.append((b"strict-transport-security", b"max-age=31536000"))
+        if path.startswith(PUBLIC_CACHEABLE_PREFIXES):
+            headers.append((b"cache-control", b"public, max-age=3600"))
+        else:
+            headers.append((b"cache-control", b"no-store"))
+            headers.append((b"pragma", b"no-cache"))
+        return headers
 
 
 class _BodyTooLarge(Exception):
