@@ -61,8 +61,22 @@ def test_cases_list_json_has_the_design_fields_and_filters(seeded: dict[str, str
 
 
 def test_case_actions_are_audited_and_explained(seeded: dict[str, str], tmp_path: Path) -> None:
-    run(seeded, tmp_path, "cases", "pause", "AVG-2026-0001", "--by", "anna", "--reason", "identity")
-    run(seeded, tmp_path, "cases", "resume", "AVG-2026-0001", "--by", "anna")
+    # Pausing asks the requester; the clock stops only once that request is sent (issue 13).
+    run(
+        seeded,
+        tmp_path,
+        "cases",
+        "pause",
+        "AVG-2026-0001",
+        "--by",
+        "anna",
+        "--reason",
+        "identity",
+        "--note",
+        "Het adres wijkt af van ons klantbestand",
+    )
+    refused = avgdesk("cases", "resume", "AVG-2026-0001", "--by", "anna", env=seeded, cwd=tmp_path)
+    assert refused.returncode == 1 and "wacht niet op de verzoeker" in refused.stderr
     out = run(
         seeded,
         tmp_path,
@@ -100,9 +114,9 @@ def test_case_actions_are_audited_and_explained(seeded: dict[str, str], tmp_path
     run(seeded, tmp_path, "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "closed")
     shown = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0001", "--json").stdout)
     actions = [e["action"] for e in shown["audit"]]
-    assert actions[:1] == ["case.opened"] and {"case.paused", "case.resumed", "case.extended"} <= set(actions)
+    assert actions[:1] == ["case.opened"] and {"case.pause_requested", "case.extended"} <= set(actions)
     assert shown["deadline"]["explanation_nl"] and shown["extended_deadline"]
-    assert [d["kind"] for d in shown["drafts"]] == ["acknowledgement", "extension"]
+    assert [d["kind"] for d in shown["drafts"]] == ["acknowledgement", "identity_request", "extension"]
     second = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0002", "--json").stdout)
     assert second["state"] == "closed" and second["rights"] == ["objection"]
     assert [n["text"] for n in second["notes"]] == ["Belde om 10:00"]
