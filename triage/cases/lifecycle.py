@@ -113,7 +113,12 @@ def deadline_of(
             candidate = deadlines.extend(
                 result, months=months, at=case.extended_at, reason=case.extension_reason or "-"
             )
-            if candidate.extended_deadline == case.extended_deadline:
+            # "<=": a case extended before issue 13 stored the later reading (receipt + 3
+            # months); the months are recognised and the safe, earlier date applies now.
+            if (
+                candidate.extended_deadline is not None
+                and candidate.extended_deadline <= case.extended_deadline
+            ):
                 result = candidate
                 break
     pauses = [] if fresh else _pauses(session, case)

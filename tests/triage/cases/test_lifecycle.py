@@ -15,6 +15,7 @@ from avgdesk.models import (
     CaseRight,
     CaseState,
     Draft,
+    DraftState,
     LabelCorrection,
     PauseReason,
     RightStatus,
@@ -106,12 +107,20 @@ def test_pause_and_resume_adjust_the_due_date_and_a_customer_reply_resumes(engin
     ref = only_case(engine).reference
     with pytest.raises(UnknownChoice):
         actions.pause(engine, settings, ref, by="anna", reason="lunch")
-    actions.pause(
-        engine, settings, ref, by="anna", reason=PauseReason.IDENTITY, now=RECEIVED + timedelta(days=1)
+    note = "het adres wijkt af van het klantaccount"  # issue 13: a pause needs a written reason
+    asked = actions.pause(
+        engine, settings, ref, by="anna", reason=PauseReason.IDENTITY, note=note, now=RECEIVED
     )
-    assert only_case(engine).state is CaseState.AWAITING_IDENTITY
     with pytest.raises(AlreadyPaused):
-        actions.pause(engine, settings, ref, by="anna", reason="identity", now=RECEIVED + timedelta(days=2))
+        actions.pause(engine, settings, ref, by="anna", reason="identity", note=note)
+    # The clock rests from the moment the outbox sent the request (issue 13), here day 1.
+    with Session(engine) as s:
+        request = s.get(Draft, asked.draft_id)
+        assert request is not None
+        request.state, request.updated_at = DraftState.SENT, RECEIVED + timedelta(days=1)
+        lifecycle.letters_sent(s, settings)
+        s.commit()
+    assert only_case(engine).state is CaseState.AWAITING_IDENTITY
     # The customer answers ten days later, in the same thread: the clock runs again.
     store_local_message(
         engine,
@@ -147,6 +156,20 @@ def test_close_rules_and_unfounded_needs_justification(engine, make_settings) ->
     with pytest.raises(UnknownChoice, match="unknown outcome"):
         actions.close(engine, ref, by="anna", outcome="gone")
     assert only_case(engine).state is CaseState.NEW  # every refusal left the case as it was
+    with Session(engine) as s:  # issue 13: the refusal with remedies went out first
+        s.add(
+            Draft(
+                case_id=only_case(engine).id,
+                kind="refusal",
+                state=DraftState.SENT,
+                subject="x",
+                body_text="x",
+                to_addr="k@example.nl",
+                message_id="refusal-1@nhmbsoftware.nl",
+                author="anna",
+            )
+        )
+        s.commit()
     actions.close(
         engine, ref, by="anna", outcome="unfounded", justification="Tiende identiek verzoek deze maand"
     )
