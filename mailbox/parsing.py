@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from avgdesk.mailbox.addresses import ParsedAddress, display_name_for_letter, parse_address_header
+from avgdesk.mailbox.addresses import ParsedAddress, parse_address_header
 from avgdesk.mailbox.headers import (
     HeaderBlock,
     decode_bytes,
@@ -32,6 +32,7 @@ from avgdesk.mailbox.headers import (
     split_header_block,
 )
 from avgdesk.mailbox.html_text import html_to_text, normalise_whitespace
+from avgdesk.models.addresses import display_name_for_letter
 from avgdesk.models.errors import MessageParseError
 
 __all__ = [

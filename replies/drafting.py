@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from avgdesk.mailbox.addresses import InvalidAddress, display_name_for_letter, validate_address
 from avgdesk.models import (
     AuditEvent,
     Case,
@@ -44,6 +43,7 @@ from avgdesk.models import (
     User,
     utcnow,
 )
+from avgdesk.models.addresses import InvalidAddress, display_name_for_letter, validate_address
 from avgdesk.models.errors import (
     ApproverRequired,
     DraftNotAwaitingApproval,

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from avgdesk.mailbox.addresses import valid_address_or_none
 from avgdesk.mailbox.contact_form import FormSubmission
+from avgdesk.models.addresses import valid_address_or_none
 from avgdesk.models.tables import AuditEvent, Case, InboundMessage
 from avgdesk.models.types import utcnow
 from avgdesk.triage.intake.local import build_form_message, store_local_message

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from avgdesk.mailbox.addresses import (
+from avgdesk.mailbox.addresses import parse_address_header, split_address_list
+from avgdesk.models.addresses import (
     InvalidAddress,
     display_name_for_letter,
-    parse_address_header,
-    split_address_list,
     valid_address_or_none,
     validate_address,
 )
