@@ -118,7 +118,10 @@ VARIANTS: dict[str, tuple[DraftKind, dict[str, Any]]] = {
         },
     ),
     "acknowledgement_complaint": (DraftKind.ACKNOWLEDGEMENT, {}),
-    "objection_answer_granted": (DraftKind.OBJECTION_ANSWER, {"decision": "granted", "compelling_grounds": []}),
+    "objection_answer_granted": (
+        DraftKind.OBJECTION_ANSWER,
+        {"decision": "granted", "compelling_grounds": []},
+    ),
 }
 
 RIGHTS_FOR: dict[DraftKind, tuple[str, ...]] = {
