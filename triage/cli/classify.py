@@ -89,19 +89,8 @@ def classify_command(
         raise typer.Exit(1)
 
 
-def eval_command(
-    ctx: typer.Context,
-    directory: Annotated[
-        Path, typer.Argument(help="A folder with labels.jsonl and the .eml files it names.")
-    ],
-    min_macro_f1: Annotated[
-        float | None, typer.Option("--min-macro-f1", help="Exit 1 when macro-F1 is below this.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-) -> None:
-    """Per-label precision/recall/F1, macro-F1, request recall and the confusions."""
-    from avgdesk.classifiers import Prediction, evaluate, format_report
-
+def _read_gold(directory: Path) -> list[tuple[str, list[str]]]:
+    """The gold labels of ``directory/labels.jsonl``; exit 2 on a bad or incomplete folder."""
     labels_file = directory / "labels.jsonl"
     if not labels_file.is_file():
         typer.echo(f"error: {labels_file} not found", err=True)
@@ -122,6 +111,23 @@ def eval_command(
             f"error: {len(missing)} file(s) named in labels.jsonl are missing, e.g. {missing[0]}", err=True
         )
         raise typer.Exit(2)
+    return gold
+
+
+def eval_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="A folder with labels.jsonl and the .eml files it names.")
+    ],
+    min_macro_f1: Annotated[
+        float | None, typer.Option("--min-macro-f1", help="Exit 1 when macro-F1 is below this.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Per-label precision/recall/F1, macro-F1, request recall and the confusions."""
+    from avgdesk.classifiers import Prediction, evaluate, format_report
+
+    gold = _read_gold(directory)
     results = classify_files(_app(ctx), [directory / name for name, _ in gold])
     predicted = []
     for (name, _), r in zip(gold, results, strict=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -18,6 +18,9 @@ from avgdesk.models.types import utcnow
 from avgdesk.triage.reports.summary import ScheduleConfig, build_summary, build_summary_message
 from avgdesk.triage.runtime import open_runtime
 from avgdesk.triage.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def summary_command(
@@ -50,36 +53,41 @@ def summary_command(
     settings = cast(Settings, ctx.obj)
     config = ScheduleConfig.from_settings(settings)  # ConfigurationError -> exit 2 in cli.main
     application = open_runtime(settings)
-    now = utcnow()
     if preview:
-        with session_scope(application.engine) as session:
-            summary = build_summary(session, now, config)
-        message = build_summary_message(summary, config, recipients=list(config.summary_recipients), now=now)
-        body = message.get_body(("plain",))
-        assert body is not None
-        typer.echo(body.get_content(), nl=False)
-        if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(bytes(message))
-            typer.echo(f"\nmessage written to {output}", err=True)
-        if not config.summary_recipients:
-            typer.echo("note: no summary_recipients configured; --send would refuse", err=True)
-        return
+        _preview(application.engine, config, output)
+    else:
+        _send(settings, application.engine, config)
 
+
+def _preview(engine: Engine, config: ScheduleConfig, output: Path | None) -> None:
+    now = utcnow()
+    with session_scope(engine) as session:
+        summary = build_summary(session, now, config)
+    message = build_summary_message(summary, config, recipients=list(config.summary_recipients), now=now)
+    body = message.get_body(("plain",))
+    assert body is not None
+    typer.echo(body.get_content(), nl=False)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(bytes(message))
+        typer.echo(f"\nmessage written to {output}", err=True)
+    if not config.summary_recipients:
+        typer.echo("note: no summary_recipients configured; --send would refuse", err=True)
+
+
+def _send(settings: Settings, engine: Engine, config: ScheduleConfig) -> None:
     from avgdesk.replies import outbox
     from avgdesk.triage.drafting_config import outbox_policy
     from avgdesk.triage.worker.runner import smtp_mailer
     from avgdesk.triage.worker.scheduler import send_summary_now
 
-    item = send_summary_now(application.engine, now, config)
+    item = send_summary_now(engine, utcnow(), config)
     typer.echo(f"summary queued (outbox item {item.id}) for {', '.join(item.recipients)}")
     mailer = smtp_mailer(settings)
     if mailer is None:
         typer.echo("no SMTP server configured (AVGDESK_SMTP_HOST): the worker delivers it once one is")
         return
-    result = asyncio.run(
-        outbox.drain(application.engine, mailer, f"summary-cli:{os.getpid()}", outbox_policy(settings))
-    )
+    result = asyncio.run(outbox.drain(engine, mailer, f"summary-cli:{os.getpid()}", outbox_policy(settings)))
     typer.echo(f"outbox: sent {result.sent}, retry later {result.retry}, failed {result.failed}")
     if result.failed:
         raise typer.Exit(1)
