@@ -215,3 +215,32 @@ _REPLY_LANGUAGE_FOR: dict[str, str] = {"nl": "nl", "en": "en", "de": "en"}
 def reply_language(detected: str | None) -> str:
     """The language of the letters for a detected message language ("de" → "en")."""
     return _REPLY_LANGUAGE_FOR.get(detected or "", "nl")
+
+
+# --- letter kinds and closing outcomes (names staff read) -----------------------------------
+LETTER_KIND_NL: dict[str, str] = {
+    "acknowledgement": "Ontvangstbevestiging",
+    "identity_request": "Verzoek om identificatie",
+    "clarification_request": "Verzoek om verduidelijking",
+    "access": "Antwoord op inzageverzoek",
+    "rectification": "Antwoord op rectificatieverzoek",
+    "erasure": "Antwoord op verzoek om wissen",
+    "restriction": "Antwoord op verzoek om beperking",
+    "portability": "Antwoord op verzoek om overdraagbaarheid",
+    "objection": "Antwoord op bezwaar",
+    "extension": "Verlengingsbericht",
+    "refusal": "(Gedeeltelijke) weigering",
+    "complaint": "Antwoord op klacht",
+    "objection_answer": "Beslissing op bezwaar (art. 21 lid 1 AVG)",
+    "no_data": "Bericht: geen gegevens over u",
+    "withheld": "Bericht: gegevens van anderen afgeschermd (art. 15 lid 4 AVG)",
+    "abandoned": "Afsluitbericht (geen reactie ontvangen)",
+}
+"""Letter kinds (``replies.rendering.DraftKind`` values) as staff see them, capitalised."""
+
+OUTCOME_NL: dict[str, str] = {
+    "answered": "beantwoord",
+    "closed": "gesloten",
+    "withdrawn": "ingetrokken door de verzoeker",
+    "unfounded": "kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG)",
+}

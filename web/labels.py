@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from avgdesk.models.tables import CaseState
-from avgdesk.models.vocabulary import CASE_STATE_NL, MONTHS_NL_SHORT
+from avgdesk.models.vocabulary import CASE_STATE_NL, LETTER_KIND_NL, MONTHS_NL_SHORT
 from avgdesk.models.vocabulary import LABEL_NL as _LABEL_NL
 from avgdesk.models.vocabulary import LABELS as LABELS
 from avgdesk.models.vocabulary import OPEN_STATES as _OPEN_STATES
+from avgdesk.models.vocabulary import OUTCOME_NL as OUTCOME_NL
 from avgdesk.models.vocabulary import RIGHTS as RIGHTS
 from avgdesk.models.vocabulary import ROLE_NL as _ROLE_NL
 
@@ -22,27 +23,8 @@ DRAFT_STATE_NL = {
     "discarded": "verworpen",
 }
 
-KIND_NL = {
-    "acknowledgement": "Ontvangstbevestiging",
-    "identity_request": "Verzoek om identificatie",
-    "clarification_request": "Verzoek om verduidelijking",
-    "access": "Antwoord op inzageverzoek",
-    "rectification": "Antwoord op rectificatieverzoek",
-    "erasure": "Antwoord op verzoek om wissen",
-    "restriction": "Antwoord op verzoek om beperking",
-    "portability": "Antwoord op verzoek om overdraagbaarheid",
-    "objection": "Antwoord op bezwaar",
-    "extension": "Verlengingsbericht",
-    "refusal": "(Gedeeltelijke) weigering",
-    "complaint": "Antwoord op klacht",
-}
+KIND_NL = LETTER_KIND_NL
 
-OUTCOME_NL = {
-    "answered": "beantwoord",
-    "closed": "gesloten",
-    "withdrawn": "ingetrokken door de verzoeker",
-    "unfounded": "kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG)",
-}
 
 RIGHT_STATUS_NL = {
     "open": "open",

@@ -14,28 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from avgdesk.models.tables import AuditEvent, CaseState
-from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
+from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, LETTER_KIND_NL, MONTHS_NL
 
-KIND_NL = {
-    "acknowledgement": "ontvangstbevestiging",
-    "identity_request": "verzoek om identificatie",
-    "clarification_request": "verzoek om verduidelijking",
-    "access": "antwoord op het inzageverzoek",
-    "rectification": "antwoord op het rectificatieverzoek",
-    "erasure": "antwoord op het verzoek om wissen",
-    "restriction": "antwoord op het verzoek om beperking",
-    "portability": "antwoord op het verzoek om overdraagbaarheid",
-    "objection": "antwoord op het bezwaar",
-    "extension": "verlengingsbericht",
-    "refusal": "(gedeeltelijke) weigering",
-    "complaint": "antwoord op de klacht",
-}
-OUTCOME_NL = {
-    "answered": "beantwoord",
-    "closed": "gesloten",
-    "withdrawn": "ingetrokken",
-    "unfounded": "kennelijk ongegrond of buitensporig",
-}
 PAUSE_NL = {"identity": "identificatie", "clarification": "verduidelijking"}
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 """Timeline times are Dutch office times (the deployment's time zone is the same)."""
@@ -85,7 +65,8 @@ def actor_nl(actor: str) -> str:
 
 def _letter(detail: Mapping[str, Any], kinds: Mapping[int, str]) -> str:
     kind = detail.get("kind") or kinds.get(int(detail.get("draft_id") or 0), "")
-    return KIND_NL.get(str(kind), "brief")
+    name = LETTER_KIND_NL.get(str(kind))
+    return name[0].lower() + name[1:] if name else "brief"
 
 
 def _labels(value: object) -> str:
