@@ -8,12 +8,13 @@ Every timeout and limit is a named setting whose name carries its unit.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -341,6 +342,28 @@ class Settings(BaseSettings):
     graph_timeout_s: float = 60.0
     """Timeout for each Graph request; a timeout after sending counts as an ambiguous delivery."""
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().upper() in _LOG_LEVELS:
+            return value.strip().upper()
+        raise ValueError(f"unknown log level {value!r}: use one of {', '.join(_LOG_LEVELS)}")
+
+    @model_validator(mode="after")
+    def _database_folder_exists(self) -> Settings:
+        # A typo in the URL must not silently make an empty database somewhere else; only the
+        # data folder (ours to create) may be missing.
+        url = self.database_url or ""
+        if not url.startswith("sqlite:///") or ":memory:" in url:
+            return self
+        folder = Path(url.removeprefix("sqlite:///").split("?", 1)[0]).expanduser().parent
+        data_dir = Path(self.data_dir).expanduser()
+        if not folder.is_dir() and not folder.is_relative_to(data_dir):
+            raise ValueError(
+                f"AVGDESK_DATABASE_URL: the folder {folder} does not exist; create it or fix the URL"
+            )
+        return self
+
     @field_validator("web_trusted_proxies", mode="before")
     @classmethod
     def _proxy_list(cls, value: Any) -> list[str]:
@@ -423,6 +446,9 @@ class Settings(BaseSettings):
         return f"{self.imap_username}@{self.imap_host}"
 
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read the settings once; a bad value becomes a :class:`ConfigurationError`."""
     if config_file is not None and not config_file.is_file():
@@ -430,6 +456,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     bound = type("BoundSettings", (Settings,), {"_toml_file": config_file})
     try:
         settings: Settings = bound(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"config file {config_file} is not valid TOML: {exc}") from exc
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()

@@ -166,7 +166,7 @@ async def contact_submit(
     return RedirectResponse(f"/contact/ontvangen?t={token}", status_code=303)
 
 
-MODEL_WAIT_S = 0.5
+MODEL_WAIT_S = 0.25
 """How long a submission waits for a model that is loading from the cache (well under a
 second); a model still training is never waited for (issue 14)."""
 

@@ -116,3 +116,16 @@ def main() -> None:
     except AvgdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from exc
+    except Exception as exc:
+        if not _is_connection_error(exc):
+            raise
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        typer.echo(f"error: database unreachable ({first}); check AVGDESK_DATABASE_URL", err=True)
+        raise SystemExit(1) from exc
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """A database that cannot be reached: one line and exit 1, not a traceback (issue 14).
+    Checked by module name so the command line does not import SQLAlchemy to start."""
+    module = type(exc).__module__
+    return type(exc).__name__ in ("OperationalError", "InterfaceError") and module.startswith("sqlalchemy")
