@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from avgdesk.models import vocabulary
 from avgdesk.models.errors import (
     AlreadyExtended,
     AlreadyPaused,
@@ -38,7 +39,6 @@ from avgdesk.models.errors import (
     UnknownChoice,
     UnknownUser,
 )
-from avgdesk.models.labels import LABEL_NL, LABELS, OPEN_STATES, RIGHTS, STANDALONE
 from avgdesk.models.tables import (
     AuditEvent,
     Case,
@@ -54,6 +54,7 @@ from avgdesk.models.tables import (
     User,
 )
 from avgdesk.models.types import utcnow
+from avgdesk.models.vocabulary import LABEL_NL, OPEN_STATES, RIGHTS
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
@@ -658,22 +659,11 @@ def relabel(
 
 
 def validate_labels(labels: Sequence[str]) -> list[str]:
-    clean = [label.strip().lower() for label in labels if label.strip()]
-    unknown = [label for label in clean if label not in LABELS]
-    if unknown:
-        raise InvalidLabels(
-            f"unknown label(s): {', '.join(unknown)}; known: {', '.join(LABELS)}",
-            f"Onbekend label: {', '.join(unknown)}.",
-        )
-    if not clean:
-        raise InvalidLabels("give at least one label", "Kies ten minste één label.")
-    standalone = [label for label in clean if label in STANDALONE]
-    if standalone and len(set(clean)) > 1:
-        raise InvalidLabels(
-            f"{standalone[0]} stands alone; it cannot be combined with other labels",
-            f"‘{LABEL_NL[standalone[0]]}’ staat op zichzelf en gaat niet samen met andere labels.",
-        )
-    return sorted(set(clean), key=LABELS.index)
+    """The vocabulary's one label rule, its refusal turned into a staff-facing RuleViolation."""
+    try:
+        return list(vocabulary.validate_labels(labels))
+    except vocabulary.LabelError as exc:
+        raise InvalidLabels(str(exc), exc.staff_message) from exc
 
 
 def first_message(session: Session, case: Case) -> InboundMessage | None:
