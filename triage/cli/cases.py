@@ -81,6 +81,9 @@ def cases_list(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
+    if not rows:
+        typer.echo("Geen zaken gevonden.")
+        return
     for r in rows:
         pending = " (verlenging aangevraagd)" if r["extension_pending"] else ""
         typer.echo(

@@ -72,6 +72,11 @@ def classify_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Labels, scores, review flag and language for each message file."""
+    missing = [path for path in files if not path.is_file()]
+    if missing:
+        # Before the model loads: a typo must not cost a minute of training.
+        typer.echo(f"error: file not found: {', '.join(str(p) for p in missing)}", err=True)
+        raise typer.Exit(2)
     results = classify_files(_app(ctx), files)
     failed = False
     for r in results:

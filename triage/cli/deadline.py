@@ -46,4 +46,7 @@ def deadline(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True))
     else:
-        typer.echo(result.explain("en" if lang is Language.EN else "nl"))
+        english = lang is Language.EN
+        headline = "Deadline" if english else "Uiterste termijn"
+        typer.echo(f"{headline}: {result.legal_deadline.isoformat()}")
+        typer.echo(result.explain("en" if english else "nl"))

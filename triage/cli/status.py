@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -21,11 +22,18 @@ def status(
     2 configuration error, 3 database unreadable."""
     from avgdesk.triage.reports.status import lines, report
 
-    data, code = report(settings_of(ctx), check=check)
+    settings = settings_of(ctx)
+    data, code = report(settings, check=check)
     if as_json:
         typer.echo(json.dumps(data, sort_keys=True))
     else:
+        # Which database was read: a wrong AVGDESK_DATA_DIR otherwise shows as plausible zeros.
+        typer.echo(f"{'database':16} {_without_password(settings.effective_database_url)}")
         for line in lines(data):
             typer.echo(line)
     if code:
         raise typer.Exit(code)
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
