@@ -8,6 +8,7 @@ the mailbox and shows what arrived. Nothing outside the data folder is touched.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import socket
 import subprocess
@@ -110,7 +111,7 @@ def _date_of(raw: bytes) -> datetime | None:
 class SmtpSink:
     """aiosmtpd on loopback that keeps every mail as a file: what customers would receive."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, console: Console | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.folder = folder
@@ -124,6 +125,11 @@ class SmtpSink:
                 path = sink.folder / f"{len(sink.received) + 1:03d}.eml"
                 path.write_bytes(envelope.content if isinstance(envelope.content, bytes) else b"")
                 sink.received.append(path)
+                if console is not None:
+                    # Every mail as it leaves, also those approved in the browser (issue 14).
+                    rcpt = ", ".join(getattr(envelope, "rcpt_tos", []) or [])
+                    line = f"mail sent to {rcpt}: {path}"
+                    console.print(line, markup=False, highlight=False, soft_wrap=True)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -131,6 +137,20 @@ class SmtpSink:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def _log_to_file(data_dir: Path) -> Path:
+    """Logs go to a file, so no log line lands on the progress line (issue 14)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "avgdesk-demo.log"
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+    file_handler = logging.FileHandler(path, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    return path
 
 
 def demo_settings(base: Settings, imap_port: int, smtp_port: int) -> Settings:
@@ -162,8 +182,9 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
     try:
         data_dir = base.data_dir / "demo"
         shutil.rmtree(data_dir / "sent-mail", ignore_errors=True)
-        sink = SmtpSink(data_dir / "sent-mail")
+        sink = SmtpSink(data_dir / "sent-mail", console)
         settings = demo_settings(base, server.port, sink.port)
+        log_file = _log_to_file(data_dir)
         if settings.data_dir.exists():
             shutil.rmtree(settings.data_dir / "db", ignore_errors=True)
             Path(settings.data_dir / "avgdesk-demo.sqlite3").unlink(missing_ok=True)
@@ -173,8 +194,10 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
         server.seed(messages)
         console.print(
             f"[bold]avgdesk demo[/bold]: embedded IMAP server on 127.0.0.1:{server.port} "
-            f"with {len(messages)} enquiries; data in {settings.data_dir}"
+            f"with {len(messages)} enquiries"
         )
+        console.print(f"data folder: {settings.data_dir}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"log file:    {log_file}", markup=False, highlight=False, soft_wrap=True)
         application = open_runtime(settings)
         worker = Worker(
             settings,
@@ -193,9 +216,12 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
             _approve_one(console, application.engine, settings)
             asyncio.run(worker.drain_outbox())
             _show_sent(console, sink)
+            console.print("Other drafts wait for approval; to list them:")
             console.print(
-                f"Other drafts wait for approval: [bold]avgdesk drafts list[/bold] with "
-                f"AVGDESK_DATABASE_URL={settings.effective_database_url}"
+                f"  AVGDESK_DATABASE_URL='{settings.effective_database_url}' avgdesk drafts list",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
             if keep_running:
                 try:

@@ -2,7 +2,7 @@
 
 * ``avgdesk serve [--host 127.0.0.1] [--port 8000]`` — the staff UI and the contact form;
 * ``avgdesk users add NAME --role ROLE --password-stdin``, ``users list``, ``users disable NAME``;
-* ``demo_service`` — serves the UI next to the demo worker, with a demo approver.
+* ``demo_service`` — serves the UI next to the demo worker, with a demo admin.
 """
 
 from __future__ import annotations
@@ -182,14 +182,14 @@ def ensure_demo_user(engine: Engine) -> None:
 
     with Session(engine) as session:
         if session.exec(select(User).where(User.username == DEMO_USERNAME)).first() is None:
-            add_user(session, DEMO_USERNAME, "approver", DEMO_PASSWORD, by="system:demo")
+            add_user(session, DEMO_USERNAME, "admin", DEMO_PASSWORD, by="system:demo")
             # Crash before: no demo user yet; the next start creates it.
             session.commit()
 
 
 @contextlib.asynccontextmanager
 async def demo_service(settings: Settings, engine: Engine) -> AsyncIterator[str]:
-    """The web UI beside the demo worker; the demo approver exists only in the demo data."""
+    """The web UI beside the demo worker; the demo admin exists only in the demo data."""
     await asyncio.to_thread(ensure_demo_user, engine)
     port = free_port(8000)
     with background_server(settings, engine, port=port) as url:

@@ -81,7 +81,7 @@ def test_every_route_but_login_static_and_contact_needs_a_session(app_factory: A
                 else:
                     assert r.status_code == 401, (method, route.path, r.status_code)
     assert checked >= 20, checked
-    assert {"/login", "/contact", "/contact/ontvangen", "/static", "/healthz"} == PUBLIC_PATHS
+    assert {"/login", "/contact", "/contact/ontvangen", "/static", "/healthz", "/favicon.ico"} == PUBLIC_PATHS
 
 
 def test_login_sets_hardened_cookie_and_logout_deletes_the_session(
