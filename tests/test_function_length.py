@@ -12,8 +12,6 @@ MAX_LINES = 60
 
 # path:qualified name -> lines when listed. Each is a function to split by its owner.
 ALLOWED: dict[str, int] = {
-    # avgdesk-10 layout engineer (summary sections: not split yet)
-    "triage/reports/summary.py:build_summary": 142,
     # engineer F (worker, intake)
     "triage/worker/scheduler.py:run_reminders": 88,
     "triage/intake/ingest.py:Intake._store_batch": 68,

@@ -40,7 +40,7 @@ import socket
 import statistics
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -294,148 +294,188 @@ def _finished_at(case: Case) -> datetime:
     return case.closed_at or case.updated_at
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The dates a summary counts in, in the configured time zone."""
+
+    tz: ZoneInfo
+    local_now: datetime
+    today: date
+    last_week_start: date
+    last_week_end: date
+    four_weeks_start: date
+    eight_weeks_start: date
+
+    @classmethod
+    def at(cls, now: datetime, tz: ZoneInfo) -> _Window:
+        local_now = now.astimezone(tz)
+        today = local_now.date()
+        this_monday = today - timedelta(days=today.weekday())
+        return cls(
+            tz=tz,
+            local_now=local_now,
+            today=today,
+            last_week_start=this_monday - timedelta(days=7),
+            last_week_end=this_monday - timedelta(days=1),
+            four_weeks_start=this_monday - timedelta(days=28),
+            eight_weeks_start=this_monday - timedelta(days=56),
+        )
+
+
 def build_summary(
     session: Session, now: datetime, config: ScheduleConfig, *, due_soon_days: int = 7
 ) -> WeeklySummary:
     """All numbers of the weekly summary as of ``now`` (timezone-aware)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    tz = config.tz
-    local_now = now.astimezone(tz)
-    today = local_now.date()
-    this_monday = today - timedelta(days=today.weekday())
-    last_week_start = this_monday - timedelta(days=7)
-    last_week_end = this_monday - timedelta(days=1)
-    four_weeks_start = this_monday - timedelta(days=28)
-    eight_weeks_start = this_monday - timedelta(days=56)
-
-    cases = list(
-        session.exec(
-            select(Case).where(
-                or_(
-                    col(Case.state).in_(OPEN_STATES),
-                    col(Case.closed_at).is_(None),
-                    col(Case.closed_at) >= _local_midnight(eight_weeks_start, tz),
-                )
-            )
-        )
-    )
+    w = _Window.at(now, config.tz)
+    cases = _cases_in_window(session, w)
     open_cases = [c for c in cases if c.state in OPEN_STATES]
-    open_ids = [c.id for c in open_cases if c.id is not None]
-
-    # --- open by right and state: the backlog snapshot the dashboard shows too ------------
-    snapshot = backlog_snapshot(session, today=today)
-    by_right = tuple(Count(key, LABEL_NL[key], n) for key, n in snapshot.by_right.items())
-    by_state = tuple(Count(s.value, CASE_STATE_NL[s], snapshot.by_state.get(s, 0)) for s in OPEN_STATES)
 
     def line(case: Case, days: int | None, detail: str = "") -> CaseLine:
         return CaseLine(
             case.reference, config.case_url(case.reference), case.due_date, days, case.assignee, detail
         )
 
-    # --- deadlines ---------------------------------------------------------------------------
-    with_due = [(c, c.due_date) for c in open_cases if c.due_date is not None]
-    overdue = sorted(
-        (line(c, (today - d).days) for c, d in with_due if d < today),
-        key=lambda x: (-(x.days or 0), x.reference),
-    )
-    due_soon = sorted(
-        (line(c, (d - today).days) for c, d in with_due if 0 <= (d - today).days <= due_soon_days),
-        key=lambda x: (x.days or 0, x.reference),
-    )
-
-    # --- awaiting approval (one definition: queries.awaiting_approval_clause) --------------
+    # The backlog snapshot the dashboard shows too.
+    snapshot = backlog_snapshot(session, today=w.today)
+    overdue, due_soon = _deadline_lines(open_cases, w.today, due_soon_days, line)
+    # One definition of "awaiting approval": queries.awaiting_approval_clause.
     approval = [
         line(case, None, (f"{n} concept" if n == 1 else f"{n} concepten") if n else "geen concept")
         for case, n in awaiting_approval_cases(session)
     ]
+    return WeeklySummary(
+        generated_at=w.local_now,
+        today=w.today,
+        week=iso_week(w.today),
+        last_week=iso_week(w.last_week_start),
+        last_week_start=w.last_week_start,
+        last_week_end=w.last_week_end,
+        four_weeks_start=w.four_weeks_start,
+        open_total=len(open_cases),
+        by_right=tuple(Count(key, LABEL_NL[key], n) for key, n in snapshot.by_right.items()),
+        by_state=tuple(Count(s.value, CASE_STATE_NL[s], snapshot.by_state.get(s, 0)) for s in OPEN_STATES),
+        overdue=tuple(overdue),
+        due_soon=tuple(due_soon),
+        awaiting_approval=tuple(approval),
+        waiting_on_customer=tuple(_waiting_lines(session, open_cases, w, line)),
+        oldest_open=_oldest_line(open_cases, w, line),
+        backlog=tuple(_backlog_weeks(cases, w)),
+        web_base_url=config.web_base_url,
+        **_period_figures(cases, w),
+    )
 
-    # --- waiting on the customer ---------------------------------------------------------------
-    waiting: list[CaseLine] = []
-    if open_ids:
-        by_id = {c.id: c for c in open_cases}
-        pauses = session.exec(
-            select(CasePause)
-            .where(col(CasePause.case_id).in_(open_ids), col(CasePause.resumed_at).is_(None))
-            .order_by(col(CasePause.requested_at))
+
+_LineMaker = Callable[[Case, "int | None", str], CaseLine]
+
+
+def _cases_in_window(session: Session, w: _Window) -> list[Case]:
+    """Open cases and those finished within the eight-week chart window."""
+    return list(
+        session.exec(
+            select(Case).where(
+                or_(
+                    col(Case.state).in_(OPEN_STATES),
+                    col(Case.closed_at).is_(None),
+                    col(Case.closed_at) >= _local_midnight(w.eight_weeks_start, w.tz),
+                )
+            )
         )
-        seen: set[int] = set()
-        for pause in pauses:
-            if pause.case_id in seen:
-                continue
-            seen.add(pause.case_id)
-            since = _local_date(pause.requested_at, tz)
-            detail = f"{PAUSE_NL[pause.reason]}, gevraagd op {format_date_nl(since)}"
-            waiting.append(line(by_id[pause.case_id], (today - since).days, detail))
+    )
+
+
+def _deadline_lines(
+    open_cases: list[Case], today: date, due_soon_days: int, line: _LineMaker
+) -> tuple[list[CaseLine], list[CaseLine]]:
+    with_due = [(c, c.due_date) for c in open_cases if c.due_date is not None]
+    overdue = sorted(
+        (line(c, (today - d).days, "") for c, d in with_due if d < today),
+        key=lambda x: (-(x.days or 0), x.reference),
+    )
+    due_soon = sorted(
+        (line(c, (d - today).days, "") for c, d in with_due if 0 <= (d - today).days <= due_soon_days),
+        key=lambda x: (x.days or 0, x.reference),
+    )
+    return overdue, due_soon
+
+
+def _waiting_lines(session: Session, open_cases: list[Case], w: _Window, line: _LineMaker) -> list[CaseLine]:
+    """Cases paused while waiting on the customer, longest waiting first."""
+    by_id = {c.id: c for c in open_cases if c.id is not None}
+    if not by_id:
+        return []
+    pauses = session.exec(
+        select(CasePause)
+        .where(col(CasePause.case_id).in_(list(by_id)), col(CasePause.resumed_at).is_(None))
+        .order_by(col(CasePause.requested_at))
+    )
+    waiting: list[CaseLine] = []
+    seen: set[int] = set()
+    for pause in pauses:
+        if pause.case_id in seen:
+            continue
+        seen.add(pause.case_id)
+        since = _local_date(pause.requested_at, w.tz)
+        detail = f"{PAUSE_NL[pause.reason]}, gevraagd op {format_date_nl(since)}"
+        waiting.append(line(by_id[pause.case_id], (w.today - since).days, detail))
     waiting.sort(key=lambda x: (-(x.days or 0), x.reference))
+    return waiting
 
-    # --- oldest open -------------------------------------------------------------------------
-    oldest_open = None
-    if open_cases:
-        oldest = min(open_cases, key=lambda c: (c.received_at, c.reference))
-        received = _local_date(oldest.received_at, tz)
-        oldest_open = line(oldest, (today - received).days, f"ontvangen {format_date_nl(received)}")
 
-    # --- last week, last 4 weeks ---------------------------------------------------------------
-    finished = [(c, _local_date(_finished_at(c), tz)) for c in cases if c.state in FINISHED_STATES]
+def _oldest_line(open_cases: list[Case], w: _Window, line: _LineMaker) -> CaseLine | None:
+    if not open_cases:
+        return None
+    oldest = min(open_cases, key=lambda c: (c.received_at, c.reference))
+    received = _local_date(oldest.received_at, w.tz)
+    return line(oldest, (w.today - received).days, f"ontvangen {format_date_nl(received)}")
+
+
+def _period_figures(cases: list[Case], w: _Window) -> dict[str, Any]:
+    """New and closed last week, the on-time shares and the median handling time."""
+    finished = [(c, _local_date(_finished_at(c), w.tz)) for c in cases if c.state in FINISHED_STATES]
     new_last_week = sum(
-        1 for c in cases if last_week_start <= _local_date(c.received_at, tz) <= last_week_end
+        1 for c in cases if w.last_week_start <= _local_date(c.received_at, w.tz) <= w.last_week_end
     )
     # Cases received last week and finished before the eight-week window are impossible;
     # cases received last week are all loaded (open, or finished after they were received).
-    closed_last_week = sum(1 for _, d in finished if last_week_start <= d <= last_week_end)
+    closed_last_week = sum(1 for _, d in finished if w.last_week_start <= d <= w.last_week_end)
 
     def share(start: date) -> Share:
         answered = [
             (c, d)
             for c, d in finished
-            if c.state in ANSWERED_STATES and c.due_date is not None and start <= d <= last_week_end
+            if c.state in ANSWERED_STATES and c.due_date is not None and start <= d <= w.last_week_end
         ]
         return Share(sum(1 for c, d in answered if c.due_date is not None and d <= c.due_date), len(answered))
 
     handling = [
-        (d - _local_date(c.received_at, tz)).days
+        (d - _local_date(c.received_at, w.tz)).days
         for c, d in finished
-        if c.state in ANSWERED_STATES and four_weeks_start <= d <= last_week_end
+        if c.state in ANSWERED_STATES and w.four_weeks_start <= d <= w.last_week_end
     ]
-    median = float(statistics.median(handling)) if handling else None
+    return {
+        "new_last_week": new_last_week,
+        "closed_last_week": closed_last_week,
+        "on_time_last_week": share(w.last_week_start),
+        "on_time_4_weeks": share(w.four_weeks_start),
+        "median_handling_days": float(statistics.median(handling)) if handling else None,
+    }
 
-    # --- backlog over 8 weeks ------------------------------------------------------------------
+
+def _backlog_weeks(cases: list[Case], w: _Window) -> list[WeekPoint]:
+    """Open cases at the end of each of the last eight weeks."""
     backlog = []
     for i in range(8):
-        start = eight_weeks_start + timedelta(days=7 * i)
-        boundary = _local_midnight(start + timedelta(days=7), tz)
+        start = w.eight_weeks_start + timedelta(days=7 * i)
+        boundary = _local_midnight(start + timedelta(days=7), w.tz)
         count = sum(
             1
             for c in cases
             if c.received_at < boundary and (c.state in OPEN_STATES or _finished_at(c) >= boundary)
         )
         backlog.append(WeekPoint(iso_week(start), start.isocalendar()[1], start + timedelta(days=6), count))
-
-    return WeeklySummary(
-        generated_at=local_now,
-        today=today,
-        week=iso_week(today),
-        last_week=iso_week(last_week_start),
-        last_week_start=last_week_start,
-        last_week_end=last_week_end,
-        four_weeks_start=four_weeks_start,
-        open_total=len(open_cases),
-        by_right=by_right,
-        by_state=by_state,
-        overdue=tuple(overdue),
-        due_soon=tuple(due_soon),
-        awaiting_approval=tuple(approval),
-        waiting_on_customer=tuple(waiting),
-        oldest_open=oldest_open,
-        new_last_week=new_last_week,
-        closed_last_week=closed_last_week,
-        on_time_last_week=share(last_week_start),
-        on_time_4_weeks=share(four_weeks_start),
-        median_handling_days=median,
-        backlog=tuple(backlog),
-        web_base_url=config.web_base_url,
-    )
+    return backlog
 
 
 # ---------------------------------------------------------------------------
@@ -479,6 +519,23 @@ def _png(width: int, height: int, pixels: Sequence[bytearray]) -> bytes:
     )
 
 
+def _draw_digits(pixels: list[bytearray], s: str, cx: int, y: int, scale: int, colour: int = 2) -> None:
+    """Digits of ``s`` centred on ``cx`` from row ``y``; pixels outside the image are skipped."""
+    height, width = len(pixels), len(pixels[0])
+    s = "".join(ch for ch in s if ch in _DIGITS)
+    x0 = cx - (len(s) * 4 * scale - scale) // 2
+    for k, ch in enumerate(s):
+        for r, row in enumerate(_DIGITS[ch]):
+            for c, bit in enumerate(row):
+                if bit != "1":
+                    continue
+                for dy in range(scale):
+                    for dx in range(scale):
+                        px, py = x0 + k * 4 * scale + c * scale + dx, y + r * scale + dy
+                        if 0 <= px < width and 0 <= py < height:
+                            pixels[py][px] = colour
+
+
 def bar_chart_png(values: Sequence[int], labels: Sequence[str], *, scale: int = 2) -> bytes:
     """A bar chart with the value above each bar and its label (digits) below."""
     if len(values) != len(labels):
@@ -491,20 +548,6 @@ def bar_chart_png(values: Sequence[int], labels: Sequence[str], *, scale: int = 
     pixels = [bytearray(width) for _ in range(height)]
     peak = max([*values, 1])
 
-    def text(s: str, cx: int, y: int, colour: int) -> None:
-        s = "".join(ch for ch in s if ch in _DIGITS)
-        w = len(s) * 4 * scale - scale
-        x0 = cx - w // 2
-        for k, ch in enumerate(s):
-            for r, row in enumerate(_DIGITS[ch]):
-                for c, bit in enumerate(row):
-                    if bit == "1":
-                        for dy in range(scale):
-                            for dx in range(scale):
-                                px, py = x0 + k * 4 * scale + c * scale + dx, y + r * scale + dy
-                                if 0 <= px < width and 0 <= py < height:
-                                    pixels[py][px] = colour
-
     base = top + plot_h  # first row below the plot
     for x in range(width):
         pixels[base - 1][x] = 3
@@ -514,8 +557,8 @@ def bar_chart_png(values: Sequence[int], labels: Sequence[str], *, scale: int = 
         colour = 2 if i == len(values) - 1 else 1
         for y in range(base - 1 - h, base - 1):
             pixels[y][x0 : x0 + bar_w] = bytes([colour]) * bar_w
-        text(str(value), x0 + bar_w // 2, base - 1 - h - glyph_h - 2 * scale, 2)
-        text(label, x0 + bar_w // 2, base + 2 * scale, 2)
+        _draw_digits(pixels, str(value), x0 + bar_w // 2, base - 1 - h - glyph_h - 2 * scale, scale)
+        _draw_digits(pixels, label, x0 + bar_w // 2, base + 2 * scale, scale)
     return _png(width, height, pixels)
 
 
