@@ -28,7 +28,7 @@ from servers import ImapServer, start_dovecot, start_pymap
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from avgdesk.models import make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings, load_settings
 

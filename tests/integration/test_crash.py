@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from avgdesk.models import InboundMessage, MessageState, make_engine
+from avgdesk.models.engine import make_engine
+from avgdesk.models.tables import InboundMessage, MessageState
 
 N_MESSAGES = 1000
 KILLS = 12

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from avgdesk.mailbox.imap import ImapConnection
-from avgdesk.models import InboundMessage, MailboxCursor, MessageRaw
 from avgdesk.models.errors import MailboxUnavailable
+from avgdesk.models.tables import InboundMessage, MailboxCursor, MessageRaw
 from avgdesk.triage.intake.ingest import Intake
 from avgdesk.triage.worker.runner import imap_params
 

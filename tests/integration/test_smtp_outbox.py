@@ -11,7 +11,8 @@ from helpers import until
 from sqlmodel import Session, select
 
 from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
-from avgdesk.models import AuditEvent, Case, Draft, DraftState, OutboxItem, OutboxState, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, OutboxItem, OutboxState
 from avgdesk.replies import outbox
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, edit_draft
 from avgdesk.replies.outbox import OutboxPolicy

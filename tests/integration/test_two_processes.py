@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from avgdesk.models import InboundMessage, MessageState, WorkerLease, make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
+from avgdesk.models.tables import InboundMessage, MessageState, WorkerLease
 
 
 def _spawn(env: dict[str, str], worker_id: str, cwd: Path) -> subprocess.Popen[bytes]:

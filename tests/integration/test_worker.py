@@ -14,7 +14,8 @@ from helpers import FixedLabels, until
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from avgdesk.models import Draft, InboundMessage, MailboxCursor, WorkerLease, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Draft, InboundMessage, MailboxCursor, WorkerLease
 from avgdesk.replies.drafting import approve_draft
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.worker.runner import Worker
