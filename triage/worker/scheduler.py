@@ -273,70 +273,14 @@ def run_reminders(
         return []
     period = today.isoformat()
     enqueue = enqueue or default_enqueue()
-    done: list[str] = []
     with session_scope(engine) as session:
         if _claimed(session, JOB_REMINDERS, period):
             return []
         run = _claim(session, JOB_REMINDERS, period, config, now)
         if run is None:
             return []
-        already = set(session.exec(select(ReminderSent.case_id).where(ReminderSent.day == today)))
-        cases = session.exec(
-            select(Case)
-            .where(col(Case.state).in_(OPEN_STATES), col(Case.due_date).is_not(None))
-            .order_by(col(Case.due_date), col(Case.reference))
-        )
-        groups: dict[tuple[str, ...], _Group] = {}
-        for case in cases:
-            if case.id in already or case.due_date is None:
-                continue
-            level = risk(
-                case.due_date, now=now, tz=config.tz, at_risk_working_days=config.at_risk_working_days
-            )
-            if level.level is RiskLevel.OK:
-                continue
-            address = address_for(case.assignee, config)
-            recipients = (address,) if address else config.team_recipients
-            if not recipients:
-                log.warning("reminder for %s has no recipient (no assignee address, no team)", case.reference)
-                continue
-            group = groups.setdefault(
-                recipients, _Group(recipients, case.assignee if address else None, [], [])
-            )
-            url = config.case_url(case.reference)
-            if level.level is RiskLevel.OVERDUE:
-                line = CaseLine(case.reference, url, case.due_date, level.days_overdue, case.assignee)
-                group.overdue.append((case, line))
-            else:
-                line = CaseLine(case.reference, url, case.due_date, level.working_days_left, case.assignee)
-                group.at_risk.append((case, line))
-        outbox_ids: list[int] = []
-        for group in groups.values():
-            entries = group.overdue + group.at_risk
-            message = build_reminder_message(
-                config,
-                recipients=group.recipients,
-                assignee=group.assignee,
-                overdue=[line for _, line in group.overdue],
-                at_risk=[line for _, line in group.at_risk],
-                today=today,
-                now=now,
-            )
-            case_id = entries[0][0].id if len(entries) == 1 else None
-            item = enqueue(
-                session, message, kind="reminder", recipients=list(group.recipients), case_id=case_id
-            )
-            if item.id is not None:
-                outbox_ids.append(item.id)
-            for case, _ in entries:
-                assert case.id is not None
-                session.add(ReminderSent(case_id=case.id, day=today))
-            done.append(
-                f"reminder {period} to {', '.join(group.recipients)}: "
-                + ", ".join(case.reference for case, _ in entries)
-            )
-        run.outbox_ids = outbox_ids
-        session.add(run)
+        groups = _reminder_groups(session, now, today, config)
+        done = _queue_reminders(session, groups, run, enqueue, config, today=today, now=now)
         try:
             session.flush()
         except IntegrityError:
@@ -348,6 +292,79 @@ def run_reminders(
         session.commit()
     for line_ in done:
         log.info("queued %s", line_)
+    return done
+
+
+def _reminder_groups(
+    session: Session, now: datetime, today: date, config: ScheduleConfig
+) -> dict[tuple[str, ...], _Group]:
+    """Open cases at risk or overdue and not yet reminded today, grouped by recipients."""
+    already = set(session.exec(select(ReminderSent.case_id).where(ReminderSent.day == today)))
+    cases = session.exec(
+        select(Case)
+        .where(col(Case.state).in_(OPEN_STATES), col(Case.due_date).is_not(None))
+        .order_by(col(Case.due_date), col(Case.reference))
+    )
+    groups: dict[tuple[str, ...], _Group] = {}
+    for case in cases:
+        if case.id in already or case.due_date is None:
+            continue
+        level = risk(case.due_date, now=now, tz=config.tz, at_risk_working_days=config.at_risk_working_days)
+        if level.level is RiskLevel.OK:
+            continue
+        address = address_for(case.assignee, config)
+        recipients = (address,) if address else config.team_recipients
+        if not recipients:
+            log.warning("reminder for %s has no recipient (no assignee address, no team)", case.reference)
+            continue
+        group = groups.setdefault(recipients, _Group(recipients, case.assignee if address else None, [], []))
+        url = config.case_url(case.reference)
+        if level.level is RiskLevel.OVERDUE:
+            line = CaseLine(case.reference, url, case.due_date, level.days_overdue, case.assignee)
+            group.overdue.append((case, line))
+        else:
+            line = CaseLine(case.reference, url, case.due_date, level.working_days_left, case.assignee)
+            group.at_risk.append((case, line))
+    return groups
+
+
+def _queue_reminders(
+    session: Session,
+    groups: dict[tuple[str, ...], _Group],
+    run: ScheduledRun,
+    enqueue: Enqueue,
+    config: ScheduleConfig,
+    *,
+    today: date,
+    now: datetime,
+) -> list[str]:
+    """One reminder mail per group into the outbox; each case recorded as reminded today."""
+    done: list[str] = []
+    outbox_ids: list[int] = []
+    for group in groups.values():
+        entries = group.overdue + group.at_risk
+        message = build_reminder_message(
+            config,
+            recipients=group.recipients,
+            assignee=group.assignee,
+            overdue=[line for _, line in group.overdue],
+            at_risk=[line for _, line in group.at_risk],
+            today=today,
+            now=now,
+        )
+        case_id = entries[0][0].id if len(entries) == 1 else None
+        item = enqueue(session, message, kind="reminder", recipients=list(group.recipients), case_id=case_id)
+        if item.id is not None:
+            outbox_ids.append(item.id)
+        for case, _ in entries:
+            assert case.id is not None
+            session.add(ReminderSent(case_id=case.id, day=today))
+        done.append(
+            f"reminder {today.isoformat()} to {', '.join(group.recipients)}: "
+            + ", ".join(case.reference for case, _ in entries)
+        )
+    run.outbox_ids = outbox_ids
+    session.add(run)
     return done
 
 
