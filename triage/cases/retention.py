@@ -28,14 +28,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from avgdesk.models.engine import session_scope
-from avgdesk.models.labels import OPEN_STATES
 from avgdesk.models.tables import (
     Attachment,
     AuditEvent,
     Case,
+    CaseNote,
     CasePause,
     CaseRight,
     Draft,
+    DraftVersion,
     InboundMessage,
     LabelCorrection,
     MessageRaw,
@@ -44,6 +45,7 @@ from avgdesk.models.tables import (
     ScheduledRun,
 )
 from avgdesk.models.types import utcnow
+from avgdesk.models.vocabulary import OPEN_STATES
 from avgdesk.triage.cases import ledger
 from avgdesk.triage.settings import Settings
 
@@ -59,31 +61,9 @@ def purge(
 ) -> PurgeResult:
     now = now or utcnow()
     result = PurgeResult()
-    case_cutoff = now - timedelta(days=settings.retention_days)
-    message_cutoff = now - timedelta(days=settings.retention_unlinked_days)
     with session_scope(engine) as session:
-        cases = list(
-            session.exec(
-                select(Case).where(
-                    col(Case.state).not_in(list(OPEN_STATES)),
-                    col(Case.closed_at).is_not(None),
-                    col(Case.closed_at) < case_cutoff,
-                )
-            )
-        )
+        cases, all_messages = _expired(session, settings, now)
         result.cases = [c.reference for c in cases]
-        case_ids = [c.id for c in cases if c.id is not None]
-        message_ids = list(
-            session.exec(select(InboundMessage.id).where(col(InboundMessage.case_id).in_(case_ids)))
-        )
-        unlinked = list(
-            session.exec(
-                select(InboundMessage.id).where(
-                    col(InboundMessage.case_id).is_(None), col(InboundMessage.received_at) < message_cutoff
-                )
-            )
-        )
-        all_messages = [m for m in [*message_ids, *unlinked] if m is not None]
         result.messages = len(all_messages)
         if dry_run:
             return result
@@ -91,30 +71,68 @@ def purge(
         ledger.record(session, cases, settings, now)
         ledger.expire(session, now)
         _delete_messages(session, all_messages)
-        if case_ids:
-            # Other cases may point at these as suggestions or duplicates.
-            for other in session.exec(select(Case).where(col(Case.suggested_case_id).in_(case_ids))):
-                other.suggested_case_id = None
-            for other in session.exec(select(Case).where(col(Case.duplicate_of_case_id).in_(case_ids))):
-                other.duplicate_of_case_id = None
-            session.execute(delete(OutboxItem).where(col(OutboxItem.case_id).in_(case_ids)))
-            session.execute(delete(Draft).where(col(Draft.case_id).in_(case_ids)))
-            session.execute(delete(CaseRight).where(col(CaseRight.case_id).in_(case_ids)))
-            session.execute(delete(CasePause).where(col(CasePause.case_id).in_(case_ids)))
-            session.execute(delete(ReminderSent).where(col(ReminderSent.case_id).in_(case_ids)))
-            session.execute(delete(AuditEvent).where(col(AuditEvent.case_id).in_(case_ids)))
-            session.execute(delete(Case).where(col(Case.id).in_(case_ids)))
-            for reference in result.cases:
-                session.add(
-                    AuditEvent(
-                        actor="system:retention",
-                        action="case.purged",
-                        detail={"reference": reference, "retention_days": settings.retention_days},
-                    )
+        _delete_cases(session, [c.id for c in cases if c.id is not None])
+        for reference in result.cases:
+            session.add(
+                AuditEvent(
+                    actor="system:retention",
+                    action="case.purged",
+                    detail={"reference": reference, "retention_days": settings.retention_days},
                 )
+            )
         # Crash before: nothing deleted; the next run deletes it all. Crash after: done.
         session.commit()
     return result
+
+
+def _expired(session: Session, settings: Settings, now: datetime) -> tuple[list[Case], list[int]]:
+    """Closed cases past their retention, and their messages plus unlinked old ones."""
+    case_cutoff = now - timedelta(days=settings.retention_days)
+    message_cutoff = now - timedelta(days=settings.retention_unlinked_days)
+    cases = list(
+        session.exec(
+            select(Case).where(
+                col(Case.state).not_in(list(OPEN_STATES)),
+                col(Case.closed_at).is_not(None),
+                col(Case.closed_at) < case_cutoff,
+            )
+        )
+    )
+    case_ids = [c.id for c in cases if c.id is not None]
+    message_ids = list(
+        session.exec(select(InboundMessage.id).where(col(InboundMessage.case_id).in_(case_ids)))
+    )
+    unlinked = list(
+        session.exec(
+            select(InboundMessage.id).where(
+                col(InboundMessage.case_id).is_(None), col(InboundMessage.received_at) < message_cutoff
+            )
+        )
+    )
+    return cases, [m for m in [*message_ids, *unlinked] if m is not None]
+
+
+def _delete_cases(session: Session, case_ids: list[int]) -> None:
+    """Everything of these cases: children before parents (PostgreSQL enforces the keys)."""
+    if not case_ids:
+        return
+    # Other cases may point at these as suggestions or duplicates.
+    for other in session.exec(select(Case).where(col(Case.suggested_case_id).in_(case_ids))):
+        other.suggested_case_id = None
+    for other in session.exec(select(Case).where(col(Case.duplicate_of_case_id).in_(case_ids))):
+        other.duplicate_of_case_id = None
+    draft_ids = select(Draft.id).where(col(Draft.case_id).in_(case_ids))
+    session.execute(delete(OutboxItem).where(col(OutboxItem.case_id).in_(case_ids)))
+    session.execute(delete(OutboxItem).where(col(OutboxItem.draft_id).in_(draft_ids)))
+    # Versions hold the letters' text and notes hold staff remarks: personal data too.
+    session.execute(delete(DraftVersion).where(col(DraftVersion.draft_id).in_(draft_ids)))
+    session.execute(delete(Draft).where(col(Draft.case_id).in_(case_ids)))
+    session.execute(delete(CaseNote).where(col(CaseNote.case_id).in_(case_ids)))
+    session.execute(delete(CaseRight).where(col(CaseRight.case_id).in_(case_ids)))
+    session.execute(delete(CasePause).where(col(CasePause.case_id).in_(case_ids)))
+    session.execute(delete(ReminderSent).where(col(ReminderSent.case_id).in_(case_ids)))
+    session.execute(delete(AuditEvent).where(col(AuditEvent.case_id).in_(case_ids)))
+    session.execute(delete(Case).where(col(Case.id).in_(case_ids)))
 
 
 def _delete_messages(session: Session, ids: list[int]) -> None:

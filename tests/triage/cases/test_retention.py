@@ -68,3 +68,27 @@ def test_daily_purge_runs_once_per_day(engine, make_settings) -> None:
     assert purge_daily(engine, settings, NOW) is not None
     assert purge_daily(engine, settings, NOW + timedelta(hours=3)) is None
     assert purge_daily(engine, settings, NOW + timedelta(days=1)) is not None
+
+
+def test_purge_deletes_draft_versions_and_internal_notes_with_the_case(engine, make_settings) -> None:
+    """Versions hold letter texts and notes hold staff remarks: both go with their case (on
+    PostgreSQL a left-over version would also block deleting the draft)."""
+    from avgdesk.models.tables import CaseNote, DraftVersion
+
+    settings = make_settings(retention_days=365)
+    old = NOW - timedelta(days=500)
+    store_local_message(engine, mail(1, sender="a@example.nl", body="#access"), received_at=old)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with session_scope(engine) as s:
+        case = lifecycle.find_case(s, "AVG-2025-0001")
+        draft = s.exec(select(Draft).where(Draft.case_id == case.id)).one()
+        s.add(
+            DraftVersion(draft_id=draft.id, version=1, subject="s", body_text="Geachte Anna", editor="anna")
+        )  # type: ignore[arg-type]
+        s.add(CaseNote(case_id=case.id, author="anna", text="belde op 06-12345678"))  # type: ignore[arg-type]
+        lifecycle.close(s, case, by="anna", outcome="closed", now=old + timedelta(days=20))
+        s.commit()
+    result = purge(engine, settings, now=NOW)
+    assert result.cases == ["AVG-2025-0001"]
+    assert count(engine, DraftVersion) == 0 and count(engine, CaseNote) == 0
+    assert count(engine, Draft) == 0 and count(engine, Case) == 0
