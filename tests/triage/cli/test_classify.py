@@ -38,10 +38,14 @@ def test_classify_json_lines_have_the_design_fields(env: dict[str, str], tmp_pat
 def test_classify_reports_unreadable_files_and_exits_non_zero(env: dict[str, str], tmp_path: Path) -> None:
     empty = tmp_path / "empty.eml"
     empty.write_bytes(b"")
-    out = avgdesk("classify", "--json", str(empty), str(tmp_path / "missing.eml"), env=env, cwd=tmp_path)
+    out = avgdesk("classify", "--json", str(empty), env=env, cwd=tmp_path)
     assert out.returncode == 1
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert "empty message" in rows[0]["error"] and "cannot read" in rows[1]["error"]
+    assert "empty message" in rows[0]["error"]
+    # A file that does not exist is a usage error, found before the model loads (exit 2;
+    # tests/triage/cli/test_small_outputs.py checks the model is not loaded).
+    missing = avgdesk("classify", "--json", str(empty), str(tmp_path / "missing.eml"), env=env, cwd=tmp_path)
+    assert missing.returncode == 2 and "missing.eml" in missing.stderr and missing.stdout == ""
 
 
 @pytest.mark.skipif(not DEV.is_dir(), reason="shared/eval/dev is not next to the repository")
