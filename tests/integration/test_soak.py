@@ -248,7 +248,9 @@ def test_intake_soak_two_workers_on_postgresql_kill_9(
             kills += 1
             pids[victim] = workers.start(envs[victim])
         try:
-            wait_for(lambda: _processed(engine) >= n, timeout_s=150, poll_s=0.5)
+            # Generous: on a loaded 2-core machine isolated processing ran at under 1 msg/s with
+            # two workers restarting (150 s once drained 76 of 200). A stall still fails.
+            wait_for(lambda: _processed(engine) >= n, timeout_s=900, poll_s=0.5)
         except AssertionError:
             with Session(engine) as s:
                 states = s.execute(
