@@ -42,7 +42,31 @@ class AnalysisStopped(RetryableError):
     """The worker is stopping; the batch was abandoned (its claim is given back)."""
 
 
-def _child_main(conn: Connection, settings: Settings, limits: ParseLimits, classifier: Any) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this child when the worker dies (PR_SET_PDEATHSIG).
+
+    A forked child inherits the worker's database sockets: if it outlived a worker killed
+    with SIGKILL, PostgreSQL would never see that connection close, and a row lock of the
+    dead worker's open transaction (the reference counter) would block every other worker.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the EOF on the pipe still ends the child
+        pass
+
+
+def _child_main(
+    conn: Connection, parent_end: Connection, settings: Settings, limits: ParseLimits, classifier: Any
+) -> None:
+    _die_with_parent()
+    # The fork copied the parent's end of the pipe too: close it, or the child would never
+    # see EOF when the parent dies (it would be its own writer) and live on.
+    parent_end.close()
+    if os.getppid() == 1:  # the parent died before the line above took effect
+        os._exit(0)
     # The parent's asyncio signal handling must not see our signals: a SIGTERM to this
     # child would otherwise be written to the parent's wake-up pipe and stop the worker.
     signal.set_wakeup_fd(-1)
@@ -97,7 +121,7 @@ class ChildAnalyser:
         parent_end, child_end = ctx.Pipe()
         proc = ctx.Process(
             target=_child_main,
-            args=(child_end, self.settings, self.limits, self._classifier),
+            args=(child_end, parent_end, self.settings, self.limits, self._classifier),
             name="avgdesk-analysis",
             daemon=True,
         )

@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any
 
-from helpers import FixedLabels, mail, until
+from helpers import FixedLabels, mail, until, wait_for
 from sqlmodel import Session
 
 from avgdesk.models import InboundMessage, MessageState
@@ -124,3 +124,46 @@ async def test_poison_mail_delays_others_at_most_the_limit_and_sigterm_still_end
         if not task.done():
             await asyncio.wait_for(task, 30)
         worker.close()
+
+
+def _start_analyser_and_report(settings: Any, write_fd: int) -> None:
+    """In a throw-away 'worker' process: fork the analysis child, report its pid, idle."""
+    analyser = ChildAnalyser(settings, parse_limits(settings), FixedLabels, isolation.threading.Event())
+    analyser._ensure_child()
+    os.write(write_fd, str(analyser.child_pid).encode())
+    time.sleep(600)
+
+
+def test_the_analysis_child_dies_with_a_killed_worker(make_settings) -> None:
+    """A child that outlived a SIGKILLed worker kept the worker's database sockets open, so
+    PostgreSQL kept the dead worker's row locks and every other worker blocked (the intake
+    soak stalled on the reference counter)."""
+    import multiprocessing
+    import signal
+
+    settings = make_settings()
+    read_fd, write_fd = os.pipe()
+    worker = multiprocessing.get_context("fork").Process(
+        target=_start_analyser_and_report, args=(settings, write_fd)
+    )
+    worker.start()
+    try:
+        child_pid = int(os.read(read_fd, 32))
+
+        def child_alive() -> bool:
+            try:
+                os.kill(child_pid, 0)
+            except ProcessLookupError:
+                return False
+            with open(f"/proc/{child_pid}/stat") as fh:  # a zombie waiting for its reaper
+                return fh.read().split(")")[-1].split()[0] != "Z"
+
+        assert child_alive()
+        os.kill(worker.pid or 0, signal.SIGKILL)
+        worker.join(10)
+        wait_for(lambda: not child_alive(), timeout_s=30)  # fails: the child outlived its worker
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+        if worker.is_alive():
+            worker.kill()
