@@ -80,10 +80,9 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a staff account (argon2 password hash)."""
-    from sqlmodel import Session
 
     from avgdesk.triage.runtime import open_runtime
-    from avgdesk.web.users import add_user
+    from avgdesk.web.users import create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -91,10 +90,7 @@ def users_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     application = open_runtime(_settings(ctx))
     try:
-        with Session(application.engine) as session:
-            add_user(session, name, role.value, password, by="cli")
-            # Crash before: no user. Crash after: the user and its audit event are in.
-            session.commit()
+        create_user(application.engine, name, role.value, password, by="cli")
     except InvalidOperation as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -118,17 +114,13 @@ def users_list(ctx: typer.Context) -> None:
 
 def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Disable an account and end its sessions."""
-    from sqlmodel import Session
 
     from avgdesk.triage.runtime import open_runtime
-    from avgdesk.web.users import disable_user
+    from avgdesk.web.users import deactivate_user
 
     application = open_runtime(_settings(ctx))
     try:
-        with Session(application.engine) as session:
-            disable_user(session, name, by="cli")
-            # Crash before: the user stays active. Crash after: disabled, sessions gone.
-            session.commit()
+        deactivate_user(application.engine, name, by="cli")
     except NotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -175,16 +167,12 @@ def background_server(
 
 
 def ensure_demo_user(engine: Engine) -> None:
-    from sqlmodel import Session, select
 
-    from avgdesk.models.tables import User
-    from avgdesk.web.users import add_user
 
-    with Session(engine) as session:
-        if session.exec(select(User).where(User.username == DEMO_USERNAME)).first() is None:
-            add_user(session, DEMO_USERNAME, "admin", DEMO_PASSWORD, by="system:demo")
-            # Crash before: no demo user yet; the next start creates it.
-            session.commit()
+    from avgdesk.web.users import ensure_user
+
+    # Crash before the use case commits: no demo user yet; the next start creates it.
+    ensure_user(engine, DEMO_USERNAME, "admin", DEMO_PASSWORD, by="system:demo")
 
 
 @contextlib.asynccontextmanager

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 from starlette.responses import Response
 
@@ -19,7 +20,8 @@ from avgdesk.models.errors import InvalidOperation, NotFoundError
 from avgdesk.models.tables import User, WebSession
 from avgdesk.models.vocabulary import Role
 from avgdesk.triage.cases import audit
-from avgdesk.web.deps import db, render
+from avgdesk.triage.cases.actions import unit_of_work
+from avgdesk.web.deps import db, get_ctx, render
 
 ROLES = tuple(role.value for role in Role)  # the vocabulary's order: medewerker, approver, admin
 RANK = {role.value: role.rank for role in Role}
@@ -109,6 +111,38 @@ def disable_user(session: Session, username: str, *, by: str = "cli") -> None:
     audit.record(session, actor=by, action="user.disabled", username=username)
 
 
+class SelfDisable(InvalidOperation):
+    """An admin may not disable their own account (nobody could undo it from the UI)."""
+
+    staff_message = "U kunt uw eigen account niet uitschakelen."
+
+    def __init__(self) -> None:
+        super().__init__("an administrator cannot disable their own account")
+
+
+def create_user(engine: Engine, username: str, role: str, password: str, *, by: str) -> None:
+    """Use case: add an account (password rules, audit) in its own transaction."""
+    with unit_of_work(engine) as session:
+        add_user(session, username, role, password, by=by)
+
+
+def ensure_user(engine: Engine, username: str, role: str, password: str, *, by: str) -> bool:
+    """Use case: add the account unless it exists; True when it was added."""
+    with unit_of_work(engine) as session:
+        if session.exec(select(User).where(User.username == username)).first() is not None:
+            return False
+        add_user(session, username, role, password, by=by)
+        return True
+
+
+def deactivate_user(engine: Engine, username: str, *, by: str) -> None:
+    """Use case: disable an account and end its sessions, in its own transaction."""
+    if username == by:
+        raise SelfDisable()
+    with unit_of_work(engine) as session:
+        disable_user(session, username, by=by)
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))))
 
@@ -145,11 +179,8 @@ def users_add(
 
     me = require_role(request, "admin")
     try:
-        add_user(session, username, role, password, by=me.username)
-        # Crash before: no user. Crash after: the user and its audit event are in.
-        session.commit()
+        create_user(get_ctx(request).engine, username, role, password, by=me.username)
     except InvalidOperation as exc:
-        session.rollback()
         return render(
             request,
             "users.html",
@@ -164,18 +195,13 @@ def users_disable(request: Request, username: str, session: Annotated[Session, D
     from avgdesk.web.auth import require_role
 
     me = require_role(request, "admin")
-    if username == me.username:
+    try:
+        deactivate_user(get_ctx(request).engine, username, by=me.username)
+    except SelfDisable as exc:
         return render(
             request,
             "users.html",
-            {
-                "users": list_users(session),
-                "roles": ROLES,
-                "error": "U kunt uw eigen account niet uitschakelen.",
-            },
+            {"users": list_users(session), "roles": ROLES, "error": exc.staff_message},
             status_code=400,
         )
-    disable_user(session, username, by=me.username)
-    # Crash before: the user stays active. Crash after: disabled, sessions gone.
-    session.commit()
     return RedirectResponse("/users", status_code=303)
