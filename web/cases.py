@@ -147,25 +147,14 @@ def save_view(
     # Only the queue's own parameters are kept: a saved view can only ever filter the queue.
     query = urlencode([(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in QUEUE_PARAMS and v])
     if clean:
-        existing = session.exec(
-            select(SavedView).where(SavedView.owner == user.username, SavedView.name == clean)
-        ).first()
-        view = existing or SavedView(owner=user.username, name=clean, query="")
-        view.query = query
-        session.add(view)
-        # Crash before: no view. Crash after: saved (a personal filter, not audited case data).
-        session.commit()
+        actions.save_view(get_ctx(request).engine, owner=user.username, name=clean, query=query)
     return RedirectResponse(f"/cases?{query}" if query else "/cases", status_code=303)
 
 
 @router.post("/cases/views/{view_id}/delete")
 def delete_view(request: Request, view_id: int, session: Annotated[Session, Depends(db)]) -> Response:
     user = require_role(request, "medewerker")
-    view = session.get(SavedView, view_id)
-    if view is not None and view.owner == user.username:
-        session.delete(view)
-        # Crash before: the view stays. Crash after: it is gone.
-        session.commit()
+    actions.delete_view(get_ctx(request).engine, owner=user.username, view_id=view_id)
     return RedirectResponse("/cases", status_code=303)
 
 

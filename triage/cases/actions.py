@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import NotFoundError
-from avgdesk.models.tables import Case, InboundMessage, PauseReason
+from avgdesk.models.tables import Case, InboundMessage, PauseReason, SavedView
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import lifecycle, notes
 from avgdesk.triage.drafting_config import drafting_context
@@ -215,3 +215,23 @@ def letters_sent(engine: Engine, settings: Settings) -> list[str]:
     """What sent letters change on their cases (the worker calls this after the outbox)."""
     with unit_of_work(engine) as session:
         return lifecycle.letters_sent(session, settings)
+
+
+# --- saved queue views (personal filters, not case data: not audited) ------------------------
+def save_view(engine: Engine, *, owner: str, name: str, query: str) -> None:
+    """Use case: store (or overwrite) the owner's named queue filter."""
+    with unit_of_work(engine) as session:
+        existing = session.exec(
+            select(SavedView).where(SavedView.owner == owner, SavedView.name == name)
+        ).first()
+        view = existing or SavedView(owner=owner, name=name, query="")
+        view.query = query
+        session.add(view)
+
+
+def delete_view(engine: Engine, *, owner: str, view_id: int) -> None:
+    """Use case: delete one of the owner's saved views (another's view is left alone)."""
+    with unit_of_work(engine) as session:
+        view = session.get(SavedView, view_id)
+        if view is not None and view.owner == owner:
+            session.delete(view)
