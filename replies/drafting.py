@@ -32,17 +32,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from avgdesk.models import (
-    AuditEvent,
-    Case,
-    Draft,
-    DraftState,
-    InboundMessage,
-    OutboxItem,
-    OutboxState,
-    User,
-    utcnow,
-)
 from avgdesk.models.addresses import InvalidAddress, display_name_for_letter, validate_address
 from avgdesk.models.errors import (
     ApproverRequired,
@@ -52,6 +41,17 @@ from avgdesk.models.errors import (
     FourEyesRule,
     InvalidOperation,
 )
+from avgdesk.models.tables import (
+    AuditEvent,
+    Case,
+    Draft,
+    DraftState,
+    InboundMessage,
+    OutboxItem,
+    OutboxState,
+    User,
+)
+from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields

@@ -36,17 +36,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.models import (
-    Case,
-    Draft,
-    DraftState,
-    OutboxItem,
-    OutboxState,
-    is_postgres,
-    session_scope,
-    utcnow,
-)
+from avgdesk.models.engine import is_postgres, session_scope
 from avgdesk.models.errors import AmbiguousDelivery, SmtpPermanentError, SmtpTemporaryError
+from avgdesk.models.tables import Case, Draft, DraftState, OutboxItem, OutboxState
+from avgdesk.models.types import utcnow
 from avgdesk.replies import letter_rules
 from avgdesk.replies.transport import Mailer
 
@@ -307,7 +300,7 @@ def _finish(
     refused: dict[str, str] | None = None,
     uncertain: int = 0,
 ) -> None:
-    from avgdesk.models import AuditEvent
+    from avgdesk.models.tables import AuditEvent
 
     with session_scope(engine) as session:
         item = session.get(OutboxItem, item_id)

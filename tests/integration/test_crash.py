@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from avgdesk.models.tables import InboundMessage, MessageState
 
 N_MESSAGES = 1000
 KILLS = 12
+# A killed run leaves its batch claimed until the claim expires (120 s by default, so a
+# live worker on a slow batch is never overtaken). Short here so the final run may retake it.
+CLAIM_S = 2.0
 
 
 def _avgdesk() -> list[str]:
@@ -54,6 +58,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         "AVGDESK_IMAP_FETCH_BATCH_MESSAGES": "50",
         "AVGDESK_PROCESSING_BATCH": "50",
         "AVGDESK_LOG_LEVEL": "WARNING",
+        "AVGDESK_PROCESSING_CLAIM_S": str(CLAIM_S),
     }
     kills = 0
     runs = 0
@@ -84,6 +89,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
             mailbox.append(*[mail_factory(10_000 + runs * 100 + i) for i in range(100)])
     print(f"\ncrash test seed={seed} kills={kills} at {moments}")
     assert kills >= KILLS
+    time.sleep(CLAIM_S + 1.0)  # the last killed run's claim must expire before a run may retake it
     final = subprocess.run(
         [*_avgdesk(), "run", "--once"], env=env, cwd=tmp_path, capture_output=True, timeout=600
     )

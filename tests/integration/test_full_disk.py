@@ -17,9 +17,9 @@ from helpers import FixedLabels, mail, until
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from avgdesk.models import InboundMessage, MessageState
 from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
+from avgdesk.models.tables import InboundMessage, MessageState
 from avgdesk.triage.reports.status import collect
 from avgdesk.triage.settings import load_settings
 from avgdesk.triage.worker.runner import Worker

@@ -23,8 +23,8 @@ from sqlmodel import Session
 
 from avgdesk.mailbox.automatic import judge
 from avgdesk.mailbox.parsing import ParsedMessage, parse_message
-from avgdesk.models import InboundMessage, MessageRaw
 from avgdesk.models.errors import MessageParseError
+from avgdesk.models.tables import InboundMessage, MessageRaw
 
 PEER = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "peer-mail"
 if not (PEER / "expected.jsonl").is_file():

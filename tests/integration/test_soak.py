@@ -29,8 +29,8 @@ from helpers import FixedLabels, mail, wait_for
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from avgdesk.models import Case, Draft, InboundMessage, MessageState, OutboxItem, OutboxState
 from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Case, Draft, InboundMessage, MessageState, OutboxItem, OutboxState
 from avgdesk.replies.drafting import approve_draft
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake.local import store_local_message

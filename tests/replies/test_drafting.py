@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from avgdesk.models import Case, Draft, DraftState, OutboxItem, User, session_scope
+from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import InvalidOperation
+from avgdesk.models.tables import Case, Draft, DraftState, OutboxItem, User
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft, edit_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases.deadlines import AMSTERDAM

@@ -15,7 +15,8 @@ import pytest
 from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
-from avgdesk.models import Case, Draft, DraftState, OutboxItem, OutboxState, session_scope
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Case, Draft, DraftState, OutboxItem, OutboxState
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, approve_draft, create_draft
 from avgdesk.replies.outbox import OutboxPolicy, claim_one, deliver

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from avgdesk.models import Draft, DraftState, OutboxItem, OutboxState
 from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import Draft, DraftState, OutboxItem, OutboxState
 from avgdesk.replies.drafting import approve_draft
 from avgdesk.triage.drafting_config import drafting_context
 

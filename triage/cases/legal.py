@@ -303,7 +303,7 @@ class OpenBreach:
 
 def open_breaches(session: Session) -> list[OpenBreach]:
     """Open cases flagged as a possible breach, most urgent first (for the dashboard)."""
-    from avgdesk.models.labels import OPEN_STATES
+    from avgdesk.models.vocabulary import OPEN_STATES
 
     rows = session.exec(
         select(Case, AuditEvent)

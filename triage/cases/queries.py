@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from avgdesk.models.labels import OPEN_STATES, RIGHTS
 from avgdesk.models.tables import (
     AuditEvent,
     Case,
@@ -29,6 +28,7 @@ from avgdesk.models.tables import (
     DraftState,
     InboundMessage,
 )
+from avgdesk.models.vocabulary import OPEN_STATES, RIGHTS
 from avgdesk.triage.cases import deadlines, legal
 from avgdesk.triage.cases.lifecycle import case_risk, deadline_of, extension_pending, pauses_of
 from avgdesk.triage.settings import Settings

@@ -82,7 +82,7 @@ def drafts_list(
 def _add_delivery(session: Session, rows: list[dict[str, Any]]) -> None:
     """The outbox's view of each approved draft: its state, and whether delivery is uncertain
     (a timeout after DATA or a crash mid-send: the recipient may have it twice)."""
-    from avgdesk.models import OutboxItem
+    from avgdesk.models.tables import OutboxItem
 
     ids = [r["id"] for r in rows]
     items = {

@@ -23,9 +23,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from avgdesk.models.labels import COMBINING, RIGHTS
 from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
-from avgdesk.models.vocabulary import reply_language
+from avgdesk.models.vocabulary import COMBINING, RIGHTS, reply_language
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 

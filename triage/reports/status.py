@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from avgdesk.models import (
+from avgdesk.models.tables import (
     Case,
     Draft,
     DraftState,
@@ -156,7 +156,7 @@ def report(settings: Settings, *, check: bool = False) -> tuple[dict[str, Any], 
     unreachable, or older than this version); 2 is a configuration error (the CLI)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from avgdesk.models import make_engine
+    from avgdesk.models.engine import make_engine
     from avgdesk.models.errors import AvgdeskError, ConfigurationError
 
     try:

@@ -55,7 +55,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
-from avgdesk.models import Case, CasePause, CaseState, PauseReason
+from avgdesk.models.tables import Case, CasePause, CaseState, PauseReason
 from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
 from avgdesk.triage.cases.queries import awaiting_approval_cases, backlog_snapshot
 from avgdesk.triage.settings import Settings

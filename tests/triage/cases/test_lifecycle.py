@@ -9,17 +9,6 @@ import pytest
 from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
-from avgdesk.models import (
-    AuditEvent,
-    Case,
-    CaseRight,
-    CaseState,
-    Draft,
-    DraftState,
-    LabelCorrection,
-    PauseReason,
-    RightStatus,
-)
 from avgdesk.models.errors import (
     AlreadyExtended,
     AlreadyPaused,
@@ -31,6 +20,17 @@ from avgdesk.models.errors import (
     ReasonRequired,
     UnfoundedNeedsStaff,
     UnknownChoice,
+)
+from avgdesk.models.tables import (
+    AuditEvent,
+    Case,
+    CaseRight,
+    CaseState,
+    Draft,
+    DraftState,
+    LabelCorrection,
+    PauseReason,
+    RightStatus,
 )
 from avgdesk.triage.cases import actions, lifecycle, queries
 from avgdesk.triage.intake.local import store_local_message

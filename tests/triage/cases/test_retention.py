@@ -9,15 +9,8 @@ from helpers import FixedLabels, mail
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from avgdesk.models import (
-    AuditEvent,
-    Case,
-    Draft,
-    InboundMessage,
-    LabelCorrection,
-    MessageRaw,
-    session_scope,
-)
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import AuditEvent, Case, Draft, InboundMessage, LabelCorrection, MessageRaw
 from avgdesk.triage.cases import lifecycle
 from avgdesk.triage.cases.retention import purge, purge_daily
 from avgdesk.triage.intake.local import store_local_message

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from helpers import FixedLabels, avgdesk, mail
 
-from avgdesk.models import make_engine
+from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor

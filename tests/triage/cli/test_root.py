@@ -43,7 +43,7 @@ def test_status_reads_without_creating_or_migrating_a_database(env: dict[str, st
 def test_run_once_without_mailbox_says_so_and_processes_stored(
     env: dict[str, str], tmp_path: Path, db_url: str, mail_factory: Any
 ) -> None:
-    from avgdesk.models import make_engine
+    from avgdesk.models.engine import make_engine
     from avgdesk.models.migrate import upgrade
     from avgdesk.triage.intake.local import store_local_message
 

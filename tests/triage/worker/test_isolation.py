@@ -10,7 +10,7 @@ from typing import Any
 from helpers import FixedLabels, mail, until, wait_for
 from sqlmodel import Session
 
-from avgdesk.models import InboundMessage, MessageState
+from avgdesk.models.tables import InboundMessage, MessageState
 from avgdesk.triage.intake import analysis
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor

@@ -41,8 +41,15 @@ from helpers import FixedLabels, mail, until  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from avgdesk.models import Case, Draft, DraftState, InboundMessage, MailboxCursor, MessageState  # noqa: E402
 from avgdesk.models.engine import session_scope  # noqa: E402
+from avgdesk.models.tables import (  # noqa: E402
+    Case,
+    Draft,
+    DraftState,
+    InboundMessage,
+    MailboxCursor,
+    MessageState,
+)
 from avgdesk.replies.drafting import approve_draft  # noqa: E402
 from avgdesk.triage.drafting_config import drafting_context  # noqa: E402
 from avgdesk.triage.reports.status import collect  # noqa: E402
@@ -172,7 +179,7 @@ async def test_a_database_error_in_a_loop_is_reported_and_retried(engine, make_s
 def test_fake_mailer_failures_follow_the_outbox_rules(engine, make_settings) -> None:
     """Two timeouts after DATA: at most 1 + ambiguous_retries copies, then 'ambiguous'."""
     from avgdesk.mailbox.smtp import AmbiguousDelivery
-    from avgdesk.models import OutboxItem, OutboxState
+    from avgdesk.models.tables import OutboxItem, OutboxState
     from avgdesk.replies import outbox
     from avgdesk.replies.outbox import OutboxPolicy
 
@@ -192,7 +199,7 @@ def test_fake_mailer_failures_follow_the_outbox_rules(engine, make_settings) -> 
 
 
 def _approved_item(engine: Any, settings: Any) -> int:
-    from avgdesk.models import OutboxItem
+    from avgdesk.models.tables import OutboxItem
     from avgdesk.triage.intake.local import store_local_message
     from avgdesk.triage.intake.processing import Processor
 
