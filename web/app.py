@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from avgdesk.models.engine import is_busy
 from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
-from avgdesk.web import auth, cases, contact, dashboard, drafts, users
+from avgdesk.web import auth, cases, contact, dashboard, drafts, queue, users
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
 from avgdesk.web.security import (
@@ -94,7 +94,14 @@ def create_app(
 
     # Staff only: the router-level dependency is the lock on every door.
     staff = [Depends(auth.require_user)]
-    for router in (auth.staff_router, dashboard.router, cases.router, drafts.router, users.router):
+    for router in (
+        auth.staff_router,
+        dashboard.router,
+        queue.router,
+        cases.router,
+        drafts.router,
+        users.router,
+    ):
         app.include_router(router, dependencies=staff)
 
     _install_error_pages(app)
