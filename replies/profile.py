@@ -40,7 +40,9 @@ __all__ = [
     "Purpose",
     "Recipient",
     "RetentionRule",
+    "SqlQuery",
     "SupervisoryAuthority",
+    "System",
     "Transfer",
     "default_profile_path",
     "load_profile",
@@ -155,6 +157,72 @@ class StaffMember(_Model):
     role: LocalizedText
 
 
+SystemId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,99}$")]
+QueryName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
+
+
+class SqlQuery(_Model):
+    """One named read-only query of an ``sql`` system, bound to the requester's address.
+
+    The statement is a single ``SELECT`` (or ``WITH ... SELECT``) with the bound parameter
+    ``:email``; values are never pasted into the text, so an address cannot change it.
+    """
+
+    name: QueryName
+    category: Text
+    """The data category (an id of ``data_categories``) these rows belong to."""
+    sql: Text
+
+    @model_validator(mode="after")
+    def _check_sql(self) -> SqlQuery:
+        words = self.sql.lstrip("( \n\t").split(None, 1)
+        if not words or words[0].lower() not in ("select", "with"):
+            raise ValueError(f"query {self.name}: must be one SELECT (read only)")
+        if ":email" not in self.sql:
+            raise ValueError(f"query {self.name}: must use the bound parameter :email")
+        if ";" in self.sql.rstrip().rstrip(";"):
+            raise ValueError(f"query {self.name}: one statement only (no ';' inside)")
+        return self
+
+
+class System(_Model):
+    """One of the controller's systems (the data map): who owns it, what it holds, and how
+    avgdesk reaches it — ``manual`` (a person looks and acts) or ``sql`` (read-only queries).
+
+    An ``sql`` system names the environment variable that holds its connection URL
+    (``url_env``); the URL, with its password, never stands in this file.
+    """
+
+    id: SystemId
+    name: Text
+    owner: Text
+    """Who does the work in this system (a person or team)."""
+    data_categories: Annotated[tuple[Text, ...], Field(min_length=1)]
+    purposes: Annotated[tuple[Text, ...], Field(min_length=1)]
+    recipients: tuple[Text, ...] = ()
+    """Recipient ids (``recipients[].id``) that receive data from this system."""
+    retention: Text
+    """A retention id (``retention[].id``)."""
+    connector: Literal["manual", "sql"] = "manual"
+    url_env: EnvName | None = None
+    queries: tuple[SqlQuery, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_connector(self) -> System:
+        if self.connector == "sql":
+            if not self.url_env:
+                raise ValueError(f"system {self.id}: connector sql needs url_env (the variable with the URL)")
+            if not self.queries:
+                raise ValueError(f"system {self.id}: connector sql needs at least one [[systems.queries]]")
+            names = [q.name for q in self.queries]
+            if len(set(names)) != len(names):
+                raise ValueError(f"system {self.id}: duplicate query names")
+        elif self.url_env or self.queries:
+            raise ValueError(f"system {self.id}: url_env and queries belong to connector sql only")
+        return self
+
+
 class ControllerProfile(_Model):
     controller: Organisation
     supervisory_authority: SupervisoryAuthority
@@ -177,6 +245,8 @@ class ControllerProfile(_Model):
     language_default: Literal["nl", "en"] = "nl"
     staff: dict[str, StaffMember] = Field(default_factory=dict)
     """Login name -> display name and role for the signature; unknown logins sign as the team."""
+    systems: tuple[System, ...] = ()
+    """The systems register (issue 17): one task per system and right when a case opens."""
 
     def signature(self, login: str | None, language: str) -> str:
         """The signature line: "Name, role" for a known login, else the privacy team."""
@@ -199,7 +269,33 @@ class ControllerProfile(_Model):
             duplicates = sorted({i for i in ids if ids.count(i) > 1})
             if duplicates:
                 raise ValueError(f"{field_name}: duplicate id(s): {', '.join(duplicates)}")
+        self._check_systems()
         return self
+
+    def _check_systems(self) -> None:
+        ids = [s.id for s in self.systems]
+        if len(set(ids)) != len(ids):
+            raise ValueError("systems: duplicate id(s)")
+        known = {
+            "data category": {c.id for c in self.data_categories},
+            "purpose": {p.id for p in self.purposes},
+            "recipient": {r.id for r in self.recipients if r.id},
+            "retention": {r.id for r in self.retention if r.id},
+        }
+        for system in self.systems:
+            used = {
+                "data category": [*system.data_categories, *(q.category for q in system.queries)],
+                "purpose": list(system.purposes),
+                "recipient": list(system.recipients),
+                "retention": [system.retention],
+            }
+            for kind, values in used.items():
+                unknown = sorted(set(values) - known[kind])
+                if unknown:
+                    raise ValueError(f"systems.{system.id}: unknown {kind} id(s): {', '.join(unknown)}")
+
+    def system(self, system_id: str) -> System | None:
+        return next((s for s in self.systems if s.id == system_id), None)
 
     def missing_recipient_names(self) -> list[str]:
         """Recipient categories whose identity the organisation has not filled in yet."""
@@ -229,11 +325,12 @@ def default_profile_path() -> Path:
 
 
 def _describe(exc: ValidationError) -> str:
+    """Every problem as ``dotted.path: message``, on one line (the CLI prints one line)."""
     lines = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"  {location}: {error['msg']}")
-    return "\n".join(lines)
+        lines.append(f"{location}: {error['msg']}")
+    return "; ".join(lines)
 
 
 def load_profile(path: Path | None = None, *, strict: bool = True) -> ControllerProfile:
@@ -260,7 +357,7 @@ def load_profile(path: Path | None = None, *, strict: bool = True) -> Controller
     try:
         profile = ControllerProfile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigurationError(f"controller profile {file} is invalid:\n{_describe(exc)}") from exc
+        raise ConfigurationError(f"controller profile {file} is invalid: {_describe(exc)}") from exc
     if strict:
         problems = [f"  {p}: still contains {PLACEHOLDER_MARK}" for p in profile.placeholders()]
         problems += [
