@@ -37,6 +37,7 @@ from avgdesk.triage.settings import Settings
 MARKETING_FLAG = "case.marketing_objection"
 BREACH_FLAG = "case.possible_breach"
 PAUSE_REQUESTED = "case.pause_requested"
+BREACH_CASE_OPENED = "case.opened_for_breach"
 BREACH_NOTIFY_WITHIN = timedelta(hours=72)
 MIN_PAUSE_NOTE_CHARS = 15
 REQUEST_KINDS = frozenset({"identity_request", "clarification_request"})
@@ -230,6 +231,25 @@ def on_message(
     if suggests_marketing_objection(labels, text):
         flag_marketing_objection(session, case, by="system:triage")
     if suggests_breach(labels, text) and flag_breach(session, case, message, by="system:triage"):
+        _queue_breach_alert(session, case, message, settings)
+
+
+def on_caseless_message(
+    session: Session, message: InboundMessage, text: str, *, settings: Settings
+) -> None:
+    """A message that opens no case (question/other) but suggests a breach opens one.
+
+    Without a case the flag, the dashboard's 72-hour clock and the alert would never reach
+    a person (issue 13 point 11). The case carries no right and no complaint, so no letter
+    is drafted: what the customer is told depends on the decision about the breach.
+    """
+    from avgdesk.triage.intake import linking
+
+    if message.is_automatic or not suggests_breach(list(message.labels), text):
+        return
+    case = linking.open_case(session, message, settings=settings)
+    audit.record(session, actor="system:triage", action=BREACH_CASE_OPENED, case_id=case.id)
+    if flag_breach(session, case, message, by="system:triage"):
         _queue_breach_alert(session, case, message, settings)
 
 

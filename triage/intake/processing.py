@@ -299,7 +299,7 @@ class Processor:
             # Named a case it may not join (another sender, or the open contact form).
             linking.suggest(session, match.case, message)
         if not linking.opens_case(message.labels):
-            return
+            return legal.on_caseless_message(session, message, item.text_for_model, settings=self.settings)
         case = linking.open_case(session, message, settings=self.settings)
         result.cases_opened += 1
         # Marketing objection and possible breach are flagged at once (issue 13).

@@ -204,3 +204,20 @@ def test_a_case_extended_under_the_old_rule_gets_the_safe_date(engine, make_sett
         case.extension_reason = "gegevens in vijf systemen"
         deadline = lifecycle.deadline_of(s, case, settings)
     assert deadline is not None and deadline.extended_deadline == date(2026, 4, 28)
+
+
+def test_a_breach_report_labelled_question_opens_a_case_with_its_clock(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13 point 11: the classifier's 'question' must not hide a possible breach."""
+    settings = make_settings(breach_alert_recipients=["privacy-team@nhmbsoftware.nl"])
+    report = "Datalek?? Ik kreeg de factuur van een andere klant."
+    store_local_message(engine, mail(1, body=report), received_at=RECEIVED)
+    store_local_message(engine, mail(2, body="Hoe laat zijn jullie open?"), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()  # the ordinary question still opens nothing
+        assert case.rights == [] and not case.is_complaint
+        clock = legal.breach_clock(s, case)
+        assert clock is not None and clock.since == RECEIVED
+        assert [b.reference for b in legal.open_breaches(s)] == [case.reference]
+        assert s.exec(select(OutboxItem).where(OutboxItem.kind == "breach_alert")).one()
+        assert list(s.exec(select(Draft))) == []  # what the customer is told waits for a person
