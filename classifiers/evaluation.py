@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from avgdesk.classifiers.contracts import Prediction
 from avgdesk.classifiers.labels import LABELS, RIGHTS, is_request
@@ -54,9 +55,76 @@ class EvalReport:
         """Share of the wrong predictions that were flagged (1.0 when nothing was wrong)."""
         return self.wrong_flagged / self.wrong if self.wrong else 1.0
 
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready values (``avgdesk eval --json``)."""
+        return {
+            "macro_f1": self.macro_f1,
+            "request_recall": self.request_recall,
+            "request_precision": self.request_precision,
+            "exact_match": self.exact_match,
+            "flagged_share": self.flagged_share,
+            "wrong_flagged_share": self.wrong_flagged_share,
+            "needs_review": self.needs_review,
+            "wrong": self.wrong,
+            "wrong_flagged": self.wrong_flagged,
+            "per_label": {k: asdict(v) for k, v in self.per_label.items()},
+            "auto_with_right": self.auto_with_right,
+            "missed_requests": self.missed_requests,
+            "n_messages": self.n_messages,
+            "n_requests": self.n_requests,
+        }
+
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class _Tally:
+    """Running counts while evaluate walks the messages."""
+
+    counts: dict[str, list[int]] = field(default_factory=lambda: {label: [0, 0, 0] for label in LABELS})
+    confusions: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    auto_with_right: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    request: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
+    exact: int = 0
+    review: int = 0
+    wrong_flagged: int = 0
+
+    def add(self, key: str, g: set[str], pred: Prediction) -> None:
+        p = set(pred.labels)
+        self.review += pred.needs_review
+        for label in LABELS:
+            slot = 0 if label in g and label in p else 1 if label in p else 2 if label in g else -1
+            if slot >= 0:
+                self.counts[label][slot] += 1
+        if g == p:
+            self.exact += 1
+        else:
+            self.wrong_flagged += pred.needs_review
+            self.confusions.append((key, sorted(g, key=LABELS.index), list(pred.labels)))
+            for gl in g - p:
+                for pl in (p - g) or {"(none)"}:
+                    self.pairs[(gl, pl)] += 1
+            if not g - p:
+                for pl in p - g:
+                    self.pairs[("(none)", pl)] += 1
+        if "auto" in g and p & set(RIGHTS):
+            self.auto_with_right.append(key)
+        gr, pr = is_request(g), is_request(p)
+        self.request[0] += gr and pr
+        self.request[1] += (not gr) and pr
+        self.request[2] += gr and not pr
+        if gr and not pr:
+            self.missed.append(key)
+
+
+def _label_score(tp: int, fp: int, fn: int) -> LabelScore:
+    prec = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+    rec = tp / (tp + fn) if tp + fn else 1.0
+    return LabelScore(prec, rec, _f1(prec, rec), tp + fn, tp, fp, fn)
 
 
 def evaluate(
@@ -67,47 +135,11 @@ def evaluate(
     missing = [key for key, _ in gold if key not in pred_by_id]
     if missing:
         raise ValueError(f"no prediction for {missing[:5]}")
-    counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
-    confusions: list[tuple[str, list[str], list[str]]] = []
-    pairs: Counter[tuple[str, str]] = Counter()
-    auto_with_right: list[str] = []
-    missed: list[str] = []
-    req_tp = req_fp = req_fn = exact = review = wrong_flagged = 0
+    t = _Tally()
     for key, gold_labels in gold:
-        pred = pred_by_id[key]
-        g, p = set(gold_labels), set(pred.labels)
-        review += pred.needs_review
-        for label in LABELS:
-            if label in g and label in p:
-                counts[label][0] += 1
-            elif label in p:
-                counts[label][1] += 1
-            elif label in g:
-                counts[label][2] += 1
-        if g == p:
-            exact += 1
-        else:
-            wrong_flagged += pred.needs_review
-            confusions.append((key, sorted(g, key=LABELS.index), list(pred.labels)))
-            for gl in g - p:
-                for pl in (p - g) or {"(none)"}:
-                    pairs[(gl, pl)] += 1
-            for pl in p - g:
-                if not g - p:
-                    pairs[("(none)", pl)] += 1
-        if "auto" in g and p & set(RIGHTS):
-            auto_with_right.append(key)
-        gr, pr = is_request(g), is_request(p)
-        req_tp += gr and pr
-        req_fp += (not gr) and pr
-        req_fn += gr and not pr
-        if gr and not pr:
-            missed.append(key)
-    per_label: dict[str, LabelScore] = {}
-    for label, (tp, fp, fn) in counts.items():
-        prec = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
-        rec = tp / (tp + fn) if tp + fn else 1.0
-        per_label[label] = LabelScore(prec, rec, _f1(prec, rec), tp + fn, tp, fp, fn)
+        t.add(key, set(gold_labels), pred_by_id[key])
+    per_label = {label: _label_score(*c) for label, c in t.counts.items()}
+    req_tp, req_fp, req_fn = t.request
     n = len(gold)
     return EvalReport(
         per_label=per_label,
@@ -116,14 +148,14 @@ def evaluate(
         request_precision=req_tp / (req_tp + req_fp) if req_tp + req_fp else 1.0,
         n_requests=req_tp + req_fn,
         n_messages=n,
-        exact_match=exact / n if n else 1.0,
-        needs_review=review,
-        confusions=confusions,
-        confusion_pairs=dict(pairs.most_common()),
-        auto_with_right=auto_with_right,
-        missed_requests=missed,
-        wrong=len(confusions),
-        wrong_flagged=wrong_flagged,
+        exact_match=t.exact / n if n else 1.0,
+        needs_review=t.review,
+        confusions=t.confusions,
+        confusion_pairs=dict(t.pairs.most_common()),
+        auto_with_right=t.auto_with_right,
+        missed_requests=t.missed,
+        wrong=len(t.confusions),
+        wrong_flagged=t.wrong_flagged,
     )
 
 

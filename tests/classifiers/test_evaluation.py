@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from avgdesk.classifiers import Prediction, evaluate, format_report
@@ -75,3 +77,9 @@ def test_flagged_share_of_wrong_predictions() -> None:
     assert "1/2 = 50% of the wrong predictions" in format_report(r)
     perfect = evaluate(gold[:1], pred[:1])
     assert perfect.wrong == 0 and perfect.wrong_flagged_share == 1.0
+    figures = r.as_dict()
+    assert figures["exact_match"] == pytest.approx(0.5)
+    assert figures["flagged_share"] == pytest.approx(0.5)
+    assert figures["wrong_flagged_share"] == pytest.approx(0.5)
+    assert figures["per_label"]["access"]["fp"] == 1
+    json.dumps(figures)  # JSON-ready as it is

@@ -151,19 +151,7 @@ def eval_command(
         )
     report = evaluate(gold, predicted)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "macro_f1": report.macro_f1,
-                    "request_recall": report.request_recall,
-                    "per_label": {k: vars(v) for k, v in report.per_label.items()},
-                    "auto_with_right": report.auto_with_right,
-                    "missed_requests": report.missed_requests,
-                    "n_messages": report.n_messages,
-                },
-                default=str,
-            )
-        )
+        typer.echo(json.dumps(report.as_dict(), default=str))
     else:
         typer.echo(format_report(report))
     if min_macro_f1 is not None and report.macro_f1 < min_macro_f1:

@@ -55,6 +55,7 @@ def test_eval_on_the_dev_set_meets_the_targets(env: dict[str, str], tmp_path: Pa
     report = json.loads(out.stdout)
     assert report["macro_f1"] >= 0.95 and report["request_recall"] >= 0.99
     assert report["auto_with_right"] == []
+    assert {"exact_match", "flagged_share", "wrong_flagged_share"} <= set(report)
     strict = avgdesk("eval", str(DEV), "--min-macro-f1", "0.999", env=env, cwd=tmp_path)
     assert strict.returncode == 1 and "below" in strict.stderr
     assert "macro-F1" in strict.stdout and "confusions" in strict.stdout
