@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
+from datetime import UTC, datetime
+from email.message import EmailMessage, Message
 from typing import Any, Protocol
 
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import AvgdeskError, RuleViolation
-from avgdesk.models.tables import Attachment, AuditEvent, Case, InboundMessage, MessageRaw
+from avgdesk.models.tables import Attachment, AuditEvent, Case, InboundMessage, MessageRaw, ScheduledRun
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
@@ -61,11 +63,13 @@ def removal_note(by: str, at: datetime) -> str:
     return f"kopie ID verwijderd op {at:%d-%m-%Y %H:%M} door {by}"
 
 
-def redact(raw: bytes, note: str) -> tuple[bytes, int]:
+def redact(raw: bytes, note: str, only: Collection[str] | None = None) -> tuple[bytes, int]:
     """``raw`` with every attachment replaced by a text part carrying ``note``.
 
     An attachment is any leaf part with a file name or ``Content-Disposition: attachment``
-    (the body text and its HTML alternative stay). Returns the new bytes and the count.
+    (the body text and its HTML alternative stay). With ``only`` (SHA-256 hex digests of
+    removed ID copies), exactly the leaf parts with those contents go, whatever their name:
+    a copy forwarded or quoted in another mail. Returns the new bytes and the count.
     """
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -73,7 +77,10 @@ def redact(raw: bytes, note: str) -> tuple[bytes, int]:
     for part in message.walk():
         if part.is_multipart():
             continue
-        if part.get_filename() is None and part.get_content_disposition() != "attachment":
+        if only is not None:
+            if _part_sha256(part) not in only:
+                continue
+        elif part.get_filename() is None and part.get_content_disposition() != "attachment":
             continue
         for header in ("Content-Disposition", "Content-Transfer-Encoding", "Content-ID"):
             del part[header]
@@ -82,6 +89,15 @@ def redact(raw: bytes, note: str) -> tuple[bytes, int]:
     if not removed:
         return raw, 0
     return message.as_bytes(policy=email.policy.SMTP), removed
+
+
+def _part_sha256(part: Message) -> str:
+    """The digest intake stored for the part (parsing hashes the decoded payload)."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # an undecodable part cannot be compared; it is not a match
+        return ""
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
 
 
 def verify_identity(session: Session, case: Case, *, by: str, now: datetime | None = None) -> VerifyResult:
@@ -152,45 +168,125 @@ def open_server_tasks(session: Session, case_ids: Sequence[int] | None = None) -
     ]
 
 
-def remove_server_copies(session: Session, conn: ServerFolder, folder: str, *, by: str) -> int:
-    """Replace the server copy of every redacted message by its redacted bytes.
+def remove_server_copies(
+    session: Session, conn: ServerFolder, folder: str, *, by: str, also: Sequence[str] = ()
+) -> int:
+    """Replace the server copy of every redacted message by a redacted version.
 
-    Per message: APPEND the redacted version first, then flag the original ``\\Deleted``
-    and ``UID EXPUNGE`` only those UIDs (never a bare EXPUNGE). A crash between the two
-    leaves both versions; the task stays open and the next run deletes the original.
-    Returns the number of originals removed; the caller commits.
+    In ``folder`` (processed mail) the message itself, found by its Message-ID, loses every
+    attachment, as in the database. In each folder of ``also`` (the Sent folder) every mail
+    that answers or forwards it (In-Reply-To/References) loses exactly the parts with the
+    removed copy's bytes. Per mail: APPEND the redacted version first, then flag the
+    original ``\\Deleted`` and ``UID EXPUNGE`` only that UID (never a bare EXPUNGE). A crash
+    between the two leaves both versions; the task stays open and the next run deletes the
+    original. Returns the number of originals removed; the caller commits.
     """
     removed = 0
     for task in open_server_tasks(session):
         ids = [str(m) for m in task.detail.get("message_ids", [])]
+        note = removal_note(task.actor, task.at)
+        hashes = _removed_hashes(session, task.case_id)
         for mid in ids:
-            message = session.exec(select(InboundMessage).where(InboundMessage.message_id == mid)).first()
-            raw = session.get(MessageRaw, message.id) if message is not None else None
-            if raw is None:
-                continue
-            removed += _replace_one(conn, folder, mid, raw.data)
+            removed += _replace_matching(conn, folder, ["HEADER", "Message-ID", mid], note, None)
+            for other in also if hashes else ():
+                answers = ["OR", "HEADER", "In-Reply-To", mid, "HEADER", "References", mid]
+                removed += _replace_matching(conn, other, answers, note, hashes)
         audit.record(session, actor=by, action=SERVER_DONE, case_id=task.case_id, message_ids=ids)
     return removed
 
 
-def _replace_one(conn: ServerFolder, folder: str, message_id: str, redacted: bytes) -> int:
-    conn.select(folder)
-    uids = list(conn.client.search(["HEADER", "Message-ID", message_id]))
-    # The redacted version carries the note; only the originals go.
-    originals = [u for u in uids if b"kopie ID verwijderd" not in _body(conn, u)]
-    if not originals:
+def _replace_matching(
+    conn: ServerFolder, folder: str, criteria: list[str], note: str, only: Collection[str] | None
+) -> int:
+    if not conn.client.folder_exists(folder):
         return 0
-    # Moves mail on the server. Crash after: both versions are there; the task reruns.
-    conn.append(folder, redacted)
-    conn.client.add_flags(originals, [b"\\Deleted"])
-    # Crash after the flag and before the expunge: the next run expunges the same UIDs.
-    conn.client.uid_expunge(originals)
-    return len(originals)
+    conn.select(folder)
+    removed = 0
+    for uid in list(conn.client.search(criteria)):
+        # A version that was already redacted has nothing left to remove.
+        redacted, count = redact(_body(conn, uid), note, only)
+        if not count:
+            continue
+        # Moves mail on the server. Crash after: both versions are there; the task reruns.
+        conn.append(folder, redacted)
+        conn.client.add_flags([uid], [b"\\Deleted"])
+        # Crash after the flag and before the expunge: the next run expunges the same UID.
+        conn.client.uid_expunge([uid])
+        removed += 1
+    return removed
 
 
 def _body(conn: ServerFolder, uid: int) -> bytes:
     data = conn.client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
     return bytes(data.get(b"BODY[]", b""))
+
+
+# --- copies that arrive or stay elsewhere ---------------------------------------------------------
+_EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def _removed_hashes(session: Session, case_id: int | None) -> set[str]:
+    """Digests of the ID copies removed from ``case_id``'s messages (never the empty part)."""
+    rows = session.exec(
+        select(Attachment.sha256, Attachment.filename)
+        .join(InboundMessage, col(InboundMessage.id) == col(Attachment.message_pk))
+        .where(InboundMessage.case_id == case_id)
+    )
+    return {h for h, name in rows if (name or "").startswith(REMOVED_PREFIX) and h and h != _EMPTY}
+
+
+def sweep_stored_copies(session: Session, *, by: str, now: datetime) -> int:
+    """Stored mail that still holds a removed ID copy loses it too: the customer's later
+    reply quoting the mail with the copy, or the copy sent again, also in a message that was
+    never linked to the case. Only the parts with the copy's exact bytes go, and only in
+    that case's messages or the requester's own. Each such mail's server copy becomes a
+    task. Returns the number of parts removed; the caller commits."""
+    removed = 0
+    verified = session.exec(select(Case).where(col(Case.identity_verified_at).is_not(None)))
+    for case in list(verified):
+        hashes = _removed_hashes(session, case.id)
+        if not hashes:
+            continue
+        for message in _holding(session, case, hashes):
+            raw = session.get(MessageRaw, message.id)
+            new, count = redact(raw.data, removal_note(by, now), hashes) if raw else (b"", 0)
+            if raw is None or not count:
+                continue
+            raw.data, message.size_bytes = new, len(new)
+            for row in session.exec(select(Attachment).where(Attachment.message_pk == message.id)):
+                if row.sha256 in hashes and not (row.filename or "").startswith(REMOVED_PREFIX):
+                    row.filename = REMOVED_PREFIX + (row.filename or "bijlage")
+            removed += count
+            audit.record(
+                session,
+                actor=by,
+                action="message.id_copy_removed",
+                case_id=case.id,
+                message_pk=message.id,
+                removed=count,
+            )
+            if message.folder is not None:
+                audit.record(
+                    session, actor=by, action=SERVER_TASK, case_id=case.id, message_ids=[message.message_id]
+                )
+    return removed
+
+
+def _holding(session: Session, case: Case, hashes: set[str]) -> list[InboundMessage]:
+    rows = session.exec(
+        select(InboundMessage, Attachment.filename)
+        .join(Attachment, col(Attachment.message_pk) == col(InboundMessage.id))
+        .where(col(Attachment.sha256).in_(sorted(hashes)))
+    )
+    requester = (case.requester_email or "").strip().lower()
+    found: dict[int, InboundMessage] = {}
+    for message, name in rows:
+        if (name or "").startswith(REMOVED_PREFIX) or message.id is None:
+            continue
+        sender = (message.from_addr or "").strip().lower()
+        if message.case_id == case.id or (requester and sender == requester):
+            found[message.id] = message
+    return list(found.values())
 
 
 # --- the use case (CLI and web) -------------------------------------------------------------------
@@ -222,19 +318,57 @@ def mark_identity_verified(
 
 
 def _remove_now(engine: Engine, settings: Settings, result: VerifyResult, *, by: str) -> VerifyOutcome:
-    from avgdesk.mailbox.imap import ImapConnection
-    from avgdesk.triage.worker.runner import imap_params
+    removed, problem = _remove_on_server(engine, settings, by=by)
+    return VerifyOutcome(result, removed, problem)
 
+
+def _remove_on_server(engine: Engine, settings: Settings, *, by: str) -> tuple[int, str | None]:
+    """Work off the open server tasks; (removed, None) or (0, why they stay open)."""
+    from avgdesk.mailbox.imap import ImapConnection
+    from avgdesk.triage.connectors import copies_to_sent, imap_params
+
+    also = [settings.imap_sent_folder] if copies_to_sent(settings) else []
     conn = ImapConnection(imap_params(settings))
     try:
         conn.connect()
         with session_scope(engine) as session:
-            removed = remove_server_copies(session, conn, settings.imap_processed_folder, by=by)
+            removed = remove_server_copies(session, conn, settings.imap_processed_folder, by=by, also=also)
             # Crash before: the originals may be gone but the task reruns harmlessly.
             session.commit()
     except (AvgdeskError, IMAPClientError, OSError) as exc:
         # The database part is done; the server copy stays a visible task (never skipped).
-        return VerifyOutcome(result, 0, f"mailbox niet bereikbaar ({type(exc).__name__}); taak blijft open")
+        return 0, f"mailbox niet bereikbaar ({type(exc).__name__}); taak blijft open"
     finally:
         conn.close()
-    return VerifyOutcome(result, removed, None)
+    return removed, None
+
+
+# --- the worker's retry -------------------------------------------------------------------------
+RETRY_JOB = "id_copies"
+
+
+def retry_id_copies(engine: Engine, settings: Settings, now: datetime | None = None) -> list[str]:
+    """The worker's job, once per hour over all workers (claimed like the summary): remove
+    ID copies that came in or stayed behind since the check (:func:`sweep_stored_copies`),
+    then retry the open server tasks. A mailbox that is down leaves them open for the next
+    hour; they stay visible to staff meanwhile. Returns what was done (for the log)."""
+    now = now or utcnow()
+    period = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    with session_scope(engine) as session:
+        if session.exec(
+            select(ScheduledRun.id).where(ScheduledRun.job == RETRY_JOB, ScheduledRun.period == period)
+        ).first():
+            return []
+        session.add(ScheduledRun(job=RETRY_JOB, period=period, claimed_by="worker", claimed_at=now))
+        swept = sweep_stored_copies(session, by="system:worker", now=now)
+        pending = len(open_server_tasks(session))
+        try:
+            # Crash before: nothing changed, the next tick tries again. After: this hour is done.
+            session.commit()
+        except IntegrityError:
+            return []  # another worker claimed this hour first
+    done = [f"id copies: {swept} stored part(s) removed"] if swept else []
+    if pending and settings.imap_host:
+        removed, problem = _remove_on_server(engine, settings, by="system:worker")
+        done.append(f"id copies: {removed} server copy(ies) removed" if problem is None else problem)
+    return done

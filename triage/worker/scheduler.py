@@ -58,6 +58,7 @@ from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import ConfigurationError, RetryableError
 from avgdesk.models.tables import Case, OutboxItem, ReminderSent, ScheduledRun
 from avgdesk.models.types import utcnow
+from avgdesk.triage.cases import identity
 from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk
 from avgdesk.triage.reports.summary import (
     OPEN_STATES,
@@ -448,6 +449,7 @@ async def run_scheduler(
         problem: str | None = None
         try:
             await asyncio.to_thread(run_due_jobs, engine, clock(), config, enqueue=enqueue)
+            await asyncio.to_thread(identity.retry_id_copies, engine, settings, clock())  # issue 13: hourly
         except RetryableError as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:200]}"
             log.warning("scheduler: %s; retrying at the next tick", exc)

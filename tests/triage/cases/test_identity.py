@@ -106,3 +106,83 @@ def test_server_copy_is_replaced_by_the_redacted_one(engine, make_settings, mail
         client.logout()
     assert len(bodies) == 1
     assert b"UEFTUE9PUlQ" not in bodies[0] and b"kopie ID verwijderd" in bodies[0]
+
+
+# --- copies elsewhere and the worker's retry (issue 13 point 5, remaining gaps) -----------------
+def _reply_quoting(mid: str, reply_mid: str, sender: str = "Klant <klant@example.nl>") -> bytes:
+    """A mail that answers ``mid`` and carries the same ID copy (quoted/forwarded)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "privacy@nhmbsoftware.nl"
+    msg["Subject"] = "Re: Inzageverzoek met kopie ID"
+    msg["Message-ID"] = f"<{reply_mid}>"
+    msg["In-Reply-To"] = f"<{mid}>"
+    msg["References"] = f"<{mid}>"
+    msg["Date"] = "Fri, 06 Mar 2026 11:00:00 +0100"
+    msg.set_content("Hier nogmaals mijn paspoort, en een foto van mijn kat.")
+    msg.add_attachment(SECRET * 50, maintype="application", subtype="pdf", filename="scan (2).pdf")
+    msg.add_attachment(b"KAT" * 40, maintype="image", subtype="png", filename="kat.png")
+    return msg.as_bytes(policy=SMTP)
+
+
+def test_a_copy_that_arrives_after_the_check_is_removed_by_the_worker_job(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    store_local_message(engine, _with_id_copy("id4@example.nl"), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        identity.verify_identity(s, s.exec(select(Case)).one(), by="Anna")
+        s.commit()
+    later = _reply_quoting("id4@example.nl", "r4@example.nl")
+    store_local_message(engine, later, received_at=datetime(2026, 3, 6, 10, tzinfo=UTC))
+    stranger = _reply_quoting("id4@example.nl", "x4@example.nl", sender="Iemand <iemand@elders.example>")
+    store_local_message(engine, stranger, received_at=datetime(2026, 3, 6, 10, tzinfo=UTC))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    now = datetime(2026, 3, 6, 12, tzinfo=UTC)
+    assert identity.retry_id_copies(engine, settings, now) == ["id copies: 1 stored part(s) removed"]
+    assert identity.retry_id_copies(engine, settings, now) == []  # once per hour
+    with Session(engine) as s:
+        by_mid = {m.message_id: m.id for m in s.exec(select(InboundMessage))}
+        raw = s.get(MessageRaw, by_mid["r4@example.nl"])
+        assert raw is not None and b"UEFTUE9PUlQ" not in raw.data and b"S0FUS0FU" in raw.data  # the cat stays
+        names = {
+            a.filename
+            for a in s.exec(select(Attachment).where(Attachment.message_pk == by_mid["r4@example.nl"]))
+        }
+        assert names == {"[verwijderd] scan (2).pdf", "kat.png"}
+        other = s.get(MessageRaw, by_mid["x4@example.nl"])  # not the requester's, not in the case
+        assert other is not None and b"UEFTUE9PUlQ" in other.data
+
+
+def test_worker_job_clears_the_sent_folder_and_retries_an_unreachable_mailbox(
+    engine, make_settings, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    original = _with_id_copy("id5@example.nl")
+    mailbox.append(original, folder=FOLDER)
+    forward = _reply_quoting("id5@example.nl", "fw5@nhmbsoftware.nl", sender="Anna <privacy@nhmbsoftware.nl>")
+    mailbox.append(forward, _with_id_copy("other@example.nl"), folder="Sent")
+    down = make_settings(imap_host="127.0.0.1", imap_port=1, imap_connect_timeout_s=2.0)
+    store_local_message(engine, original, received_at=RECEIVED)
+    Processor(engine, down, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        s.exec(select(InboundMessage)).one().folder = FOLDER
+        identity.verify_identity(s, s.exec(select(Case)).one(), by="Anna")
+        s.commit()
+    first = identity.retry_id_copies(engine, down, datetime(2026, 3, 6, 9, tzinfo=UTC))
+    assert len(first) == 1 and "niet bereikbaar" in first[0]
+    with Session(engine) as s:
+        assert len(identity.open_server_tasks(s)) == 1  # still visible, not skipped
+    up = make_settings(imap_processed_folder=FOLDER, imap_sent_folder="Sent", **mailbox.settings_kwargs())
+    assert identity.retry_id_copies(engine, up, datetime(2026, 3, 6, 10, tzinfo=UTC)) == [
+        "id copies: 2 server copy(ies) removed"
+    ]
+    with Session(engine) as s:
+        assert identity.open_server_tasks(s) == []
+    client = mailbox.client()
+    try:
+        client.select_folder("Sent", readonly=True)
+        sent = [d[b"BODY[]"] for d in client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"]).values()]
+    finally:
+        client.logout()
+    assert len(sent) == 2
+    assert sum(b"UEFTUE9PUlQ" in body for body in sent) == 1  # the unrelated mail in Sent is untouched
+    assert any(b"kopie ID verwijderd" in body and b"S0FUS0FU" in body for body in sent)
