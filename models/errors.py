@@ -218,6 +218,30 @@ class DraftNotSendable(ApprovalRefused):
     staff_message = "Deze brief kan zo niet worden verzonden (opmaakfout, lege tekst of geen geldig adres)."
 
 
+class TasksOpen(ApprovalRefused):
+    staff_message = (
+        "Deze brief kan nog niet worden goedgekeurd: er staan nog taken open in de systemen. "
+        "Rond ze af of markeer ze als niet van toepassing."
+    )
+
+
+class TaskNotFound(NotFoundError):
+    staff_message = "Deze taak bestaat niet."
+
+
+class TaskRefused(RuleViolation):
+    staff_message = "Deze taak kan zo niet worden afgesloten."
+
+
+class AttachmentRefused(RuleViolation):
+    staff_message = "Deze bijlage kan niet worden toegevoegd."
+
+
+class ConnectorFailed(RetryableError):
+    """A system's database could not be read (unreachable, timeout, refused query); the task
+    stays open with the reason and nothing was collected."""
+
+
 def staff_text(exc: BaseException) -> str:
     """What staff read for an error: the Dutch message of a rule, else the error's text."""
     message = getattr(exc, "staff_message", None)

@@ -25,6 +25,7 @@ from avgdesk.models.vocabulary import OutboxState as OutboxState
 from avgdesk.models.vocabulary import PauseReason as PauseReason
 from avgdesk.models.vocabulary import RightStatus as RightStatus
 from avgdesk.models.vocabulary import Role
+from avgdesk.models.vocabulary import TaskStatus as TaskStatus
 
 
 class InboundMessage(SQLModel, table=True):
@@ -433,6 +434,69 @@ class SavedView(SQLModel, table=True):
     owner: str = Field(max_length=64, index=True)
     name: str = Field(max_length=80)
     query: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseTask(SQLModel, table=True):
+    """One piece of work in one system for one right of a case (issue 17): "Zoek gegevens in
+    CRM", "Wis in nieuwsbriefdienst". Opened with the case; done or not applicable, with a note."""
+
+    __tablename__ = "case_task"
+    __table_args__ = (UniqueConstraint("case_id", "system_id", "right", name="uq_case_task"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    system_id: str = Field(max_length=40)
+    right: str = Field(max_length=32)
+    title: str
+    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_column=enum_column(TaskStatus, index=True))
+    assignee: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    """Why the last connector run failed (the task stays open)."""
+    closed_by: str | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseExtract(SQLModel, table=True):
+    """The rows one named query of an ``sql`` system returned for a case's requester:
+    the material of the access package. Deleted with the case data."""
+
+    __tablename__ = "case_extract"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    system_id: str = Field(max_length=40)
+    query_name: str = Field(max_length=60)
+    category: str
+    columns: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rows: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    row_count: int = 0
+    truncated: bool = False
+    """The query returned more than the row limit: staff must look in the system itself."""
+    collected_by: str
+    collected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DraftAttachment(SQLModel, table=True):
+    """A file that goes out with a reply (an upload, or the access package): its name and
+    sha256 are part of what the approver approves."""
+
+    __tablename__ = "draft_attachment"
+    __table_args__ = (UniqueConstraint("draft_id", "filename", name="uq_draft_attachment_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    filename: str = Field(max_length=120)
+    content_type: str = Field(max_length=100)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    origin: str = "upload"
+    """upload (by staff) or package (built by avgdesk from the collected data)."""
+    uploaded_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -145,6 +145,14 @@ class DraftState(StrEnum):
     DISCARDED = "discarded"
 
 
+class TaskStatus(StrEnum):
+    """A per-case task in one of the controller's systems (issue 17)."""
+
+    OPEN = "open"
+    DONE = "done"
+    NOT_APPLICABLE = "not_applicable"
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

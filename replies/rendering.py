@@ -222,7 +222,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         ),
     ),
     DraftKind.ACCESS: (
-        FieldSpec("attachment_name", "text", True, "file name of the attached copy of the data"),
+        FieldSpec("attachment_name", "text", False, "name of the attached copy (default inzage-<ref>.zip)"),
         FieldSpec(
             "categories",
             "lines",
@@ -270,7 +270,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     ),
     DraftKind.PORTABILITY: (
         FieldSpec("export_format", "choice", True, "format of the export", ("json", "csv")),
-        FieldSpec("attachment_name", "text", True, "file name of the attached export"),
+        FieldSpec("attachment_name", "text", False, "file name of the export (default overdracht-<ref>.zip)"),
         FieldSpec(
             "transmitted_to",
             "text",
@@ -447,6 +447,11 @@ def _empty(spec: FieldSpec) -> Any:
 
 def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     given = dict(ctx.fields)
+    if kind in (DraftKind.ACCESS, DraftKind.PORTABILITY) and given.get("attachment_name") is None:
+        # Issue 17: the package avgdesk builds carries this name (staff may rename it); a new
+        # access draft no longer opens with a "missing required field" error.
+        prefix = "inzage" if kind is DraftKind.ACCESS else "overdracht"
+        given["attachment_name"] = f"{prefix}-{_one_line(str(ctx.reference))}.zip"
     problems: list[str] = []
     unknown = sorted(set(given) - _ALL_FIELD_NAMES)
     if unknown:

@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from avgdesk.models.engine import is_busy
 from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
-from avgdesk.web import auth, cases, contact, dashboard, drafts, queue, users
+from avgdesk.web import auth, cases, contact, dashboard, drafts, queue, tasks, users
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
 from avgdesk.web.security import (
@@ -92,6 +92,16 @@ def create_app(
         # Browsers ask for this path whatever the page says; a 404 here fills the logs.
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
+    _include_staff_routes(app)
+    _install_error_pages(app)
+    app.add_middleware(SecurityHeadersMiddleware, web=web)
+    if web.proxy_addresses:
+        # Outermost, so every layer (rate limits, logs) sees the real client address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=web.proxy_addresses)
+    return app
+
+
+def _include_staff_routes(app: FastAPI) -> None:
     # Staff only: the router-level dependency is the lock on every door.
     staff = [Depends(auth.require_user)]
     for router in (
@@ -100,16 +110,11 @@ def create_app(
         queue.router,
         cases.router,
         drafts.router,
+        tasks.router,
         users.router,
     ):
         app.include_router(router, dependencies=staff)
-
-    _install_error_pages(app)
-    app.add_middleware(SecurityHeadersMiddleware, web=web)
-    if web.proxy_addresses:
-        # Outermost, so every layer (rate limits, logs) sees the real client address.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=web.proxy_addresses)
-    return app
+    tasks.install(app.state.ctx.templates)
 
 
 MAX_PATH_INTEGER = 2**63 - 1

@@ -408,7 +408,9 @@ def test_required_fields_table() -> None:
     assert required_fields(DraftKind.EXTENSION) == {"extension_ground", "extension_reason", "new_deadline"}
     assert required_fields(DraftKind.REFUSAL) == {"partial", "refusal_reasons"}
     assert required_fields(DraftKind.ERASURE) == {"erased_items"}
-    assert required_fields("portability") == {"export_format", "attachment_name"}
+    # Issue 17: the attachment name defaults to the package's name (inzage-<ref>.zip).
+    assert required_fields("portability") == {"export_format"}
+    assert required_fields(DraftKind.ACCESS) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -504,3 +506,10 @@ def test_the_rule_proposes_the_reseller_source_from_the_request() -> None:
     demo_0007 = "I was a customer of one of your resellers and keep receiving messages"
     assert default_access_fields(PROFILE, text=demo_0007)["source_ids"] == ["self", "reseller"]
     assert default_access_fields(PROFILE, text="Graag inzage")["source_ids"] == ["self"]
+
+
+def test_access_without_attachment_name_names_the_package() -> None:
+    """Issue 17: a new access draft no longer opens with 'missing required field(s)'."""
+    ctx = replace(sample_context(DraftKind.ACCESS), fields={})
+    text = render(DraftKind.ACCESS, ctx, PROFILE).text
+    assert "(inzage-AVG-2026-0001.zip)" in text

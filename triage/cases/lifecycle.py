@@ -58,7 +58,7 @@ from avgdesk.models.vocabulary import LABEL_NL, OPEN_STATES, RIGHTS
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import audit, deadlines, legal
+from avgdesk.triage.cases import audit, deadlines, legal, tasks
 from avgdesk.triage.settings import Settings
 
 PAUSED_STATES = frozenset({CaseState.AWAITING_IDENTITY, CaseState.AWAITING_CLARIFICATION})
@@ -174,6 +174,7 @@ def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
         session.add(CaseRight(case_id=case.id, right=right))  # type: ignore[arg-type]
     # A new case has no pauses or extension yet: no need to look them up.
     refresh_due_date(session, case, settings, now=case.received_at, fresh=True)
+    tasks.open_for_new_case(session, case, settings)  # issue 17: one bulk INSERT
     if not case.requester_email:
         return
     since = case.received_at - DUPLICATE_WINDOW
@@ -655,6 +656,7 @@ def relabel(
     case.is_complaint = "complaint" in clean
     session.flush()
     refresh_due_date(session, case, settings)
+    tasks.sync_rights(session, case, settings, by=by)
     _touch(case)
 
 

@@ -58,6 +58,7 @@ from avgdesk.mailbox.automatic import LOOP_HEADER
 from avgdesk.models.tables import Case, CasePause, CaseState, PauseReason
 from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
 from avgdesk.triage.cases.queries import awaiting_approval_cases, backlog_snapshot
+from avgdesk.triage.cases.tasks import open_counts as open_task_counts
 from avgdesk.triage.settings import Settings
 
 __all__ = [
@@ -280,6 +281,8 @@ class WeeklySummary:
     backlog: tuple[WeekPoint, ...]
     """Open cases at the end of each of the last 8 ISO weeks, oldest first."""
     web_base_url: str
+    open_tasks: tuple[CaseLine, ...] = ()
+    """Open cases with open tasks in the systems (issue 17), detail "3 taken open"."""
 
     @property
     def median_text(self) -> str:
@@ -345,6 +348,7 @@ def build_summary(
         line(case, None, (f"{n} concept" if n == 1 else f"{n} concepten") if n else "geen concept")
         for case, n in awaiting_approval_cases(session)
     ]
+    task_counts = open_task_counts(session)
     return WeeklySummary(
         generated_at=w.local_now,
         today=w.today,
@@ -363,6 +367,11 @@ def build_summary(
         oldest_open=_oldest_line(open_cases, w, line),
         backlog=tuple(_backlog_weeks(cases, w)),
         web_base_url=config.web_base_url,
+        open_tasks=tuple(
+            line(c, None, f"{n} {'taak' if n == 1 else 'taken'} open")
+            for c in open_cases
+            if (n := task_counts.get(c.id or 0, 0))
+        ),
         **_period_figures(cases, w),
     )
 

@@ -1,0 +1,93 @@
+"""The per-case task checklist (issue 17): assign a task, close it as done or not
+applicable (with a note), reopen it. Each route calls one use case of
+:mod:`avgdesk.triage.cases.tasks` and returns to the case page; a refusal shows the rule's
+Dutch message (409). The case page shows the list through the template global
+``case_tasks`` (installed by :func:`install`), so web/cases.py needs no change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+from starlette.responses import Response
+
+from avgdesk.models.engine import read_only
+from avgdesk.models.errors import NotFoundError, RuleViolation, staff_text
+from avgdesk.models.vocabulary import TaskStatus
+from avgdesk.triage.cases import tasks
+from avgdesk.web.auth import require_role
+from avgdesk.web.deps import get_ctx, render
+
+router = APIRouter()
+
+STATUS_NL = {
+    TaskStatus.OPEN.value: "open",
+    TaskStatus.DONE.value: "gedaan",
+    TaskStatus.NOT_APPLICABLE.value: "niet van toepassing",
+}
+
+
+def install(templates: Jinja2Templates) -> None:
+    """Make ``case_tasks(request, case_id)`` and ``task_status_nl`` available to templates."""
+
+    def case_tasks(request: Request, case_id: int) -> list[tasks.TaskView]:
+        ctx = get_ctx(request)
+        with Session(read_only(ctx.engine)) as session:
+            return tasks.tasks_of(session, case_id, ctx.settings)
+
+    templates.env.globals["case_tasks"] = case_tasks
+    templates.env.filters["task_status_nl"] = lambda value: STATUS_NL.get(str(value), str(value))
+
+
+def _back(reference: str) -> RedirectResponse:
+    return RedirectResponse(f"/cases/{quote(reference)}#taken", status_code=303)
+
+
+def _refused(request: Request, exc: Exception) -> Response:
+    status = 404 if isinstance(exc, NotFoundError) else 409
+    return render(
+        request,
+        "error.html",
+        {"title": "Taak niet gewijzigd", "message": staff_text(exc)},
+        status_code=status,
+    )
+
+
+@router.post("/tasks/{task_id}/assign")
+def assign(request: Request, task_id: int, assignee: Annotated[str, Form(max_length=64)] = "") -> Response:
+    user = require_role(request, "medewerker")
+    try:
+        reference = tasks.assign(get_ctx(request).engine, task_id, assignee or None, by=user.username)
+    except (RuleViolation, NotFoundError) as exc:
+        return _refused(request, exc)
+    return _back(reference)
+
+
+@router.post("/tasks/{task_id}/close")
+def close(
+    request: Request,
+    task_id: int,
+    status: Annotated[str, Form(max_length=32)],
+    note: Annotated[str, Form(max_length=tasks.NOTE_MAX_CHARS)] = "",
+) -> Response:
+    user = require_role(request, "medewerker")
+    try:
+        reference = tasks.close_task(get_ctx(request).engine, task_id, status, by=user.username, note=note)
+    except (RuleViolation, NotFoundError) as exc:
+        return _refused(request, exc)
+    return _back(reference)
+
+
+@router.post("/tasks/{task_id}/reopen")
+def reopen(request: Request, task_id: int) -> Response:
+    user = require_role(request, "medewerker")
+    try:
+        reference = tasks.reopen(get_ctx(request).engine, task_id, by=user.username)
+    except (RuleViolation, NotFoundError) as exc:
+        return _refused(request, exc)
+    return _back(reference)
