@@ -103,6 +103,8 @@ class InboundMessage(SQLModel, table=True):
     scores: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     explanations: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     needs_review: bool = False
+    runner_up: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """The best label not chosen when it was close: {"label": ..., "score": ...} (staff see it)."""
     model_version: str | None = None
 
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)

@@ -134,6 +134,7 @@ def classify(items: Sequence[Analysis], classifier: Classifier | None, truncated
                 scores={k: round(float(v), 4) for k, v in p.scores.items()},
                 explanations={k: list(v)[:8] for k, v in p.explanations.items()},
                 needs_review=bool(p.needs_review) or a.pk in truncated,
+                runner_up={"label": p.runner_up[0], "score": p.runner_up[1]} if p.runner_up else None,
                 model_version=p.model_version,
                 language=p.language,
             )
