@@ -81,3 +81,46 @@ def selected(profile: ControllerProfile, fields: Mapping[str, Any]) -> dict[str,
             [item for item, key in zip(pool, options[name], strict=True) if key in chosen] if chosen else pool
         )
     return out
+
+
+# --- staff's choice per case (the case page's checkboxes) ----------------------------------------
+FIELD_NL = {
+    "purpose_ids": "Doelen",
+    "category_ids": "Soorten gegevens",
+    "recipient_ids": "Ontvangers",
+    "retention_ids": "Bewaartermijnen",
+    "source_ids": "Bronnen",
+}
+
+
+def option_labels(profile: ControllerProfile) -> dict[str, list[tuple[str, str]]]:
+    """(id, Dutch text) per field, in the profile's order, for staff to tick."""
+    return {
+        "purpose_ids": [(p.id, p.description.nl) for p in profile.purposes],
+        "category_ids": [(c.id, c.description.nl) for c in profile.data_categories],
+        "recipient_ids": [
+            (recipient_id(r), f"{r.name} ({r.category.nl})" if r.name else r.category.nl)
+            for r in profile.recipients
+        ],
+        "retention_ids": [(r.id, f"{r.data.nl}: {r.period.nl}") for r in profile.retention if r.id],
+        "source_ids": [(s.id, s.text.nl) for s in profile.source_options],
+    }
+
+
+def clean_choice(profile: ControllerProfile, chosen: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Staff's ticks as the draft fields, in the profile's order.
+
+    Raises ValueError for an unknown id or a field with nothing ticked: in a draft an empty
+    list means "all of the profile", which is exactly the generic answer staff narrow down.
+    """
+    options = choices(profile)
+    out: dict[str, list[str]] = {}
+    for name in ID_FIELDS:
+        picked = {str(v) for v in chosen.get(name) or []}
+        unknown = sorted(picked - set(options[name]))
+        if unknown:
+            raise ValueError(f"{name}: unknown id(s) {', '.join(unknown)}")
+        if options[name] and not picked:
+            raise ValueError(f"{name}: nothing chosen")
+        out[name] = [key for key in options[name] if key in picked]
+    return out

@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from avgdesk.models.engine import session_scope
 from avgdesk.models.errors import NotFoundError
-from avgdesk.models.tables import Case, InboundMessage, PauseReason, SavedView
+from avgdesk.models.tables import Case, Draft, DraftState, InboundMessage, PauseReason, SavedView
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import lifecycle, notes
 from avgdesk.triage.drafting_config import drafting_context
@@ -235,3 +235,79 @@ def delete_view(engine: Engine, *, owner: str, view_id: int) -> None:
         view = session.get(SavedView, view_id)
         if view is not None and view.owner == owner:
             session.delete(view)
+
+
+# --- direct-marketing flag and access facts from the case page (issue 13 points 8, 9) ---------
+def flag_marketing(engine: Engine, settings: Settings, reference: str, *, by: str) -> CaseResult:
+    """Use case: staff mark an objection as one to direct marketing (Art. 21(3)); the
+    immediate confirmation is drafted at once, and no pause or extension is allowed after."""
+    from avgdesk.triage.cases import legal
+
+    with unit_of_work(engine) as session:
+        case = lifecycle.find_case(session, reference)
+        if legal.flag_marketing_by_staff(session, case, by=by):
+            legal.confirm_marketing_stop(session, case, drafting_context(settings))
+        return _result(case)
+
+
+@dataclass(frozen=True)
+class FactsResult:
+    reference: str
+    rebuilt: tuple[int, ...]
+    """Open access drafts whose text was rebuilt with the chosen facts."""
+    kept: tuple[int, ...]
+    """Open access drafts with text edited by hand: left alone for staff to adjust."""
+
+
+def set_access_facts(
+    engine: Engine, settings: Settings, reference: str, chosen: Mapping[str, Sequence[str]], *, by: str
+) -> FactsResult:
+    """Use case: the purposes, categories, recipients, retention and sources that apply to
+    this person (Art. 15(1); issue 13 point 8), recorded on the case, then given to every open
+    access draft whose text was not edited by hand (each draft's rebuild is its own unit of
+    work: a crash between leaves the choice recorded and the draft as it was, visibly)."""
+    from avgdesk.models.errors import UnknownChoice
+    from avgdesk.replies import access_facts
+    from avgdesk.triage.cases import audit, drafts, legal
+
+    try:
+        facts = access_facts.clean_choice(drafting_context(settings).controller(), chosen)
+    except ValueError as exc:
+        raise UnknownChoice(
+            str(exc), "Kies in elke groep minstens één mogelijkheid uit het privacyprofiel."
+        ) from exc
+    with unit_of_work(engine) as session:
+        case = lifecycle.find_case(session, reference)
+        audit.record(session, actor=by, action=legal.ACCESS_FACTS, case_id=case.id, facts=facts)
+        open_access = session.exec(
+            select(Draft.id).where(
+                Draft.case_id == case.id, Draft.kind == "access", Draft.state == DraftState.DRAFT
+            )
+        )
+        ids = [i for i in open_access if i is not None]
+        kept = tuple(i for i in ids if drafts.has_manual_text(session, i))
+    rebuilt = tuple(i for i in ids if i not in kept)
+    for draft_id in rebuilt:
+        drafts.edit(engine, settings, draft_id, by=by, fields=_with_facts(engine, draft_id, facts))
+    return FactsResult(case.reference, rebuilt, kept)
+
+
+def _with_facts(engine: Engine, draft_id: int, facts: Mapping[str, list[str]]) -> dict[str, object]:
+    with session_scope(engine) as session:
+        draft = session.get(Draft, draft_id)
+        return {**(draft.fields if draft else {}), **facts}
+
+
+def link_message(engine: Engine, reference: str, message_pk: int, *, by: str) -> CaseResult:
+    """Use case: staff decide a message belongs to ``reference`` (issue 11: a stranger
+    cannot thread into a case, a person can). The message leaves the case it was in."""
+    from avgdesk.triage.intake import linking
+
+    with unit_of_work(engine) as session:
+        case = lifecycle.find_case(session, reference)
+        message = session.get(InboundMessage, message_pk)
+        if message is None:
+            raise NotFoundError(f"no message {message_pk}")
+        if message.case_id != case.id:
+            linking.link_by_staff(session, case, message, by=by)
+        return _result(case)

@@ -121,6 +121,39 @@ def flag_marketing_objection(session: Session, case: Case, *, by: str) -> bool:
     return True
 
 
+class MarketingNeedsObjection(RuleViolation):
+    staff_message = (
+        "Alleen een bezwaar kan een bezwaar tegen direct marketing zijn: voeg eerst het recht"
+        " 'bezwaar' toe aan het bericht (labels aanpassen)."
+    )
+
+
+def flag_marketing_by_staff(session: Session, case: Case, *, by: str) -> bool:
+    """Staff mark the case as a direct-marketing objection (the words were not found, or the
+    classifier missed the objection); True when newly flagged."""
+    if "objection" not in case.rights:
+        raise MarketingNeedsObjection(f"case {case.reference}: no objection right to flag")
+    return flag_marketing_objection(session, case, by=by)
+
+
+# --- per-case access facts (Art. 15(1); issue 13 point 8) ---------------------------------------
+ACCESS_FACTS = "case.access_facts"
+
+
+def access_facts(session: Session, case: Case) -> dict[str, list[str]] | None:
+    """The facts staff last chose for this person's access answer, or None."""
+    event = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action == ACCESS_FACTS)
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return None
+    facts = event.detail.get("facts") or {}
+    return {k: [str(v) for v in vs] for k, vs in facts.items() if isinstance(vs, list)}
+
+
 @dataclass(frozen=True)
 class BreachClock:
     """Art. 33: notify the AP within 72 hours of becoming aware; we count from arrival."""
@@ -234,9 +267,7 @@ def on_message(
         _queue_breach_alert(session, case, message, settings)
 
 
-def on_caseless_message(
-    session: Session, message: InboundMessage, text: str, *, settings: Settings
-) -> None:
+def on_caseless_message(session: Session, message: InboundMessage, text: str, *, settings: Settings) -> None:
     """A message that opens no case (question/other) but suggests a breach opens one.
 
     Without a case the flag, the dashboard's 72-hour clock and the alert would never reach

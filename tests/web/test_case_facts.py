@@ -1,0 +1,121 @@
+"""Issue 13 points 8 and 9 and issue 11 (linking by hand) on the case page, through HTTP.
+
+The case page shows the section through the template global web/case_facts.py installs;
+each form calls one use case in triage/cases/actions.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from avgdesk.models.tables import AuditEvent, Case, Draft, InboundMessage
+from avgdesk.replies.access_facts import choices
+from avgdesk.replies.profile import load_profile
+from avgdesk.triage.cases import drafts as draft_cases
+from avgdesk.triage.cases import legal
+
+
+def _case_with(engine: Any, right: str) -> str:
+    with Session(engine) as s:
+        return next(c.reference for c in s.exec(select(Case).order_by(Case.id)) if right in c.rights)
+
+
+def test_staff_choose_the_access_facts_and_the_open_access_letter_follows(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any, web_settings: Any
+) -> None:
+    login(client, "mw")
+    ref = _case_with(web_engine, "access")
+    letter = draft_cases.create(web_engine, web_settings, ref, "access", by="mw")
+    page = client.get(f"/cases/{ref}").text
+    assert 'id="inzage-feiten"' in page and "Voorstel (nog niet gekozen)" in page
+    options = choices(load_profile())
+    data: dict[str, Any] = {name: ids[:1] for name, ids in options.items()}
+    data["source_ids"] = ["self", "reseller"]
+    r = client.post(f"/cases/{ref}/access-facts", data={**data, "csrf_token": csrf_of(client)})
+    assert r.status_code == 303, r.text
+    with Session(web_engine) as s:
+        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        assert legal.access_facts(s, case) == {**data, "source_ids": ["self", "reseller"]}
+        draft = s.get(Draft, letter.draft_id)
+        assert draft is not None and draft.version > letter.version  # rebuilt with the choice
+        assert draft.fields["recipient_ids"] == data["recipient_ids"]
+    page = client.get(f"/cases/{ref}").text
+    assert "Gekozen door een medewerker." in page
+    ticked = re.findall(r'name="recipient_ids" value="([^"]+)" checked', page)
+    assert ticked == data["recipient_ids"]
+    # Nothing ticked in a group would mean "all of the profile": refused, in Dutch.
+    r = client.post(
+        f"/cases/{ref}/access-facts",
+        data={**data, "purpose_ids": [], "csrf_token": csrf_of(client)},
+    )
+    assert r.status_code == 409 and "minstens één" in r.text
+    r = client.post(
+        f"/cases/{ref}/access-facts",
+        data={**data, "purpose_ids": ["verzonnen"], "csrf_token": csrf_of(client)},
+    )
+    assert r.status_code == 409
+
+
+def test_staff_flag_a_marketing_objection_and_the_confirmation_is_drafted(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    login(client, "mw")
+    access_only = _case_with(web_engine, "access")
+    r = client.post(f"/cases/{access_only}/marketing", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 409 and "bezwaar" in r.text  # only an objection can be one
+    with Session(web_engine) as s:
+        case = s.exec(select(Case).where(Case.reference == access_only)).one()
+        assert not legal.is_marketing_objection(s, case)
+        objection = next(c for c in s.exec(select(Case)) if "objection" in c.rights)
+        # The seed's objection speaks of a newsletter: flagged at intake. Clear it as a test
+        # set-up by moving it to a fresh case state: delete the flag rows and its draft.
+        for e in s.exec(select(AuditEvent).where(AuditEvent.action == legal.MARKETING_FLAG)):
+            s.delete(e)
+        for d in s.exec(select(Draft).where(Draft.case_id == objection.id, Draft.kind == "objection")):
+            s.delete(d)
+        s.commit()
+        ref = objection.reference
+    assert "Bezwaar tegen direct marketing</button>" in client.get(f"/cases/{ref}").text
+    r = client.post(f"/cases/{ref}/marketing", data={"csrf_token": csrf_of(client)})
+    assert r.status_code == 303
+    with Session(web_engine) as s:
+        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        assert legal.is_marketing_objection(s, case)
+        kinds = [d.kind for d in s.exec(select(Draft).where(Draft.case_id == case.id))]
+        assert "objection" in kinds
+    assert "bezwaar tegen direct marketing</span>" in client.get(f"/cases/{ref}").text
+
+
+def test_staff_link_a_suggested_message_and_roles_are_checked(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    with Session(web_engine) as s:
+        cases = list(s.exec(select(Case).order_by(Case.id)))
+        target_id, target_ref, other_id = cases[0].id, cases[0].reference, cases[1].id
+        message = s.exec(select(InboundMessage).where(InboundMessage.case_id == other_id)).first()
+        assert message is not None and message.id is not None
+        message.suggested_case_id = target_id
+        pk = message.id
+        s.commit()
+    r = client.post(f"/messages/{pk}/link", data={"reference": target_ref})  # not logged in
+    assert r.status_code in (303, 401, 403)
+    with Session(web_engine) as s:
+        assert s.get(InboundMessage, pk).case_id == other_id  # type: ignore[union-attr]
+    login(client, "mw")
+    page = client.get(f"/cases/{target_ref}").text
+    assert f'id="voorstel-{pk}"' in page and "Koppel aan deze zaak" in page
+    r = client.post(
+        f"/messages/{pk}/link", data={"reference": "AVG-1999-9999", "csrf_token": csrf_of(client)}
+    )
+    assert r.status_code == 404
+    r = client.post(f"/messages/{pk}/link", data={"reference": target_ref, "csrf_token": csrf_of(client)})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{target_ref}#bericht-{pk}"
+    with Session(web_engine) as s:
+        moved = s.get(InboundMessage, pk)
+        assert moved is not None and moved.case_id == target_id and moved.suggested_case_id is None
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "message.attached")).all()[-1]
+        assert event.actor == "mw" and event.detail["how"] == "staff"
