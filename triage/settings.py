@@ -229,6 +229,28 @@ class Settings(BaseSettings):
     four_eyes: bool = False
     """When true, the approver of a reply must not be its author."""
 
+    # --- systems register, access package, attachments (issue 17) ------------------------
+    sql_connector_max_rows: int = Field(default=10_000, ge=1)
+    """Rows read per named query of an sql system; more marks the result incomplete (staff look themselves)."""
+    sql_connector_timeout_s: float = Field(default=30.0, gt=0)
+    """Longest run of one sql system's queries (statement_timeout on PostgreSQL, an interrupt on SQLite)."""
+    attachment_max_bytes: int = Field(default=15_000_000, ge=1)
+    """Largest file staff may attach to a draft, and the largest access package."""
+    attachment_total_max_bytes: int = Field(default=20_000_000, ge=1)
+    """All attachments of one reply together (most mail servers refuse messages above 20-25 MB)."""
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "application/zip",
+            "text/csv",
+            "application/json",
+            "text/plain",
+            "image/png",
+            "image/jpeg",
+        ]
+    )
+    """Content types staff may attach to a draft (judged by the file's first bytes, not its name)."""
+
     # --- weekly summary and reminders ------------------------------------------------
     summary_recipients: list[str] = Field(default_factory=list)
     """Who receives the Monday backlog summary (empty: no summary is sent)."""

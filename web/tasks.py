@@ -1,8 +1,9 @@
 """The per-case task checklist (issue 17): assign a task, close it as done or not
-applicable (with a note), reopen it. Each route calls one use case of
-:mod:`avgdesk.triage.cases.tasks` and returns to the case page; a refusal shows the rule's
-Dutch message (409). The case page shows the list through the template global
-``case_tasks`` (installed by :func:`install`), so web/cases.py needs no change.
+applicable (with a note), reopen it, collect the requester's data from the sql systems.
+Each route calls one use case of :mod:`avgdesk.triage.cases.tasks` (or ``collect``) and
+returns to the case page; a refusal shows the rule's Dutch message (409). The case page
+shows the list through the template global ``case_tasks`` (installed by :func:`install`),
+so web/cases.py needs no change.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from avgdesk.models.engine import read_only
 from avgdesk.models.errors import NotFoundError, RuleViolation, staff_text
 from avgdesk.models.vocabulary import TaskStatus
-from avgdesk.triage.cases import tasks
+from avgdesk.triage.cases import collect, tasks
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import get_ctx, render
 
@@ -88,6 +89,18 @@ def reopen(request: Request, task_id: int) -> Response:
     user = require_role(request, "medewerker")
     try:
         reference = tasks.reopen(get_ctx(request).engine, task_id, by=user.username)
+    except (RuleViolation, NotFoundError) as exc:
+        return _refused(request, exc)
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/collect")
+def collect_data(request: Request, reference: str) -> Response:
+    """Run the sql systems' queries for the verified requester; failures stay on the tasks."""
+    user = require_role(request, "medewerker")
+    ctx = get_ctx(request)
+    try:
+        collect.collect(ctx.engine, ctx.settings, reference, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
         return _refused(request, exc)
     return _back(reference)

@@ -61,3 +61,15 @@ def test_case_page_lists_and_closes_tasks(
     with Session(web_engine) as s:
         task = s.get(CaseTask, first)
         assert task is not None and task.status is TaskStatus.OPEN  # staff only
+
+
+def test_collect_button_refuses_before_identity(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    login(client, "mw")
+    ref, _ = _access_case(web_engine)
+    page = client.get(f"/cases/{ref}").text
+    assert "Gegevens ophalen uit gekoppelde systemen" in page
+    token = csrf_of(client, f"/cases/{ref}")
+    r = client.post(f"/cases/{ref}/collect", data={"csrf_token": token})
+    assert r.status_code == 409 and "identiteit" in r.text
