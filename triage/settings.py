@@ -171,6 +171,8 @@ class Settings(BaseSettings):
     """Characters of body text kept for classification and display."""
     parse_max_html_bytes: int = 2_000_000
     """Bytes of the HTML part read for text conversion."""
+    bounce_max_bytes: int = 1_000_000
+    """Largest bounce whose delivery report is read before it joins a case (larger: only suggested)."""
     form_senders: list[str] = Field(default_factory=lambda: ["website@nhmbsoftware.nl"])
     """From addresses of the website's contact form; the requester is read from the body."""
     own_domains: list[str] = Field(default_factory=lambda: ["nhmbsoftware.nl"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -30,13 +29,13 @@ from sqlmodel import Session, col, select
 from avgdesk.mailbox.parsing import AttachmentInfo
 from avgdesk.models.engine import is_postgres, session_scope
 from avgdesk.models.errors import DatabaseBusy
-from avgdesk.models.tables import Attachment, Case, InboundMessage, MessageRaw, MessageState, OutboxItem
+from avgdesk.models.tables import Attachment, Case, InboundMessage, MessageRaw, MessageState
 from avgdesk.models.types import utcnow
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, legal, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
-from avgdesk.triage.intake import linking
+from avgdesk.triage.intake import bounces, linking
 from avgdesk.triage.intake.analysis import Analyser, Analysis, InlineAnalyser, Job, describe
 from avgdesk.triage.intake.reading import parse_limits
 from avgdesk.triage.settings import Settings
@@ -281,7 +280,7 @@ class Processor:
         message = item.message
         self._store_attachments(session, message, item.attachments)
         if message.labels == ["auto"]:
-            self._link_bounce(session, message, item)
+            bounces.link_bounce(session, message, item.text_for_model, settings=self.settings)
             return
         match = linking.thread_match(session, message)
         if match is not None and match.from_requester:
@@ -332,28 +331,6 @@ class Processor:
                 ctx=self.drafting,
                 automatic=True,
             )
-
-    def _link_bounce(self, session: Session, message: InboundMessage, item: _Work) -> None:
-        """A bounce of one of our replies joins its case, so staff see the reply did not arrive."""
-        ids = set(re.findall(r"<([^<>\s]+@[^<>\s]+)>", item.text_for_model or ""))
-        ids.update(m for m in [message.in_reply_to, *message.references] if m)
-        if not ids:
-            return
-        sent = session.exec(
-            select(OutboxItem).where(col(OutboxItem.message_id).in_(list(ids))).limit(1)
-        ).first()
-        if sent is None or sent.case_id is None:
-            return
-        message.case_id = sent.case_id
-        audit.record(
-            session,
-            actor="system:triage",
-            action="reply.bounced",
-            case_id=sent.case_id,
-            message_pk=message.id,
-            outbox_id=sent.id,
-            message_id=sent.message_id,
-        )
 
     def _store_attachments(
         self, session: Session, message: InboundMessage, infos: Sequence[AttachmentInfo]

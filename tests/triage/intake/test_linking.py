@@ -189,6 +189,8 @@ def test_a_bounce_of_our_reply_is_linked_to_its_case(engine, make_settings) -> N
         "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.nl\r\n\r\n"
+        "Final-Recipient: rfc822; klant@example.nl\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
         f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent_id}>\r\nSubject: x\r\n"
         "--b--\r\n"
     ).encode()

@@ -1,0 +1,117 @@
+"""Issue 11: a crafted "bounce" from a stranger never reaches another person's case.
+
+A bounce joins the case of the reply it returns only when it is a delivery status
+notification by structure and reports on an address the reply was sent to; anything else
+that quotes one of our Message-IDs is only suggested to that case. Real SQLite/PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from helpers import FixedLabels, mail
+from sqlmodel import Session, select
+
+from avgdesk.models.engine import session_scope
+from avgdesk.models.tables import AuditEvent, Case, Draft, InboundMessage
+from avgdesk.replies.drafting import approve_draft
+from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.triage.intake.bounces import reported_recipients
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def _report(
+    sent_id: str, recipient: str, *, sender: str = "MAILER-DAEMON@mx.example.nl", n: int = 1
+) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b{n}@mx.example.nl>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.nl\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent_id}>\r\nSubject: x\r\n"
+        "--b--\r\n"
+    ).encode()
+
+
+def _sent_reply(engine: Any, settings: Any) -> str:
+    store_local_message(engine, mail(1), received_at=RECEIVED)  # from klant@example.nl
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with session_scope(engine) as s:
+        draft = s.exec(select(Draft)).one()
+        item = approve_draft(s, draft, approver="bert", ctx=drafting_context(settings))
+        s.commit()
+        return item.message_id
+
+
+def _outcome(engine: Any, mid: str) -> tuple[int | None, int | None, list[str]]:
+    with Session(engine) as s:
+        msg = s.exec(select(InboundMessage).where(InboundMessage.message_id == mid)).one()
+        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.message_pk == msg.id))]
+        case = s.exec(select(Case)).one()
+        assert msg.labels == ["auto"]
+        return (msg.case_id if msg.case_id is None else case.id), msg.suggested_case_id, actions
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        # A report about the stranger's own address that quotes our reply's Message-ID.
+        lambda sent_id: _report(sent_id, "attacker@evil.example", sender="attacker@evil.example", n=2),
+        # A plain-text "bounce": no delivery report at all.
+        lambda sent_id: (
+            "From: MAILER-DAEMON@evil.example\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: Undeliverable\r\n"
+            "Message-ID: <b3@evil.example>\r\nAuto-Submitted: auto-replied\r\n"
+            f"In-Reply-To: <{sent_id}>\r\nContent-Type: text/plain\r\n\r\n"
+            f"Delivery to klant@example.nl failed. Original: <{sent_id}>\r\n"
+        ).encode(),
+    ],
+    ids=["report-about-another-address", "plain-text-bounce"],
+)
+def test_a_crafted_bounce_from_a_stranger_never_joins_the_case(engine, make_settings, crafted) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    sent_id = _sent_reply(engine, settings)
+    raw = crafted(sent_id)
+    store_local_message(engine, raw, received_at=RECEIVED + timedelta(hours=1))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    mid = "b2@mx.example.nl" if b"b2@mx" in raw else "b3@evil.example"
+    case_id, suggested, actions = _outcome(engine, mid)
+    assert case_id is None and suggested is not None  # a person decides
+    assert "reply.bounced" not in actions and "message.link_suggested" in actions
+
+
+def test_a_real_delivery_report_on_our_recipient_joins_the_case(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    sent_id = _sent_reply(engine, settings)
+    store_local_message(
+        engine, _report(sent_id, "Klant@Example.nl"), received_at=RECEIVED + timedelta(hours=1)
+    )
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    case_id, suggested, actions = _outcome(engine, "b1@mx.example.nl")
+    assert case_id is not None and suggested is None and "reply.bounced" in actions
+
+
+def test_a_report_too_large_to_read_is_only_suggested(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(bounce_max_bytes=100)
+    sent_id = _sent_reply(engine, settings)
+    store_local_message(
+        engine, _report(sent_id, "klant@example.nl"), received_at=RECEIVED + timedelta(hours=1)
+    )
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    case_id, suggested, _ = _outcome(engine, "b1@mx.example.nl")
+    assert case_id is None and suggested is not None
+
+
+def test_reported_recipients_reads_only_delivery_reports() -> None:
+    assert reported_recipients(_report("x@y.example", "anna@example.nl")) == {"anna@example.nl"}
+    assert (
+        reported_recipients(b"Content-Type: text/plain\r\n\r\nFinal-Recipient: rfc822; a@b.nl\r\n") == set()
+    )
+    assert reported_recipients(b"") == set()

@@ -1,0 +1,112 @@
+"""Bounces of our replies: linked to their case only when they prove they are one.
+
+A bounce names the reply it returns by Message-ID, but anyone can write a mail that looks
+like a bounce and quotes a Message-ID (issue 11: a stranger must never reach another
+person's case). A bounce joins the case of the reply only when
+
+* it is a delivery status notification by structure (RFC 3464: ``multipart/report`` with
+  a ``message/delivery-status`` part), and
+* a ``Final-Recipient`` or ``Original-Recipient`` of that report is one of the addresses
+  the reply was sent to, and the report names the reply's Message-ID.
+
+Anything else that names one of our replies (a plain-text "bounce", a report about an
+address we never wrote to) is only *suggested* to that case: a person decides, through
+"Koppel aan deze zaak". Staff still see every real bounce on its case at once.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import re
+from collections.abc import Iterable
+from email.message import Message
+
+from sqlmodel import Session, col, select
+
+from avgdesk.models.tables import InboundMessage, MessageRaw, OutboxItem
+from avgdesk.triage.cases import audit
+from avgdesk.triage.settings import Settings
+
+log = logging.getLogger(__name__)
+_MESSAGE_ID = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+
+
+def link_bounce(session: Session, message: InboundMessage, text: str, *, settings: Settings) -> None:
+    """Link an automatic ``message`` that returns one of our replies (in the caller's
+    transaction); ``bounce_max_bytes`` bounds the report we parse (a bounce is small)."""
+    ids = set(_MESSAGE_ID.findall(text or ""))
+    ids.update(m for m in [message.in_reply_to, *message.references] if m)
+    if not ids:
+        return
+    sent = session.exec(
+        select(OutboxItem)
+        .where(col(OutboxItem.message_id).in_(sorted(ids)), col(OutboxItem.case_id).is_not(None))
+        .limit(1)
+    ).first()
+    if sent is None or sent.case_id is None:
+        return
+    raw = session.get(MessageRaw, message.id)
+    data = raw.data if raw is not None and len(raw.data) <= settings.bounce_max_bytes else b""
+    if not reported_recipients(data) & {r.strip().lower() for r in sent.recipients}:
+        # Looks like a bounce but does not prove it: a person decides.
+        message.suggested_case_id = sent.case_id
+        audit.record(
+            session,
+            actor="system:triage",
+            action="message.link_suggested",
+            case_id=sent.case_id,
+            message_pk=message.id,
+            reason="unverified_bounce",
+        )
+        return
+    message.case_id = sent.case_id
+    audit.record(
+        session,
+        actor="system:triage",
+        action="reply.bounced",
+        case_id=sent.case_id,
+        message_pk=message.id,
+        outbox_id=sent.id,
+        message_id=sent.message_id,
+    )
+
+
+def reported_recipients(raw: bytes) -> set[str]:
+    """The recipient addresses a delivery status notification reports on (lower case);
+    empty for anything that is not one by structure."""
+    if not raw:
+        return set()
+    try:
+        report = email.message_from_bytes(raw, policy=email.policy.compat32)
+    except Exception:  # an unparsable report proves nothing
+        return set()
+    if report.get_content_type() != "multipart/report":
+        return set()
+    found: set[str] = set()
+    for part in report.walk():
+        if part.get_content_type() == "message/delivery-status":
+            found.update(_recipients(_blocks(part)))
+    return found
+
+
+def _blocks(part: Message) -> list[Message]:
+    """The header blocks of a delivery-status part (the parser splits them, or not)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    if isinstance(payload, str):
+        return [email.message_from_string(b + "\n") for b in re.split(r"\r?\n\r?\n", payload)]
+    return []
+
+
+def _recipients(blocks: Iterable[Message]) -> set[str]:
+    out: set[str] = set()
+    for block in blocks:
+        for name in ("Final-Recipient", "Original-Recipient"):
+            for value in block.get_all(name) or []:
+                address = str(value).partition(";")[2].strip().strip("<>").strip().lower()
+                if "@" in address:
+                    out.add(address)
+    return out
