@@ -79,7 +79,9 @@ class Settings(BaseSettings):
         env_prefix="AVGDESK_",
         extra="forbid",
         validate_default=True,
-        use_attribute_docstrings=True,
+        # No use_attribute_docstrings: pydantic would read and tokenise this file at every
+        # start (half the class's build time, paid by each CLI command); the docstrings are
+        # read by field_docs() only where they are shown (the README table).
     )
 
     _toml_file: ClassVar[Path | None] = None
@@ -471,6 +473,24 @@ class Settings(BaseSettings):
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def field_docs() -> dict[str, str]:
+    """Each setting's docstring (the string literal after its annotation), by field name."""
+    import ast
+    import inspect
+    import itertools
+
+    tree = ast.parse(inspect.getsource(Settings))
+    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+    docs: dict[str, str] = {}
+    for field, after in itertools.pairwise(body):
+        if not isinstance(field, ast.AnnAssign) or not isinstance(field.target, ast.Name):
+            continue
+        value = after.value if isinstance(after, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            docs[field.target.id] = inspect.cleandoc(value.value)
+    return docs
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

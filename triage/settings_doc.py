@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import SecretStr
 from pydantic_core import PydanticUndefined
 
-from avgdesk.triage.settings import Settings
+from avgdesk.triage.settings import Settings, field_docs
 
 START = "<!-- settings-table:start -->"
 END = "<!-- settings-table:end -->"
@@ -53,9 +53,10 @@ def _text(value: Any) -> str:
 
 def markdown_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
+    docs = field_docs()
+    for name in Settings.model_fields:
         # Markdown, not reStructuredText: ``x`` in a docstring is `x` in the README.
-        meaning = " ".join((field.description or "").split()).replace("``", "`").replace("|", "\\|")
+        meaning = " ".join(docs.get(name, "").split()).replace("``", "`").replace("|", "\\|")
         default = shown_default(name)
         shown = f" `{default}` " if default else " "
         rows.append(f"| `AVGDESK_{name.upper()}` |{shown}| {meaning} |")

@@ -22,9 +22,12 @@ so it treats the uncertain days as working days. Rolling the internal target *ba
 from __future__ import annotations
 
 import calendar
+import importlib.util
+import sys
 from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -32,6 +35,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.easter import easter  # type: ignore[import-untyped,unused-ignore]
 from holidays.constants import OPTIONAL, PUBLIC
+from holidays.holiday_base import HolidayBase
 
 __all__ = [
     "AMSTERDAM",
@@ -67,6 +71,32 @@ _GOOD_FRIDAY = ("Goede Vrijdag", "Good Friday")
 
 
 @cache
+def _netherlands_class() -> type[HolidayBase]:
+    """``holidays.countries.netherlands.Netherlands``, loaded without ``holidays.countries``.
+
+    That package's ``__init__`` imports all ~250 countries (0.4 s of CPU, paid by every
+    ``avgdesk deadline`` and every first deadline in a process); the Dutch module needs only
+    ``holidays`` itself. If the library's layout ever changes, the public API is used.
+    """
+    name = "holidays.countries.netherlands"
+    loaded = sys.modules.get(name)
+    if loaded is None:
+        path = Path(holidays.__file__).parent / "countries" / "netherlands.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            return type(holidays.country_holidays("NL"))
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    country: type[HolidayBase] = loaded.Netherlands
+    return country
+
+
+@cache
 def _holidays_for_year(year: int) -> Mapping[date, tuple[str, str]]:
     """Dutch and English names of the certain Atw holidays of one year.
 
@@ -75,8 +105,9 @@ def _holidays_for_year(year: int) -> Mapping[date, tuple[str, str]]:
     Vrijdag is left out here: it is uncertain (see the module docstring).
     """
     cats = (PUBLIC, OPTIONAL)  # Atw art. 3 lid 1: PUBLIC lacks 5 May outside lustrum years
-    nl = holidays.country_holidays("NL", years=year, categories=cats, language="nl")
-    en = holidays.country_holidays("NL", years=year, categories=cats, language="en_US")
+    netherlands = _netherlands_class()
+    nl = netherlands(years=year, categories=cats, language="nl")
+    en = netherlands(years=year, categories=cats, language="en_US")
     good_friday = easter(year) - timedelta(days=2)
     return MappingProxyType({d: (str(nl[d]), str(en.get(d, nl[d]))) for d in nl if d != good_friday})
 
