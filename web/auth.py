@@ -108,6 +108,7 @@ def _touch(engine: Engine, digest: str, now: datetime, busy_timeout_s: float) ->
         with engine.connect() as conn:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA busy_timeout=1000")
+                conn.commit()  # the PRAGMA autobegan a transaction; begin() below needs none
             try:
                 with conn.begin():
                     # Crash before the commit: last_seen_at is a little older; harmless.

@@ -292,6 +292,20 @@ def test_session_idle_and_absolute_expiry(client: TestClient, login: Any, web_en
     assert client.get("/").status_code == 303  # absolute lifetime over
 
 
+def test_a_session_older_than_the_touch_interval_is_touched_not_refused(
+    client: TestClient, login: Any, web_engine: Any
+) -> None:
+    login(client, "mw")
+    with Session(web_engine) as s:
+        row = s.exec(select(WebSession)).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=5)
+        s.add(row)
+        s.commit()
+    assert client.get("/").status_code == 200  # was a 500 on SQLite (the PRAGMA's open transaction)
+    with Session(web_engine) as s:
+        assert s.exec(select(WebSession)).one().last_seen_at > utcnow() - timedelta(minutes=1)
+
+
 def test_disabled_user_loses_the_session(client: TestClient, login: Any, web_engine: Any) -> None:
     from avgdesk.web.users import disable_user
 
