@@ -40,9 +40,12 @@ from holidays.holiday_base import HolidayBase
 __all__ = [
     "AMSTERDAM",
     "DECREE_DAYS",
+    "DECREE_YEARS",
     "Lang",
     "add_months",
     "add_working_days",
+    "decree_days_known",
+    "decree_warning",
     "holiday_name",
     "is_office_day",
     "is_working_day",
@@ -55,6 +58,10 @@ __all__ = [
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 Lang = Literal["nl", "en"]
+
+#: The years whose decree days are listed below; only these are known (legal-notes §1.5).
+#: Add a year only from its published decree, and widen this range with it.
+DECREE_YEARS = range(2026, 2029)
 
 #: Days made equal to a public holiday by Koninklijk Besluit under Atw art. 3 lid 3
 #: (legal-notes §1.5: the decrees for 2026-2028). Later years need the next decree.
@@ -128,6 +135,33 @@ def uncertain_holiday(d: date, lang: Lang = "nl") -> str | None:
     if names is None:
         return None
     return names[0] if lang == "nl" else names[1]
+
+
+def decree_days_known(year: int) -> bool:
+    """Whether :data:`DECREE_DAYS` covers ``year`` (outside it a decree day goes unseen)."""
+    return year in DECREE_YEARS
+
+
+def decree_warning(d: date, lang: Lang = "nl") -> str | None:
+    """A warning for staff when ``d`` lies in a year whose decree days avgdesk does not
+    know: such a day is neither skipped for an internal target nor named in the
+    explanation, so a person must check it (None for a known year)."""
+    if decree_days_known(d.year):
+        return None
+    first, last = DECREE_YEARS[0], DECREE_YEARS[-1]
+    if lang == "nl":
+        return (
+            f"Let op: avgdesk kent de dagen die bij Koninklijk Besluit gelijkgesteld zijn aan een"
+            f" feestdag (art. 3 lid 3 Algemene termijnenwet) alleen voor {first}–{last}, niet voor"
+            f" {d.year}. Controleer zelf of er in {d.year} zo'n dag vlak voor deze datum valt, en"
+            " laat de beheerder de lijst bijwerken (DECREE_DAYS)."
+        )
+    return (
+        f"Note: avgdesk knows the days made equal to a public holiday by Royal Decree (Algemene"
+        f" termijnenwet art. 3(3)) only for {first}–{last}, not for {d.year}. Check yourself whether"
+        f" such a day falls just before this date in {d.year}, and have the administrator update"
+        " the list (DECREE_DAYS)."
+    )
 
 
 def is_working_day(d: date) -> bool:

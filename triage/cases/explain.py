@@ -18,6 +18,8 @@ from avgdesk.triage.cases.calendar import (
     DECREE_DAYS,
     Lang,
     add_months,
+    decree_days_known,
+    decree_warning,
     holiday_name,
     is_working_day,
     uncertain_holiday,
@@ -156,8 +158,11 @@ def _skipped(start: date) -> tuple[date, tuple[SkippedDay, ...]]:
 def uncertain_note(d: date) -> tuple[str, str]:
     """Why the period was not rolled past Goede Vrijdag or a decree day (empty if n/a)."""
     name_nl, name_en = uncertain_holiday(d, "nl"), uncertain_holiday(d, "en")
+    known = decree_days_known(d.year)
+    # Never silent about a year whose decree days avgdesk does not know.
+    warn = ("", "") if known else (f" {decree_warning(d, 'nl')}", f" {decree_warning(d, 'en')}")
     if name_nl is None or name_en is None:
-        return "", ""
+        return warn
     lid = "3" if d in DECREE_DAYS else "2"
     nl = (
         f" {fmt(d, 'nl').capitalize()} is {name_nl}. De Algemene termijnenwet (art. 3 lid"
@@ -173,7 +178,7 @@ def uncertain_note(d: date) -> tuple[str, str]:
         " counts as a working day here and the period is not rolled past it: when in"
         " doubt, the earlier date applies."
     )
-    return nl, en
+    return nl + warn[0], en + warn[1]
 
 
 def roll_step(
