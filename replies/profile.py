@@ -88,6 +88,8 @@ class Organisation(_Model):
     """The privacy contact route: the address replies come from and requests go to."""
     dpo_email: Email | None = None
     """A data protection officer (functionaris gegevensbescherming), if appointed."""
+    privacy_statement_url: HttpsUrl | None = None
+    """The published privacy statement; letters and the contact form link to it when given."""
 
 
 class SupervisoryAuthority(_Model):

@@ -27,6 +27,7 @@ from avgdesk.mailbox.contact_form import FormSubmission
 from avgdesk.models.addresses import valid_address_or_none
 from avgdesk.models.tables import AuditEvent, Case, InboundMessage
 from avgdesk.models.types import utcnow
+from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake.local import build_form_message, store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.web import labels as L
@@ -114,10 +115,13 @@ def _serializer(ctx: WebContext) -> URLSafeTimedSerializer:
 
 
 def _page(request: Request, form: ContactForm, *, status_code: int = 200) -> Response:
+    ctx = get_ctx(request)
+    statement = drafting_context(ctx.settings).controller().controller.privacy_statement_url
     return render(
         request,
         "contact.html",
-        {"form": form, "request_types": L.REQUEST_TYPES, "web": get_ctx(request).web, "user": None},
+        {"form": form, "request_types": L.REQUEST_TYPES, "web": ctx.web, "user": None}
+        | {"privacy_statement_url": statement},
         status_code=status_code,
     )
 
