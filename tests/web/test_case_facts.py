@@ -44,7 +44,7 @@ def test_staff_choose_the_access_facts_and_the_open_access_letter_follows(
         assert draft is not None and draft.version > letter.version  # rebuilt with the choice
         assert draft.fields["recipient_ids"] == data["recipient_ids"]
     page = client.get(f"/cases/{ref}").text
-    assert "Gekozen door een medewerker." in page
+    assert "Gekozen door een medewerker." in page and "Gegevens voor het inzageantwoord gekozen" in page
     ticked = re.findall(r'name="recipient_ids" value="([^"]+)" checked', page)
     assert ticked == data["recipient_ids"]
     # Nothing ticked in a group would mean "all of the profile": refused, in Dutch.
@@ -119,3 +119,4 @@ def test_staff_link_a_suggested_message_and_roles_are_checked(
         assert moved is not None and moved.case_id == target_id and moved.suggested_case_id is None
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "message.attached")).all()[-1]
         assert event.actor == "mw" and event.detail["how"] == "staff"
+    assert "Bericht door een medewerker aan de zaak gekoppeld" in client.get(f"/cases/{target_ref}").text

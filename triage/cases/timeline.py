@@ -101,8 +101,21 @@ def _closed(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
 
 _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "case.opened": _opened,
-    "message.attached": lambda d, k: "Bericht van de verzoeker aan de zaak toegevoegd",
-    "message.link_suggested": lambda d, k: "Bericht mogelijk bij deze zaak (niet gekoppeld; controleren)",
+    "message.attached": lambda d, k: (
+        "Bericht door een medewerker aan de zaak gekoppeld"
+        if d.get("how") == "staff"
+        else "Bericht van de verzoeker aan de zaak toegevoegd"
+    ),
+    "message.link_suggested": lambda d, k: (
+        "Mogelijk onbestelbaar-melding bij deze zaak (niet bewezen, niet gekoppeld; controleren)"
+        if d.get("reason") == "unverified_bounce"
+        else "Bericht mogelijk bij deze zaak (niet gekoppeld; controleren)"
+    ),
+    "message.id_copy_removed": lambda d, k: "Kopie identiteitsbewijs ook uit een later bericht verwijderd",
+    "case.opened_for_breach": lambda d, k: "Zaak geopend voor een mogelijk datalek (geen verzoek herkend)",
+    "case.access_facts": lambda d, k: (
+        "Gegevens voor het inzageantwoord gekozen (doelen, ontvangers, bronnen…)"
+    ),
     "message.relabelled": lambda d, k: (
         f"Labels gecorrigeerd van {_labels(d.get('before'))} naar {_labels(d.get('after'))}"
     ),
