@@ -156,6 +156,8 @@ class MailboxCursor(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "case"
+    # The queue's open/state filters with its default sort, and the due-date filters (issue 16).
+    __table_args__ = (Index("ix_case_state_due", "state", "due_date"),)
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=32)
@@ -167,8 +169,8 @@ class Case(SQLModel, table=True):
     is_complaint: bool = False
     language: str = "nl"
     via_form: bool = False
-    assignee: str | None = None
-    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    assignee: str | None = Field(default=None, index=True)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     legal_deadline: date | None = None
     """Art. 12(3) AVG, rolled to a working day; None for a complaint without a right."""
     internal_target: date | None = None
@@ -189,7 +191,7 @@ class Case(SQLModel, table=True):
     """Same requester, same right within 30 days: flagged for staff."""
     outcome: str | None = None
     justification: str | None = Field(default=None, sa_column=Column(Text))
-    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -226,6 +228,8 @@ class Draft(SQLModel, table=True):
     """A reply being written. The Message-ID is fixed at creation and reused on every retry."""
 
     __tablename__ = "draft"
+    # The drafts list (newest first, per state) and the oldest waiting ones (issue 16).
+    __table_args__ = (Index("ix_draft_state_created", "state", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -254,7 +258,9 @@ class Draft(SQLModel, table=True):
     approved_version: int | None = None
     approved_sha256: str | None = None
     """sha256 of the exact subject and body approved; the outbox sends only that."""
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -357,7 +363,7 @@ class ReminderSent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    day: date
+    day: date = Field(index=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -369,7 +375,7 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     actor: str
     """A staff member's name, or ``system:<component>``."""
-    action: str
+    action: str = Field(index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     message_pk: int | None = Field(default=None, foreign_key="inbound_message.id", index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

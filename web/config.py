@@ -48,6 +48,10 @@ class WebSettings:
     """Proxies (IP addresses or networks) whose X-Forwarded-For uvicorn's middleware reads."""
     contact_process_max_messages: int = 25
     """Messages processed synchronously after a contact-form submission (to show the reference)."""
+    page_rows: int = 50
+    """Rows per page of the queue and of the drafts list (both count their total in SQL)."""
+    dashboard_rows: int = 10
+    """Rows of each list on the dashboard; a link opens the whole list in the queue."""
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     """Signs the short-lived contact confirmation link; random per process unless configured."""
 

@@ -50,40 +50,30 @@ def chart_svg_data(bars: list[Bar], *, width: int = 560, bar_h: int = 22, gap: i
 
 router = APIRouter()
 
-DASHBOARD_LIST_LIMIT = 50
-"""Longest list on the dashboard (the queue shows the rest)."""
-
 
 @router.get("/")
 def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Response:
     ctx = get_ctx(request)
+    rows = ctx.web.dashboard_rows
     today = utcnow().astimezone(ctx.settings.tz).date()
     snap = queries.backlog_snapshot(session, today=today)
-    week = today + timedelta(days=7)
-    # Only the cases the page lists are loaded; every number comes from the snapshot.
-    urgent = list(
-        session.exec(
-            select(Case)
-            .where(queries.open_clause(), col(Case.due_date) <= week)
-            .order_by(col(Case.due_date), col(Case.reference))
-            .limit(DASHBOARD_LIST_LIMIT)
-        )
-    )
+    # Only the rows the page lists are loaded; every number comes from the snapshot, and
+    # each list links to the queue that shows all of it.
+    urgent = queries.queue_page(
+        session,
+        queries.QueueFilter(open_only=True, due_before=today + timedelta(days=7)),
+        number=1,
+        size=rows,
+    ).items
     awaiting = list(
         session.exec(
-            select(Draft)
+            select(Draft, Case.reference)
+            .join(Case, col(Case.id) == col(Draft.case_id))
             .where(Draft.state == DraftState.DRAFT)
-            .order_by(col(Draft.created_at))
-            .limit(DASHBOARD_LIST_LIMIT)
+            .order_by(col(Draft.created_at), col(Draft.id))
+            .limit(rows)
         )
     )
-    failed = list(
-        session.exec(select(Draft).where(Draft.state == DraftState.FAILED).limit(DASHBOARD_LIST_LIMIT))
-    )
-    case_refs = {
-        c.id: c.reference
-        for c in session.exec(select(Case).where(col(Case.id).in_([d.case_id for d in awaiting + failed])))
-    }
     return render(
         request,
         "dashboard.html",
@@ -95,9 +85,8 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
                 (s, snap.by_state[CaseState(s)]) for s in L.OPEN_STATES if snap.by_state.get(CaseState(s))
             ],
             "urgent": urgent,
+            "urgent_total": snap.overdue + snap.due_soon,
             "awaiting": awaiting,
-            "failed": failed,
-            "case_refs": case_refs,
             "chart": chart_svg_data(_due_buckets(snap)),
             "breaches": legal.open_breaches(session),  # issue 13: the Art. 33 72-hour clock
         },

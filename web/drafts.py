@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -33,11 +34,13 @@ from avgdesk.replies.rendering import (
     render,
 )
 from avgdesk.triage.cases import drafts as draft_cases
+from avgdesk.triage.cases import queries
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web import labels as L
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import db, get_ctx
 from avgdesk.web.deps import render as render_page
+from avgdesk.web.paging import page_links
 from avgdesk.web.sanitize import sanitize_html
 
 router = APIRouter()
@@ -102,22 +105,30 @@ def field_values(kind: str, fields: dict[str, Any]) -> dict[str, str | bool]:
 
 
 @router.get("/drafts")
-def drafts_list(request: Request, session: Annotated[Session, Depends(db)], state: str = "draft") -> Response:
-    stmt = select(Draft).order_by(col(Draft.created_at).desc()).limit(500)
-    if state in L.DRAFT_STATE_NL:
-        stmt = stmt.where(Draft.state == DraftState(state))
-    rows = list(session.exec(stmt))
-    cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_({d.case_id for d in rows})))}
+def drafts_list(
+    request: Request,
+    session: Annotated[Session, Depends(db)],
+    state: Annotated[str, Query(max_length=20)] = "draft",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    rows = get_ctx(request).web.page_rows
+    chosen = DraftState(state) if state in L.DRAFT_STATE_NL else None
+    found = queries.draft_page(session, chosen, number=page, size=rows)
+    shown = state if chosen is not None else "all"
     return render_page(
         request,
         "drafts.html",
         {
-            "drafts": rows,
-            "cases": cases,
+            "found": found,
+            "page_links": page_links(found, lambda n: "/drafts?" + urlencode(_drafts_query(shown, n))),
             "state": state,
-            "acknowledgements": draft_cases.pending_acknowledgements(session),
+            "acknowledgements": queries.pending_acknowledgements(session, limit=rows),
         },
     )
+
+
+def _drafts_query(state: str, page: int) -> dict[str, str]:
+    return {"state": state, **({"page": str(page)} if page > 1 else {})}
 
 
 @router.post("/drafts/approve-acknowledgements")
@@ -145,7 +156,7 @@ def approve_acknowledgements(
         {
             "outcomes": outcomes,
             "error": error,
-            "acknowledgements": draft_cases.pending_acknowledgements(session),
+            "acknowledgements": queries.pending_acknowledgements(session, limit=ctx.web.page_rows),
         },
         status_code=409 if error else 200,
     )

@@ -21,6 +21,7 @@ from avgdesk.triage.cases import actions, lifecycle, queries
 from avgdesk.web import labels as L
 from avgdesk.web.auth import CurrentUser, require_role
 from avgdesk.web.deps import db, get_ctx, render
+from avgdesk.web.paging import page_links
 
 router = APIRouter()
 
@@ -29,7 +30,8 @@ DUE_FILTERS = {
     "7": ("binnen 7 dagen", 7),
     "14": ("binnen 14 dagen", 14),
 }
-QUEUE_PARAMS = ("q", "state", "right", "due", "mine", "approval", "sort", "dir")
+QUEUE_PARAMS = ("q", "state", "right", "due", "mine", "approval", "sort", "dir", "page")
+"""What a queue link keeps; ``page`` is dropped from saved views (a view is a filter)."""
 BUILTIN_VIEWS = (
     ("Mijn zaken", {"mine": "1"}),
     ("Te laat", {"due": "overdue"}),
@@ -80,13 +82,17 @@ def queue(
     approval: Annotated[str, Query(max_length=1)] = "",
     sort: Annotated[str, Query(max_length=20)] = "due",
     dir: Annotated[str, Query(max_length=4)] = "asc",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     ctx = get_ctx(request)
     user = require_role(request, "medewerker")
     today = utcnow().astimezone(ctx.settings.tz).date()
     params = {"q": q, "state": state, "right": right, "due": due, "mine": mine, "approval": approval}
     params.update({"sort": sort if sort != "due" else "", "dir": dir if dir == "desc" else ""})
-    cases = queries.find_cases(session, _queue_filter(params, user, today))
+    found = queries.queue_page(
+        session, _queue_filter(params, user, today), number=page, size=ctx.web.page_rows
+    )
+    cases = found.items
     views = session.exec(
         select(SavedView).where(SavedView.owner == user.username).order_by(col(SavedView.name))
     )
@@ -106,6 +112,8 @@ def queue(
         "cases.html",
         {
             "cases": cases,
+            "found": found,
+            "page_links": page_links(found, lambda n: _url(params, page=str(n) if n > 1 else "")),
             "risks": {c.id: lifecycle.case_risk(c, ctx.settings) for c in cases},
             "pending": {c.id for c in cases if lifecycle.extension_pending(c)},
             "today": today,
@@ -133,7 +141,9 @@ def save_view(
     user = require_role(request, "medewerker")
     clean = name.strip()
     # Only the queue's own parameters are kept: a saved view can only ever filter the queue.
-    query = urlencode([(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in QUEUE_PARAMS and v])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in QUEUE_PARAMS and k != "page" and v]
+    )
     if clean:
         actions.save_view(get_ctx(request).engine, owner=user.username, name=clean, query=query)
     return RedirectResponse(f"/cases?{query}" if query else "/cases", status_code=303)

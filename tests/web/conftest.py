@@ -84,3 +84,20 @@ def login() -> Any:
 def csrf_of() -> Any:
     """csrf_of(client[, path]): the CSRF token of a logged-in page."""
     return get_csrf
+
+
+@pytest.fixture
+def two_per_page(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The three seeded cases, two rows per page, on the database of ``db_url``."""
+    settings = make_web_settings(tmp_path, db_url)
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    seed(engine, settings)
+    web = WebSettings.from_settings(settings, page_rows=2, dashboard_rows=1)
+    app = create_app(settings, engine, web, classifier_factory=KeywordClassifier)
+    try:
+        with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+            do_login(client, "goedkeurder")
+            yield client
+    finally:
+        engine.dispose()

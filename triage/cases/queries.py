@@ -8,12 +8,13 @@ they are never logged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
+from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -35,6 +36,35 @@ from avgdesk.triage.settings import Settings
 
 SORT_KEYS = ("due", "reference", "received", "requester", "state", "assignee")
 """Columns the queue can be sorted by (``due`` is the default)."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with the total the filter matches (counted in SQL)."""
+
+    items: list[T]
+    total: int
+    number: int
+    """1-based; a number past the end shows the last page."""
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_row(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last_row(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def _page_number(number: int, total: int, size: int) -> int:
+    return min(max(1, number), max(1, -(-total // size)))
 
 
 @dataclass
@@ -91,6 +121,14 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def right_clause(right: str) -> ColumnElement[bool]:
+    """Cases that name ``right`` (``complaint``: complaints). ``case.rights`` is a JSON list
+    of fixed label names, so the quoted name in its text is the element, on both databases."""
+    if right == "complaint":
+        return col(Case.is_complaint).is_(True)
+    return cast(col(Case.rights), Text).like(_like(json.dumps(right)), escape="\\")
+
+
 def search_clause(query: str) -> ColumnElement[bool]:
     """Reference (whole or a fragment), requester name or address, or a message subject."""
     pattern = _like(query.strip())
@@ -122,26 +160,75 @@ def list_cases(
     )
 
 
-def find_cases(session: Session, f: QueueFilter) -> list[Case]:
-    stmt = select(Case)
+def _queue_where(f: QueueFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if f.states:
-        stmt = stmt.where(col(Case.state).in_(list(f.states)))
+        where.append(col(Case.state).in_(list(f.states)))
     if f.open_only:
-        stmt = stmt.where(open_clause())
+        where.append(open_clause())
     if f.due_before is not None:
-        stmt = stmt.where(col(Case.due_date) <= f.due_before)
+        where.append(col(Case.due_date) <= f.due_before)
     if f.query and f.query.strip():
-        stmt = stmt.where(search_clause(f.query))
+        where.append(search_clause(f.query))
     if f.assignee:
-        stmt = stmt.where(col(Case.assignee) == f.assignee)
+        where.append(col(Case.assignee) == f.assignee)
     if f.awaiting_approval:
-        stmt = stmt.where(awaiting_approval_clause())
-    stmt = stmt.order_by(*_order(f.sort, f.descending))
-    cases = list(session.exec(stmt))
+        where.append(awaiting_approval_clause())
     if f.right:
-        # Rights live in a JSON list; filtering it in Python keeps one query for both databases.
-        cases = [c for c in cases if f.right in c.rights or (f.right == "complaint" and c.is_complaint)]
-    return cases
+        where.append(right_clause(f.right))
+    return where
+
+
+def find_cases(session: Session, f: QueueFilter) -> list[Case]:
+    """Every case the filter matches, in queue order (the CLI's list; the web pages)."""
+    return list(session.exec(select(Case).where(*_queue_where(f)).order_by(*_order(f.sort, f.descending))))
+
+
+def queue_page(session: Session, f: QueueFilter, *, number: int, size: int) -> Page[Case]:
+    """Page ``number`` (1-based) of the queue: filtered, sorted and cut in SQL."""
+    where = _queue_where(f)
+    total = _count(session, select(func.count()).select_from(Case).where(*where))
+    number = _page_number(number, total, size)
+    stmt = select(Case).where(*where).order_by(*_order(f.sort, f.descending))
+    items = list(session.exec(stmt.offset((number - 1) * size).limit(size)))
+    return Page(items, total, number, size)
+
+
+def draft_page(
+    session: Session, state: DraftState | None, *, number: int, size: int
+) -> Page[tuple[Draft, Case]]:
+    """Page ``number`` of the drafts (newest first), each with its case, cut in SQL."""
+    where = [col(Draft.state) == state] if state is not None else []
+    total = _count(session, select(func.count()).select_from(Draft).where(*where))
+    number = _page_number(number, total, size)
+    rows = session.exec(
+        select(Draft, Case)
+        .join(Case, col(Case.id) == col(Draft.case_id))
+        .where(*where)
+        .order_by(col(Draft.created_at).desc(), col(Draft.id).desc())
+        .offset((number - 1) * size)
+        .limit(size)
+    )
+    return Page([(d, c) for d, c in rows], total, number, size)
+
+
+ACKNOWLEDGEMENT = "acknowledgement"
+"""``DraftKind.ACKNOWLEDGEMENT`` (the kind the worker drafts on its own)."""
+
+
+def pending_acknowledgements(session: Session, *, limit: int) -> Page[tuple[Draft, Case]]:
+    """The oldest ``limit`` acknowledgements waiting for approval (bulk approval), with
+    how many wait in all."""
+    where = (col(Draft.state) == DraftState.DRAFT, col(Draft.kind) == ACKNOWLEDGEMENT)
+    total = _count(session, select(func.count()).select_from(Draft).where(*where))
+    rows = session.exec(
+        select(Draft, Case)
+        .join(Case, col(Case.id) == col(Draft.case_id))
+        .where(*where)
+        .order_by(col(Draft.created_at), col(Draft.id))
+        .limit(limit)
+    )
+    return Page([(d, c) for d, c in rows], total, 1, limit)
 
 
 def _order(sort: str, descending: bool) -> list[Any]:

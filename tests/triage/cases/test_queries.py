@@ -152,3 +152,63 @@ def test_timeline_is_dutch_without_keys_or_hashes(engine, make_settings) -> None
     )  # hashes stay in the record
     for raw in ("state:", "kind:", "draft.", "case.", "mail.sent", "acknowledgement", "True", "None"):
         assert raw not in joined
+
+
+def _page(engine: Any, number: int, size: int, **kw: Any) -> tuple[list[str], int, int, int]:
+    with Session(engine) as s:
+        p = queries.queue_page(s, queries.QueueFilter(**kw), number=number, size=size)
+        return [c.reference for c in p.items], p.total, p.number, p.pages
+
+
+def test_queue_pages_are_cut_in_sql_with_their_total(engine, make_settings) -> None:
+    refs = _seed(engine, make_settings())
+    assert _page(engine, 1, 3, sort="reference") == (refs[:3], 4, 1, 2)
+    assert _page(engine, 2, 3, sort="reference") == (refs[3:], 4, 2, 2)
+    # A page past the end shows the last one; page 0 the first.
+    assert _page(engine, 9, 3, sort="reference") == (refs[3:], 4, 2, 2)
+    assert _page(engine, 0, 3, sort="reference", descending=True) == (list(reversed(refs))[:3], 4, 1, 2)
+    # Filters count in SQL too, the right (a JSON list) included, also with a search.
+    assert _page(engine, 1, 1, right="complaint", sort="reference") == ([refs[2]], 2, 1, 2)
+    assert _page(engine, 2, 1, right="complaint", sort="reference") == ([refs[3]], 2, 2, 2)
+    assert _page(engine, 1, 10, right="objection") == ([refs[2]], 1, 1, 1)
+    assert _page(engine, 1, 10, right="erasure", query="zoë") == ([refs[1]], 1, 1, 1)
+    assert _page(engine, 1, 10, right="erasure", query="piet") == ([], 0, 1, 1)
+    # The CLI's whole list and the page agree.
+    assert _find(engine, right="complaint", sort="reference") == [refs[2], refs[3]]
+
+
+def test_a_right_filter_matches_whole_labels_only(engine, make_settings) -> None:
+    refs = _seed(engine, make_settings())
+    with Session(engine) as s:
+        case = s.exec(select(Case).where(Case.reference == refs[0])).one()
+        case.rights = ["access", "data_portability"]
+        s.add(case)
+        s.commit()
+    assert _find(engine, right="access") == [refs[0]]
+    assert _find(engine, right="acces") == []
+    assert _find(engine, right='access", "') == []  # quotes in the value are not syntax
+
+
+def test_draft_pages_newest_first_and_the_oldest_acknowledgements(engine, make_settings) -> None:
+    _seed(engine, make_settings())
+    with Session(engine) as s:
+        waiting = list(
+            s.exec(
+                select(Draft)
+                .where(Draft.state == DraftState.DRAFT)
+                .order_by(col(Draft.created_at).desc(), col(Draft.id).desc())
+            )
+        )
+        assert len(waiting) >= 3
+        first = queries.draft_page(s, DraftState.DRAFT, number=1, size=2)
+        last = queries.draft_page(s, DraftState.DRAFT, number=99, size=2)
+        everything = queries.draft_page(s, None, number=1, size=100)
+        acks = queries.pending_acknowledgements(s, limit=2)
+        none_sent = queries.draft_page(s, DraftState.SENT, number=1, size=2)
+    assert first.total == len(waiting) and [d.id for d, _ in first.items] == [d.id for d in waiting[:2]]
+    assert all(c.id == d.case_id for d, c in first.items)
+    assert last.number == first.pages and last.items and last.last_row == len(waiting)
+    assert everything.total >= len(waiting)
+    expected_acks = [d.id for d in reversed(waiting) if d.kind == "acknowledgement"]
+    assert acks.total == len(expected_acks) and [d.id for d, _ in acks.items] == expected_acks[:2]
+    assert (none_sent.items, none_sent.total, none_sent.pages) == ([], 0, 1)
