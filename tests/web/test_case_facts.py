@@ -43,6 +43,11 @@ def test_staff_choose_the_access_facts_and_the_open_access_letter_follows(
         draft = s.get(Draft, letter.draft_id)
         assert draft is not None and draft.version > letter.version  # rebuilt with the choice
         assert draft.fields["recipient_ids"] == data["recipient_ids"]
+    later = draft_cases.create(web_engine, web_settings, ref, "access", by="mw")  # a new letter
+    with Session(web_engine) as s:
+        fresh = s.get(Draft, later.draft_id)
+        assert fresh is not None and fresh.fields["source_ids"] == ["self", "reseller"]
+        assert fresh.fields["purpose_ids"] == data["purpose_ids"]
     page = client.get(f"/cases/{ref}").text
     assert "Gekozen door een medewerker." in page and "Gegevens voor het inzageantwoord gekozen" in page
     ticked = re.findall(r'name="recipient_ids" value="([^"]+)" checked', page)

@@ -115,6 +115,10 @@ def create(
         raise UnknownChoice(f"unknown letter kind {kind!r}", "Onbekend soort brief.") from exc
     with unit_of_work(engine) as session:
         case = lifecycle.find_case(session, reference)
+        if letter is DraftKind.ACCESS:  # issue 13: start from the facts staff chose for this person
+            from avgdesk.triage.cases.legal import access_facts
+
+            fields = {**(access_facts(session, case) or {}), **(fields or {})}
         draft = drafting.create_draft(
             session,
             case,
