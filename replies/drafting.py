@@ -55,6 +55,7 @@ from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields
+from avgdesk.replies.attachments import add_attachments
 from avgdesk.replies.errors import RenderError
 from avgdesk.replies.outbox import OutboxPolicy, enqueue_reply, raw_digest
 from avgdesk.replies.profile import ControllerProfile, load_profile
@@ -278,6 +279,11 @@ def _revoke(session: Session, draft: Draft, *, by: str) -> None:
     _audit(session, by, "draft.approval_revoked", draft.case_id, draft)
 
 
+def revoke_approval(session: Session, draft: Draft, *, by: str) -> None:
+    """A change besides the text (an attachment, issue 17) revokes an unsent approval too."""
+    _revoke(session, draft, by=by)
+
+
 def approve_draft(
     session: Session,
     draft: Draft,
@@ -408,6 +414,7 @@ def build_message(
     msg["Content-Language"] = draft.language
     msg.set_content(draft.body_text)
     msg.add_alternative(draft.body_html or _text_to_html(draft.body_text), subtype="html")
+    add_attachments(msg, draft)  # issue 17: the files are part of the bytes the approver approves
     _check_headers(msg, recipients=[draft.to_addr])
     return msg
 

@@ -32,10 +32,13 @@ from avgdesk.models.tables import (
     Attachment,
     AuditEvent,
     Case,
+    CaseExtract,
     CaseNote,
     CasePause,
     CaseRight,
+    CaseTask,
     Draft,
+    DraftAttachment,
     DraftVersion,
     InboundMessage,
     LabelCorrection,
@@ -126,6 +129,10 @@ def _delete_cases(session: Session, case_ids: list[int]) -> None:
     session.execute(delete(OutboxItem).where(col(OutboxItem.draft_id).in_(draft_ids)))
     # Versions hold the letters' text and notes hold staff remarks: personal data too.
     session.execute(delete(DraftVersion).where(col(DraftVersion.draft_id).in_(draft_ids)))
+    # Issue 17: attachments and access packages, the rows collected from the systems, tasks.
+    session.execute(delete(DraftAttachment).where(col(DraftAttachment.draft_id).in_(draft_ids)))
+    session.execute(delete(CaseExtract).where(col(CaseExtract.case_id).in_(case_ids)))
+    session.execute(delete(CaseTask).where(col(CaseTask.case_id).in_(case_ids)))
     session.execute(delete(Draft).where(col(Draft.case_id).in_(case_ids)))
     session.execute(delete(CaseNote).where(col(CaseNote.case_id).in_(case_ids)))
     session.execute(delete(CaseRight).where(col(CaseRight.case_id).in_(case_ids)))

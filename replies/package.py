@@ -1,0 +1,228 @@
+"""The access package (issue 17): one ZIP with what the controller holds about a person.
+
+``inzage-<reference>.zip`` holds
+
+* ``overzicht.html`` — a readable cover page in the reply language with the Art. 15(1)
+  (a)–(h) facts from the controller profile, the systems searched and what each held;
+* ``<system>/<query>.csv`` and ``.json`` — the rows each ``sql`` system returned;
+* ``berichten/NN-<date>.txt`` — a copy of the person's messages in this case;
+* ``bijlagen/<name>`` — files staff added (exports from ``manual`` systems, scans).
+
+For portability (Art. 20) only the machine-readable files go in. Pure: no database, no
+clock (the caller passes ``created_at``), so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from avgdesk.replies.profile import ControllerProfile
+
+__all__ = ["Extract", "MessageCopy", "PackageInput", "build_package", "package_name"]
+
+
+@dataclass(frozen=True)
+class Extract:
+    system_id: str
+    system_name: str
+    query: str
+    category: str
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class MessageCopy:
+    received_at: datetime
+    sender: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    reference: str
+    language: str
+    requester_name: str | None
+    created_at: datetime
+    extracts: Sequence[Extract] = ()
+    messages: Sequence[MessageCopy] = ()
+    files: Sequence[tuple[str, bytes]] = ()
+    manual_systems: Sequence[str] = field(default_factory=tuple)
+    """Systems a person searched by hand (their exports are among ``files``)."""
+    portability: bool = False
+
+
+def package_name(reference: str, *, portability: bool = False) -> str:
+    return f"{'overdracht' if portability else 'inzage'}-{_safe(reference)}.zip"
+
+
+def _safe(name: str) -> str:
+    """A file name without paths or odd characters (ZIP readers differ on them)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
+    return cleaned[:80] or "bestand"
+
+
+def _csv(extract: Extract) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(extract.columns)
+    writer.writerows(["" if v is None else v for v in row] for row in extract.rows)
+    # utf-8-sig: Excel opens the accents correctly.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _json(extract: Extract) -> bytes:
+    records = [dict(zip(extract.columns, row, strict=False)) for row in extract.rows]
+    document = {
+        "system": extract.system_name,
+        "category": extract.category,
+        "complete": not extract.truncated,
+        "records": records,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+_TEXTS = {
+    "nl": {
+        "title": "Uw gegevens bij {org}",
+        "intro": "Dit overzicht hoort bij ons antwoord op uw verzoek {ref}. Het bevat een kopie van de "
+        "persoonsgegevens die wij van u verwerken, en de informatie van artikel 15 AVG.",
+        "systems": "Waar wij hebben gezocht",
+        "rows": "{n} gegevens",
+        "incomplete": " (meer dan in dit bestand: vraag ons om de rest)",
+        "manual": "doorzocht door een medewerker; een export staat in de map bijlagen als er iets was",
+        "purposes": "Waarvoor wij uw gegevens gebruiken (art. 15 lid 1 sub a)",
+        "categories": "Welke gegevens (sub b)",
+        "recipients": "Aan wie wij gegevens verstrekken (sub c)",
+        "retention": "Hoe lang wij ze bewaren (sub d)",
+        "rights": "Uw rechten (sub e en f)",
+        "rights_text": "U kunt ons vragen uw gegevens te verbeteren, aan te vullen of te wissen, of de "
+        "verwerking te beperken, en u kunt bezwaar maken. U kunt een klacht indienen bij de {sa}.",
+        "sources": "Waar de gegevens vandaan komen (sub g)",
+        "adm": "Geautomatiseerde besluiten (sub h)",
+        "adm_none": "Wij nemen geen besluiten over u die uitsluitend geautomatiseerd zijn.",
+        "messages": "Uw berichten aan ons staan in de map berichten.",
+        "files": "Bestanden in dit pakket",
+    },
+    "en": {
+        "title": "Your data at {org}",
+        "intro": "This overview belongs to our answer to your request {ref}. It contains a copy of the "
+        "personal data we process about you and the information of Article 15 GDPR.",
+        "systems": "Where we searched",
+        "rows": "{n} records",
+        "incomplete": " (more than in this file: ask us for the rest)",
+        "manual": "searched by a member of staff; an export is in the folder bijlagen if anything was found",
+        "purposes": "What we use your data for (Art. 15(1)(a))",
+        "categories": "Which data (b)",
+        "recipients": "To whom we disclose data (c)",
+        "retention": "How long we keep them (d)",
+        "rights": "Your rights (e and f)",
+        "rights_text": "You may ask us to correct, complete or erase your data or to restrict its "
+        "processing, and you may object. You may lodge a complaint with the {sa}.",
+        "sources": "Where the data come from (g)",
+        "adm": "Automated decisions (h)",
+        "adm_none": "We take no decisions about you based solely on automated processing.",
+        "messages": "Your messages to us are in the folder berichten.",
+        "files": "Files in this package",
+    },
+}
+
+
+def _list(items: Sequence[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
+def _overview(data: PackageInput, profile: ControllerProfile, names: Sequence[str]) -> bytes:
+    lang = "en" if data.language == "en" else "nl"
+    t = _TEXTS[lang]
+    org = profile.controller.name
+    counts: dict[str, list[str]] = {}
+    for e in data.extracts:
+        line = t["rows"].format(n=len(e.rows)) + (t["incomplete"] if e.truncated else "")
+        counts.setdefault(e.system_name, []).append(f"{e.query}: {line}")
+    systems = [f"{name} — {', '.join(parts)}" for name, parts in counts.items()]
+    systems += [f"{name} — {t['manual']}" for name in data.manual_systems]
+    sections = [
+        (t["systems"], _list(systems)),
+        (t["purposes"], _list([p.description.get(lang) for p in profile.purposes])),
+        (t["categories"], _list([c.description.get(lang) for c in profile.data_categories])),
+        (
+            t["recipients"],
+            _list([f"{r.name or r.category.get(lang)} ({r.purpose.get(lang)})" for r in profile.recipients]),
+        ),
+        (t["retention"], _list([f"{r.data.get(lang)}: {r.period.get(lang)}" for r in profile.retention])),
+        (
+            t["rights"],
+            "<p>" + html.escape(t["rights_text"].format(sa=profile.supervisory_authority.name)) + "</p>",
+        ),
+        (t["sources"], _list([s.get(lang) for s in profile.sources])),
+        (
+            t["adm"],
+            "<p>"
+            + html.escape(
+                profile.automated_decision_making_details.get(lang)
+                if profile.automated_decision_making and profile.automated_decision_making_details
+                else t["adm_none"]
+            )
+            + "</p>",
+        ),
+        (t["files"], _list(names)),
+    ]
+    title = html.escape(t["title"].format(org=org))
+    body = "".join(f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections)
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;line-height:1.5}</style>"
+        f"</head><body><h1>{title}</h1><p>{html.escape(t['intro'].format(ref=data.reference))}</p>"
+        f"<p>{html.escape(t['messages'])}</p>{body}</body></html>\n"
+    )
+    return page.encode("utf-8")
+
+
+def _message_text(index: int, m: MessageCopy) -> tuple[str, bytes]:
+    name = f"berichten/{index:02d}-{m.received_at:%Y-%m-%d}.txt"
+    text = f"Van: {m.sender}\nDatum: {m.received_at:%Y-%m-%d %H:%M} UTC\nOnderwerp: {m.subject}\n\n{m.text}\n"
+    return name, text.encode("utf-8")
+
+
+def _entries(data: PackageInput) -> list[tuple[str, bytes]]:
+    entries: list[tuple[str, bytes]] = []
+    seen: set[str] = set()
+    for e in data.extracts:
+        base = f"{_safe(e.system_id)}/{_safe(e.query)}"
+        if base in seen:
+            continue
+        seen.add(base)
+        entries.append((f"{base}.csv", _csv(e)))
+        entries.append((f"{base}.json", _json(e)))
+    if not data.portability:
+        entries += [_message_text(i, m) for i, m in enumerate(data.messages, start=1)]
+    entries += [(f"bijlagen/{_safe(name)}", content) for name, content in data.files]
+    return entries
+
+
+def build_package(data: PackageInput, profile: ControllerProfile) -> bytes:
+    """The ZIP's bytes (deflated; fixed timestamps, so equal input gives equal bytes)."""
+    entries = _entries(data)
+    if not data.portability:
+        names = ["overzicht.html", *(name for name, _ in entries)]
+        entries.insert(0, ("overzicht.html", _overview(data, profile, names)))
+    stamp = data.created_at.timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return buffer.getvalue()

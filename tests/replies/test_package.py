@@ -1,0 +1,72 @@
+"""Issue 17: the access package ZIP — cover page with the Art. 15 facts in the reply's
+language, CSV and JSON per system and query, the messages, staff files; portability gets
+only the machine-readable files; equal input gives equal bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+
+from avgdesk.replies import load_profile
+from avgdesk.replies.package import Extract, MessageCopy, PackageInput, build_package, package_name
+
+PROFILE = load_profile()
+AT = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+ROWS = Extract(
+    "crm", "CRM", "klantgegevens", "contact", ["name", "email"], [["Jan de Vriës", "jan@example.nl"]]
+)
+CONTRACTS = Extract("crm", "CRM", "contracten", "customer", ["nr"], [["C-1"], ["C-2"]], truncated=True)
+
+
+def _input(**changes: object) -> PackageInput:
+    values: dict[str, object] = {
+        "reference": "AVG-2026-0001",
+        "language": "nl",
+        "requester_name": "Jan",
+        "created_at": AT,
+        "extracts": [ROWS, CONTRACTS],
+        "messages": [MessageCopy(AT, "jan@example.nl", "Inzage", "Welke gegevens hebt u?")],
+        "files": [("export boekhouding.pdf", b"%PDF-1.4 x"), ("../../etc/passwd", b"x")],
+        "manual_systems": ["boekhouding"],
+    }
+    values.update(changes)
+    return PackageInput(**values)  # type: ignore[arg-type]
+
+
+def test_access_package_contents() -> None:
+    data = build_package(_input(), PROFILE)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.namelist() == [
+        "overzicht.html",
+        "crm/klantgegevens.csv",
+        "crm/klantgegevens.json",
+        "crm/contracten.csv",
+        "crm/contracten.json",
+        "berichten/01-2026-03-09.txt",
+        "bijlagen/export-boekhouding.pdf",
+        "bijlagen/etc-passwd",  # never a path out of the folder
+    ]
+    cover = archive.read("overzicht.html").decode()
+    assert "Uw gegevens bij NHMB software" in cover and "AVG-2026-0001" in cover
+    assert "CRM — klantgegevens: 1 gegevens, contracten: 2 gegevens (meer dan" in cover
+    assert "boekhouding — doorzocht door een medewerker" in cover
+    assert "Autoriteit Persoonsgegevens" in cover and "Belastingdienst" in cover  # (f) and (c)
+    rows = list(csv.reader(io.StringIO(archive.read("crm/klantgegevens.csv").decode("utf-8-sig"))))
+    assert rows == [["name", "email"], ["Jan de Vriës", "jan@example.nl"]]
+    document = json.loads(archive.read("crm/contracten.json"))
+    assert document["complete"] is False and document["records"] == [{"nr": "C-1"}, {"nr": "C-2"}]
+    assert "Welke gegevens hebt u?" in archive.read("berichten/01-2026-03-09.txt").decode()
+    assert build_package(_input(), PROFILE) == data  # reproducible
+
+
+def test_english_cover_and_portability() -> None:
+    cover = zipfile.ZipFile(io.BytesIO(build_package(_input(language="en"), PROFILE))).read("overzicht.html")
+    assert b"Your data at NHMB software" in cover and b"Dutch Data Protection" not in cover
+    names = zipfile.ZipFile(io.BytesIO(build_package(_input(portability=True), PROFILE))).namelist()
+    assert "overzicht.html" not in names and not any(n.startswith("berichten/") for n in names)
+    assert "crm/klantgegevens.json" in names
+    assert package_name("AVG-2026-0001") == "inzage-AVG-2026-0001.zip"
+    assert package_name("AVG-2026-0001", portability=True) == "overdracht-AVG-2026-0001.zip"

@@ -1,0 +1,266 @@
+"""Files that go out with a reply (issue 17): staff uploads and the access package.
+
+Use cases that own their transaction: :func:`add` (an upload, checked for size and type),
+:func:`remove`, :func:`build_package` (the ZIP from the rows collected from the systems,
+the person's messages and the uploads). Changing the files of an approved reply that has
+not gone out revokes the approval, like an edit of its text; a reply that is being sent or
+was sent keeps its files. :func:`require_promised` is the approval rule: a letter that
+says a file is attached is not approved without that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from avgdesk.models.errors import AttachmentRefused, DraftNotFound
+from avgdesk.models.tables import (
+    Case,
+    CaseExtract,
+    Draft,
+    DraftAttachment,
+    DraftState,
+    InboundMessage,
+    MessageState,
+)
+from avgdesk.models.types import utcnow
+from avgdesk.replies import drafting
+from avgdesk.replies.attachments import attachments_of
+from avgdesk.replies.package import Extract, MessageCopy, PackageInput, package_name
+from avgdesk.replies.package import build_package as zip_package
+from avgdesk.replies.rendering import DraftKind
+from avgdesk.triage.cases import audit, tasks
+from avgdesk.triage.cases.actions import unit_of_work
+from avgdesk.triage.drafting_config import drafting_context
+from avgdesk.triage.settings import Settings
+
+__all__ = ["add", "build_package", "promised_name", "remove", "require_promised", "sniff_type"]
+
+PROMISING_KINDS = frozenset({DraftKind.ACCESS, DraftKind.PORTABILITY})
+
+
+def sniff_type(data: bytes, filename: str) -> str | None:
+    """The content type judged by the first bytes (the name only tells CSV from text)."""
+    signatures = (
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+    )
+    for magic, kind in signatures:
+        if data.startswith(magic):
+            return kind
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text:
+        return None
+    try:
+        json.loads(text)
+        return "application/json"
+    except ValueError:
+        pass
+    return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
+
+
+def _clean_name(filename: str) -> str:
+    """The last path part, NFC, without control characters or characters mail clients trip on."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]+", "", name).strip(" .")
+    return name[:120]
+
+
+def promised_name(draft: Draft, reference: str) -> str | None:
+    """The file the letter names (access, portability: the rendering's default name unless
+    staff gave one), or None for other letters."""
+    if draft.kind not in PROMISING_KINDS:
+        return None
+    given = (draft.fields or {}).get("attachment_name")
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    return package_name(reference, portability=draft.kind == DraftKind.PORTABILITY)
+
+
+def _editable(session: Session, draft_id: int, *, by: str) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet.")
+    if draft.state is DraftState.APPROVED:
+        # The approval named these files (their bytes are in the approved mail): revoke it.
+        drafting.revoke_approval(session, draft, by=by)
+    if draft.state is not DraftState.DRAFT:
+        raise AttachmentRefused(
+            f"draft {draft_id} is {draft.state.value}",
+            "Bij een brief die is verzonden of wordt verzonden kunnen geen bijlagen meer veranderen.",
+        )
+    return draft
+
+
+def _store(session: Session, draft: Draft, name: str, data: bytes, kind: str, *, by: str, origin: str) -> int:
+    for old in session.exec(
+        select(DraftAttachment).where(DraftAttachment.draft_id == draft.id, DraftAttachment.filename == name)
+    ):
+        session.delete(old)
+    session.flush()
+    item = DraftAttachment(
+        draft_id=draft.id,  # type: ignore[arg-type]
+        filename=name,
+        content_type=kind,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        origin=origin,
+        uploaded_by=by,
+    )
+    session.add(item)
+    draft.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor=by,
+        action="draft.attachment_added",
+        case_id=draft.case_id,
+        draft_id=draft.id,
+        name=name,
+        sha256=item.sha256,
+        size=len(data),
+        origin=origin,
+    )
+    assert item.id is not None
+    return item.id
+
+
+def _check_size(session: Session, draft_id: int, name: str, size: int, settings: Settings) -> None:
+    if size > settings.attachment_max_bytes:
+        raise AttachmentRefused(
+            f"attachment of {size} bytes is over the limit",
+            f"Dit bestand is te groot ({size // 1_000_000} MB; hoogstens "
+            f"{settings.attachment_max_bytes // 1_000_000} MB).",
+        )
+    others = sum(a.size_bytes for a in attachments_of(session, draft_id) if a.filename != name)
+    if others + size > settings.attachment_total_max_bytes:
+        raise AttachmentRefused(
+            "attachments together over the limit",
+            "Alle bijlagen samen worden te groot (hoogstens "
+            f"{settings.attachment_total_max_bytes // 1_000_000} MB per brief).",
+        )
+
+
+def add(engine: Engine, settings: Settings, draft_id: int, filename: str, data: bytes, *, by: str) -> int:
+    """Attach an uploaded file (a file with the same name is replaced)."""
+    name = _clean_name(filename)
+    if not name:
+        raise AttachmentRefused("attachment without a name", "Geef het bestand een naam.")
+    if not data:
+        raise AttachmentRefused("empty attachment", "Dit bestand is leeg.")
+    kind = sniff_type(data, name)
+    if kind is None or kind not in settings.attachment_types:
+        raise AttachmentRefused(
+            f"attachment type {kind} not allowed",
+            "Dit soort bestand kan niet mee (toegestaan: " + ", ".join(settings.attachment_types) + ").",
+        )
+    with unit_of_work(engine) as session:
+        draft = _editable(session, draft_id, by=by)
+        _check_size(session, draft_id, name, len(data), settings)
+        return _store(session, draft, name, data, kind, by=by, origin="upload")
+
+
+def remove(engine: Engine, draft_id: int, attachment_id: int, *, by: str) -> None:
+    with unit_of_work(engine) as session:
+        draft = _editable(session, draft_id, by=by)
+        item = session.get(DraftAttachment, attachment_id)
+        if item is None or item.draft_id != draft_id:
+            raise AttachmentRefused(
+                f"no attachment {attachment_id} on draft {draft_id}", "Deze bijlage bestaat niet."
+            )
+        session.delete(item)
+        draft.updated_at = utcnow()
+        audit.record(
+            session,
+            actor=by,
+            action="draft.attachment_removed",
+            case_id=draft.case_id,
+            draft_id=draft_id,
+            name=item.filename,
+            sha256=item.sha256,
+        )
+
+
+def _package_input(session: Session, case: Case, draft: Draft, settings: Settings) -> PackageInput:
+    assert case.id is not None and draft.id is not None
+    register = {s.id: s for s in tasks.systems(settings)}
+    extracts = [
+        Extract(
+            system_id=e.system_id,
+            system_name=register[e.system_id].name if e.system_id in register else e.system_id,
+            query=e.query_name,
+            category=e.category,
+            columns=list(e.columns),
+            rows=[list(r) for r in e.rows],
+            truncated=e.truncated,
+        )
+        for e in session.exec(
+            select(CaseExtract).where(CaseExtract.case_id == case.id).order_by(col(CaseExtract.id))
+        )
+    ]
+    messages = [
+        MessageCopy(m.received_at, m.from_addr or "", m.subject or "", m.text or "")
+        for m in session.exec(
+            select(InboundMessage)
+            .where(InboundMessage.case_id == case.id, InboundMessage.state == MessageState.PROCESSED)
+            .order_by(col(InboundMessage.received_at))
+        )
+    ]
+    promised = promised_name(draft, case.reference)
+    uploads = [(a.filename, a.data) for a in attachments_of(session, draft.id) if a.origin == "upload"]
+    return PackageInput(
+        reference=case.reference,
+        language=draft.language,
+        requester_name=case.requester_name,
+        created_at=utcnow(),
+        extracts=extracts,
+        messages=messages,
+        files=[(n, d) for n, d in uploads if n != promised],
+        manual_systems=[s.name for s in register.values() if s.connector == "manual"],
+        portability=draft.kind == DraftKind.PORTABILITY,
+    )
+
+
+def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str) -> int:
+    """Build the access (or portability) package for this reply and attach it under the
+    name the letter gives; the uploads it took in stay attached as well, so staff see them."""
+    with unit_of_work(engine) as session:
+        draft = _editable(session, draft_id, by=by)
+        if draft.kind not in PROMISING_KINDS:
+            raise AttachmentRefused(
+                f"draft {draft_id} is a {draft.kind}",
+                "Een pakket hoort alleen bij een inzage- of overdrachtsbrief.",
+            )
+        case = session.get(Case, draft.case_id)
+        assert case is not None
+        data = zip_package(
+            _package_input(session, case, draft, settings), drafting_context(settings).controller()
+        )
+        name = promised_name(draft, case.reference) or package_name(case.reference)
+        _check_size(session, draft_id, name, len(data), settings)
+        return _store(session, draft, name, data, "application/zip", by=by, origin="package")
+
+
+def require_promised(session: Session, draft: Draft) -> None:
+    """A letter that says a file is attached is not approved without that file (issue 17)."""
+    case = session.get(Case, draft.case_id)
+    name = promised_name(draft, case.reference if case else "")
+    if name is None or draft.id is None:
+        return
+    if not any(a.filename == name for a in attachments_of(session, draft.id)):
+        raise AttachmentRefused(
+            f"draft {draft.id} promises {name} but has no such attachment",
+            f"Deze brief noemt de bijlage ‘{name}’, maar die hangt er niet aan. Maak het pakket "
+            "(of voeg het bestand toe) en keur de brief dan goed.",
+        )
