@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import AsyncExitStack
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -199,35 +200,11 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
         console.print(f"data folder: {settings.data_dir}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"log file:    {log_file}", markup=False, highlight=False, soft_wrap=True)
         application = open_runtime(settings)
-        worker = Worker(
-            settings,
-            application.engine,
-            classifier_factory=application.classifier,
-        )
+        worker = Worker(settings, application.engine, classifier_factory=application.classifier)
         try:
-            with console.status("Training or loading the classifier, reading the mailbox…"):
-                report = asyncio.run(worker.run_once())
-            _show(console, application.engine, settings)
-            p = report.processing
-            console.print(
-                f"ingested {report.ingested}, processed {p.processed}, quarantined {p.quarantined}, "
-                f"cases opened {p.cases_opened}"
-            )
-            _approve_one(console, application.engine, settings)
-            asyncio.run(worker.drain_outbox())
-            _show_sent(console, sink)
-            console.print("Other drafts wait for approval; to list them:")
-            console.print(
-                f"  AVGDESK_DATABASE_URL='{settings.effective_database_url}' avgdesk drafts list",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            if keep_running:
-                try:
-                    asyncio.run(_serve(worker, settings, application.engine, console))
-                except KeyboardInterrupt:
-                    worker.request_stop()
+            asyncio.run(_session(worker, settings, application.engine, sink, console, serve=keep_running))
+        except KeyboardInterrupt:
+            worker.request_stop()
         finally:
             worker.close()
         return settings
@@ -237,21 +214,51 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
             sink.stop()
 
 
-async def _serve(worker: Worker, settings: Settings, engine: Engine, console: Console) -> None:
-    """Keep the worker running with every plugin's demo service (the web UI) beside it."""
-    from contextlib import AsyncExitStack
+async def _session(
+    worker: Worker, settings: Settings, engine: Engine, sink: SmtpSink, console: Console, *, serve: bool
+) -> None:
+    """The first pass (train or load the model, read the mailbox, draft, send one), then,
+    with ``serve``, the worker for good. The web UI starts *before* the first pass: on an
+    empty data folder the model trains for a minute, and the UI (its contact form queues
+    what arrives until the model is ready) must not wait for that (issue 14)."""
+    async with AsyncExitStack() as stack:
+        if serve:
+            await _start_services(stack, settings, engine, console)
+        with console.status("Training or loading the classifier, reading the mailbox…"):
+            report = await worker.run_once()
+        _show(console, engine, settings)
+        p = report.processing
+        console.print(
+            f"ingested {report.ingested}, processed {p.processed}, quarantined {p.quarantined}, "
+            f"cases opened {p.cases_opened}"
+        )
+        _approve_one(console, engine, settings)
+        await worker.drain_outbox()
+        _show_sent(console, sink)
+        console.print("Other drafts wait for approval; to list them:")
+        console.print(
+            f"  AVGDESK_DATABASE_URL='{settings.effective_database_url}' avgdesk drafts list",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        if serve:
+            console.print("The worker keeps running (Ctrl-C stops it).")
+            await worker.run_forever()
 
+
+async def _start_services(
+    stack: AsyncExitStack, settings: Settings, engine: Engine, console: Console
+) -> None:
+    """Every plugin's demo service (the web UI) beside the worker; each prints its line."""
     from avgdesk.triage.plugins import load_plugins
 
-    async with AsyncExitStack() as stack:
-        for module in load_plugins():
-            service = getattr(module, "demo_service", None)
-            if callable(service):
-                line = await stack.enter_async_context(service(settings, engine))
-                if line:
-                    console.print(line)
-        console.print("The worker keeps running (Ctrl-C stops it).")
-        await worker.run_forever()
+    for module in load_plugins():
+        service = getattr(module, "demo_service", None)
+        if callable(service):
+            line = await stack.enter_async_context(service(settings, engine))
+            if line:
+                console.print(line)
 
 
 def _approve_one(console: Console, engine: Engine, settings: Settings) -> None:

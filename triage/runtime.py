@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,13 @@ class Runtime:
     settings: Settings
     engine: Engine
 
-    def classifier(self) -> Classifier:
+    def classifier(self, progress: Callable[[str, float], None] | None = None) -> Classifier:
         """The cached model, trained on first use and whenever the corpus or the staff
-        corrections changed (a failure propagates: mail waits unprocessed, never unlabelled)."""
+        corrections changed (a failure propagates: mail waits unprocessed, never unlabelled).
+        Never called when no message waits, so a fresh ``run --once`` does not train."""
         from avgdesk.triage.intake.training import load_classifier
 
-        return load_classifier(self.settings, self.engine)
+        return load_classifier(self.settings, self.engine, progress=progress)
 
 
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

@@ -8,6 +8,7 @@ Every timeout and limit is a named setting whose name carries its unit.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -74,6 +75,10 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "avgdesk"
 
 
+def _default_model_shared_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "avgdesk" / "model"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AVGDESK_",
@@ -89,6 +94,9 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------
     data_dir: Path = Field(default_factory=_default_data_dir)
     """Folder for the SQLite database and the trained model (default ~/.local/share/avgdesk)."""
+    model_shared_dir: Path | None = Field(default_factory=_default_model_shared_dir)
+    """Where the model without staff corrections is cached for every data folder of this user
+    (it depends only on the corpus and the code); empty: each data folder trains its own."""
     database_url: str | None = None
     """SQLAlchemy URL; default ``sqlite:///<data_dir>/avgdesk.sqlite3``."""
     sqlite_busy_timeout_s: float = 30.0
@@ -306,6 +314,10 @@ class Settings(BaseSettings):
     """Largest accepted contact-form request."""
     web_contact_max_message_chars: int = 20_000
     """Longest accepted contact-form message."""
+    web_contact_model_wait_s: float = Field(default=0.25, ge=0)
+    """How long a contact-form submission waits for a model that is loading from the cache, to
+    name the case in its confirmation; a model still training is never waited for (the worker
+    opens the case a moment later)."""
     web_secret_key: SecretStr | None = None
     """Signs the short-lived contact confirmation link; random per process when unset."""
 
@@ -410,9 +422,10 @@ class Settings(BaseSettings):
         # "mon", "Monday" and "MON" all mean Monday.
         return value.strip().upper()[:3] if isinstance(value, str) else value
 
-    @field_validator("reminder_time", mode="before")
+    @field_validator("reminder_time", "model_shared_dir", mode="before")
     @classmethod
     def _no_reminders(cls, value: Any) -> Any:
+        """An empty value turns the feature off (no reminders, no shared model)."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")

@@ -24,7 +24,7 @@ from avgdesk.triage.settings import Settings, field_docs
 START = "<!-- settings-table:start -->"
 END = "<!-- settings-table:end -->"
 # Defaults computed at run time, shown as people read them.
-SHOWN_DEFAULTS = {"data_dir": "~/.local/share/avgdesk"}
+SHOWN_DEFAULTS = {"data_dir": "~/.local/share/avgdesk", "model_shared_dir": "~/.cache/avgdesk/model"}
 
 
 def shown_default(name: str) -> str:

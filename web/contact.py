@@ -170,15 +170,11 @@ async def contact_submit(
     return RedirectResponse(f"/contact/ontvangen?t={token}", status_code=303)
 
 
-MODEL_WAIT_S = 0.25
-"""How long a submission waits for a model that is loading from the cache (well under a
-second); a model still training is never waited for (issue 14)."""
-
-
 def _process_now(ctx: WebContext, message_pk: int) -> None:
     """Make the case now when the model is ready, so the confirmation can name it;
     otherwise the case is opened when the model is loaded (or by the worker)."""
-    ready, classifier = ctx.ready_classifier(MODEL_WAIT_S)
+    # A model loading from the cache is waited for briefly; one still training never (issue 14).
+    ready, classifier = ctx.ready_classifier(ctx.settings.web_contact_model_wait_s)
     if not ready:
         log.info("contact form: model not ready, message %s is processed later", message_pk)
         ctx.when_loaded(lambda: _process(ctx, message_pk, ctx.ready_classifier(0)[1]))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +15,9 @@ from avgdesk.triage.intake.reading import read_message
 from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
 
+#: What a first training costs, as measured on a 2-core machine under load (issue 14).
+TRAINING_ESTIMATE = "20-60 s on 2 cores"
+
 
 def _app(ctx: typer.Context) -> Runtime:
     settings = ctx.obj
@@ -20,11 +25,40 @@ def _app(ctx: typer.Context) -> Runtime:
     return open_runtime(settings)
 
 
+@contextmanager
+def first_training_notice(where: Path) -> Iterator[Callable[[str, float], None]]:
+    """A progress callback that says, on stderr and only if a training starts, what is
+    happening and that it happens once: the package ships no model (it is built from the
+    corpus on this machine), so the first classification anywhere trains for a while."""
+    stack = ExitStack()
+    bar: Callable[[str, float], None] | None = None
+
+    def callback(stage: str, fraction: float) -> None:
+        nonlocal bar
+        if bar is None:
+            from rich.console import Console
+
+            from avgdesk.classifiers.progress import rich_progress
+
+            typer.echo(
+                f"Training the classifier once (about {TRAINING_ESTIMATE}); it is cached in {where} "
+                "and later runs load it in about a second.",
+                err=True,
+            )
+            bar = stack.enter_context(rich_progress(Console(stderr=True)))
+        bar(stage, fraction)
+
+    with stack:
+        yield callback
+
+
 def classify_files(app: Runtime, files: list[Path]) -> list[dict[str, Any]]:
     """Classify .eml files exactly as the worker would (header rules first)."""
     from avgdesk.classifiers import Document
+    from avgdesk.triage.intake.training import model_folder
 
-    classifier = app.classifier()
+    with first_training_notice(model_folder(app.settings, app.engine)) as progress:
+        classifier = app.classifier(progress)
     assert classifier is not None
     results: list[dict[str, Any]] = []
     pending: list[tuple[int, Document]] = []

@@ -2,12 +2,14 @@
 
 The latest correction of each message becomes a training example (subject and text as
 the worker read them). The cache key covers the corrections, so a new correction makes
-the cached model stale and the next start retrains.
+the cached model stale and the next start retrains. A data folder without corrections
+uses the model shared by all data folders of the user (``model_shared_dir``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -47,6 +49,22 @@ def corrections(engine: Engine) -> list[Example]:
     return examples
 
 
+def model_folder(settings: Settings, engine: Engine) -> Path:
+    """Where this data folder's model is cached: its own ``model`` folder once it has staff
+    corrections or a model there (tests and upgrades copy one in), else the shared folder,
+    so a second data folder of the same user loads the model instead of training ~50 s."""
+    local = settings.data_dir / "model"
+    shared = settings.model_shared_dir
+    if shared is None or any(local.glob("*.joblib")) or _has_corrections(engine):
+        return local
+    return shared
+
+
+def _has_corrections(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return session.exec(select(LabelCorrection.id).limit(1)).first() is not None
+
+
 def load_classifier(
     settings: Settings,
     engine: Engine,
@@ -54,8 +72,10 @@ def load_classifier(
     force: bool = False,
     progress: Callable[[str, float], None] | None = None,
 ) -> Classifier:
+    """The cached model (see :func:`model_folder`), trained when the corpus, the code or the
+    corrections changed; ``progress(stage, fraction)`` is called only while training."""
     from avgdesk.classifiers import load_or_train
 
-    return load_or_train(
-        settings.data_dir / "model", extra_examples=corrections(engine), progress=progress, force=force
-    )
+    folder = model_folder(settings, engine)
+    extra = corrections(engine) if folder == settings.data_dir / "model" else []
+    return load_or_train(folder, extra_examples=extra, progress=progress, force=force)
