@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     processing_isolation: bool = True
     """Parse and classify in a child process that is killed after the per-message limit;
     false: in the worker's own thread (no time limit; for platforms without fork)."""
+    processing_child_recycle_messages: int = Field(default=5000, ge=1)
+    """Messages one processing child analyses before a fresh child replaces it (bounds slow
+    memory growth in the parser or the model; the model is loaded once and shared)."""
     processing_claim_s: float = 120.0
     """A processing claim older than this belongs to a dead worker; another worker retakes it."""
     parse_max_parts: int = 500
@@ -203,6 +206,9 @@ class Settings(BaseSettings):
     """``status`` reports the intake as stalled when ``last_poll_at`` is older than this."""
     health_heartbeat_stale_s: float = 120.0
     """``status`` reports the worker as not running when its heartbeat is older than this."""
+    health_once_stale_s: float = Field(default=3600.0, gt=0)
+    """How long after a successful one-shot run (``avgdesk run --once``, e.g. from cron) the
+    worker still counts as healthy; also how old the last mailbox poll may then be."""
 
     # --- SMTP --------------------------------------------------------------------
     smtp_host: str | None = None

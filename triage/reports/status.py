@@ -56,7 +56,9 @@ def assess(data: dict[str, Any], settings: Settings, now: datetime) -> dict[str,
         problems.append("worker: not running (no health file)")
     else:
         age = (now - datetime.fromisoformat(worker["updated_at"])).total_seconds()
-        if not worker.get("running", True):
+        if not worker.get("running", True) and "last_run_at" in worker:
+            problems.extend(_once_problems(worker, settings, now))
+        elif not worker.get("running", True):
             problems.append("worker: stopped")
         elif age > settings.health_heartbeat_stale_s:
             problems.append(f"worker: no heartbeat for {age:.0f} s")
@@ -69,13 +71,26 @@ def assess(data: dict[str, Any], settings: Settings, now: datetime) -> dict[str,
             problems.append("intake: never polled")
         else:
             age = (now - datetime.fromisoformat(last)).total_seconds()
-            if age > settings.health_poll_stale_s:
+            # A cron setup polls once a run: its polls are as old as its runs may be.
+            one_shot = worker is not None and "last_run_at" in worker and not worker.get("running", True)
+            limit = settings.health_poll_stale_s
+            if age > (max(limit, settings.health_once_stale_s) if one_shot else limit):
                 problems.append(f"intake: last poll {age:.0f} s ago")
         for err in data.get("intake_errors", []):
             at = err.get("at")
             if at and (last is None or datetime.fromisoformat(at) > datetime.fromisoformat(last)):
                 problems.append(f"intake: {err['error']}")
     return {"healthy": not problems, "problems": problems, "worker": worker}
+
+
+def _once_problems(worker: dict[str, Any], settings: Settings, now: datetime) -> list[str]:
+    """A worker run as one-shot runs (cron): healthy while its last run succeeded recently."""
+    age = (now - datetime.fromisoformat(worker["last_run_at"])).total_seconds()
+    if not worker.get("last_run_ok", False):
+        return [f"worker: last one-shot run failed ({worker.get('last_run_problem') or 'unknown'})"]
+    if age > settings.health_once_stale_s:
+        return [f"worker: last one-shot run {age:.0f} s ago"]
+    return []
 
 
 def _counts(engine: Engine) -> dict[str, Any]:

@@ -5,6 +5,10 @@ problem (or none) goes into ``worker-health.json`` in the data folder, rewritten
 seconds. The file is kept at a fixed, pre-allocated size and overwritten in place, so the
 write still succeeds when the disk is full (no new blocks are needed); ``avgdesk status``
 reads it and treats a stale file as a worker that is not running.
+
+A one-shot run (``avgdesk run --once``, e.g. from cron) ends with ``running`` false, so it
+records ``last_run_at`` and ``last_run_ok`` too: ``status`` counts a recent successful
+one-shot run as healthy (``health_once_stale_s``), not as a stopped worker (issue 12).
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ class Health:
         self._lock = threading.Lock()
         self._problems: dict[str, Problem] = {}
         self._fd: int | None = None
+        self._last_run: tuple[float, bool, str | None] | None = None
+
+    def run_finished(self, ok: bool, reason: str | None = None) -> None:
+        """A one-shot run ended (``ok``: nothing failed); written with the next ``write``."""
+        with self._lock:
+            self._last_run = (time.time(), ok, reason[:300] if reason else None)
 
     def problem(self, loop: str, reason: str) -> None:
         with self._lock:
@@ -74,6 +84,19 @@ class Health:
                 }
                 for loop, p in self.problems().items()
             },
+            **self._last_run_fields(),
+        }
+
+    def _last_run_fields(self) -> dict[str, Any]:
+        with self._lock:
+            last = self._last_run
+        if last is None:
+            return {}
+        at, ok, reason = last
+        return {
+            "last_run_at": datetime.fromtimestamp(at, UTC).isoformat(),
+            "last_run_ok": ok,
+            "last_run_problem": reason,
         }
 
     def write(self, *, running: bool = True) -> bool:

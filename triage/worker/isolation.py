@@ -8,7 +8,7 @@ quarantined with the reason, and a fresh child takes the rest of the batch.
 The child is forked *after* the parent loaded the classifier, so the model is loaded once
 per worker and its pages are shared copy-on-write; the child never touches the database
 (it gets raw bytes, returns plain data) and never logs. It is replaced every
-``_RECYCLE_AFTER`` messages to bound slow memory growth.
+``processing_child_recycle_messages`` messages to bound slow memory growth.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_RECYCLE_AFTER = 5000
 _POLL_S = 0.2
 
 
@@ -99,6 +98,7 @@ class ChildAnalyser:
         self.settings = settings
         self.limits = limits
         self.timeout_s = settings.processing_message_timeout_s
+        self.recycle_after = settings.processing_child_recycle_messages
         self._factory = classifier_factory
         self._classifier: Classifier | None = None
         self._loaded = False
@@ -110,7 +110,7 @@ class ChildAnalyser:
     # --- child lifecycle ----------------------------------------------------------------
     def _ensure_child(self) -> Connection:
         if self._proc is not None and self._proc.is_alive() and self._conn is not None:
-            if self._served < _RECYCLE_AFTER:
+            if self._served < self.recycle_after:
                 return self._conn
             self._kill()
         if not self._loaded:

@@ -176,7 +176,21 @@ class Worker:
 
     # --- run --once ------------------------------------------------------------------------
     async def run_once(self) -> OnceReport:
-        """Drain everything waiting: mailbox (if configured), then processing."""
+        """Drain everything waiting: mailbox (if configured), then processing, then the outbox.
+
+        The result goes into the health file (``last_run_at``/``last_run_ok``), so a cron
+        setup's worker is healthy while its runs succeed, not "stopped" (issue 12)."""
+        try:
+            report = await self._run_once()
+        except BaseException as exc:
+            self.health.run_finished(False, describe(exc))
+            raise
+        problems = self.health.problems()
+        reason = report.intake_error or next((f"{k}: {p.reason}" for k, p in problems.items()), None)
+        self.health.run_finished(reason is None, reason)
+        return report
+
+    async def _run_once(self) -> OnceReport:
         report = OnceReport(mailbox_configured=self.intake is not None)
         if self.intake is not None:
             try:

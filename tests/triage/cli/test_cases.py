@@ -24,8 +24,18 @@ RECEIVED = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 def seeded(tmp_path: Path, db_url: str, trained_model_dir: Path) -> dict[str, str]:
     import shutil
 
+    shutil.copytree(trained_model_dir, tmp_path / "data" / "model")
+    return _seed(tmp_path, db_url)
+
+
+@pytest.fixture
+def seeded_without_model(tmp_path: Path, db_url: str) -> dict[str, str]:
+    """The same two cases, for commands that never classify (no model to train first)."""
+    return _seed(tmp_path, db_url)
+
+
+def _seed(tmp_path: Path, db_url: str) -> dict[str, str]:
     data = tmp_path / "data"
-    shutil.copytree(trained_model_dir, data / "model")
     engine = make_engine(db_url)
     upgrade(engine)
     store_local_message(engine, mail(1, body="#access #erasure"), received_at=RECEIVED)
@@ -166,3 +176,33 @@ def test_drafts_list_show_approve_then_run_once_sends(
     assert "AVG-2026-0001" in msg["Subject"] and msg["To"].endswith("<klant@example.nl>")
     status = json.loads(run(env, tmp_path, "status", "--json").stdout)
     assert status["drafts_pending"] == 1 and status["outbox_pending"] == 0
+
+
+def test_drafts_list_fields_in_text_and_json(seeded_without_model: dict[str, str], tmp_path: Path) -> None:
+    seeded = seeded_without_model
+    rows = json.loads(run(seeded, tmp_path, "drafts", "list", "--json").stdout)
+    assert set(rows[0]) == {
+        "id", "case_reference", "kind", "state", "language", "subject", "to", "author",
+        "approved_by", "render_error", "version", "outbox_state", "possibly_sent_twice",
+    }  # fmt: skip
+    assert [(r["case_reference"], r["kind"], r["state"]) for r in rows] == [
+        ("AVG-2026-0001", "acknowledgement", "draft"),
+        ("AVG-2026-0002", "acknowledgement", "draft"),
+    ]
+    first = rows[0]
+    assert first["to"] == "klant@example.nl" and "AVG-2026-0001" in first["subject"]
+    assert first["approved_by"] is None and first["outbox_state"] is None
+    assert first["possibly_sent_twice"] is False and first["render_error"] is None
+    # One line a draft: id, reference, kind, state, language.
+    lines = run(seeded, tmp_path, "drafts", "list").stdout.splitlines()
+    assert [line.split() for line in lines] == [
+        [str(r["id"]), r["case_reference"], "acknowledgement", "draft", r["language"]] for r in rows
+    ]
+    # After an approval the default list leaves the draft out; --all shows it with its outbox state.
+    run(seeded, tmp_path, "drafts", "approve", str(first["id"]), "--by", "bert")
+    waiting = json.loads(run(seeded, tmp_path, "drafts", "list", "--json").stdout)
+    assert [r["id"] for r in waiting] == [rows[1]["id"]]
+    listed = run(seeded, tmp_path, "drafts", "list", "--all", "--json").stdout
+    every = {r["id"]: r for r in json.loads(listed)}
+    assert every[first["id"]]["state"] == "approved" and every[first["id"]]["approved_by"] == "bert"
+    assert every[first["id"]]["outbox_state"] == "pending"

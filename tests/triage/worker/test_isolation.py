@@ -167,3 +167,27 @@ def test_the_analysis_child_dies_with_a_killed_worker(make_settings) -> None:
         os.close(write_fd)
         if worker.is_alive():
             worker.kill()
+
+
+def test_the_child_is_recycled_after_the_set_number_of_messages(make_settings) -> None:
+    settings = make_settings(processing_child_recycle_messages=2)
+    loads: list[int] = []
+
+    def factory() -> FixedLabels:
+        loads.append(1)
+        return FixedLabels()
+
+    analyser = ChildAnalyser(settings, parse_limits(settings), factory, isolation.threading.Event())
+    pids: list[int | None] = []
+    try:
+        for n in range(5):
+            job = analysis.Job(pk=n + 1, raw=mail(n + 1, mid=f"r{n}@example.nl", body="#access inzage"))
+            [result] = analyser.analyse([job])
+            assert result.error is None and result.pk == n + 1
+            pids.append(analyser.child_pid)
+    finally:
+        analyser.close()
+    # Two messages per child: a fresh child for the third and the fifth message.
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+    assert len(set(pids)) == 3
+    assert loads == [1]  # the model is loaded once, before the first fork, and shared

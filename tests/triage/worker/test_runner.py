@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.worker.runner import Backoff, Worker
 
@@ -211,3 +213,50 @@ def _approved_item(engine: Any, settings: Any) -> int:
         s.commit()
     with Session(engine) as s:
         return int(s.execute(select(OutboxItem.id)).scalar_one())
+
+
+# --- one-shot runs (cron): healthy while they succeed (issue 12) ------------------------------
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from avgdesk.triage.reports.status import assess  # noqa: E402
+
+
+async def test_a_successful_one_shot_run_is_healthy_until_it_is_stale(engine, make_settings) -> None:
+    server = FakeImapServer()
+    worker = _fake_worker(engine, make_settings, server, health_once_stale_s=600)
+    server.deliver(mail(1, body="#access graag inzage", mid="once@example.nl"))
+    try:
+        report = await worker.run_once()
+    finally:
+        worker.close()
+    assert report.ingested == 1 and report.intake_error is None
+    written = health.read(worker.settings.data_dir)
+    assert written is not None and written["running"] is False and written["last_run_ok"] is True
+    status = collect(engine, worker.settings)
+    assert status["healthy"], status["problems"]
+    # An hour later without another run: the cron job stopped.
+    later = datetime.now(UTC) + timedelta(hours=1)
+    stale = assess(status, worker.settings, later)
+    assert not stale["healthy"]
+    assert any("last one-shot run" in p for p in stale["problems"]), stale["problems"]
+
+
+async def test_a_failed_one_shot_run_is_unhealthy(engine, make_settings, monkeypatch) -> None:
+    server = FakeImapServer()
+    worker = _fake_worker(engine, make_settings, server)
+
+    def broken() -> Any:
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(worker, "processor", broken)
+    try:
+        with pytest.raises(OSError):
+            await worker.run_once()
+    finally:
+        worker.close()
+    written = health.read(worker.settings.data_dir)
+    assert written is not None and written["last_run_ok"] is False
+    status = collect(engine, worker.settings)
+    assert not status["healthy"]
+    assert any("one-shot run failed (OSError: database or disk is full)" in p for p in status["problems"])
