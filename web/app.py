@@ -24,7 +24,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from avgdesk.models.engine import is_busy
 from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
-from avgdesk.web import auth, case_facts, cases, contact, dashboard, drafts, queue, tasks, users
+from avgdesk.web import attachments, auth, case_facts, cases, contact, dashboard, drafts, queue, tasks, users
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
 from avgdesk.web.security import (
@@ -112,11 +112,13 @@ def _include_staff_routes(app: FastAPI) -> None:
         case_facts.router,
         drafts.router,
         tasks.router,
+        attachments.router,
         users.router,
     ):
         app.include_router(router, dependencies=staff)
     case_facts.install(app.state.ctx.templates)
     tasks.install(app.state.ctx.templates)
+    attachments.install(app.state.ctx.templates)
 
 
 MAX_PATH_INTEGER = 2**63 - 1

@@ -40,6 +40,8 @@ class WebSettings:
     contact_max_message_chars: int = 20_000
     staff_max_body_bytes: int = 1_000_000
     """Largest accepted POST body of a staff form."""
+    attachment_max_bytes: int = 15_000_000
+    """Largest file uploaded to a draft (from AVGDESK_ATTACHMENT_MAX_BYTES; issue 17)."""
     four_eyes: bool = False
     """The approver of a draft must not be its author."""
     trust_proxy_headers: bool = False

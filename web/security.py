@@ -92,6 +92,9 @@ class SecurityHeadersMiddleware:
                 if path.startswith("/contact")
                 else self.web.staff_max_body_bytes
             )
+            if path.startswith("/drafts/") and path.endswith("/attachments"):
+                # Issue 17: a file upload to a draft, bounded by its own setting.
+                limit = self.web.attachment_max_bytes + 64 * 1024
             length = _header(scope, b"content-length")
             if length is not None and (not length.isdigit() or int(length) > limit):
                 await _plain(send_with_headers, 413, "Het formulier is te groot om te verwerken.")
