@@ -1,0 +1,78 @@
+"""Issue 17 end to end against real servers: an access request on SQLite and PostgreSQL,
+the requester's rows read from a sample CRM in that database, every task closed, the
+package built and a staff scan uploaded, the answer approved — and at the aiosmtpd sink
+the mail arrives with both files, byte for byte as approved, holding none of the other
+customer's rows."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from crm import create_crm
+from helpers import FixedLabels, mail
+from sqlmodel import Session, select
+
+from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
+from avgdesk.models.tables import Case, CaseTask, DraftAttachment, User
+from avgdesk.models.vocabulary import Role
+from avgdesk.replies import outbox
+from avgdesk.triage.cases import attachments, collect, drafts, tasks
+from avgdesk.triage.drafting_config import outbox_policy
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+pytestmark = pytest.mark.integration
+
+SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 4000  # about 1 MB: the largest file of the tests
+
+
+async def test_access_answer_arrives_with_its_package(
+    engine: Any, make_settings: Any, db_url: str, smtp_sink: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_crm(db_url, extra_contracts=50)
+    monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
+    settings = make_settings()
+    raw = mail(1, sender="jan.devries@example.nl", body="#access Ik wil inzage in mijn gegevens.")
+    store_local_message(engine, raw, received_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        s.add(User(username="anna", password_hash="x", role=Role.APPROVER))
+        case = s.exec(select(Case)).one()
+        case.identity_verified_at = datetime(2026, 3, 6, tzinfo=UTC)
+        s.add(case)
+        s.commit()
+        reference = case.reference
+        task_ids = [t.id or 0 for t in s.exec(select(CaseTask))]
+    [crm] = collect.collect(engine, settings, reference, by="anna")
+    assert crm.rows == 1 + 52 and crm.error is None
+    for task_id in task_ids:
+        tasks.close_task(engine, task_id, "done", by="anna", note="Gezocht.")
+    draft_id = drafts.create(engine, settings, reference, "access", by="anna").draft_id
+    attachments.add(engine, settings, draft_id, "scan-boekhouding.pdf", SCAN, by="anna")
+    attachments.build_package(engine, settings, draft_id, by="anna")
+    drafts.approve(engine, settings, draft_id, by="anna")
+
+    mailer = SmtpMailer(SmtpParams(host="127.0.0.1", port=smtp_sink.port, security="none", timeout_s=10))
+    result = await outbox.drain(engine, mailer, "w1", outbox_policy(settings))
+    assert result.sent == 1 and len(smtp_sink.messages) == 1
+
+    received = email.message_from_bytes(smtp_sink.messages[0], policy=email.policy.default)
+    assert received["To"].addresses[0].addr_spec == "jan.devries@example.nl"
+    files = {p.get_filename(): p.get_content() for p in received.iter_attachments()}
+    with Session(engine) as s:
+        stored = {a.filename: a.data for a in s.exec(select(DraftAttachment))}
+    assert files == stored and files["scan-boekhouding.pdf"] == SCAN
+    package = zipfile.ZipFile(io.BytesIO(files[f"inzage-{reference}.zip"]))
+    assert package.testzip() is None
+    contracts = package.read("crm/contracten.csv").decode("utf-8-sig")
+    assert contracts.count("\n") == 1 + 52 and "C-601" not in contracts  # not Anna de Vries's
+    assert b"Anna" not in package.read("crm/klantgegevens.json")
+    body = received.get_body(preferencelist=("plain",))
+    assert body is not None and f"inzage-{reference}.zip" in body.get_content()
+    print(f"\n[issue 17] largest attachment sent: {len(SCAN)} bytes; mail {len(smtp_sink.messages[0])} bytes")
