@@ -448,8 +448,9 @@ async def run_scheduler(
     while not stop_event.is_set():
         problem: str | None = None
         try:
-            await asyncio.to_thread(run_due_jobs, engine, clock(), config, enqueue=enqueue)
-            await asyncio.to_thread(identity.retry_id_copies, engine, settings, clock())  # issue 13: hourly
+            now = clock()  # once per tick: both jobs see the same moment
+            await asyncio.to_thread(run_due_jobs, engine, now, config, enqueue=enqueue)
+            await asyncio.to_thread(identity.retry_id_copies, engine, settings, now)  # issue 13: hourly
         except RetryableError as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:200]}"
             log.warning("scheduler: %s; retrying at the next tick", exc)

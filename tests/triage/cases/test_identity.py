@@ -186,3 +186,27 @@ def test_worker_job_clears_the_sent_folder_and_retries_an_unreachable_mailbox(
     assert len(sent) == 2
     assert sum(b"UEFTUE9PUlQ" in body for body in sent) == 1  # the unrelated mail in Sent is untouched
     assert any(b"kopie ID verwijderd" in body and b"S0FUS0FU" in body for body in sent)
+
+
+async def test_the_worker_scheduler_runs_the_id_copy_job_once_per_hour(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from avgdesk.models.tables import ScheduledRun
+    from avgdesk.triage.worker.scheduler import run_scheduler
+
+    settings = make_settings(scheduler_interval_s=0.01)
+    stop = asyncio.Event()
+    ticks = [0]
+
+    def clock() -> datetime:
+        ticks[0] += 1
+        return datetime(2026, 3, 6, 10, 30, tzinfo=UTC)
+
+    task = asyncio.create_task(run_scheduler(settings, engine, stop, clock))
+    while ticks[0] < 3:  # wait on ticks, not on time
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 60)
+    with Session(engine) as s:
+        runs = list(s.exec(select(ScheduledRun).where(ScheduledRun.job == identity.RETRY_JOB)))
+    assert [r.period for r in runs] == ["2026-03-06T10"]
