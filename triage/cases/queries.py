@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -112,7 +112,9 @@ def open_clause() -> ColumnElement[bool]:
 def awaiting_approval_clause() -> ColumnElement[bool]:
     """Open and waiting for an approver: state ``awaiting_approval`` or at least one draft
     written and not yet approved. The one definition for queue, dashboard and summary."""
-    has_draft = exists().where(col(Draft.case_id) == col(Case.id), col(Draft.state) == DraftState.DRAFT)
+    # An uncorrelated IN: computed once, where a correlated EXISTS made SQLite walk the
+    # state index of draft once per case (quadratic; issue 16).
+    has_draft = col(Case.id).in_(select(col(Draft.case_id)).where(col(Draft.state) == DraftState.DRAFT))
     return and_(open_clause(), or_(col(Case.state) == CaseState.AWAITING_APPROVAL, has_draft))
 
 
@@ -132,8 +134,9 @@ def right_clause(right: str) -> ColumnElement[bool]:
 def search_clause(query: str) -> ColumnElement[bool]:
     """Reference (whole or a fragment), requester name or address, or a message subject."""
     pattern = _like(query.strip())
-    subject = exists().where(
-        col(InboundMessage.case_id) == col(Case.id), col(InboundMessage.subject).ilike(pattern, escape="\\")
+    # One pass over the subjects (uncorrelated IN), not one lookup per case.
+    subject = col(Case.id).in_(
+        select(col(InboundMessage.case_id)).where(col(InboundMessage.subject).ilike(pattern, escape="\\"))
     )
     return or_(
         col(Case.reference).ilike(pattern, escape="\\"),
@@ -414,10 +417,10 @@ def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
             bucket(due > fortnight),
             bucket(due.is_(None)),
             bucket(and_(col(Case.extended_at).is_not(None), col(Case.extension_notice_sent_at).is_(None))),
-            bucket(col(Case.is_complaint).is_(True)),
+            *(bucket(cond) for cond in _by_right_buckets()),
         ).where(open_clause())
     ).one()
-    total, overdue, due_today, within_7, to_14, later, none, ext_pending, complaints = (int(v) for v in row)
+    total, overdue, due_today, within_7, to_14, later, none, ext_pending, *by_right = (int(v) for v in row)
     by_state = {
         CaseState(s): int(n)
         for s, n in session.exec(
@@ -428,7 +431,7 @@ def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
         today=today,
         open_total=total,
         by_state=by_state,
-        by_right=_open_by_right(session, complaints),
+        by_right=_open_by_right(by_right),
         overdue=overdue,
         due_today=due_today,
         due_within_7=within_7,
@@ -458,34 +461,17 @@ def _count(session: Session, stmt: Any) -> int:
     return int(session.exec(stmt).one())
 
 
-def _open_by_right(session: Session, complaints: int) -> dict[str, int]:
-    """Open cases per right, read from ``case.rights`` (a JSON list) in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        element = func.json_array_elements_text(col(Case.rights)).table_valued("value").alias("r")
-    else:
-        element = func.json_each(col(Case.rights)).table_valued("value").alias("r")
-    is_right = element.c.value.in_(list(RIGHTS))
-    rows = session.exec(
-        select(element.c.value, func.count(func.distinct(col(Case.id))))
-        .select_from(Case)
-        .join(element, literal(True))
-        .where(open_clause(), is_right)
-        .group_by(element.c.value)
-    )
-    counts = {str(right): int(n) for right, n in rows}
-    with_right = select(col(Case.id)).select_from(Case).join(element, literal(True)).where(is_right)
-    neither = _count(
-        session,
-        select(func.count())
-        .select_from(Case)
-        .where(open_clause(), col(Case.is_complaint).is_(False), ~col(Case.id).in_(with_right)),
-    )
-    ordered = {r: counts[r] for r in RIGHTS if counts.get(r)}
-    if complaints:
-        ordered["complaint"] = complaints
-    if neither:
-        ordered["other"] = neither
-    return ordered
+def _by_right_buckets() -> list[ColumnElement[bool]]:
+    """One condition per right, then complaints, then cases with neither (``other``)."""
+    named = [right_clause(r) for r in RIGHTS]
+    neither = and_(col(Case.is_complaint).is_(False), ~or_(*named))
+    return [*named, right_clause("complaint"), neither]
+
+
+def _open_by_right(counts: Sequence[int]) -> dict[str, int]:
+    """Open cases per right (counted in the snapshot's one pass), in the order of RIGHTS."""
+    keys = [*RIGHTS, "complaint", "other"]
+    return {key: n for key, n in zip(keys, counts, strict=True) if n}
 
 
 def awaiting_approval_cases(session: Session) -> list[tuple[Case, int]]:
