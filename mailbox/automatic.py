@@ -30,7 +30,7 @@ automatic itself (sisimai #491), so alone it only sets ``never_auto_answer``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from avgdesk.mailbox.parsing import ParsedMessage
@@ -134,7 +134,13 @@ def judge(
 
 def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str], loop_value: str) -> None:
     """Headers that alone decide: ``reasons`` (never auto-answer), ``machine`` (label auto)."""
-    h = parsed.headers
+    _auto_headers(parsed.headers, reasons, machine)
+    _sender_rules(parsed, reasons, machine)
+    _loop_and_ack_headers(parsed.headers, reasons, machine, loop_value)
+
+
+def _auto_headers(h: Mapping[str, str], reasons: list[str], machine: list[str]) -> None:
+    """Auto-Submitted, Precedence, mailing-list headers and an empty Return-Path."""
     auto_submitted = h.get("auto-submitted", "").strip().lower()
     if auto_submitted and not auto_submitted.startswith("no"):
         reasons.append(f"Auto-Submitted: {auto_submitted[:40]}")
@@ -151,6 +157,10 @@ def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str],
             break
     if "return-path" in h and h["return-path"].strip() in {"<>", ""}:
         reasons.append("empty Return-Path")
+
+
+def _sender_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str]) -> None:
+    """A missing or invalid From, and daemon senders (From or Return-Path)."""
     sender = parsed.from_addr or parsed.from_addr_raw or ""
     if not sender:
         reasons.append("no From address")
@@ -161,8 +171,14 @@ def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str],
         machine.append("sent by mailer-daemon/postmaster")
     if parsed.from_problem == "empty address":
         machine.append("From: <> (null sender)")
-    if _DAEMON.match(_angle(h.get("return-path", ""))):
+    if _DAEMON.match(_angle(parsed.headers.get("return-path", ""))):
         machine.append("Return-Path of mailer-daemon")
+
+
+def _loop_and_ack_headers(
+    h: Mapping[str, str], reasons: list[str], machine: list[str], loop_value: str
+) -> None:
+    """Autoresponder headers, our own loop header, and requests not to be answered."""
     for name in ("x-autoreply", "x-autorespond", "x-failed-recipients"):
         if name in h:
             machine.append(f"{name} header")

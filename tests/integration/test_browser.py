@@ -9,101 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import SHOTS, requires_chromium
 from sqlmodel import Session, col, select
 
-from avgdesk.models.engine import make_engine
-from avgdesk.models.migrate import upgrade
 from avgdesk.models.tables import Draft, DraftState, InboundMessage
-from avgdesk.triage.settings import load_settings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import webseed
-    from servers import SmtpSink
-
-    from avgdesk.web.plugin import background_server, free_port
-
-    tmp = tmp_path_factory.mktemp("browser")
-    sink = SmtpSink()
-    settings = load_settings(
-        None,
-        data_dir=tmp / "data",
-        database_url=f"sqlite:///{tmp / 'web.sqlite3'}",
-        smtp_host="127.0.0.1",
-        smtp_port=sink.port,
-        smtp_security="none",
-        smtp_timeout_s=10.0,
-    )
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    webseed.seed(engine, settings)
-    try:
-        with background_server(
-            settings,
-            engine,
-            port=free_port(),
-            classifier_factory=webseed.KeywordClassifier,
-            warm_classifier=False,
-        ) as url:
-            yield {
-                "url": url,
-                "engine": engine,
-                "settings": settings,
-                "sink": sink,
-                "passwords": webseed.PASSWORDS,
-            }
-    finally:
-        sink.stop()
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser: Any, live: dict[str, Any]) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    dialogs: list[str] = []
-    requests: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.on("request", lambda r: requests.append(r.url))
-    pg.dialogs = dialogs  # type: ignore[attr-defined]
-    pg.requests = requests  # type: ignore[attr-defined]
-    try:
-        yield pg
-    finally:
-        context.close()
+pytestmark = requires_chromium
 
 
 def _shot(page: Any, name: str) -> None:

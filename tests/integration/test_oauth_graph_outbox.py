@@ -3,12 +3,12 @@ a timeout after the request ambiguous and resent with the same Message-ID, 403 f
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.utils
 from datetime import UTC, datetime
 from typing import Any
 
+from helpers import until
 from oauth_fixtures import MAILBOX, OAuthEnv
 from sqlmodel import Session
 
@@ -49,9 +49,12 @@ def _item(engine: Any, item_id: int) -> OutboxItem:
 
 def _mailer(oauth: OAuthEnv, timeout_s: float = 5.0) -> GraphMailer:
     provider = make_token_provider(oauth.microsoft(), MICROSOFT_GRAPH_SCOPE)
-    return GraphMailer(
-        GraphParams(MAILBOX, provider, oauth.stub.base_url, 2.0, timeout_s, oauth.tls.ca_file)
-    )
+    return GraphMailer(GraphParams(MAILBOX, provider, oauth.stub.base_url, 2.0, timeout_s, oauth.tls.ca_file))
+
+
+def _due(engine: Any, item_id: int) -> bool:
+    """The retry time the outbox set after the failure has come (the next drain takes it)."""
+    return _item(engine, item_id).next_attempt_at <= datetime.now(UTC)
 
 
 async def test_outbox_through_graph(oauth: OAuthEnv, engine: Any) -> None:
@@ -60,7 +63,7 @@ async def test_outbox_through_graph(oauth: OAuthEnv, engine: Any) -> None:
     first = await outbox.drain(engine, _mailer(oauth), "w1", POLICY)
     assert first.retry == 1 and _item(engine, item_id).state is OutboxState.RETRY
     assert "429" in (_item(engine, item_id).last_error or "")
-    await asyncio.sleep(0.05)
+    await until(lambda: _due(engine, item_id))
     oauth.stub.graph_mode = "ok"
     second = await outbox.drain(engine, _mailer(oauth), "w1", POLICY)
     assert second.sent == 1 and _item(engine, item_id).state is OutboxState.SENT
@@ -73,7 +76,7 @@ async def test_graph_timeout_is_ambiguous_and_resent_with_the_same_id(oauth: OAu
     oauth.stub.graph_mode = "hang:2"
     first = await outbox.drain(engine, _mailer(oauth, timeout_s=0.5), "w1", POLICY)
     assert first.retry == 1 and _item(engine, item_id).ambiguous
-    await asyncio.sleep(0.05)
+    await until(lambda: _due(engine, item_id))
     oauth.stub.graph_mode = "ok"
     second = await outbox.drain(engine, _mailer(oauth), "w1", POLICY)
     assert second.sent == 1

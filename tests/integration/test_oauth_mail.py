@@ -9,11 +9,11 @@ google-auth talking to the local Entra ID / Google endpoints.
 from __future__ import annotations
 
 import logging
-import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from helpers import wait_for
 from oauth_fixtures import MAILBOX, OAuthEnv
 from oauth_servers import GOOGLE_AUDIENCE, MAIL_AUDIENCE, EntraApp, XOAuth2SmtpSink
 from servers import ImapServer, free_port
@@ -81,13 +81,18 @@ def test_imap_xoauth2_login(
 def test_token_renewed_before_it_expires(oauth: OAuthEnv, oauth_dovecot: ImapServer) -> None:
     oauth.stub.token_lifetime_s = 10
     provider = make_token_provider(oauth.microsoft(refresh_margin_s=7.5), MICROSOFT_MAIL_SCOPE)
-    for _ in range(2):
-        conn = ImapConnection(_imap(oauth_dovecot, provider))
-        conn.connect()
-        conn.close()
-        time.sleep(3.0)
+    conn = ImapConnection(_imap(oauth_dovecot, provider))
+    conn.connect()
+    conn.close()
+    first = provider.token()  # the cached token of the first login
+    # Wait until it is inside the refresh margin (2.5 s after it was issued), not a fixed time.
+    wait_for(lambda: first.expires_within(7.5), timeout_s=30)
+    conn = ImapConnection(_imap(oauth_dovecot, provider))
+    conn.connect()
+    conn.close()
     # The second connection found the token inside the margin and fetched a new one first.
     assert oauth.stub.token_requests() == 2
+    assert provider.token() is not first
 
 
 def test_refused_expired_token_is_refreshed_and_the_login_retried(
@@ -140,8 +145,15 @@ def xoauth_sink(oauth: OAuthEnv) -> XOAuth2SmtpSink:
 
 def _smtp(sink: XOAuth2SmtpSink, provider: CachedTokenProvider) -> SmtpMailer:
     return SmtpMailer(
-        SmtpParams(host="127.0.0.1", port=sink.port, username=MAILBOX, security="none", timeout_s=5,
-                   token_provider=provider, token_audience=MAIL_AUDIENCE)
+        SmtpParams(
+            host="127.0.0.1",
+            port=sink.port,
+            username=MAILBOX,
+            security="none",
+            timeout_s=5,
+            token_provider=provider,
+            token_audience=MAIL_AUDIENCE,
+        )
     )
 
 

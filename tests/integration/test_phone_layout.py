@@ -4,59 +4,17 @@ Screenshots at 1280 and 390 px go to artifacts/screenshots/phone-*.png for a per
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import SHOTS, requires_chromium
 from sqlmodel import Session, col, select
 
-from avgdesk.models.engine import make_engine
-from avgdesk.models.migrate import upgrade
 from avgdesk.models.tables import Case, Draft
-from avgdesk.triage.settings import load_settings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import webseed
-
-    from avgdesk.web.plugin import background_server, free_port
-
-    tmp = tmp_path_factory.mktemp("phone")
-    settings = load_settings(None, data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'web.sqlite3'}")
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    webseed.seed(engine, settings)
-    try:
-        with background_server(
-            settings,
-            engine,
-            port=free_port(),
-            classifier_factory=webseed.KeywordClassifier,
-            warm_classifier=False,
-        ) as url:
-            yield {"url": url, "engine": engine, "passwords": webseed.PASSWORDS}
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def phone_browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+pytestmark = requires_chromium
 
 
 def _pages(live: dict[str, Any]) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The scheduler: the weekly summary exactly once per ISO week (restarts, racing workers,
 a missed Monday sent late), daily reminders never twice per case and day, and delivery
-of the queued mail through the real outbox to an aiosmtpd sink. Fixed clocks throughout.
+of the queued mail through the outbox to a recording mailer. Fixed clocks throughout.
 """
 
 from __future__ import annotations
@@ -8,22 +8,19 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
+from fakes import RecordingMailer
 from helpers import until
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
-from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
 from avgdesk.models.engine import make_engine, session_scope
 from avgdesk.models.tables import Case, CaseState, OutboxItem, ReminderSent, ScheduledRun
 from avgdesk.replies.outbox import drain
@@ -370,50 +367,21 @@ async def test_reminders_without_any_recipient_are_not_marked(engine: Engine, ma
 
 
 # ---------------------------------------------------------------------------
-# Delivery through the outbox to an SMTP sink
+# Delivery through the outbox (the recording mailer of tests/fakes.py; the same pass
+# against a real aiosmtpd is tests/integration/test_scheduler_smtp.py)
 # ---------------------------------------------------------------------------
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink, port
-    finally:
-        controller.stop()
-
-
-async def test_summary_and_reminders_delivered_to_smtp_sink(
-    engine: Engine, settings: Cfg, smtp_sink: tuple[Sink, int]
-) -> None:
-    sink, port = smtp_sink
+async def test_summary_and_reminders_go_through_the_outbox(engine: Engine, settings: Cfg) -> None:
     seed_cases(engine)
     claim_history(engine, "2026-W47")
     assert await scheduler_tick(settings, engine, at(2026, 11, 23, 8, 0)) == ["summary 2026-W48"]
-    mailer = SmtpMailer(SmtpParams(host="127.0.0.1", port=port, security="none", timeout_s=10))
+    mailer = RecordingMailer()
     result = await drain(engine, mailer, "test-worker")
     assert result.sent == 1
-    ((mail_from, rcpt, raw),) = sink.messages
-    assert (mail_from, rcpt) == ("avgdesk@nhmbsoftware.nl", [TEAM])
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    (sent,) = mailer.sent
+    assert (sent.sender, sent.recipients) == ("avgdesk@nhmbsoftware.nl", [TEAM])
+    msg = email.message_from_bytes(sent.raw, policy=email.policy.default)
     assert isinstance(msg, email.message.EmailMessage)
     assert msg["Subject"] == "Weekoverzicht privacyzaken week 48: 7 open, 2 over de termijn"
     assert msg["Auto-Submitted"] == "auto-generated"
@@ -428,6 +396,6 @@ async def test_summary_and_reminders_delivered_to_smtp_sink(
     # Reminders at 08:30 go the same way.
     assert len(await scheduler_tick(settings, engine, at(2026, 11, 23, 8, 30))) == 3
     assert (await drain(engine, mailer, "test-worker")).sent == 3
-    assert len(sink.messages) == 4
+    assert len(mailer.sent) == 4
     assert outbox(engine, "summary")[0].sent_at is not None
     assert timedelta(0) <= datetime.now(TZ) - outbox(engine, "summary")[0].created_at < timedelta(minutes=5)
