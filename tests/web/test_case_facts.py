@@ -125,3 +125,32 @@ def test_staff_link_a_suggested_message_and_roles_are_checked(
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "message.attached")).all()[-1]
         assert event.actor == "mw" and event.detail["how"] == "staff"
     assert "Bericht door een medewerker aan de zaak gekoppeld" in client.get(f"/cases/{target_ref}").text
+
+
+def test_a_breach_report_without_a_right_is_a_case_staff_see(
+    client: TestClient, login: Any, web_engine: Any, web_settings: Any
+) -> None:
+    """Issue 13 point 11: the case opened for a 'question' that reports a breach renders on
+    the case page, the queue and the dashboard (a case with no right and no complaint)."""
+    from webseed import KeywordClassifier
+
+    from avgdesk.triage.intake.local import store_local_message
+    from avgdesk.triage.intake.processing import Processor
+
+    raw = (
+        b"From: Zoe <zoe@example.nl>\r\nTo: privacy@nhmbsoftware.nl\r\nSubject: Datalek??\r\n"
+        b"Message-ID: <leak1@example.nl>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Ik kreeg vandaag de factuur van een andere klant, met naam en adres.\r\n"
+    )
+    store_local_message(web_engine, raw, source="imap")
+    Processor(web_engine, web_settings, classifier=KeywordClassifier()).drain()
+    with Session(web_engine) as s:
+        message = s.exec(select(InboundMessage).where(InboundMessage.message_id == "leak1@example.nl")).one()
+        case = s.get(Case, message.case_id)
+        assert case is not None and case.rights == [] and legal.breach_clock(s, case) is not None
+        ref = case.reference
+    login(client, "mw")
+    page = client.get(f"/cases/{ref}")
+    assert page.status_code == 200 and "datalek" in page.text.lower()
+    assert ref in client.get("/cases").text
+    assert ref in client.get("/").text  # the dashboard's open breaches

@@ -261,9 +261,11 @@ def on_message(
     if message.is_automatic:
         return
     labels = list(message.labels)
-    if suggests_marketing_objection(labels, text):
+    if suggests_marketing_objection(labels, _with_subject(message, text)):
         flag_marketing_objection(session, case, by="system:triage")
-    if suggests_breach(labels, text) and flag_breach(session, case, message, by="system:triage"):
+    if suggests_breach(labels, _with_subject(message, text)) and flag_breach(
+        session, case, message, by="system:triage"
+    ):
         _queue_breach_alert(session, case, message, settings)
 
 
@@ -276,12 +278,18 @@ def on_caseless_message(session: Session, message: InboundMessage, text: str, *,
     """
     from avgdesk.triage.intake import linking
 
-    if message.is_automatic or not suggests_breach(list(message.labels), text):
+    if message.is_automatic or not suggests_breach(list(message.labels), _with_subject(message, text)):
         return
     case = linking.open_case(session, message, settings=settings)
     audit.record(session, actor="system:triage", action=BREACH_CASE_OPENED, case_id=case.id)
     if flag_breach(session, case, message, by="system:triage"):
         _queue_breach_alert(session, case, message, settings)
+
+
+def _with_subject(message: InboundMessage, text: str) -> str:
+    """A breach or an unsubscription is often named only in the subject ("Datalek??",
+    "Afmelden nieuwsbrief")."""
+    return f"{message.subject or ''}\n{text}"
 
 
 def _queue_breach_alert(session: Session, case: Case, message: InboundMessage, settings: Settings) -> None:
