@@ -11,12 +11,14 @@ from sqlmodel import Session, col, select
 from avgdesk.models.tables import (
     AuditEvent,
     Case,
+    CaseTask,
     Draft,
     DraftState,
     InboundMessage,
     LabelCorrection,
     OutboxItem,
 )
+from avgdesk.triage.cases import tasks
 
 
 def _case(engine: Any, ref: str) -> Case:
@@ -199,6 +201,13 @@ def test_draft_editor_fields_text_preview_and_approval(
     assert r.status_code == 409 and "intussen gewijzigd" in r.text
     r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1)})
     assert r.status_code == 409 and "Vink aan dat u deze versie goedkeurt" in r.text  # no confirmation
+    # Issue 17: the erasure confirmation waits for the erasure tasks in the systems.
+    r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1), "confirm": "1"})
+    assert r.status_code == 409 and "taken open" in r.text and "Wis in CRM" in r.text
+    with Session(web_engine) as s:
+        open_tasks = [t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == _case(web_engine, ref).id))]
+    for task_id in open_tasks:
+        tasks.close_task(web_engine, task_id or 0, "done", by="goedkeurder")
     r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1), "confirm": "1"})
     assert r.status_code == 303
     with Session(web_engine) as s:
