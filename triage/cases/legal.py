@@ -53,7 +53,9 @@ _BREACH = re.compile(
     r"|\bgehackt\b|data ?breach\w*|\bbreach\b|\bleak(?:ed|s)?\b|datenpanne|datenleck\w*"
     r"|datenschutzverletzung|\bgeleakt\b|\bransomware\b"
     r"|verkeerde (?:persoon|klant|adres) (?:ge)?(?:mail|stuur)\w*"
-    r"|gegevens van (?:een )?andere klant\w*)",
+    r"|(?:factuur|facturen|gegevens|e-?mail|mail|brief|rekening)\w* van"
+    r" (?:een )?(?:andere klant\w*|iemand anders)"
+    r"|someone else'?s (?:invoice|data|details|e-?mail)|another customer'?s (?:invoice|data|details))",
     re.IGNORECASE,
 )
 

@@ -109,6 +109,9 @@ def test_a_general_objection_is_not_a_marketing_objection() -> None:
         "I think you have had a data breach",
         "Gab es bei Ihnen eine Datenpanne?",
         "Is jullie systeem gehackt?",
+        "Ik kreeg vandaag de factuur van een andere klant, met naam en adres.",
+        "Ik ontving een e-mail van iemand anders met zijn klantnummer",
+        "I received someone else's invoice",
     ],
 )
 def test_breach_words_in_three_languages(text: str) -> None:
