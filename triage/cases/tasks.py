@@ -237,6 +237,7 @@ def assign(engine: Engine, task_id: int, assignee: str | None, *, by: str) -> st
             action="task.assigned",
             case_id=task.case_id,
             task_id=task_id,
+            title=task.title,
             before=before,
             after=task.assignee,
         )
@@ -275,6 +276,7 @@ def close_task(engine: Engine, task_id: int, status: str, *, by: str, note: str 
             action="task.closed",
             case_id=task.case_id,
             task_id=task_id,
+            title=task.title,
             before=before,
             after=new.value,
         )
@@ -287,6 +289,12 @@ def reopen(engine: Engine, task_id: int, *, by: str) -> str:
         before = task.status.value
         task.status, task.closed_by, task.closed_at, task.updated_at = TaskStatus.OPEN, None, None, utcnow()
         audit.record(
-            session, actor=by, action="task.reopened", case_id=task.case_id, task_id=task_id, before=before
+            session,
+            actor=by,
+            action="task.reopened",
+            case_id=task.case_id,
+            task_id=task_id,
+            title=task.title,
+            before=before,
         )
         return _reference(session, task)

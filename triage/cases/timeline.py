@@ -169,6 +169,20 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "draft.approved": lambda d, k: f"Brief goedgekeurd voor verzending: {_letter(d, k)}",
     "draft.approval_revoked": lambda d, k: f"Goedkeuring ingetrokken (brief gewijzigd): {_letter(d, k)}",
     "draft.discarded": lambda d, k: f"Brief verworpen: {_letter(d, k)}",
+    # Issue 17: tasks in the systems, collected data, attachments (never a hash).
+    "task.assigned": lambda d, k: f"Taak ‘{d.get('title', '')}’ toegewezen aan {d.get('after') or 'niemand'}",
+    "task.closed": lambda d, k: (
+        f"Taak ‘{d.get('title', '')}’: "
+        + ("niet van toepassing" if d.get("after") == "not_applicable" else "gedaan")
+    ),
+    "task.reopened": lambda d, k: f"Taak ‘{d.get('title', '')}’ heropend",
+    "system.collected": lambda d, k: (
+        f"Gegevens opgehaald uit {d.get('system', '')}: "
+        + f"{sum(v for v in (d.get('rows') or {}).values() if isinstance(v, int))} rijen"
+    ),
+    "system.collect_failed": lambda d, k: f"Gegevens ophalen uit {d.get('system', '')} mislukt",
+    "draft.attachment_added": lambda d, k: f"Bijlage toegevoegd aan {_letter(d, k)}: {d.get('name', '')}",
+    "draft.attachment_removed": lambda d, k: f"Bijlage verwijderd uit {_letter(d, k)}: {d.get('name', '')}",
     "mail.sent": lambda d, k: f"Brief verzonden: {_letter(d, k)}",
     "mail.failed": lambda d, k: f"Verzenden mislukt: {_letter(d, k)}",
     "mail.retry": lambda d, k: f"Verzenden wordt opnieuw geprobeerd: {_letter(d, k)}",

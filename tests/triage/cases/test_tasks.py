@@ -131,3 +131,23 @@ def test_weekly_summary_lists_cases_with_open_tasks(engine, make_settings) -> No
     text, html = render_summary(summary)
     assert "TAKEN OPEN IN DE SYSTEMEN (1)" in text and f"{ref}  5 taken open" in text
     assert "Taken open in de systemen (1)" in html and other not in text.split("TAKEN OPEN")[1][:200]
+
+
+def test_task_events_read_as_dutch_sentences_in_the_timeline(engine, make_settings) -> None:
+    from avgdesk.triage.cases.timeline import describe
+
+    settings = make_settings()
+    ref = _open(engine, settings, "#erasure")
+    first = _tasks(engine, ref)[0]
+    tasks.assign(engine, first.id or 0, "bert", by="anna")
+    tasks.close_task(engine, first.id or 0, "not_applicable", by="bert", note="Niet in het CRM.")
+    tasks.reopen(engine, first.id or 0, by="anna")
+    with Session(engine) as s:
+        events = [
+            e for e in s.exec(select(AuditEvent).order_by(col(AuditEvent.id))) if e.action.startswith("task.")
+        ]
+    assert [describe(e) for e in events] == [
+        "Taak ‘Wis in CRM’ toegewezen aan bert",
+        "Taak ‘Wis in CRM’: niet van toepassing",
+        "Taak ‘Wis in CRM’ heropend",
+    ]
