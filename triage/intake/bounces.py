@@ -20,7 +20,6 @@ import email
 import email.policy
 import logging
 import re
-from collections.abc import Iterable
 from email.message import Message
 
 from sqlmodel import Session, col, select
@@ -87,26 +86,22 @@ def reported_recipients(raw: bytes) -> set[str]:
     found: set[str] = set()
     for part in report.walk():
         if part.get_content_type() == "message/delivery-status":
-            found.update(_recipients(_blocks(part)))
+            found.update(_recipients(part))
     return found
 
 
-def _blocks(part: Message) -> list[Message]:
-    """The header blocks of a delivery-status part (the parser splits them, or not)."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        return [p for p in payload if isinstance(p, Message)]
-    if isinstance(payload, str):
-        return [email.message_from_string(b + "\n") for b in re.split(r"\r?\n\r?\n", payload)]
-    return []
+_RECIPIENT = re.compile(
+    r"^(?:final|original)-recipient\s*:\s*(?:[^;\r\n]*;)?\s*<?([^\s<>;]+@[^\s<>;]+?)>?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
-def _recipients(blocks: Iterable[Message]) -> set[str]:
-    out: set[str] = set()
-    for block in blocks:
-        for name in ("Final-Recipient", "Original-Recipient"):
-            for value in block.get_all(name) or []:
-                address = str(value).partition(";")[2].strip().strip("<>").strip().lower()
-                if "@" in address:
-                    out.add(address)
-    return out
+def _recipients(part: Message) -> set[str]:
+    """Final-/Original-Recipient addresses of a delivery-status part, read from its text:
+    real reports vary (no address type, a space before the colon, per-recipient blocks the
+    parser keeps or splits), and an address with "@" is all that is compared."""
+    try:
+        text = part.as_string()
+    except Exception:  # a part that cannot be written back proves nothing
+        return set()
+    return {m.lower() for m in _RECIPIENT.findall(text)}

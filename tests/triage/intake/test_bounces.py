@@ -115,3 +115,11 @@ def test_reported_recipients_reads_only_delivery_reports() -> None:
         reported_recipients(b"Content-Type: text/plain\r\n\r\nFinal-Recipient: rfc822; a@b.nl\r\n") == set()
     )
     assert reported_recipients(b"") == set()
+
+
+def test_reported_recipients_reads_real_world_variants() -> None:
+    """Shapes seen in real reports (peer-mail): no address type, a space before the colon."""
+    for line in ("Final-Recipient: <anna@example.nl>", "Final-Recipient : rfc/822;anna@example.nl"):
+        sample = _report("x@y.example", "z@z.example")
+        raw = sample.replace(b"Final-Recipient: rfc822; z@z.example", line.encode())
+        assert reported_recipients(raw) == {"anna@example.nl"}, line
