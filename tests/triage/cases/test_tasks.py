@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from avgdesk.models.errors import TaskNotFound, TaskRefused, TasksOpen, staff_text
 from avgdesk.models.tables import AuditEvent, Case, CaseTask, TaskStatus, User
 from avgdesk.models.vocabulary import Role
-from avgdesk.triage.cases import actions, drafts, tasks
+from avgdesk.triage.cases import actions, attachments, drafts, tasks
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.reports.summary import ScheduleConfig, build_summary, render_summary
@@ -95,7 +95,8 @@ def test_access_answer_waits_for_its_tasks(engine, make_settings) -> None:
     tasks.reopen(engine, rows[-1].id or 0, by="anna")
     assert _tasks(engine, ref)[-1].status is TaskStatus.OPEN and _tasks(engine, ref)[-1].closed_by is None
     tasks.close_task(engine, rows[-1].id or 0, "done", by="anna")
-    # The acknowledgement never waited; the answer goes once every task is closed.
+    # The answer goes once every task is closed (and the package the letter names is attached).
+    attachments.build_package(engine, settings, draft.draft_id, by="anna")
     assert drafts.approve(engine, settings, draft.draft_id, by="anna").state == "approved"
     first = _tasks(engine, ref)[0]
     assert first.assignee == "bert" and first.note == "Geen klant in het CRM." and first.closed_by == "bert"
