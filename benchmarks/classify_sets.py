@@ -114,6 +114,37 @@ def peer_mail(clf: Classifier) -> dict[str, Any]:
     }
 
 
+def peer_mail_full_path(clf: Classifier) -> dict[str, Any]:
+    """Peer-mail as the worker reads it: intake's reader (parser, contact form, the structural
+    machine-mail rules), then the model for whatever the rules let through."""
+    from avgdesk.models.errors import MessageParseError
+    from avgdesk.triage.intake.reading import read_message
+    from avgdesk.triage.settings import Settings
+
+    settings = Settings()
+    names, docs, rules_auto = [], [], 0
+    for path in sorted((SHARED / "corpora" / "peer-mail").glob("*.eml")):
+        try:
+            read = read_message(path.read_bytes(), settings)
+        except MessageParseError:
+            continue
+        if read.verdict.machine_reply:
+            rules_auto += 1
+            continue
+        names.append(path.name)
+        docs.append(Document(subject=read.subject_for_model, text=read.text_for_model))
+    preds = clf.predict(docs)
+    cases = [(n, p) for n, p in zip(names, preds, strict=True) if is_request(p.labels)]
+    return {
+        "set": "peer-mail (full path: intake reader + rules + model)",
+        "auto_by_rules": rules_auto,
+        "auto_by_model": sum(p.labels == ["auto"] for p in preds),
+        "cases_opened": len(cases),
+        "cases_needs_review": sum(p.needs_review for _, p in cases),
+        "cases": [(n, list(p.labels), p.needs_review) for n, p in cases],
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, help="a stored model file instead of the current corpus")
@@ -141,6 +172,12 @@ def main() -> int:
     if args.list:
         for n, labels in cases:
             print(f"   {n}: {','.join(labels)}")
+    full = peer_mail_full_path(clf)
+    cases = full.pop("cases")
+    print(json.dumps(full))
+    if args.list:
+        for n, labels, review in cases:
+            print(f"   {n}: {','.join(labels)}{' (review)' if review else ''}")
     return 0
 
 

@@ -134,18 +134,24 @@ def decide_parts(
             cond[_IDX[lb]] >= NEAR_MISS * secondary[_IDX[lb]] for lb in COMBINING if lb not in combining
         )
     ratio = {label: p[_IDX[label]] / max(thresholds[_IDX[label]], 1e-6) for label in LABELS}
+    standalone = [label for label in above if label in STANDALONE]
     if combining:
         labels = combining
+        # A right that passed its own threshold but not the test for a further right.
+        review = review or any(
+            lb in above and lb not in labels and p[_IDX[lb]] >= 2 * thresholds[_IDX[lb]] for lb in COMBINING
+        )
+    elif standalone:
+        labels = [max(standalone, key=lambda label: float(p[_IDX[label]]))]
+        review = review or len(standalone) > 1  # a question that is also "other": a person decides
     else:
-        standalone = [label for label in above if label in STANDALONE]
-        if standalone:
-            labels = [max(standalone, key=lambda label: float(p[_IDX[label]]))]
-        else:
-            labels, review = [_fallback(ratio)], True
+        labels, review = [_fallback(ratio)], True
     no_request = not any(label in COMBINING for label in labels)
     if no_request and labels != ["auto"] and any(ratio[lb] >= NEAR_MISS for lb in COMBINING):
         review = True
-    return [label for label in LABELS if label in labels], review, min(abs(x) for x in m)
+    # Doubt is measured where it changes the outcome: the rights and complaint, and the chosen label.
+    relevant = [abs(m[_IDX[lb]]) for lb in LABELS if lb in COMBINING or lb in labels]
+    return [label for label in LABELS if label in labels], review, min(relevant)
 
 
 def decide(
@@ -168,6 +174,41 @@ def runner_up(p: FloatArray, thresholds: FloatArray, labels: list[str]) -> tuple
     if m[_IDX[best]] < -RUNNER_UP_LOGITS:
         return None
     return best, round(float(p[_IDX[best]]), 4)
+
+
+# Words of the privacy desk's own matter (prepared text: lower case, no diacritics). A right
+# guessed when no label passed its threshold needs one of them: without, the mail is unlike
+# the corpus altogether (a parser's test message, a scam) and "other" is the honest guess.
+_PRIVACY_WORDS = re.compile(
+    r"gegeven|\bdata|daten|privacy|datenschutz|\bavg\b|gdpr|dsgvo|\bwbp\b|bdsg|persoon|personal|"
+    r"personenbez|verwijder|\bwis|delet|erase|losch|inzage|access|auskunft|kopie|\bcopy|afmeld|"
+    r"unsubscri|abmeld|bezwaar|object|widersp|klacht|complain|beschwer|account|konto|correct|"
+    r"verbeter|berichtig|export|marketing|reclame|werbung|newsletter|nieuwsbrief|toestemming|consent|"
+    r"einwillig|verwerk|processing|verarbeit"
+)
+
+
+def guessed_right_without_evidence(
+    text: str, p: FloatArray, thresholds: FloatArray, labels: list[str]
+) -> bool:
+    """A right or complaint chosen only as the fallback (nothing passed) in mail that never
+    speaks of data, privacy or a right."""
+    if not any(label in COMBINING for label in labels):
+        return False
+    if any(p[j] >= thresholds[j] for j in range(len(LABELS))):
+        return False
+    return _PRIVACY_WORDS.search(text) is None
+
+
+LATIN_SHARE = 0.5  # below this share of Latin letters the text is in a script the corpus lacks
+
+
+def unreadable(text: str) -> bool:
+    """True when most letters of the (prepared) text are not Latin: the model cannot read it."""
+    letters = [c for c in text[:2000] if c.isalpha()]
+    if len(letters) < 20:
+        return False
+    return sum(c.isascii() for c in letters) < LATIN_SHARE * len(letters)
 
 
 def gate_auto(

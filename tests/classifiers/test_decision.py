@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avgdesk.classifiers.decision import decide, decide_parts, gate_auto, runner_up
+from avgdesk.classifiers.decision import decide, decide_parts, gate_auto, runner_up, unreadable
 from avgdesk.classifiers.labels import LABELS
 
 
@@ -72,3 +72,25 @@ def test_personal_salutation_with_a_request_is_never_auto() -> None:
     assert gated is not None and gated[0] == ["erasure"] and gated[1]
     # the same greeting without any likely request: the acknowledgement stays auto
     assert gate_auto(text, _p(auto=0.9), T, SEC, 0.5) is None
+
+
+def test_two_standalone_labels_above_threshold_are_reviewed() -> None:
+    labels, review, _ = decide_parts(_p(question=0.9, other=0.8), T, SEC)
+    assert labels == ["question"] and review
+    labels, review, _ = decide_parts(_p(question=0.9, other=0.05), T, SEC)
+    assert labels == ["question"] and not review
+
+
+def test_a_clear_right_dropped_as_a_further_right_is_reviewed() -> None:
+    # objection is twice its own threshold, but the conditional model does not add it
+    labels, review, _ = decide_parts(_p(access=0.95, objection=0.7), T, SEC, _p(objection=0.1))
+    assert labels == ["access"] and review
+    labels, review, _ = decide_parts(_p(access=0.95, objection=0.02), T, SEC, _p(objection=0.02))
+    assert labels == ["access"] and not review
+
+
+def test_text_in_a_script_the_corpus_lacks_is_unreadable() -> None:
+    assert unreadable("这是一封关于发票的邮件，请尽快回复我们，谢谢您的合作与支持。我们明天见面好吗")
+    assert unreadable("привет как дела увидимся в субботу у меня есть вопрос о счете")
+    assert not unreadable("graag ontvang ik een kopie van alle gegevens die u van mij heeft")
+    assert not unreadable("短い")  # too short to judge

@@ -56,6 +56,9 @@ THREAT: dict[str, Any] = _P["THREAT"]
 REMINDER: dict[str, Any] = _P["REMINDER"]
 Q_NL: dict[str, Any] = _P["Q_NL"]
 Q_EN: dict[str, Any] = _P["Q_EN"]
+Q_DE: dict[str, Any] = _P["Q_DE"]
+O_DE: list[str] = _P["O_DE"]
+CHATTER: dict[str, Any] = _P["CHATTER"]
 O_NL: list[str] = _P["O_NL"]
 O_EN: list[str] = _P["O_EN"]
 JOBS: list[str] = _P["JOBS"]
@@ -63,8 +66,6 @@ BULK_FOOTER: dict[str, Any] = _P["BULK_FOOTER"]
 PROMOS: dict[str, Any] = _P["PROMOS"]
 PRODUCTS: list[str] = _P["PRODUCTS"]
 TOPICS: dict[str, Any] = _P["TOPICS"]
-
-
 
 
 def _name(rng: random.Random) -> str:
@@ -362,9 +363,15 @@ def auto_mail(rng: random.Random) -> Row:
 # ---------------------------------------------------------------- questions and business mail
 
 
+def _lang(rng: random.Random) -> str:
+    """Dutch most, then English, then German (the desk's mail, issue 15)."""
+    r = rng.random()
+    return "nl" if r < 0.55 else ("en" if r < 0.83 else "de")
+
+
 def question_mail(rng: random.Random) -> Row:
-    lang = "nl" if rng.random() < 0.68 else "en"
-    pool = Q_NL if lang == "nl" else Q_EN
+    lang = _lang(rng)
+    pool = {"nl": Q_NL, "en": Q_EN, "de": Q_DE}[lang]
     parts = []
     if rng.random() < 0.5:
         parts.append(rng.choice(pool["ask"]).format(t=rng.choice(pool["topic"])))
@@ -374,14 +381,14 @@ def question_mail(rng: random.Random) -> Row:
         parts.append(rng.choice(pool["plain"]))
     parts.append(rng.choice(pool["ctx"]))
     subj = rng.choice(
-        ["Vraag", "Privacyvraag", "Vraag over privacy", "Informatie", "AVG vraag", ""]
-        if lang == "nl"
-        else ["Question", "Privacy question", "Quick question", ""]
+        {
+            "nl": ["Vraag", "Privacyvraag", "Vraag over privacy", "Informatie", "AVG vraag", ""],
+            "en": ["Question", "Privacy question", "Quick question", ""],
+            "de": ["Frage", "Datenschutzfrage", "Kurze Frage", ""],
+        }[lang]
     )
     subject, body = dress(subj, " ".join(p for p in parts if p), lang, rng, 0.05)
     return {"subject": subject, "body": body, "labels": ["question"], "lang": lang}
-
-
 
 
 def bulk_mail(rng: random.Random) -> Row:
@@ -404,18 +411,34 @@ def bulk_mail(rng: random.Random) -> Row:
 
 
 def other_mail(rng: random.Random) -> Row:
-    lang = "nl" if rng.random() < 0.68 else "en"
-    pool = O_NL if lang == "nl" else O_EN
+    lang = _lang(rng)
+    pool = {"nl": O_NL, "en": O_EN, "de": O_DE}[lang]
     text = rng.choice(pool).format(n=rng.randint(1000, 99999), k=rng.randint(2, 40), job=rng.choice(JOBS))
     if rng.random() < 0.3:
         text += " " + rng.choice(pool).format(n=rng.randint(1000, 99999), k=3, job=rng.choice(JOBS))
     subj = rng.choice(
-        ["Vraag", "Support", "Factuur", "Probleem met account", "Offerte", "Sollicitatie", "Belangrijk", ""]
-        if lang == "nl"
-        else ["Support", "Invoice", "Account issue", "Quote", "Application", "Important", ""]
+        {
+            "nl": ["Vraag", "Support", "Factuur", "Probleem met account", "Offerte", "Sollicitatie", ""],
+            "en": ["Support", "Invoice", "Account issue", "Quote", "Application", "Important", ""],
+            "de": ["Support", "Rechnung", "Konto gesperrt", "Angebot", "Bewerbung", ""],
+        }[lang]
     )
     subject, body = dress(subj, text, lang, rng, 0.05)
     return {"subject": subject, "body": body, "labels": ["other"], "lang": lang}
+
+
+def chatter_mail(rng: random.Random) -> Row:
+    """Mail that has nothing to do with the desk (tests, forum replies, colleagues, lists):
+    short and plain, so that no right is read into a few neutral words."""
+    r = rng.random()
+    lang = "en" if r < 0.6 else ("de" if r < 0.8 else "nl")
+    pool = CHATTER[lang]
+    lines = rng.sample(pool["line"], rng.choice([1, 1, 2, 3]))
+    body = "\n\n".join(x for x in [rng.choice(pool["open"]), " ".join(lines), rng.choice(pool["close"])] if x)
+    subj = rng.choice(
+        ["", "test", "Re: " + lines[0][:30].rstrip(" ,."), lines[0][:40].rstrip(" ,."), "Fwd: note"]
+    )
+    return {"subject": subj, "body": body + "\n", "labels": ["other"], "lang": lang}
 
 
 def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
@@ -468,6 +491,10 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
     for i in range(220):
         row = other_mail(rng)
         row["group"] = f"other{i % 40}"
+        rows.append(row)
+    for i in range(260):
+        row = chatter_mail(rng)
+        row["group"] = f"chatter{i % 50}"
         rows.append(row)
     for i in range(120):
         row = bulk_mail(rng)

@@ -1,0 +1,44 @@
+"""The learned review flag: P(wrong) from how close a prediction came, cut within the budget."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avgdesk.classifiers.doubt import N_FEATURES, doubt_features, fit_doubt
+from avgdesk.classifiers.labels import LABELS
+
+
+def _p(**values: float) -> np.ndarray:
+    return np.array([values.get(label, 0.01) for label in LABELS])
+
+
+T = np.full(len(LABELS), 0.3)
+
+
+def test_features_say_how_close_another_right_came() -> None:
+    near = doubt_features(_p(access=0.9, erasure=0.25), _p(erasure=0.25), T, T, ["access"])
+    far = doubt_features(_p(access=0.9, erasure=0.01), _p(erasure=0.01), T, T, ["access"])
+    assert near.shape == (N_FEATURES,)
+    assert near[0] > far[0] and near[1] > far[1]  # the best right not chosen, and given another
+
+
+def test_the_cut_flags_the_likely_mistakes_within_the_budget() -> None:
+    rng = np.random.default_rng(0)
+    n = 1000
+    closeness = rng.normal(size=n)
+    features = np.zeros((n, N_FEATURES))
+    features[:, 0] = closeness
+    wrong = closeness + rng.normal(scale=0.3, size=n) > 1.6  # mistakes where another label came close
+    rule = np.zeros(n, dtype=bool)
+    rule[:50] = True  # the rules flag 5 % on their own
+    model, figures = fit_doubt(features, wrong, rule, budget=0.2)
+    assert figures["cv_flagged"] <= 0.2 + 1e-9
+    assert figures["cv_wrong_flagged"] >= 0.8
+    assert model.flags(features[int(np.argmax(closeness))]) is True
+    assert model.flags(features[int(np.argmin(closeness))]) is False
+
+
+def test_without_mistakes_nothing_is_flagged_by_the_model() -> None:
+    features = np.zeros((10, N_FEATURES))
+    model, _ = fit_doubt(features, np.zeros(10, dtype=bool), np.zeros(10, dtype=bool), budget=0.2)
+    assert model.flags(features[0]) is False
