@@ -183,7 +183,7 @@ def _queue_where(f: QueueFilter) -> list[ColumnElement[bool]]:
 
 
 def find_cases(session: Session, f: QueueFilter) -> list[Case]:
-    """Every case the filter matches, in queue order (the CLI's list; the web pages)."""
+    """Every case the filter matches, in queue order (the CLI; the web pages use queue_page)."""
     return list(session.exec(select(Case).where(*_queue_where(f)).order_by(*_order(f.sort, f.descending))))
 
 
