@@ -27,7 +27,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,9 @@ def _clone(engine: Any, size: int) -> None:
         rights = {}
         for r in conn.execute(select(rt)):
             rights.setdefault(r.case_id, []).append(dict(r._mapping))
-        msgs = {r.case_id: dict(r._mapping) for r in conn.execute(select(mt).where(mt.c.case_id.is_not(None)))}
+        msgs = {
+            r.case_id: dict(r._mapping) for r in conn.execute(select(mt).where(mt.c.case_id.is_not(None)))
+        }
         drafts = {r.case_id: dict(r._mapping) for r in conn.execute(select(dt))}
         events: dict[int, list[dict[str, Any]]] = {}
         for r in conn.execute(select(at).where(at.c.case_id.is_not(None))):
@@ -119,28 +122,60 @@ def _clone(engine: Any, size: int) -> None:
         received = now - timedelta(days=rng.uniform(0, 730))
         is_open = rng.random() < OPEN_SHARE
         due = received.date() + timedelta(days=30) if t["due_date"] else None
-        c = dict(t, id=cid, reference=f"AVG-B{cid:07d}", received_at=received, due_date=due,
-                 legal_deadline=due, internal_target=due, created_at=received, updated_at=received,
-                 requester_email=f"klant{cid}@example.nl", suggested_case_id=None, duplicate_of_case_id=None,
-                 state=rng.choice(STATES_OPEN if is_open else STATES_DONE),
-                 assignee=rng.choice((None, "mw1", "mw2", "beheer")),
-                 closed_at=None if is_open else received + timedelta(days=20))
+        c = dict(
+            t,
+            id=cid,
+            reference=f"AVG-B{cid:07d}",
+            received_at=received,
+            due_date=due,
+            legal_deadline=due,
+            internal_target=due,
+            created_at=received,
+            updated_at=received,
+            requester_email=f"klant{cid}@example.nl",
+            suggested_case_id=None,
+            duplicate_of_case_id=None,
+            state=rng.choice(STATES_OPEN if is_open else STATES_DONE),
+            assignee=rng.choice((None, "mw1", "mw2", "beheer")),
+            closed_at=None if is_open else received + timedelta(days=20),
+        )
         batch["case"].append(c)
         batch["right"] += [dict(r, id=None, case_id=cid) for r in rights.get(t["id"], [])]
         # Audit events keep no message link (the copies' messages have other ids).
-        batch["audit"] += [dict(e, id=None, case_id=cid, message_pk=None, at=received) for e in events.get(t["id"], [])]
+        batch["audit"] += [
+            dict(e, id=None, case_id=cid, message_pk=None, at=received) for e in events.get(t["id"], [])
+        ]
         m = msgs[t["id"]]
         for k in range(2):
             mid = next_msg + 2 * i + k
-            batch["msg"].append(dict(m, id=mid, case_id=cid, dedupe_key=f"{mid:064d}",
-                                     message_id=f"bench{mid}@example.nl", received_at=received + timedelta(hours=k),
-                                     requester_email=c["requester_email"], uid=None, account=None))
+            batch["msg"].append(
+                dict(
+                    m,
+                    id=mid,
+                    case_id=cid,
+                    dedupe_key=f"{mid:064d}",
+                    message_id=f"bench{mid}@example.nl",
+                    received_at=received + timedelta(hours=k),
+                    requester_email=c["requester_email"],
+                    uid=None,
+                    account=None,
+                )
+            )
         if t["id"] in drafts:
             d = drafts[t["id"]]
             did = next_draft + i
             state = "draft" if is_open and rng.random() < 0.3 else "sent"
-            batch["draft"].append(dict(d, id=did, case_id=cid, message_id=f"draft{did}@nhmbsoftware.nl",
-                                       state=state, created_at=received, updated_at=received))
+            batch["draft"].append(
+                dict(
+                    d,
+                    id=did,
+                    case_id=cid,
+                    message_id=f"draft{did}@nhmbsoftware.nl",
+                    state=state,
+                    created_at=received,
+                    updated_at=received,
+                )
+            )
         if len(batch["case"]) >= 2000 or i == todo - 1:
             with engine.begin() as conn:
                 # Crash here only loses a benchmark database.
@@ -157,8 +192,10 @@ def _login(client: Any) -> None:
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
-    r = client.post("/login", data={"username": "beheer", "password": "beheerder-wachtwoord",
-                                     "csrf_token": token.group(1)})
+    r = client.post(
+        "/login",
+        data={"username": "beheer", "password": "beheerder-wachtwoord", "csrf_token": token.group(1)},
+    )
     assert r.status_code == 303, r.status_code
 
 
@@ -169,8 +206,9 @@ def _time_jobs(engine: Any, settings: Any) -> dict[str, float]:
     from avgdesk.triage.worker.scheduler import run_reminders
 
     config = ScheduleConfig.from_settings(settings)
-    config = ScheduleConfig(**{**config.__dict__, "reminder_time": dtime(8, 30),
-                               "reminder_recipients": ("team@nhmbsoftware.nl",)})
+    config = ScheduleConfig(
+        **{**config.__dict__, "reminder_time": dtime(8, 30), "reminder_recipients": ("team@nhmbsoftware.nl",)}
+    )
     out = {}
     t0 = time.perf_counter()
     with Session(engine) as session:
@@ -216,7 +254,9 @@ def one(db: str, size: int, jobs: bool) -> dict[str, Any]:
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         seeded = time.perf_counter() - t0
-        app = create_app(settings, engine, WebSettings.from_settings(settings), classifier_factory=KeywordClassifier)
+        app = create_app(
+            settings, engine, WebSettings.from_settings(settings), classifier_factory=KeywordClassifier
+        )
         result: dict[str, Any] = {"seed_s": seeded, "pages": {}, "bytes": {}}
         with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
             _login(client)
@@ -260,15 +300,19 @@ def main() -> None:
         results = {}
         for size in sizes:
             # One process per run, so each peak RSS is its own.
-            cmd = [sys.executable, "-P", __file__, "--one", db, str(size)] + (["--jobs"] if size == sizes[-1] else [])
+            cmd = [sys.executable, "-P", __file__, "--one", db, str(size)] + (
+                ["--jobs"] if size == sizes[-1] else []
+            )
             run = subprocess.run(cmd, capture_output=True, text=True)
             if run.returncode:
                 sys.exit(f"{db} at {size} failed:\n{run.stderr[-3000:]}")
             out = run.stdout
             results[size] = json.loads(out.strip().splitlines()[-1])
         first, last = results[sizes[0]], results[sizes[-1]]
-        print(f"\n{db}: median of {REQUESTS} requests (ms); seeding took "
-              + ", ".join(f"{results[s]['seed_s']:.0f} s at {s}" for s in sizes))
+        print(
+            f"\n{db}: median of {REQUESTS} requests (ms); seeding took "
+            + ", ".join(f"{results[s]['seed_s']:.0f} s at {s}" for s in sizes)
+        )
         print(f"{'page':18}" + "".join(f"{s:>10}" for s in sizes) + f"{'ratio':>8}{'KB':>8}")
         for page in first["pages"]:
             cells = "".join(f"{results[s]['pages'][page]:10.1f}" for s in sizes)
