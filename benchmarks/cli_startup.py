@@ -9,6 +9,12 @@ data folder with ``db upgrade``).
 ``--tree`` runs another checkout through a link tree (avgdesk/<package> -> <folder>), to
 compare before and after under the same machine load. CPU time (user + sys of the child)
 is printed next to wall time because wall time on a shared machine mostly measures the load.
+
+Last measured (issue 10, 2026-11-30, load average 6-7 on 2 cores, median of 5, CPU / wall):
+--help 0.263 / 0.646 s; deadline 0.520 / 1.327 s (was 0.732 / 1.857 s); status 1.761 / 4.351 s
+(was 2.014 / 5.149 s). What is left for deadline: typer >= 0.29 converts every parameter
+through pydantic TypeAdapters (pydantic loads with any command), holidays and the deadline
+code; for status: building the SQLModel tables and replies/__init__ (jinja2).
 """
 
 from __future__ import annotations

@@ -21,22 +21,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from avgdesk.mailbox.graph import GraphMailer, GraphParams
-from avgdesk.mailbox.imap import ImapParams
-from avgdesk.mailbox.oauth import (
-    GOOGLE_MAIL_SCOPE,
-    AccessToken,
-    CachedTokenProvider,
-    OAuthConfig,
-    make_token_provider,
-)
-from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
 from avgdesk.models.errors import ConfigurationError
-from avgdesk.replies.transport import Mailer
 from avgdesk.triage.settings import AuthMethod, OAuthProvider, OutboxTransport, Settings
 
 if TYPE_CHECKING:
+    # The transports are imported where they are built: ``avgdesk status`` reads only
+    # auth_status(), and mailbox.graph alone loads httpx (issue 10: start-up time).
     from avgdesk.mailbox.check import CheckReport
+    from avgdesk.mailbox.graph import GraphMailer
+    from avgdesk.mailbox.imap import ImapParams
+    from avgdesk.mailbox.oauth import AccessToken, CachedTokenProvider, OAuthConfig
+    from avgdesk.replies.transport import Mailer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +42,8 @@ _status_lock = threading.Lock()
 
 
 def oauth_config(settings: Settings) -> OAuthConfig:
+    from avgdesk.mailbox.oauth import OAuthConfig
+
     if settings.oauth_provider is None:
         raise ConfigurationError("AVGDESK_IMAP_AUTH/SMTP_AUTH=oauth2 needs AVGDESK_OAUTH_PROVIDER")
     secret = settings.oauth_client_secret
@@ -71,6 +68,8 @@ def oauth_config(settings: Settings) -> OAuthConfig:
 
 def token_provider(settings: Settings, purpose: str) -> CachedTokenProvider:
     """The shared provider for ``purpose`` (imap, smtp or graph)."""
+    from avgdesk.mailbox.oauth import GOOGLE_MAIL_SCOPE, make_token_provider
+
     config = oauth_config(settings)
     if purpose == "graph":
         if config.provider != OAuthProvider.MICROSOFT.value:
@@ -98,6 +97,8 @@ def _audience(settings: Settings) -> str | None:
 
 
 def imap_params(settings: Settings) -> ImapParams:
+    from avgdesk.mailbox.imap import ImapParams
+
     oauth = settings.imap_auth is AuthMethod.OAUTH2
     password = settings.imap_password.get_secret_value() if settings.imap_password else ""
     return ImapParams(
@@ -116,6 +117,8 @@ def imap_params(settings: Settings) -> ImapParams:
 
 def outbox_mailer(settings: Settings) -> Mailer | None:
     """SMTP (password or XOAUTH2) or Graph sendMail; None when nothing is configured."""
+    from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
+
     if settings.outbox_transport is OutboxTransport.GRAPH:
         return graph_mailer(settings)
     if not settings.smtp_host:
@@ -138,6 +141,8 @@ def outbox_mailer(settings: Settings) -> Mailer | None:
 
 
 def graph_mailer(settings: Settings) -> GraphMailer:
+    from avgdesk.mailbox.graph import GraphMailer, GraphParams
+
     mailbox = settings.graph_mailbox or settings.smtp_username or settings.imap_username
     if not mailbox:
         raise ConfigurationError("AVGDESK_OUTBOX_TRANSPORT=graph needs AVGDESK_GRAPH_MAILBOX")
@@ -223,6 +228,8 @@ async def mailbox_check(settings: Settings) -> CheckReport:
     import asyncio
 
     from avgdesk.mailbox.check import CheckReport, ImapCheckConfig, check_imap, check_sender
+    from avgdesk.mailbox.graph import GraphMailer
+    from avgdesk.mailbox.smtp import SmtpMailer
 
     report = CheckReport()
     microsoft = settings.oauth_provider is OAuthProvider.MICROSOFT

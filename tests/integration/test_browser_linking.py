@@ -6,66 +6,26 @@ and the direct-marketing flag on the same page. Screenshot: artifacts/screenshot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import SHOTS, requires_chromium
 from sqlmodel import Session, select
 
-from avgdesk.models.engine import make_engine
-from avgdesk.models.migrate import upgrade
 from avgdesk.models.tables import AuditEvent, Case, InboundMessage
-from avgdesk.triage.settings import load_settings
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+# live, browser and page: the shared browser fixtures of tests/integration/conftest.py.
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+pytestmark = requires_chromium
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import webseed
-
-    from avgdesk.web.plugin import background_server, free_port
-
-    tmp = tmp_path_factory.mktemp("linking")
-    settings = load_settings(None, data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'web.sqlite3'}")
-    engine = make_engine(settings.effective_database_url)
-    upgrade(engine)
-    webseed.seed(engine, settings)
-    try:
-        with background_server(
-            settings,
-            engine,
-            port=free_port(),
-            classifier_factory=webseed.KeywordClassifier,
-            warm_classifier=False,
-        ) as url:
-            yield {"url": url, "engine": engine, "passwords": webseed.PASSWORDS}
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def page(live: dict[str, Any]) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            pg = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL").new_page()
-            pg.set_default_timeout(15_000)
-            pg.goto(live["url"] + "/login")
-            pg.get_by_label("Gebruikersnaam").fill("mw")
-            pg.get_by_label("Wachtwoord").fill(live["passwords"]["mw"])
-            pg.get_by_role("button", name="Inloggen").click()
-            pg.wait_for_url(live["url"] + "/")
-            yield pg
-        finally:
-            browser.close()
+def _login(page: Any, live: dict[str, Any], user: str) -> None:
+    page.goto(live["url"] + "/login")
+    page.get_by_label("Gebruikersnaam").fill(user)
+    page.get_by_label("Wachtwoord").fill(live["passwords"][user])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(live["url"] + "/")
 
 
 def test_staff_link_a_suggested_message_in_the_browser(page: Any, live: dict[str, Any]) -> None:
@@ -79,6 +39,7 @@ def test_staff_link_a_suggested_message_in_the_browser(page: Any, live: dict[str
         message.suggested_case_id = target_id  # as threading does for a stranger naming the case
         pk = message.id
         s.commit()
+    _login(page, live, "mw")
     page.goto(f"{live['url']}/cases/{target_ref}")
     suggestion = page.locator(f"#voorstel-{pk}")
     suggestion.get_by_role("button", name="Koppel aan deze zaak").click()

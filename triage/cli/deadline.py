@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from avgdesk.triage.cli.context import settings_of
+from avgdesk.triage.cli.context import read_deadline_settings
 
 
 class Language(StrEnum):
@@ -34,7 +34,7 @@ def deadline(
     """The statutory deadline for one receipt time, with its explanation."""
     from avgdesk.triage.cases.deadlines import compute_deadline, parse_received_at, preview_extension
 
-    settings = settings_of(ctx)
+    settings = read_deadline_settings(ctx.find_root().params.get("config"))
     try:
         when = parse_received_at(received_at, settings.tz)
     except ValueError as exc:

@@ -17,10 +17,15 @@ from typer.core import TyperGroup
 
 @dataclass(frozen=True)
 class LazyCommand:
-    """Where a subcommand lives (``module:attribute``) and its one-line help."""
+    """Where a subcommand lives (``module:attribute``) and its one-line help.
+
+    ``settings=False``: the root does not build the full Settings before the command runs
+    (``deadline`` reads its two settings itself, to start fast).
+    """
 
     target: str
     short_help: str
+    settings: bool = True
 
     def load(self, name: str) -> Any:
         module_name, _, attribute = self.target.partition(":")

@@ -4,11 +4,13 @@ Start-up is kept short (``avgdesk --help`` imports typer and the standard librar
 every command lives in its own module, imported when it runs (``LazyGroup``); the short
 help texts below are what ``--help`` shows without importing them (a test compares them
 with the commands' own docstrings). Settings (pydantic-settings) load in the callback,
-which ``--help`` never reaches.
+which ``--help`` never reaches; ``deadline`` reads its two settings without them
+(:func:`~avgdesk.triage.cli.context.read_deadline_settings`).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -35,7 +37,9 @@ class RootGroup(LazyGroup):
             "Everything on embedded defaults: an in-memory IMAP server with sample enquiries.",
         ),
         "deadline": LazyCommand(
-            f"{_CLI}.deadline:deadline", "The statutory deadline for one receipt time, with its explanation."
+            f"{_CLI}.deadline:deadline",
+            "The statutory deadline for one receipt time, with its explanation.",
+            settings=False,
         ),
         "cases": LazyCommand(
             f"{_CLI}.cases:cases_app",
@@ -89,6 +93,9 @@ def _main(
         Path | None, typer.Option("--config", help="TOML file with settings (environment variables win).")
     ] = None,
 ) -> None:
+    lazy = RootGroup.lazy_commands.get(ctx.invoked_subcommand or "")
+    if lazy is not None and not lazy.settings:
+        return  # it reads its few settings itself (deadline: context.read_deadline_settings)
     from avgdesk.triage import logconfig
     from avgdesk.triage.settings import load_settings
 
@@ -106,8 +113,21 @@ def _register_plugins() -> None:
             register(app)
 
 
+def _builtin_command(args: list[str]) -> bool:
+    """Whether the command line names one of our own commands (then no plugin is loaded:
+    finding them reads every installed package's entry points, and plugins only add commands)."""
+    words = iter(args)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word in RootGroup.lazy_commands
+    return False
+
+
 def main() -> None:
-    _register_plugins()
+    if not _builtin_command(sys.argv[1:]):
+        _register_plugins()
     try:
         app()
     except ConfigurationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -35,3 +36,55 @@ def test_help_imports_no_heavy_library() -> None:
     lines = out.stdout.strip().splitlines()
     assert "deadline" in out.stdout and "serve" in out.stdout  # lazy and plugin commands listed
     assert json.loads(lines[-1]) == []
+
+
+def test_deadline_builds_no_settings_class() -> None:
+    """``deadline`` reads its two settings itself (context.read_deadline_settings): neither
+    pydantic-settings nor the Settings class load (pydantic itself does: typer >= 0.29
+    converts every parameter through it)."""
+    code = (
+        "import sys, json\n"
+        "from avgdesk.triage.cli.root import main\n"
+        "sys.argv = ['avgdesk', 'deadline', '2026-03-05']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps([m for m in ('pydantic_settings', 'avgdesk.triage.settings', 'sqlalchemy')"
+        " if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
+    assert "Uiterste termijn: 2026-04-07" in out.stdout
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_status_without_graph_loads_no_http_client(tmp_path: Path) -> None:
+    """``avgdesk status`` reads the login in use (connectors.auth_status); the Graph transport,
+    and with it httpx, is imported only where a Graph mailer is built."""
+    code = (
+        "import sys, json\n"
+        "from avgdesk.triage.connectors import auth_status\n"
+        "from avgdesk.triage.settings import load_settings\n"
+        "data = auth_status(load_settings(data_dir=sys.argv[1]))\n"
+        "print(json.dumps([data['outbox_transport'], [m for m in ('httpx', 'avgdesk.mailbox.graph',"
+        " 'aiosmtplib', 'imapclient') if m in sys.modules]]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == ["smtp", []]
+
+
+@pytest.mark.parametrize(
+    ("args", "builtin"),
+    [
+        (["deadline", "2026-03-05"], True),
+        (["--config", "status", "deadline"], True),  # "status" is the --config file here
+        (["--config", "x.toml", "status"], True),
+        (["serve"], False),  # a plugin's command: plugins load
+        (["users", "list"], False),
+        (["--help"], False),  # the listing shows plugin commands too
+        ([], False),
+    ],
+)
+def test_plugins_load_only_for_commands_that_are_not_ours(args: list[str], builtin: bool) -> None:
+    from avgdesk.triage.cli.root import _builtin_command
+
+    assert _builtin_command(args) is builtin
