@@ -52,7 +52,7 @@ from avgdesk.models.tables import (
     User,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import reply_language
+from avgdesk.models.vocabulary import APPROVER_ROLES, reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields
 from avgdesk.replies.attachments import add_attachments
@@ -62,7 +62,6 @@ from avgdesk.replies.profile import ControllerProfile, load_profile
 from avgdesk.replies.rendering import TEXT_WIDTH, DraftKind, RenderedReply, ReplyContext, render
 
 LOOP_HEADER = "X-Avgdesk-Loop"
-APPROVER_ROLES = frozenset({"approver", "admin"})
 
 
 @dataclass(frozen=True)
@@ -146,27 +145,29 @@ def create_draft(
     fields: Mapping[str, Any] | None = None,
     language: str | None = None,
     automatic: bool = False,
+    inbound: InboundMessage | None = None,
 ) -> Draft:
     """Render a new draft for ``case`` (in the caller's transaction).
 
     A rendering failure is kept on the draft (``render_error``) for staff to see; such a
-    draft is never sendable.
+    draft is never sendable. ``inbound``: the message being answered when the caller has
+    it (the worker), which saves looking it up. An automatic draft gets no HTML part now:
+    :func:`html_part` makes it when someone looks or approves (issue 16).
     """
     kind = DraftKind(kind)
     fields = dict(fields or {})
     if kind is DraftKind.EXTENSION:
         # Only the extend service makes an extended case; the dates come from it (issue 13).
         fields = letter_rules.extension_fields(case, fields)
+    last = inbound if inbound is not None else _last_inbound(session, case)
     if kind is DraftKind.ACCESS:
         # This person's facts, not the whole profile: the rule proposes, staff adjust.
-        first = _last_inbound(session, case)
-        hints = (first.text if first is not None else None) or ""
+        hints = (last.text if last is not None else None) or ""
         fields = {**default_access_fields(ctx.controller(), text=hints), **fields}
     case_lang = language if language in ("nl", "en") else reply_language(case.language)
     # Issue 13: letters are signed by name and role (profile [staff]) or by the team, in
     # the letter's language; never with a login name.
     staff = ctx.controller().signature(None if automatic else author, case_lang)
-    last = _last_inbound(session, case)
     draft = Draft(
         case_id=case.id,  # type: ignore[arg-type]
         kind=kind.value,
@@ -182,7 +183,9 @@ def create_draft(
         automatic=automatic,
         author=author,
     )
-    _render_into(draft, case, ctx, staff_name=staff, fields=fields, language=case_lang)
+    _render_into(
+        draft, case, ctx, staff_name=staff, fields=fields, language=case_lang, with_html=not automatic
+    )
     session.add(draft)
     session.flush()
     _audit(session, author, "draft.created", case.id, draft, kind=kind.value, render_error=draft.render_error)
@@ -197,11 +200,12 @@ def _render_into(
     staff_name: str,
     fields: Mapping[str, Any],
     language: str,
+    with_html: bool = True,
 ) -> None:
     rctx = reply_context(case, staff_name=staff_name, tz=ctx.tz, fields=fields, kind=DraftKind(draft.kind))
     rctx = ReplyContext(**{**rctx.__dict__, "language": language})
     try:
-        rendered = render(draft.kind, rctx, ctx.controller())
+        rendered = render(draft.kind, rctx, ctx.controller(), with_html=with_html)
     except RenderError as exc:
         draft.render_error = str(exc)[:2000]
         draft.subject = f"[{case.reference}]"
@@ -211,13 +215,42 @@ def _render_into(
     draft.render_error = None
     draft.subject = _one_line(rendered.subject)
     draft.body_text = rendered.text
-    draft.body_html = rendered.html
+    draft.body_html = rendered.html or None
 
 
-def preview(draft: Draft) -> RenderedReply:
+def preview(draft: Draft, case: Case | None = None, ctx: DraftingContext | None = None) -> RenderedReply:
+    """What the customer would see; with ``case`` and ``ctx`` a draft without a stored HTML
+    part shows the one :func:`html_part` would send."""
+    html_text = html_part(draft, case, ctx) if case is not None and ctx is not None else None
     return RenderedReply(
-        subject=draft.subject, text=draft.body_text, html=draft.body_html or _text_to_html(draft.body_text)
+        subject=draft.subject,
+        text=draft.body_text,
+        html=html_text or draft.body_html or _text_to_html(draft.body_text),
     )
+
+
+def html_part(draft: Draft, case: Case | None, ctx: DraftingContext | None) -> str:
+    """The HTML alternative of ``draft``: the stored one, else its template's, made now.
+
+    The template's HTML is used only when the same rendering reproduces the stored text
+    exactly (the case may have changed since, e.g. an extension moved a date): the two
+    parts of one mail never disagree. Otherwise the HTML is made from the text itself.
+    """
+    if draft.body_html:
+        return draft.body_html
+    if case is not None and ctx is not None and not draft.render_error:
+        staff = ctx.controller().signature(None if draft.automatic else draft.author, draft.language)
+        rctx = reply_context(
+            case, staff_name=staff, tz=ctx.tz, fields=draft.fields, kind=DraftKind(draft.kind)
+        )
+        rctx = ReplyContext(**{**rctx.__dict__, "language": draft.language})
+        try:
+            rendered = render(draft.kind, rctx, ctx.controller())
+        except RenderError:
+            rendered = None
+        if rendered is not None and rendered.text == draft.body_text and rendered.html:
+            return rendered.html
+    return _text_to_html(draft.body_text)
 
 
 def edit_draft(
@@ -294,37 +327,14 @@ def approve_draft(
 ) -> OutboxItem:
     """Approve exactly the current version and queue it (in the caller's transaction)."""
     approver = approver.strip()
-    if not approver:
-        raise ApproverRequired("an approval needs the name of the approver")
-    user = session.exec(select(User).where(User.username == approver)).first()
-    if user is not None and (not user.active or user.role not in APPROVER_ROLES):
-        raise ApproverRequired(
-            f"{approver} may not approve replies (role {user.role})",
-            f"{approver} mag geen brieven goedkeuren (rol {user.role}).",
-        )
-    if draft.state is not DraftState.DRAFT:
-        raise DraftNotAwaitingApproval(
-            f"draft {draft.id} is {draft.state.value}, not a draft awaiting approval"
-        )
-    if draft.render_error:
-        raise DraftNotSendable(
-            f"draft {draft.id} did not render and cannot be sent: {draft.render_error}",
-            "De brief kon niet worden opgemaakt en kan niet worden verzonden; herstel de velden.",
-        )
-    if not draft.body_text.strip():
-        raise DraftNotSendable(f"draft {draft.id} is empty", "De brief is leeg.")
-    if ctx.four_eyes and approver in writers(draft):
-        raise FourEyesRule(
-            "four-eyes rule: the approver wrote or edited the draft",
-            f"Vier ogen: {approver} heeft deze brief geschreven of bewerkt en mag hem daarom niet "
-            "goedkeuren. Laat een andere goedkeurder hem bekijken.",
-        )
-    _check_recipient(draft)
+    _check_approvable(session, draft, approver, ctx)
     case = session.get(Case, draft.case_id)
     assert case is not None
     now = now or utcnow()
     letter_rules.check_extension_notice_in_time(draft, case, now, ctx.tz)
     profile = ctx.controller()
+    # The HTML part of a worker's draft is made now, and kept: it is part of what is approved.
+    draft.body_html = html_part(draft, case, ctx)
     message = build_message(draft, case, profile, now=now, tz=ctx.tz)
     raw = message.as_bytes(policy=SMTP_POLICY)
     draft.state = DraftState.APPROVED
@@ -351,6 +361,37 @@ def approve_draft(
         sha256=draft.approved_sha256,
     )
     return item
+
+
+def _check_approvable(session: Session, draft: Draft, approver: str, ctx: DraftingContext) -> None:
+    """The rules of an approval: a named approver with the role, a draft awaiting approval
+    that rendered, is not empty, obeys the four-eyes rule and has a valid recipient."""
+    if not approver:
+        raise ApproverRequired("an approval needs the name of the approver")
+    user = session.exec(select(User).where(User.username == approver)).first()
+    if user is not None and (not user.active or user.role not in APPROVER_ROLES):
+        raise ApproverRequired(
+            f"{approver} may not approve replies (role {user.role})",
+            f"{approver} mag geen brieven goedkeuren (rol {user.role}).",
+        )
+    if draft.state is not DraftState.DRAFT:
+        raise DraftNotAwaitingApproval(
+            f"draft {draft.id} is {draft.state.value}, not a draft awaiting approval"
+        )
+    if draft.render_error:
+        raise DraftNotSendable(
+            f"draft {draft.id} did not render and cannot be sent: {draft.render_error}",
+            "De brief kon niet worden opgemaakt en kan niet worden verzonden; herstel de velden.",
+        )
+    if not draft.body_text.strip():
+        raise DraftNotSendable(f"draft {draft.id} is empty", "De brief is leeg.")
+    if ctx.four_eyes and approver in writers(draft):
+        raise FourEyesRule(
+            "four-eyes rule: the approver wrote or edited the draft",
+            f"Vier ogen: {approver} heeft deze brief geschreven of bewerkt en mag hem daarom niet "
+            "goedkeuren. Laat een andere goedkeurder hem bekijken.",
+        )
+    _check_recipient(draft)
 
 
 def _check_recipient(draft: Draft) -> None:

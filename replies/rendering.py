@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -527,7 +527,14 @@ _NBSP = "\u00a0"
 
 def _wrap(value: Any, first: str = "", rest: str = "") -> str:
     """Reflow to TEXT_WIDTH columns; never split a date, "artikel 15", a URL or address."""
-    squashed = str(_squash(value)).replace(_NBSP, " ")
+    return _wrap_text(str(value), first, rest)
+
+
+@lru_cache(maxsize=4096)
+def _wrap_text(value: str, first: str, rest: str) -> str:
+    """Most paragraphs of a letter are the same in every letter: reflowing each once is
+    half of rendering the worker's first drafts (issue 16)."""
+    squashed = _squash(value).replace(_NBSP, " ")
     protected = _KEEP_TOGETHER.sub(lambda match: match.group(0).replace(" ", _NBSP), squashed)
     wrapped = textwrap.fill(
         protected,
@@ -596,8 +603,12 @@ def subject_for(kind: DraftKind | str, ctx: ReplyContext) -> str:
     return _one_line(f"[{reference}] {SUBJECTS[language][key]}")
 
 
-def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile) -> RenderedReply:
-    """Render one reply; raise RenderError on any failure."""
+def render(
+    kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile, *, with_html: bool = True
+) -> RenderedReply:
+    """Render one reply; raise RenderError on any failure. ``with_html=False`` leaves the
+    HTML alternative empty (``""``): the worker's first drafts are mostly only read as text,
+    so their HTML is made when someone looks at or approves them (issue 16)."""
     draft_kind = _kind(kind)
     rights = _check_context(ctx)
     fields = _check_fields(draft_kind, ctx)
@@ -634,7 +645,7 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
     name = f"{lang}/{draft_kind.value}.j2"
     try:
         text = _environment("txt").get_template(name).render(variables)
-        html = _environment("html").get_template(name).render(variables)
+        html = _environment("html").get_template(name).render(variables) if with_html else ""
     except RenderError:
         raise
     except jinja2.TemplateError as exc:
@@ -643,4 +654,6 @@ def render(kind: DraftKind | str, ctx: ReplyContext, profile: ControllerProfile)
         raise RenderError(
             f"template {name} failed for {ctx.reference!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    return RenderedReply(subject=variables["subject"], text=_normalise_text(text), html=html.strip() + "\n")
+    return RenderedReply(
+        subject=variables["subject"], text=_normalise_text(text), html=html.strip() + "\n" if html else ""
+    )

@@ -78,3 +78,39 @@ def test_a_draft_that_does_not_render_is_kept_but_never_approved(engine) -> None
     with session_scope(engine) as s:
         assert len(s.exec(select(OutboxItem)).all()) == 1
         assert s.exec(select(Draft)).one().state is DraftState.APPROVED
+
+
+def test_an_automatic_draft_gets_its_html_part_when_approved(engine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: the worker's drafts store no HTML; approving makes the template's HTML
+    (the same rendering as the stored text), keeps it, and sends it."""
+    with session_scope(engine) as s:
+        case = _case(s)
+        auto = create_draft(
+            s, case, DraftKind.ACKNOWLEDGEMENT, author="system:triage", ctx=CTX, automatic=True
+        )
+        staff = create_draft(s, case, DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=CTX)
+        assert auto.body_html is None and staff.body_html
+        template_html = create_draft(
+            s, case, DraftKind.ACKNOWLEDGEMENT, author="system:triage", ctx=CTX
+        ).body_html
+        assert template_html and "<html" in template_html
+        item = approve_draft(s, auto, approver="bert", ctx=CTX)
+        assert auto.body_html == template_html
+        assert b"max-width:640px" in item.raw  # the template's layout, not the text fallback
+
+
+def test_html_part_falls_back_to_the_text_when_the_case_changed(engine) -> None:  # type: ignore[no-untyped-def]
+    """A date moved since the draft was made: the template would say something else than
+    the stored text, so the HTML is made from the text (the two parts never disagree)."""
+    from avgdesk.replies.drafting import html_part
+
+    with session_scope(engine) as s:
+        case = _case(s)
+        draft = create_draft(
+            s, case, DraftKind.ACKNOWLEDGEMENT, author="system:triage", ctx=CTX, automatic=True
+        )
+        case.internal_target = date(2026, 3, 20)
+        case.due_date = date(2026, 3, 20)
+        html = html_part(draft, case, CTX)
+        assert "max-width:640px" not in html and "<p>" in html
+        assert "20 maart" not in html

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from avgdesk.models import vocabulary
@@ -96,7 +97,7 @@ def extension_pending(case: Case) -> bool:
 
 
 def deadline_of(
-    session: Session,
+    session: Session | None,
     case: Case,
     settings: Settings,
     now: datetime | None = None,
@@ -122,7 +123,7 @@ def deadline_of(
             ):
                 result = candidate
                 break
-    pauses = [] if fresh else _pauses(session, case)
+    pauses = [] if fresh or session is None else _pauses(session, case)
     if pauses:
         result = deadlines.apply_pauses(
             result,
@@ -141,7 +142,12 @@ def deadline_of(
 
 
 def refresh_due_date(
-    session: Session, case: Case, settings: Settings, now: datetime | None = None, *, fresh: bool = False
+    session: Session | None,
+    case: Case,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    fresh: bool = False,
 ) -> None:
     # An extension binds only once its notice was sent: until then the original date applies.
     deadline = deadline_of(
@@ -169,46 +175,63 @@ def case_risk(case: Case, settings: Settings, now: datetime | None = None) -> de
 
 # --- opening --------------------------------------------------------------------------------
 def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
-    """Rights rows, deadlines, duplicate flag and suggested link of a just-opened case."""
-    for right in case.rights:
-        session.add(CaseRight(case_id=case.id, right=right))  # type: ignore[arg-type]
-    # A new case has no pauses or extension yet: no need to look them up.
-    refresh_due_date(session, case, settings, now=case.received_at, fresh=True)
+    """Rights rows, deadlines, duplicate flag and suggested link of a just-opened case.
+
+    The worker opens thousands of cases in a drain (issue 16): the rights go in one bulk
+    INSERT, and the duplicate check reads four columns, not whole cases. A caller that set
+    the deadlines before inserting the case (:func:`new_case_deadlines`) saves an UPDATE.
+    """
+    if case.rights:
+        session.execute(
+            insert(CaseRight),
+            [{"case_id": case.id, "right": right, "status": RightStatus.OPEN} for right in case.rights],
+        )
+    new_case_deadlines(case, settings)  # unchanged values: no UPDATE
     tasks.open_for_new_case(session, case, settings)  # issue 17: one bulk INSERT
-    if not case.requester_email:
-        return
+    if case.requester_email:
+        _flag_earlier_cases(session, case)
+
+
+def new_case_deadlines(case: Case, settings: Settings) -> None:
+    """Deadlines of a case that is being opened (no pauses or extension yet, no query)."""
+    refresh_due_date(None, case, settings, now=case.received_at, fresh=True)
+
+
+def _flag_earlier_cases(session: Session, case: Case) -> None:
+    """The same requester's cases of the last 30 days: a duplicate flag (same right) and a
+    suggested link (still open), for staff to decide."""
     since = case.received_at - DUPLICATE_WINDOW
-    earlier = list(
-        session.exec(
-            select(Case)
+    # Every case of the batch before this one was flushed (savepoint per message).
+    with session.no_autoflush:
+        earlier = session.exec(
+            select(col(Case.id), col(Case.reference), col(Case.rights), col(Case.state))
             .where(
                 Case.requester_email == case.requester_email,
                 Case.id != case.id,
                 col(Case.received_at) >= since,
             )
             .order_by(col(Case.received_at).desc())
-        )
-    )
-    for other in earlier:
-        if set(other.rights) & set(case.rights):
-            case.duplicate_of_case_id = other.id
+        ).all()
+    for other_id, reference, rights, _ in earlier:
+        if set(rights) & set(case.rights):
+            case.duplicate_of_case_id = other_id
             audit.record(
                 session,
                 actor="system:triage",
                 action="case.duplicate_flagged",
                 case_id=case.id,
-                duplicate_of=other.reference,
+                duplicate_of=reference,
             )
             break
-    open_earlier = [o for o in earlier if o.state in OPEN_STATES]
+    open_earlier = [(row[0], row[1]) for row in earlier if row[3] in OPEN_STATES]
     if open_earlier:
-        case.suggested_case_id = open_earlier[0].id
+        case.suggested_case_id = open_earlier[0][0]
         audit.record(
             session,
             actor="system:triage",
             action="case.link_suggested",
             case_id=case.id,
-            suggested=open_earlier[0].reference,
+            suggested=open_earlier[0][1],
         )
 
 

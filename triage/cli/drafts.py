@@ -106,12 +106,20 @@ def drafts_show(
     app = _app(ctx)
     with Session(app.engine) as session:
         draft = session.get(Draft, draft_id)
+        case = session.get(Case, draft.case_id) if draft is not None else None
     if draft is None:
         raise fail(DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet."))
     if draft.render_error:
         typer.echo(f"RENDER ERROR (cannot be sent): {draft.render_error}", err=True)
     typer.echo(f"To: {draft.to_addr}\nSubject: {draft.subject}\nState: {draft.state.value}\n")
-    typer.echo(draft.body_html if html else draft.body_text)
+    if html:
+        from avgdesk.replies.drafting import preview
+        from avgdesk.triage.drafting_config import drafting_context
+
+        # A worker's draft has no stored HTML part: it is made now (issue 16).
+        typer.echo(preview(draft, case, drafting_context(app.settings)).html)
+    else:
+        typer.echo(draft.body_text)
 
 
 @drafts_app.command("versions")

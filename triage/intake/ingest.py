@@ -252,33 +252,7 @@ class Intake:
         """Insert the batch's rows and raw bytes in one transaction (Core inserts: building
         thousands of ORM objects costs more than the IMAP fetch itself)."""
         now = self.clock()
-        rows: list[tuple[dict[str, Any], bytes]] = []
-        for item in batch:
-            digest = raw_sha256(item.raw)
-            mid = read_message_id(item.raw)
-            derived = mid is None
-            if mid is None:
-                mid = derived_message_id(digest)
-            received_at, source = (
-                (item.meta.internaldate, "internaldate") if item.meta.internaldate else (now, "ingest_time")
-            )
-            values = new_message_values(
-                dedupe_key=dedupe_key(mid, digest),
-                message_id=mid,
-                message_id_derived=derived,
-                raw_sha256=digest,
-                size_bytes=item.meta.size or len(item.raw),
-                source=MessageSource.IMAP,
-                account=self.account,
-                folder=self.folder,
-                uidvalidity=uidvalidity,
-                uid=item.uid,
-                received_at=received_at,
-                received_at_source=source,
-                ingested_at=now,
-                truncated_reason=item.truncated_reason,
-            )
-            rows.append((values, item.raw))
+        rows = [(self._values(item, uidvalidity, now), item.raw) for item in batch]
         with session_scope(self.engine) as session:
             keys = [values["dedupe_key"] for values, _ in rows]
             existing = set(
@@ -316,6 +290,33 @@ class Intake:
             # server action (or the dedupe key skips the insert after a UIDVALIDITY change).
             session.commit()
             result.stored += len(fresh)
+
+    def _values(self, item: _Fetched, uidvalidity: int, now: datetime) -> dict[str, Any]:
+        """The new row of one fetched message (dedupe key, Message-ID, receipt time)."""
+        digest = raw_sha256(item.raw)
+        mid = read_message_id(item.raw)
+        derived = mid is None
+        if mid is None:
+            mid = derived_message_id(digest)
+        received_at, source = (
+            (item.meta.internaldate, "internaldate") if item.meta.internaldate else (now, "ingest_time")
+        )
+        return new_message_values(
+            dedupe_key=dedupe_key(mid, digest),
+            message_id=mid,
+            message_id_derived=derived,
+            raw_sha256=digest,
+            size_bytes=item.meta.size or len(item.raw),
+            source=MessageSource.IMAP,
+            account=self.account,
+            folder=self.folder,
+            uidvalidity=uidvalidity,
+            uid=item.uid,
+            received_at=received_at,
+            received_at_source=source,
+            ingested_at=now,
+            truncated_reason=item.truncated_reason,
+        )
 
     def _server_action(self, imap: ImapGateway, uids: Sequence[int]) -> None:
         if not uids:

@@ -31,12 +31,16 @@ from avgdesk.triage.settings import Settings
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
 
 
-def next_reference(session: Session, year: int) -> str:
-    """Allocate ``AVG-<year>-<nnnn>`` with a row lock, safe with several workers."""
+REFERENCES_KEY = "avgdesk.references"
+"""``session.info`` key of the :class:`ReferenceBlock` of a processing batch."""
+
+
+def _advance(session: Session, year: int, by: int) -> int:
+    """Add ``by`` to the year's counter (row lock until commit) and return the new last."""
     stmt = (
         update(ReferenceCounter)
         .where(col(ReferenceCounter.year) == year)
-        .values(last=col(ReferenceCounter.last) + 1)
+        .values(last=col(ReferenceCounter.last) + by)
         .returning(col(ReferenceCounter.last))
     )
     value = session.execute(stmt).scalar_one_or_none()
@@ -47,7 +51,69 @@ def next_reference(session: Session, year: int) -> str:
         except IntegrityError:
             pass  # another worker created the row first
         value = session.execute(stmt).scalar_one()
-    return f"AVG-{year}-{int(value):04d}"
+    return int(value)
+
+
+def _format(year: int, number: int) -> str:
+    return f"AVG-{year}-{number:04d}"
+
+
+def next_reference(session: Session, year: int) -> str:
+    """Allocate ``AVG-<year>-<nnnn>`` with a row lock, safe with several workers; inside a
+    processing batch from the batch's :class:`ReferenceBlock`."""
+    block = session.info.get(REFERENCES_KEY)
+    if isinstance(block, ReferenceBlock):
+        return block.take(year)
+    return _format(year, _advance(session, year, 1))
+
+
+class ReferenceBlock:
+    """Reference numbers reserved for one processing batch: one counter UPDATE per year
+    and batch instead of one per case (issue 16). The counter row stays locked by the
+    batch's transaction, so the block is contiguous and nobody else numbers in between;
+    :meth:`release` gives the unused tail back before the commit, so numbers stay gap-free.
+    """
+
+    def __init__(self, session: Session, wanted: dict[int, int]) -> None:
+        self.session = session
+        self._start: dict[int, int] = {}
+        self._next: dict[int, int] = {}
+        self._end: dict[int, int] = {}
+        for year, count in sorted(wanted.items()):
+            if count > 0:
+                self._reserve(year, count)
+
+    def _reserve(self, year: int, count: int) -> None:
+        end = _advance(self.session, year, count)
+        self._start.setdefault(year, end - count + 1)
+        self._next.setdefault(year, end - count + 1)
+        self._end[year] = end
+
+    def take(self, year: int) -> str:
+        if self._next.get(year, 1) > self._end.get(year, 0):
+            self._reserve(year, 1)  # more cases than foreseen: extend the block by one
+        number = self._next[year]
+        self._next[year] = number + 1
+        return _format(year, number)
+
+    def mark(self) -> dict[int, int]:
+        return dict(self._next)
+
+    def restore(self, mark: dict[int, int]) -> None:
+        """A message's savepoint rolled back: its numbers go to the next case."""
+        self._next = {**self._start, **mark}
+
+    def release(self) -> None:
+        """Give back what was reserved and not used (call before the commit)."""
+        for year, end in self._end.items():
+            unused = end - self._next[year] + 1
+            if unused > 0:
+                self.session.execute(
+                    update(ReferenceCounter)
+                    .where(col(ReferenceCounter.year) == year, col(ReferenceCounter.last) == end)
+                    .values(last=col(ReferenceCounter.last) - unused)
+                )
+        self._end.clear()
 
 
 @dataclass(frozen=True)
@@ -138,7 +204,7 @@ def opens_case(labels: Sequence[str]) -> bool:
 def open_case(session: Session, message: InboundMessage, *, settings: Settings) -> Case:
     """Open a case for ``message`` (in the caller's transaction) and link the message:
     rights, deadlines, duplicate flag and suggested link included."""
-    from avgdesk.triage.cases.lifecycle import setup_new_case
+    from avgdesk.triage.cases.lifecycle import new_case_deadlines, setup_new_case
 
     received: datetime = message.received_at
     reference = next_reference(session, received.astimezone(settings.tz).year)
@@ -154,6 +220,7 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
         via_form=message.via_form,
         received_at=received,
     )
+    new_case_deadlines(case, settings)  # in the INSERT, not an UPDATE after it
     session.add(case)
     session.flush()
     message.case_id = case.id

@@ -175,40 +175,64 @@ class Processor:
             messages = list(session.exec(query))
             if len(messages) < len(ids):
                 log.warning("%d claimed message(s) were taken over meanwhile", len(ids) - len(messages))
+            references = self._reserve_references(session, messages, analyses)
             for message in messages:
-                message.claim_token = None
-                message.claimed_until = None
                 analysis = analyses.get(message.id or -1)
                 if message.id in exhausted or analysis is None:
+                    message.claim_token = None
+                    message.claimed_until = None
                     reason = message.last_error or "processing was interrupted repeatedly"
                     self._quarantine(session, message, reason)
                     result.quarantined += 1
                     continue
                 self._apply(session, message, analysis, result)
+            references.release()
             # Crash before: the attempts were already counted; after the claim expires the
             # next pass retries these messages one at a time. Crash after: they are done.
             session.commit()
         return result
 
+    def _reserve_references(
+        self, session: Session, messages: Sequence[InboundMessage], analyses: dict[int, Analysis]
+    ) -> linking.ReferenceBlock:
+        """One counter update per year for the cases this batch will probably open."""
+        wanted: dict[int, int] = {}
+        for message in messages:
+            analysis = analyses.get(message.id or -1)
+            labels = analysis.fields.get("labels") or [] if analysis and analysis.error is None else []
+            if linking.opens_case(labels):
+                year = message.received_at.astimezone(self.settings.tz).year
+                wanted[year] = wanted.get(year, 0) + 1
+        block = linking.ReferenceBlock(session, wanted)
+        session.info[linking.REFERENCES_KEY] = block
+        return block
+
     def _apply(
         self, session: Session, message: InboundMessage, analysis: Analysis, result: ProcessResult
     ) -> None:
-        for name, value in analysis.fields.items():
-            setattr(message, name, value)
+        """Everything one message changes, in a savepoint. The message's columns are all set
+        first and nothing flushes on its own inside (no autoflush), so its row gets one
+        UPDATE with the analysis and the state, and a second one only for a new case's id;
+        statements of one table are sent together (issue 16)."""
         error = analysis.error
         if error is None:
             item = _Work(message, analysis.attachments, analysis.text_for_model)
+            references: linking.ReferenceBlock = session.info[linking.REFERENCES_KEY]
+            mark = references.mark()
             try:
-                with session.begin_nested():
-                    self._thread(session, item, result)
+                with session.begin_nested(), session.no_autoflush:
+                    _set_fields(message, analysis)
                     message.state = MessageState.PROCESSED
                     message.processed_at = utcnow()
                     message.last_error = None
+                    self._thread(session, item, result)
             except Exception as exc:
+                references.restore(mark)  # the rolled-back case's number goes to the next one
                 error = describe(exc)
         if error is None:
             result.processed += 1
             return
+        _set_fields(message, analysis)  # the rollback undid them; what was parsed is kept
         message.last_error = error
         if analysis.timed_out or message.attempts >= self.settings.processing_max_attempts:
             self._quarantine(session, message, error)
@@ -303,6 +327,8 @@ class Processor:
         result.cases_opened += 1
         # Marketing objection and possible breach are flagged at once (issue 13).
         legal.on_message(session, case, message, item.text_for_model or "", settings=self.settings)
+        if "objection" in case.rights:
+            session.flush()  # no autoflush here: the drafts below read the marketing flag back
         if case.id is not None:
             result.case_ids.append(case.id)
         if not message.is_automatic:
@@ -321,6 +347,7 @@ class Processor:
             author="system:triage",
             ctx=self.drafting,
             automatic=True,
+            inbound=message,
         )
         if message.via_form and set(case.rights) & {"access", "portability", "erasure"}:
             create_draft(
@@ -330,6 +357,7 @@ class Processor:
                 author="system:triage",
                 ctx=self.drafting,
                 automatic=True,
+                inbound=message,
             )
 
     def _store_attachments(
@@ -361,6 +389,13 @@ class Processor:
         log.error(
             "message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300]
         )
+
+
+def _set_fields(message: InboundMessage, analysis: Analysis) -> None:
+    for name, value in analysis.fields.items():
+        setattr(message, name, value)
+    message.claim_token = None
+    message.claimed_until = None
 
 
 def retry_on_conflict(fn: Callable[[], _T], attempts: int = 4) -> _T:

@@ -204,3 +204,25 @@ def test_a_bounce_of_our_reply_is_linked_to_its_case(engine, make_settings) -> N
     assert msg.labels == ["auto"] and msg.case_id == case.id
     assert "reply.bounced" in events
     assert case.state is CaseState.NEW  # a bounce is shown, it does not change the case
+
+
+def test_reference_numbers_of_a_batch_stay_gap_free(engine) -> None:
+    """Issue 16: a batch reserves its numbers with one counter update; a rolled-back
+    message's number goes to the next case, more cases than foreseen extend the block,
+    and what was not used is given back before the commit."""
+    from avgdesk.triage.intake.linking import ReferenceBlock, next_reference
+
+    with session_scope(engine) as s:
+        block = ReferenceBlock(s, {2026: 3})
+        assert block.take(2026) == "AVG-2026-0001"
+        mark = block.mark()
+        assert block.take(2026) == "AVG-2026-0002"
+        block.restore(mark)  # that message's savepoint rolled back
+        assert block.take(2026) == "AVG-2026-0002"
+        assert block.take(2027) == "AVG-2027-0001"  # not foreseen: reserved on demand
+        block.release()
+        s.commit()
+    with session_scope(engine) as s:
+        assert next_reference(s, 2026) == "AVG-2026-0003"
+        assert next_reference(s, 2027) == "AVG-2027-0002"
+        s.commit()
