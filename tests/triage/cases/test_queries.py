@@ -115,9 +115,12 @@ def test_backlog_snapshot_counts_in_sql_by_the_shared_definitions(engine, make_s
         assert snap.due_today == open_dues.count(today) == 2 and snap.overdue == 0
         assert snap.due_soon == sum(1 for r in refs[:3] if today <= dues[r] <= today + timedelta(days=7))
         assert snap.awaiting_approval == 3  # two with a draft, one by its state
-        assert snap.drafts_awaiting == 2 + 1  # refs[0], refs[2] and the withdrawn case's draft
+        # refs[0]; refs[2] twice (its subject "Nieuwsbrief" makes the objection one to direct
+        # marketing: the immediate confirmation, and the acknowledgement for its complaint);
+        # and the withdrawn case's draft.
+        assert snap.drafts_awaiting == 1 + 2 + 1
         listed = queries.awaiting_approval_cases(s)
-    assert [(c.reference, n) for c, n in listed] == [(refs[0], 1), (refs[1], 0), (refs[2], 1)]
+    assert [(c.reference, n) for c, n in listed] == [(refs[0], 1), (refs[1], 0), (refs[2], 2)]
     later = date(2026, 6, 1)
     with Session(engine) as s:
         late = queries.backlog_snapshot(s, today=later)
