@@ -249,7 +249,8 @@ class Settings(BaseSettings):
 
     # --- systems register, access package, attachments (issue 17) ------------------------
     sql_connector_max_rows: int = Field(default=10_000, ge=1)
-    """Rows read per named query of an sql system; more marks the result incomplete (staff look themselves)."""
+    """Rows read per named query of an sql system; more marks the result incomplete (staff look
+    themselves)."""
     sql_connector_timeout_s: float = Field(default=30.0, gt=0)
     """Longest run of one sql system's queries (statement_timeout on PostgreSQL, an interrupt on SQLite)."""
     attachment_max_bytes: int = Field(default=15_000_000, ge=1)

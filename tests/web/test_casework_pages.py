@@ -205,7 +205,9 @@ def test_draft_editor_fields_text_preview_and_approval(
     r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1), "confirm": "1"})
     assert r.status_code == 409 and "taken open" in r.text and "Wis in CRM" in r.text
     with Session(web_engine) as s:
-        open_tasks = [t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == _case(web_engine, ref).id))]
+        open_tasks = [
+            t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == _case(web_engine, ref).id))
+        ]
     for task_id in open_tasks:
         tasks.close_task(web_engine, task_id or 0, "done", by="goedkeurder")
     r = client.post(f"{url}/approve", data={"csrf_token": token, "version": str(version + 1), "confirm": "1"})
