@@ -47,17 +47,27 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import jinja2
-from sqlalchemy import or_
+from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
-from avgdesk.models.tables import Case, CasePause, CaseState, PauseReason
+from avgdesk.models.tables import (
+    Case,
+    CasePause,
+    CaseState,
+    CaseTask,
+    Draft,
+    DraftState,
+    PauseReason,
+    TaskStatus,
+)
 from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
-from avgdesk.triage.cases.queries import awaiting_approval_cases, backlog_snapshot
+from avgdesk.triage.cases.queries import awaiting_approval_clause, backlog_snapshot, open_clause
 from avgdesk.triage.cases.tasks import open_counts as open_task_counts
 from avgdesk.triage.settings import Settings
 
@@ -121,6 +131,8 @@ class ScheduleConfig:
     """0 = Monday ... 6 = Sunday."""
     summary_time: time = time(8, 0)
     summary_late_after: timedelta = timedelta(minutes=60)
+    summary_list_rows: int = 25
+    """Rows per list of the summary; the rest is a total and a link to the queue."""
     reminder_time: time | None = time(8, 30)
     """None: no reminders."""
     reminder_recipients: tuple[str, ...] = ()
@@ -147,6 +159,7 @@ class ScheduleConfig:
             summary_weekday=settings.summary_weekday.number,
             summary_time=settings.summary_time,
             summary_late_after=timedelta(minutes=settings.summary_late_after_min),
+            summary_list_rows=settings.summary_list_rows,
             reminder_time=settings.reminder_time,
             reminder_recipients=tuple(settings.reminder_recipients),
             staff_emails=dict(settings.staff_emails),
@@ -283,6 +296,17 @@ class WeeklySummary:
     web_base_url: str
     open_tasks: tuple[CaseLine, ...] = ()
     """Open cases with open tasks in the systems (issue 17), detail "3 taken open"."""
+    totals: Mapping[str, int] = field(default_factory=dict)
+    """How many cases each list has in all (``overdue``, ``due_soon``, ``awaiting_approval``,
+    ``open_tasks``, ``waiting_on_customer``): a list shows at most ``summary_list_rows``."""
+
+    def total(self, name: str) -> int:
+        """The number of cases of list ``name``, not only the rows shown."""
+        return self.totals.get(name, len(getattr(self, name)))
+
+    def more_url(self, name: str) -> str:
+        """The queue filtered to list ``name`` (as near as the queue's filters come)."""
+        return f"{self.web_base_url}{_QUEUE_LINKS.get(name, '/cases')}"
 
     @property
     def median_text(self) -> str:
@@ -293,7 +317,7 @@ class WeeklySummary:
         return f"{number} dag" if value == 1 else f"{number} dagen"
 
 
-def _finished_at(case: Case) -> datetime:
+def _finished_at(case: Case | _Row) -> datetime:
     return case.closed_at or case.updated_at
 
 
@@ -328,12 +352,15 @@ class _Window:
 def build_summary(
     session: Session, now: datetime, config: ScheduleConfig, *, due_soon_days: int = 7
 ) -> WeeklySummary:
-    """All numbers of the weekly summary as of ``now`` (timezone-aware)."""
+    """All numbers of the weekly summary as of ``now`` (timezone-aware).
+
+    Counts come from the backlog snapshot (SQL); each list holds the first
+    ``config.summary_list_rows`` cases, cut in SQL, and ``totals`` says how many there are.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     w = _Window.at(now, config.tz)
-    cases = _cases_in_window(session, w)
-    open_cases = [c for c in cases if c.state in OPEN_STATES]
+    rows = config.summary_list_rows
 
     def line(case: Case, days: int | None, detail: str = "") -> CaseLine:
         return CaseLine(
@@ -342,13 +369,10 @@ def build_summary(
 
     # The backlog snapshot the dashboard shows too.
     snapshot = backlog_snapshot(session, today=w.today)
-    overdue, due_soon = _deadline_lines(open_cases, w.today, due_soon_days, line)
-    # One definition of "awaiting approval": queries.awaiting_approval_clause.
-    approval = [
-        line(case, None, (f"{n} concept" if n == 1 else f"{n} concepten") if n else "geen concept")
-        for case, n in awaiting_approval_cases(session)
-    ]
-    task_counts = open_task_counts(session)
+    overdue, due_soon = _deadline_lines(session, w.today, due_soon_days, rows, line)
+    tasks, tasks_total = _task_lines(session, rows, line)
+    waiting, _ = _waiting_lines(session, w, rows, line)
+    cases = _window_rows(session, w)
     return WeeklySummary(
         generated_at=w.local_now,
         today=w.today,
@@ -357,90 +381,148 @@ def build_summary(
         last_week_start=w.last_week_start,
         last_week_end=w.last_week_end,
         four_weeks_start=w.four_weeks_start,
-        open_total=len(open_cases),
+        open_total=snapshot.open_total,
         by_right=tuple(Count(key, LABEL_NL[key], n) for key, n in snapshot.by_right.items()),
         by_state=tuple(Count(s.value, CASE_STATE_NL[s], snapshot.by_state.get(s, 0)) for s in OPEN_STATES),
         overdue=tuple(overdue),
         due_soon=tuple(due_soon),
-        awaiting_approval=tuple(approval),
-        waiting_on_customer=tuple(_waiting_lines(session, open_cases, w, line)),
-        oldest_open=_oldest_line(open_cases, w, line),
+        awaiting_approval=tuple(_approval_lines(session, rows, line)),
+        waiting_on_customer=tuple(waiting),
+        oldest_open=_oldest_line(session, w, line),
         backlog=tuple(_backlog_weeks(cases, w)),
         web_base_url=config.web_base_url,
-        open_tasks=tuple(
-            line(c, None, f"{n} {'taak' if n == 1 else 'taken'} open")
-            for c in open_cases
-            if (n := task_counts.get(c.id or 0, 0))
-        ),
+        open_tasks=tuple(tasks),
+        totals={
+            "overdue": snapshot.overdue,
+            # due_soon_days other than 7 is for tests; the snapshot counts seven.
+            "due_soon": snapshot.due_soon if due_soon_days == 7 else len(due_soon),
+            "awaiting_approval": snapshot.awaiting_approval,
+            "open_tasks": tasks_total,
+            "waiting_on_customer": snapshot.waiting_on_customer,
+        },
         **_period_figures(cases, w),
     )
 
 
 _LineMaker = Callable[[Case, "int | None", str], CaseLine]
 
+_QUEUE_LINKS = {
+    "overdue": "/cases?due=overdue",
+    "due_soon": "/cases?due=7",
+    "awaiting_approval": "/cases?approval=1",
+}
+"""The queue's filters (web/queue.py) nearest to each list; the others link the open queue."""
 
-def _cases_in_window(session: Session, w: _Window) -> list[Case]:
+
+class _Row(NamedTuple):
+    """The columns the period figures and the chart need (no ORM objects: thousands of rows)."""
+
+    state: CaseState
+    received_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime
+    due_date: date | None
+
+
+def _window_rows(session: Session, w: _Window) -> list[_Row]:
     """Open cases and those finished within the eight-week chart window."""
-    return list(
-        session.exec(
-            select(Case).where(
-                or_(
-                    col(Case.state).in_(OPEN_STATES),
-                    col(Case.closed_at).is_(None),
-                    col(Case.closed_at) >= _local_midnight(w.eight_weeks_start, w.tz),
-                )
-            )
+    stmt = sa_select(
+        col(Case.state), col(Case.received_at), col(Case.closed_at), col(Case.updated_at), col(Case.due_date)
+    ).where(
+        or_(
+            col(Case.state).in_(OPEN_STATES),
+            col(Case.closed_at).is_(None),
+            col(Case.closed_at) >= _local_midnight(w.eight_weeks_start, w.tz),
         )
     )
+    return [_Row(*r) for r in session.execute(stmt)]
 
 
 def _deadline_lines(
-    open_cases: list[Case], today: date, due_soon_days: int, line: _LineMaker
+    session: Session, today: date, due_soon_days: int, rows: int, line: _LineMaker
 ) -> tuple[list[CaseLine], list[CaseLine]]:
-    with_due = [(c, c.due_date) for c in open_cases if c.due_date is not None]
-    overdue = sorted(
-        (line(c, (today - d).days, "") for c, d in with_due if d < today),
-        key=lambda x: (-(x.days or 0), x.reference),
+    """The longest overdue first, then the soonest due; ``rows`` of each, cut in SQL."""
+    due = col(Case.due_date)
+    late = session.exec(
+        select(Case).where(open_clause(), due < today).order_by(due, col(Case.reference)).limit(rows)
     )
-    due_soon = sorted(
-        (line(c, (d - today).days, "") for c, d in with_due if 0 <= (d - today).days <= due_soon_days),
-        key=lambda x: (x.days or 0, x.reference),
+    overdue = [line(c, (today - c.due_date).days, "") for c in late if c.due_date is not None]
+    soon = session.exec(
+        select(Case)
+        .where(open_clause(), due >= today, due <= today + timedelta(days=due_soon_days))
+        .order_by(due, col(Case.reference))
+        .limit(rows)
     )
+    due_soon = [line(c, (c.due_date - today).days, "") for c in soon if c.due_date is not None]
     return overdue, due_soon
 
 
-def _waiting_lines(session: Session, open_cases: list[Case], w: _Window, line: _LineMaker) -> list[CaseLine]:
+def _approval_lines(session: Session, rows: int, line: _LineMaker) -> list[CaseLine]:
+    """Cases awaiting approval (queries.awaiting_approval_clause, the one definition), by reference."""
+    drafts = (
+        select(func.count())
+        .select_from(Draft)
+        .where(col(Draft.case_id) == col(Case.id), col(Draft.state) == DraftState.DRAFT)
+        .scalar_subquery()
+    )
+    found = session.exec(
+        select(Case, drafts).where(awaiting_approval_clause()).order_by(col(Case.reference)).limit(rows)
+    )
+    return [
+        line(case, None, (f"{n} concept" if n == 1 else f"{n} concepten") if n else "geen concept")
+        for case, n in found
+    ]
+
+
+def _task_lines(session: Session, rows: int, line: _LineMaker) -> tuple[list[CaseLine], int]:
+    """Open cases with open tasks (issue 17), by reference, and how many there are."""
+    task_counts = open_task_counts(session)
+    open_tasks = select(col(CaseTask.case_id)).where(CaseTask.status == TaskStatus.OPEN)
+    found = session.exec(
+        select(Case)
+        .where(open_clause(), col(Case.id).in_(open_tasks))
+        .order_by(col(Case.reference))
+        .limit(rows)
+    )
+    lines = []
+    for c in found:
+        n = task_counts.get(c.id or 0, 0)
+        lines.append(line(c, None, f"{n} {'taak' if n == 1 else 'taken'} open"))
+    return lines, len(task_counts)
+
+
+def _waiting_lines(session: Session, w: _Window, rows: int, line: _LineMaker) -> tuple[list[CaseLine], int]:
     """Cases paused while waiting on the customer, longest waiting first."""
-    by_id = {c.id: c for c in open_cases if c.id is not None}
-    if not by_id:
-        return []
     pauses = session.exec(
-        select(CasePause)
-        .where(col(CasePause.case_id).in_(list(by_id)), col(CasePause.resumed_at).is_(None))
+        select(CasePause, Case)
+        .join(Case, col(Case.id) == col(CasePause.case_id))
+        .where(open_clause(), col(CasePause.resumed_at).is_(None))
         .order_by(col(CasePause.requested_at))
     )
     waiting: list[CaseLine] = []
     seen: set[int] = set()
-    for pause in pauses:
+    for pause, case in pauses:
         if pause.case_id in seen:
             continue
         seen.add(pause.case_id)
         since = _local_date(pause.requested_at, w.tz)
         detail = f"{PAUSE_NL[pause.reason]}, gevraagd op {format_date_nl(since)}"
-        waiting.append(line(by_id[pause.case_id], (w.today - since).days, detail))
+        waiting.append(line(case, (w.today - since).days, detail))
     waiting.sort(key=lambda x: (-(x.days or 0), x.reference))
-    return waiting
+    return waiting[:rows], len(waiting)
 
 
-def _oldest_line(open_cases: list[Case], w: _Window, line: _LineMaker) -> CaseLine | None:
-    if not open_cases:
+def _oldest_line(session: Session, w: _Window, line: _LineMaker) -> CaseLine | None:
+    oldest = session.exec(
+        select(Case).where(open_clause()).order_by(col(Case.received_at), col(Case.reference)).limit(1)
+    ).first()
+    if oldest is None:
         return None
-    oldest = min(open_cases, key=lambda c: (c.received_at, c.reference))
     received = _local_date(oldest.received_at, w.tz)
     return line(oldest, (w.today - received).days, f"ontvangen {format_date_nl(received)}")
 
 
-def _period_figures(cases: list[Case], w: _Window) -> dict[str, Any]:
+def _period_figures(cases: list[_Row], w: _Window) -> dict[str, Any]:
     """New and closed last week, the on-time shares and the median handling time."""
     finished = [(c, _local_date(_finished_at(c), w.tz)) for c in cases if c.state in FINISHED_STATES]
     new_last_week = sum(
@@ -472,7 +554,7 @@ def _period_figures(cases: list[Case], w: _Window) -> dict[str, Any]:
     }
 
 
-def _backlog_weeks(cases: list[Case], w: _Window) -> list[WeekPoint]:
+def _backlog_weeks(cases: list[_Row], w: _Window) -> list[WeekPoint]:
     """Open cases at the end of each of the last eight weeks."""
     backlog = []
     for i in range(8):
@@ -606,7 +688,7 @@ def summary_subject(summary: WeeklySummary, *, late: bool) -> str:
     week_no = summary.today.isocalendar()[1]
     subject = (
         f"Weekoverzicht privacyzaken week {week_no}: {summary.open_total} open, "
-        f"{len(summary.overdue)} over de termijn"
+        f"{summary.total('overdue')} over de termijn"
     )
     return subject + " (laat)" if late else subject
 

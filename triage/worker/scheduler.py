@@ -48,8 +48,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -59,7 +60,7 @@ from avgdesk.models.errors import ConfigurationError, RetryableError
 from avgdesk.models.tables import Case, OutboxItem, ReminderSent, ScheduledRun
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import identity
-from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk
+from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk, working_days_between
 from avgdesk.triage.reports.summary import (
     OPEN_STATES,
     CaseLine,
@@ -91,6 +92,7 @@ log = logging.getLogger(__name__)
 
 JOB_SUMMARY = "summary"
 JOB_REMINDERS = "reminders"
+REMINDER_TABLE: Table = ReminderSent.__table__  # type: ignore[attr-defined]
 
 
 class Enqueue(Protocol):
@@ -227,12 +229,25 @@ def address_for(assignee: str | None, config: ScheduleConfig) -> str | None:
     return config.staff_emails.get(assignee)
 
 
+class _Due(NamedTuple):
+    """The columns a reminder needs of a case (thousands of rows: no ORM objects)."""
+
+    id: int
+    reference: str
+    due_date: date
+    assignee: str | None
+
+
 @dataclass
 class _Group:
     recipients: tuple[str, ...]
     assignee: str | None
-    overdue: list[tuple[Case, CaseLine]]
-    at_risk: list[tuple[Case, CaseLine]]
+    overdue: list[tuple[_Due, CaseLine]]
+    at_risk: list[tuple[_Due, CaseLine]]
+
+    @property
+    def entries(self) -> list[tuple[_Due, CaseLine]]:
+        return self.overdue + self.at_risk
 
 
 def build_reminder_message(
@@ -282,8 +297,12 @@ def run_reminders(
             return []
         groups = _reminder_groups(session, now, today, config)
         done = _queue_reminders(session, groups, run, enqueue, config, today=today, now=now)
+        reminded = [{"case_id": case.id, "day": today} for g in groups.values() for case, _ in g.entries]
         try:
             session.flush()
+            if reminded:
+                # One executemany for thousands of rows, in the same transaction as the outbox items.
+                session.connection().execute(REMINDER_TABLE.insert(), reminded)
         except IntegrityError:
             # A case was reminded today by someone else in the meantime: send nothing twice.
             session.rollback()
@@ -299,17 +318,25 @@ def run_reminders(
 def _reminder_groups(
     session: Session, now: datetime, today: date, config: ScheduleConfig
 ) -> dict[tuple[str, ...], _Group]:
-    """Open cases at risk or overdue and not yet reminded today, grouped by recipients."""
-    already = set(session.exec(select(ReminderSent.case_id).where(ReminderSent.day == today)))
-    cases = session.exec(
-        select(Case)
-        .where(col(Case.state).in_(OPEN_STATES), col(Case.due_date).is_not(None))
+    """Open cases at risk or overdue and not yet reminded today, grouped by recipients.
+
+    SQL selects them (due on or before the last at-risk day, no reminder today); the risk
+    is then scored only for those, not for every open case."""
+    reminded_today = select(col(ReminderSent.case_id)).where(ReminderSent.day == today)
+    rows = session.exec(
+        select(col(Case.id), col(Case.reference), col(Case.due_date), col(Case.assignee))
+        .where(
+            col(Case.state).in_(OPEN_STATES),
+            col(Case.due_date) <= _last_at_risk_day(today, config.at_risk_working_days),
+            col(Case.id).not_in(reminded_today),
+        )
         .order_by(col(Case.due_date), col(Case.reference))
     )
     groups: dict[tuple[str, ...], _Group] = {}
-    for case in cases:
-        if case.id in already or case.due_date is None:
+    for case_id, reference, due_date, assignee in rows:
+        if case_id is None or due_date is None:  # the WHERE excludes both; for the type checker
             continue
+        case = _Due(case_id, reference, due_date, assignee)
         level = risk(case.due_date, now=now, tz=config.tz, at_risk_working_days=config.at_risk_working_days)
         if level.level is RiskLevel.OK:
             continue
@@ -329,6 +356,15 @@ def _reminder_groups(
     return groups
 
 
+def _last_at_risk_day(today: date, at_risk_working_days: int) -> date:
+    """The latest due date :func:`risk` calls at risk today (weekends and holidays count
+    towards no working day, so the day before the next working day beyond the limit)."""
+    day = today
+    while working_days_between(today, day + timedelta(days=1)) <= at_risk_working_days:
+        day += timedelta(days=1)
+    return day
+
+
 def _queue_reminders(
     session: Session,
     groups: dict[tuple[str, ...], _Group],
@@ -343,7 +379,7 @@ def _queue_reminders(
     done: list[str] = []
     outbox_ids: list[int] = []
     for group in groups.values():
-        entries = group.overdue + group.at_risk
+        entries = group.entries
         message = build_reminder_message(
             config,
             recipients=group.recipients,
@@ -357,9 +393,6 @@ def _queue_reminders(
         item = enqueue(session, message, kind="reminder", recipients=list(group.recipients), case_id=case_id)
         if item.id is not None:
             outbox_ids.append(item.id)
-        for case, _ in entries:
-            assert case.id is not None
-            session.add(ReminderSent(case_id=case.id, day=today))
         done.append(
             f"reminder {today.isoformat()} to {', '.join(group.recipients)}: "
             + ", ".join(case.reference for case, _ in entries)

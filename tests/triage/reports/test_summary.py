@@ -573,3 +573,36 @@ def test_cli_send_queues_outside_the_weekly_claim(seeded: Engine, make_settings:
         items = list(s.exec(select(OutboxItem).where(OutboxItem.kind == "summary")))
         assert [i.recipients for i in items] == [["privacyteam@nhmbsoftware.nl"]]
         assert list(s.exec(select(ScheduledRun))) == []
+
+
+def test_lists_are_capped_with_the_total_and_a_queue_link(seeded: Engine, config: ScheduleConfig) -> None:
+    capped = ScheduleConfig(**{**config.__dict__, "summary_list_rows": 1})
+    with session_scope(seeded) as s:
+        summary = build_summary(s, NOW, capped)
+    # The first row of each list (longest overdue, longest waiting), the count of all of them.
+    assert refs(summary.overdue) == [("AVG-2026-0105", 13)]
+    assert refs(summary.waiting_on_customer) == [("AVG-2026-0102", 5)]
+    assert [c.reference for c in summary.awaiting_approval] == ["AVG-2026-0106"]
+    assert {
+        k: summary.total(k) for k in ("overdue", "due_soon", "awaiting_approval", "waiting_on_customer")
+    } == {
+        "overdue": 2,
+        "due_soon": 2,
+        "awaiting_approval": 2,
+        "waiting_on_customer": 2,
+    }
+    msg = build_summary_message(summary, capped, recipients=["t@nhmbsoftware.nl"], now=NOW)
+    assert "9 open, 2 over de termijn" in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "OVER DE TERMIJN (2)" in text
+    assert f"  ... en nog 1: {BASE}/cases?due=overdue\n" in text
+    assert f"  ... en nog 1: {BASE}/cases?approval=1\n" in text
+    assert "AVG-2026-0104  termijn" not in text  # the second overdue case is left out
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert f'<a href="{BASE}/cases?due=7" style="color:#1a5a96;">En nog 1 in de werkvoorraad</a>' in html
+
+
+def test_uncapped_lists_have_no_queue_link(summary: WeeklySummary, config: ScheduleConfig) -> None:
+    msg = build_summary_message(summary, config, recipients=["t@nhmbsoftware.nl"], now=NOW)
+    assert "en nog" not in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "En nog" not in msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
