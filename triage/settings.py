@@ -280,7 +280,8 @@ class Settings(BaseSettings):
     summary_late_after_min: int = Field(default=60, ge=0)
     """A summary sent this long after its slot (the worker was down) is marked late."""
     summary_list_rows: int = Field(default=25, ge=1)
-    """Cases (rows) shown per list of the weekly summary; the rest is a total and a link to the queue."""
+    """Cases (rows) shown per list of the weekly summary and the daily reminder; the rest is a total
+    and a link to the queue."""
     reminder_time: dt.time | None = dt.time(8, 30)
     """Local time of the daily reminders on working days, HH:MM; empty: no reminders."""
     reminder_recipients: list[str] = Field(default_factory=list)

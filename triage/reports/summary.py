@@ -132,7 +132,7 @@ class ScheduleConfig:
     summary_time: time = time(8, 0)
     summary_late_after: timedelta = timedelta(minutes=60)
     summary_list_rows: int = 25
-    """Rows per list of the summary; the rest is a total and a link to the queue."""
+    """Rows per list of the summary and the reminder; the rest is a total and a link to the queue."""
     reminder_time: time | None = time(8, 30)
     """None: no reminders."""
     reminder_recipients: tuple[str, ...] = ()

@@ -265,11 +265,18 @@ def build_reminder_message(
         f" ({format_date_nl(today, weekday=False)})"
     )
     message = new_message(config, subject=subject, recipients=recipients, now=now)
+    # A reminder of thousands of cases is read by no one: the first rows, the total and the
+    # queue link (every listed and unlisted case still counts as reminded today).
+    rows = config.summary_list_rows
     context: dict[str, Any] = {
         "today": today,
         "assignee": assignee,
-        "overdue": list(overdue),
-        "at_risk": list(at_risk),
+        "overdue": list(overdue[:rows]),
+        "overdue_total": len(overdue),
+        "overdue_url": f"{config.web_base_url}/cases?due=overdue",
+        "at_risk": list(at_risk[:rows]),
+        "at_risk_total": len(at_risk),
+        "at_risk_url": f"{config.web_base_url}/cases?due=7",
         "at_risk_working_days": config.at_risk_working_days,
     }
     message.set_content(render("reminder.txt.j2", html=False, **context), subtype="plain", charset="utf-8")

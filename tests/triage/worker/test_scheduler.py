@@ -352,6 +352,26 @@ async def test_reminders_to_assignee_or_team_never_twice_a_day(engine: Engine, s
         assert len(list(s.exec(select(ReminderSent).where(ReminderSent.day == date(2026, 11, 25))))) == 6
 
 
+async def test_a_long_reminder_lists_the_first_cases_with_the_total_and_the_queue(
+    engine: Engine, settings: Cfg
+) -> None:
+    ids = seed_cases(engine)
+    done = await scheduler_tick(Cfg(settings, summary_list_rows=1), engine, at(2026, 11, 24, 8, 30))
+    assert f"reminder 2026-11-24 to {TEAM}: AVG-2026-0106, AVG-2026-0107, AVG-2026-0108" in done
+    team = parse({tuple(i.recipients): i for i in outbox(engine, "reminder")}[(TEAM,)])
+    assert team["Subject"].startswith("Herinnering privacyzaken: 1 over de termijn, 2 binnenkort af")
+    text = text_of(team)
+    assert "BINNENKORT AF (2)" in text and "AVG-2026-0107" in text and "AVG-2026-0108" not in text
+    assert "... en nog 1: https://avgdesk.example.nl/cases?due=7" in text
+    assert "en nog" not in text.split("BINNENKORT AF")[0]  # the one overdue case fits
+    html = next(p for p in team.walk() if p.get_content_type() == "text/html").get_content()
+    assert 'href="https://avgdesk.example.nl/cases?due=7"' in html and "En nog 1 in de werkvoorraad" in html
+    # Every case of the mail counts as reminded today, listed or not.
+    with session_scope(engine) as s:
+        sent = set(s.exec(select(ReminderSent.case_id).where(ReminderSent.day == date(2026, 11, 24))))
+    assert ids["AVG-2026-0108"] in sent
+
+
 async def test_reminders_off(engine: Engine, settings: Cfg) -> None:
     seed_cases(engine)
     assert await scheduler_tick(Cfg(settings, reminder_time=None), engine, at(2026, 11, 24, 9, 0)) == []
