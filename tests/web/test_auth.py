@@ -25,6 +25,8 @@ SAMPLE_PARAMS = {
     "part_index": "3",
     "username": "mw",
     "view_id": "1",
+    "task_id": "4",
+    "attachment_id": "5",
 }
 
 
