@@ -230,134 +230,150 @@ def auto_mail(rng: random.Random) -> Row:
         else ["January", "March", "May", "July", "August", "October"]
     )
     if kind == "ooo":
-        if lang == "nl":
-            reason = rng.choice(
-                [
-                    "met vakantie",
-                    "afwezig",
-                    "op cursus",
-                    "met verlof",
-                    "ziek",
-                    "niet op kantoor",
-                    "met ouderschapsverlof",
-                ]
-            )
-            body = rng.choice(
-                [
-                    f"Dank voor uw e-mail. Ik ben tot en met {day} {mon} {reason} en lees mijn mail niet. "
-                    f"Voor dringende zaken kunt u bellen met 0316-{rng.randint(100000, 999999)}.",
-                    f"Ik ben {reason} tot {day} {mon}. Uw bericht wordt niet doorgestuurd. "
-                    f"Voor vragen over uw gegevens of uw account kunt u terecht bij mijn collega.",
-                    f"Bedankt voor je bericht! Ik ben {reason} en vanaf {day} {mon} weer bereikbaar.",
-                    f"Automatisch antwoord: ik ben momenteel {reason}. Uw e-mail wordt na mijn terugkeer "
-                    f"behandeld. In dringende gevallen kunt u mailen naar secretariaat.",
-                ]
-            )
-            subj = (
-                rng.choice(
-                    ["Automatisch antwoord: ", "Afwezig: ", "Afwezigheidsbericht: ", "Out of office: "]
-                )
-                + orig
-            )
-        else:
-            reason = rng.choice(
-                ["on holiday", "out of the office", "on leave", "travelling", "at a conference", "off sick"]
-            )
-            body = rng.choice(
-                [
-                    f"Thank you for your message. I am {reason} until {mon} {day} with no access to "
-                    "email. For urgent matters please contact the office.",
-                    f"I'm {reason} and will be back on {day} {mon}. Your email will not be forwarded.",
-                    f"Auto-reply: I am currently {reason}. I will respond to your message regarding "
-                    "your account or data when I return.",
-                ]
-            )
-            subj = rng.choice(["Automatic reply: ", "Out of Office: ", "Auto: ", "Autoreply: "]) + orig
+        subj, body = _out_of_office(rng, lang, orig, day, mon)
     elif kind == "dsn":
-        addr = f"{name.split()[0].lower()}@{rng.choice(['example.nl', 'mail.example.com'])}"
-        original = rng.choice(
+        subj, body = _delivery_failure(rng, name, orig, day, mon)
+    elif kind == "read":
+        subj, body = _read_receipt(lang, orig, day, mon)
+    else:
+        subj, body = _ticket(rng, lang)
+    return {"subject": subj, "body": body + "\n", "labels": ["auto"], "lang": lang}
+
+
+def _out_of_office(rng: random.Random, lang: str, orig: str, day: int, mon: str) -> tuple[str, str]:
+    if lang == "nl":
+        reason = rng.choice(
             [
-                "Geachte heer/mevrouw, hierbij bevestigen wij de ontvangst van uw inzageverzoek.",
-                "Beste klant, uw verzoek om verwijdering van uw gegevens is in behandeling.",
-                "Dear customer, we have received your request to access your personal data.",
+                "met vakantie",
+                "afwezig",
+                "op cursus",
+                "met verlof",
+                "ziek",
+                "niet op kantoor",
+                "met ouderschapsverlof",
             ]
         )
         body = rng.choice(
             [
-                "This is the mail system at host mail.nhmbsoftware.nl.\n\nI'm sorry to have to inform "
-                "you that your message could not be delivered to one or more recipients.\n\n"
-                f"<{addr}>: host mx.example.nl said: 550 5.1.1 <{addr}>: Recipient address rejected: "
-                "User unknown in virtual mailbox table",
-                "This message was created automatically by mail delivery software.\n\nA message that "
-                "you sent could not be delivered to one or more of its recipients. This is a permanent "
-                f"error. The following address(es) failed:\n\n  {addr}\n    Mailbox full",
-                f"Uw bericht heeft sommige of alle geadresseerden niet bereikt.\n\nOnderwerp: {orig}\n"
-                f"Het bericht kan niet worden bezorgd bij {addr} omdat het adres niet bestaat.",
-                f"Delivery has failed to these recipients or groups:\n\n{addr}\nThe recipient's mailbox "
-                "is full and can't accept messages now. Please try resending this message later.",
-                f"Kan niet worden bezorgd: {addr}. Remote server returned '554 5.7.1 Message rejected "
-                "as spam'. Neem contact op met uw systeembeheerder.",
-                f"The original message was received at Mon, {day} {mon} 10:12:01 +0100\nfrom "
-                f"mail.nhmbsoftware.nl [192.0.2.10]\n\n   ----- The following addresses had permanent "
-                f"fatal errors -----\n<{addr}>\n    (reason: 550 5.1.1 User unknown)\n\n   ----- "
-                f"Transcript of session follows -----\n... while talking to mx.example.nl.:\n>>> RCPT "
-                f"To:<{addr}>\n<<< 550 5.1.1 <{addr}>... User unknown",
+                f"Dank voor uw e-mail. Ik ben tot en met {day} {mon} {reason} en lees mijn mail niet. "
+                f"Voor dringende zaken kunt u bellen met 0316-{rng.randint(100000, 999999)}.",
+                f"Ik ben {reason} tot {day} {mon}. Uw bericht wordt niet doorgestuurd. "
+                f"Voor vragen over uw gegevens of uw account kunt u terecht bij mijn collega.",
+                f"Bedankt voor je bericht! Ik ben {reason} en vanaf {day} {mon} weer bereikbaar.",
+                f"Automatisch antwoord: ik ben momenteel {reason}. Uw e-mail wordt na mijn terugkeer "
+                f"behandeld. In dringende gevallen kunt u mailen naar secretariaat.",
             ]
         )
-        body += rng.choice(
-            [
-                f"\n\n------ This is a copy of the message, including all the headers. ------\n\n"
-                f"Subject: {orig}\n\n{original}",
-                f"\n\n--- Below this line is a copy of the message.\n\n{original}",
-                "",
-            ]
+        subj = (
+            rng.choice(["Automatisch antwoord: ", "Afwezig: ", "Afwezigheidsbericht: ", "Out of office: "])
+            + orig
         )
-        subj = rng.choice(
-            [
-                "Undelivered Mail Returned to Sender",
-                "Mail delivery failed: returning message to sender",
-                f"Onbestelbaar: {orig}",
-                f"Undeliverable: {orig}",
-                "Delivery Status Notification (Failure)",
-                "Returned mail: see transcript for details",
-                f"Niet bezorgd: {orig}",
-            ]
-        )
-    elif kind == "read":
-        if lang == "nl":
-            body = (
-                f"Uw bericht\n\nAan: privacy\nOnderwerp: {orig}\nVerzonden: {day} {mon} 10:0{day % 10}"
-                f"\n\nis gelezen op {day} {mon} 11:{day + 10}."
-            )
-            subj = f"Gelezen: {orig}"
-        else:
-            body = (
-                f"Your message\n\nTo: privacy\nSubject: {orig}\nSent: {mon} {day}\n\nwas read on {mon} {day}."
-            )
-            subj = f"Read: {orig}"
     else:
-        t = rng.randint(10000, 999999)
-        if lang == "nl":
-            body = rng.choice(
-                [
-                    f"Beste klant,\n\nWij hebben uw bericht ontvangen en er ticketnummer {t} aan "
-                    "toegekend. Wij reageren binnen drie werkdagen. Dit is een automatisch bericht.",
-                    f"Bedankt voor uw aanvraag. Uw melding is geregistreerd onder nummer {t}. U hoeft "
-                    "niet op deze e-mail te reageren.",
-                ]
-            )
-            subj = f"[Ticket #{t}] Uw melding is ontvangen"
-        else:
-            body = rng.choice(
-                [
-                    f"Thank you for contacting us. Your request has been logged as ticket #{t}. Our "
-                    "team will respond within 2 business days. This is an automated message.",
-                    f"We have received your email (case {t}). Please do not reply to this "
-                    "automated notification.",
-                ]
-            )
-            subj = f"[Case {t}] Request received"
-    return {"subject": subj, "body": body + "\n", "labels": ["auto"], "lang": lang}
+        reason = rng.choice(
+            ["on holiday", "out of the office", "on leave", "travelling", "at a conference", "off sick"]
+        )
+        body = rng.choice(
+            [
+                f"Thank you for your message. I am {reason} until {mon} {day} with no access to "
+                "email. For urgent matters please contact the office.",
+                f"I'm {reason} and will be back on {day} {mon}. Your email will not be forwarded.",
+                f"Auto-reply: I am currently {reason}. I will respond to your message regarding "
+                "your account or data when I return.",
+            ]
+        )
+        subj = rng.choice(["Automatic reply: ", "Out of Office: ", "Auto: ", "Autoreply: "]) + orig
+    return subj, body
+
+
+def _delivery_failure(rng: random.Random, name: str, orig: str, day: int, mon: str) -> tuple[str, str]:
+    addr = f"{name.split()[0].lower()}@{rng.choice(['example.nl', 'mail.example.com'])}"
+    original = rng.choice(
+        [
+            "Geachte heer/mevrouw, hierbij bevestigen wij de ontvangst van uw inzageverzoek.",
+            "Beste klant, uw verzoek om verwijdering van uw gegevens is in behandeling.",
+            "Dear customer, we have received your request to access your personal data.",
+        ]
+    )
+    body = rng.choice(
+        [
+            "This is the mail system at host mail.nhmbsoftware.nl.\n\nI'm sorry to have to inform "
+            "you that your message could not be delivered to one or more recipients.\n\n"
+            f"<{addr}>: host mx.example.nl said: 550 5.1.1 <{addr}>: Recipient address rejected: "
+            "User unknown in virtual mailbox table",
+            "This message was created automatically by mail delivery software.\n\nA message that "
+            "you sent could not be delivered to one or more of its recipients. This is a permanent "
+            f"error. The following address(es) failed:\n\n  {addr}\n    Mailbox full",
+            f"Uw bericht heeft sommige of alle geadresseerden niet bereikt.\n\nOnderwerp: {orig}\n"
+            f"Het bericht kan niet worden bezorgd bij {addr} omdat het adres niet bestaat.",
+            f"Delivery has failed to these recipients or groups:\n\n{addr}\nThe recipient's mailbox "
+            "is full and can't accept messages now. Please try resending this message later.",
+            f"Kan niet worden bezorgd: {addr}. Remote server returned '554 5.7.1 Message rejected "
+            "as spam'. Neem contact op met uw systeembeheerder.",
+            f"The original message was received at Mon, {day} {mon} 10:12:01 +0100\nfrom "
+            f"mail.nhmbsoftware.nl [192.0.2.10]\n\n   ----- The following addresses had permanent "
+            f"fatal errors -----\n<{addr}>\n    (reason: 550 5.1.1 User unknown)\n\n   ----- "
+            f"Transcript of session follows -----\n... while talking to mx.example.nl.:\n>>> RCPT "
+            f"To:<{addr}>\n<<< 550 5.1.1 <{addr}>... User unknown",
+        ]
+    )
+    body += rng.choice(
+        [
+            f"\n\n------ This is a copy of the message, including all the headers. ------\n\n"
+            f"Subject: {orig}\n\n{original}",
+            f"\n\n--- Below this line is a copy of the message.\n\n{original}",
+            "",
+        ]
+    )
+    subj = rng.choice(
+        [
+            "Undelivered Mail Returned to Sender",
+            "Mail delivery failed: returning message to sender",
+            f"Onbestelbaar: {orig}",
+            f"Undeliverable: {orig}",
+            "Delivery Status Notification (Failure)",
+            "Returned mail: see transcript for details",
+            f"Niet bezorgd: {orig}",
+        ]
+    )
+    return subj, body
+
+
+def _read_receipt(lang: str, orig: str, day: int, mon: str) -> tuple[str, str]:
+    if lang == "nl":
+        body = (
+            f"Uw bericht\n\nAan: privacy\nOnderwerp: {orig}\nVerzonden: {day} {mon} 10:0{day % 10}"
+            f"\n\nis gelezen op {day} {mon} 11:{day + 10}."
+        )
+        subj = f"Gelezen: {orig}"
+    else:
+        body = f"Your message\n\nTo: privacy\nSubject: {orig}\nSent: {mon} {day}\n\nwas read on {mon} {day}."
+        subj = f"Read: {orig}"
+    return subj, body
+
+
+def _ticket(rng: random.Random, lang: str) -> tuple[str, str]:
+    t = rng.randint(10000, 999999)
+    if lang == "nl":
+        body = rng.choice(
+            [
+                f"Beste klant,\n\nWij hebben uw bericht ontvangen en er ticketnummer {t} aan "
+                "toegekend. Wij reageren binnen drie werkdagen. Dit is een automatisch bericht.",
+                f"Bedankt voor uw aanvraag. Uw melding is geregistreerd onder nummer {t}. U hoeft "
+                "niet op deze e-mail te reageren.",
+            ]
+        )
+        subj = f"[Ticket #{t}] Uw melding is ontvangen"
+    else:
+        body = rng.choice(
+            [
+                f"Thank you for contacting us. Your request has been logged as ticket #{t}. Our "
+                "team will respond within 2 business days. This is an automated message.",
+                f"We have received your email (case {t}). Please do not reply to this "
+                "automated notification.",
+            ]
+        )
+        subj = f"[Case {t}] Request received"
+    return subj, body
 
 
 # ---------------------------------------------------------------- questions and business mail
@@ -442,34 +458,7 @@ def chatter_mail(rng: random.Random) -> Row:
 
 
 def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
-    rows: list[Row] = []
-    for obj in handwritten:
-        labels = obj["labels"]
-        n_var = 5 if len(obj["body"]) < 260 else 4
-        if labels == ["auto"]:
-            n_var = 3
-        if len(obj["body"]) < 70 and labels != ["auto"]:
-            # One-liners also arrive as a subject with an empty body.
-            rows.append(
-                {
-                    "subject": obj["body"].strip(),
-                    "body": "",
-                    "labels": labels,
-                    "lang": obj["lang"],
-                    "group": obj["group"],
-                }
-            )
-        for _ in range(n_var):
-            subject, body = dress(obj["subject"], obj["body"], obj["lang"], rng, 0.08)
-            rows.append(
-                {
-                    "subject": subject,
-                    "body": body,
-                    "labels": labels,
-                    "lang": obj["lang"],
-                    "group": obj["group"],
-                }
-            )
+    rows = _handwritten_variants(handwritten, rng)
     rights = list(CLAUSES)
     for i in range(650):
         r = rng.random()
@@ -480,28 +469,39 @@ def generate(handwritten: list[Row], rng: random.Random) -> list[Row]:
         row = formal_letter(rng, lang, chosen, reminder)
         row["group"] = f"letter{i % 60}"
         rows.append(row)
-    for i in range(320):
-        row = auto_mail(rng)
-        row["group"] = f"auto{i % 40}"
-        rows.append(row)
-    for i in range(260):
-        row = question_mail(rng)
-        row["group"] = f"question{i % 40}"
-        rows.append(row)
-    for i in range(220):
-        row = other_mail(rng)
-        row["group"] = f"other{i % 40}"
-        rows.append(row)
-    for i in range(260):
-        row = chatter_mail(rng)
-        row["group"] = f"chatter{i % 50}"
-        rows.append(row)
-    for i in range(120):
-        row = bulk_mail(rng)
-        row["group"] = f"bulk{i % 30}"
-        rows.append(row)
+    # (maker, group prefix, how many, how many groups), in the order the seed expects.
+    families = [
+        (auto_mail, "auto", 320, 40),
+        (question_mail, "question", 260, 40),
+        (other_mail, "other", 220, 40),
+        (chatter_mail, "chatter", 260, 50),
+        (bulk_mail, "bulk", 120, 30),
+    ]
+    for make, prefix, count, groups in families:
+        for i in range(count):
+            row = make(rng)
+            row["group"] = f"{prefix}{i % groups}"
+            rows.append(row)
     for row in rows:
         row["labels"] = list(validate_labels(row["labels"]))
+    return rows
+
+
+def _handwritten_variants(handwritten: list[Row], rng: random.Random) -> list[Row]:
+    """Each hand-written mail in a few dressings (greetings, quoting, typos)."""
+    rows: list[Row] = []
+    for obj in handwritten:
+        labels = obj["labels"]
+        n_var = 5 if len(obj["body"]) < 260 else 4
+        if labels == ["auto"]:
+            n_var = 3
+        base = {"labels": labels, "lang": obj["lang"], "group": obj["group"]}
+        if len(obj["body"]) < 70 and labels != ["auto"]:
+            # One-liners also arrive as a subject with an empty body.
+            rows.append({"subject": obj["body"].strip(), "body": "", **base})
+        for _ in range(n_var):
+            subject, body = dress(obj["subject"], obj["body"], obj["lang"], rng, 0.08)
+            rows.append({"subject": subject, "body": body, **base})
     return rows
 
 
