@@ -90,10 +90,10 @@ def reported_recipients(raw: bytes) -> set[str]:
     return found
 
 
-_RECIPIENT = re.compile(
-    r"^(?:final|original)-recipient\s*:\s*(?:[^;\r\n]*;)?\s*<?([^\s<>;]+@[^\s<>;]+?)>?\s*$",
-    re.IGNORECASE | re.MULTILINE,
-)
+# A field line, its value to the end of the line: nothing here can backtrack, so a stranger's
+# 1 MB "report" costs linear time (the address is checked in plain Python below).
+_RECIPIENT_FIELD = re.compile(r"^(?:final|original)-recipient[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE)
+_FOLD = re.compile(r"\r?\n[ \t]+")
 
 
 def _recipients(part: Message) -> set[str]:
@@ -104,4 +104,17 @@ def _recipients(part: Message) -> set[str]:
         text = part.as_string()
     except Exception:  # a part that cannot be written back proves nothing
         return set()
-    return {m.lower() for m in _RECIPIENT.findall(text)}
+    found = (_address(value) for value in _RECIPIENT_FIELD.findall(_FOLD.sub(" ", text)))
+    return {address.lower() for address in found if address}
+
+
+def _address(value: str) -> str | None:
+    """The address of a field value ``[type;] [<]local@domain[>]``, or None."""
+    parts = value.split(";")
+    if len(parts) > 2:
+        return None
+    address = parts[-1].strip()
+    address = address.removeprefix("<").removesuffix(">")
+    if not address or any(c in address for c in " \t\r\n<>;"):
+        return None
+    return address if "@" in address[1:-1] else None

@@ -123,3 +123,16 @@ def test_reported_recipients_reads_real_world_variants() -> None:
         sample = _report("x@y.example", "z@z.example")
         raw = sample.replace(b"Final-Recipient: rfc822; z@z.example", line.encode())
         assert reported_recipients(raw) == {"anna@example.nl"}, line
+
+
+def test_reported_recipients_of_a_hostile_report_cost_linear_time() -> None:
+    """A stranger's "report" with a 1 MB recipient line of a@a@a@…: the old pattern backtracked
+    over every "@" (16,000 of them took 42 s), so this test timed out; now it is read at once
+    and names nobody. A folded field and the address type still read as before."""
+    sample = _report("x@y.example", "z@z.example")
+    hostile = sample.replace(b"rfc822; z@z.example", b"rfc822; " + b"a@" * 500_000 + b" x")
+    assert reported_recipients(hostile) == set()
+    folded = sample.replace(b"rfc822; z@z.example", b"rfc822;\r\n  Anna@Example.nl")
+    assert reported_recipients(folded) == {"anna@example.nl"}
+    for value in (b"x; y; anna@example.nl", b"rfc822; anna example.nl", b"rfc822; <<anna@example.nl>"):
+        assert reported_recipients(sample.replace(b"rfc822; z@z.example", value)) == set(), value
