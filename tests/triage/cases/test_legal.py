@@ -118,6 +118,15 @@ def test_breach_words_in_three_languages(text: str) -> None:
     assert legal.suggests_breach(["complaint"], text)
 
 
+def test_breach_and_marketing_rules_read_a_strangers_endless_word_at_once() -> None:
+    """One 500 kB word of "mail…": the unbounded word endings backtracked over it (80 kB took
+    5.5 s, quadratic), so this test timed out; bounded, it is one linear pass."""
+    endless = "x" + "mail" * 125_000 + " " + "nieuwsbrie" * 50_000
+    assert not legal.suggests_breach(["complaint"], endless)
+    assert not legal.suggests_marketing_objection(["objection"], endless)
+    assert legal.suggests_breach(["complaint"], endless + " Ik kreeg de mailtjes van iemand anders")
+
+
 def test_breach_rule_ignores_ordinary_mail() -> None:
     assert not legal.suggests_breach(["access"], "Graag inzage in mijn gegevens.")
     assert not legal.suggests_breach(["auto"], "data breach report")
