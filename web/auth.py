@@ -12,25 +12,24 @@ client address (in memory).
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, select
 from starlette.responses import Response
 
 from avgdesk.models.tables import User, WebSession
 from avgdesk.models.types import utcnow
+from avgdesk.web import sessions
 from avgdesk.web.deps import db, get_ctx, render
 from avgdesk.web.security import CSRF_FIELD, client_ip, new_token, tokens_match
-from avgdesk.web.users import has_role, hash_password, needs_rehash, verify_password
+from avgdesk.web.sessions import token_hash
+from avgdesk.web.users import has_role, verify_password
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +67,6 @@ class CsrfFailed(Exception):
     pass
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _load_session(request: Request, session: Session) -> CurrentUser | None:
     ctx = get_ctx(request)
     token = request.cookies.get(session_cookie_name(ctx.web.secure_cookies))
@@ -85,43 +80,20 @@ def _load_session(request: Request, session: Session) -> CurrentUser | None:
     idle_limit = row.last_seen_at + timedelta(minutes=ctx.web.session_idle_minutes)
     user = session.get(User, row.user_id)
     if row.expires_at <= now or idle_limit <= now or user is None or not user.active:
-        session.delete(row)
-        try:
-            # Crash before: the expired session row stays, and is refused and deleted next time.
-            session.commit()
-        except OperationalError:  # the database is busy: refused all the same, deleted later
-            session.rollback()
+        sessions.expire(ctx.engine, digest)
         return None
     if (now - row.last_seen_at).total_seconds() >= ctx.web.session_touch_s:
-        _touch(ctx.engine, digest, now, ctx.settings.sqlite_busy_timeout_s)
+        sessions.touch(ctx.engine, digest, now, ctx.settings.sqlite_busy_timeout_s)
     assert user.id is not None
     return CurrentUser(user.id, user.username, user.role, row.csrf_token, digest)
 
 
-def _touch(engine: Engine, digest: str, now: datetime, busy_timeout_s: float) -> None:
-    """Move last_seen_at in its own short transaction, best effort: a page that only reads
-    must not fail, or wait the full busy timeout, because another process holds the lock."""
-    from sqlalchemy import update
+def _find_user(engine: Engine, username: str) -> User | None:
+    """Read-only (a deferred transaction): sessions.start writes on its own connection."""
+    from avgdesk.models.engine import read_only
 
-    sqlite = engine.dialect.name == "sqlite"
-    try:
-        with engine.connect() as conn:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA busy_timeout=1000")
-                conn.commit()  # the PRAGMA autobegan a transaction; begin() below needs none
-            try:
-                with conn.begin():
-                    # Crash before the commit: last_seen_at is a little older; harmless.
-                    conn.execute(
-                        update(WebSession)
-                        .where(col(WebSession.token_sha256) == digest)
-                        .values(last_seen_at=now)
-                    )
-            finally:
-                if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-    except OperationalError as exc:
-        log.info("session touch skipped (database busy): %s", type(exc).__name__)
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        return session.exec(select(User).where(User.username == username)).first()
 
 
 async def require_user(request: Request) -> CurrentUser:
@@ -208,7 +180,6 @@ def login_form(request: Request, session: Annotated[Session, Depends(db)], next:
 @router.post("/login")
 def login(
     request: Request,
-    session: Annotated[Session, Depends(db)],
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -230,7 +201,7 @@ def login(
     held = _throttled(request, user_key, ip, username=username, next_path=next_path)
     if held is not None:
         return held
-    user = session.exec(select(User).where(User.username == username)).first() if username else None
+    user = _find_user(ctx.engine, username) if username else None
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         ctx.login_throttle.failed(user_key, ip)
@@ -243,7 +214,8 @@ def login(
             status_code=401,
         )
     ctx.login_throttle.succeeded(user_key, ip)
-    token = _start_session(session, user, password, absolute_minutes=ctx.web.session_absolute_minutes)
+    assert user.id is not None
+    token = sessions.start(ctx.engine, user.id, password, absolute_minutes=ctx.web.session_absolute_minutes)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         session_cookie_name(ctx.web.secure_cookies),
@@ -256,31 +228,6 @@ def login(
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
-
-
-def _start_session(session: Session, user: User, password: str, *, absolute_minutes: int) -> str:
-    """Record the login and a new server-side session; returns the cookie's token."""
-    now = utcnow()
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = now
-    # Expired sessions are cleaned up at every login.
-    session.exec(delete(WebSession).where(col(WebSession.expires_at) <= now))
-    token = secrets.token_urlsafe(32)
-    assert user.id is not None
-    session.add(
-        WebSession(
-            token_sha256=token_hash(token),
-            user_id=user.id,
-            csrf_token=new_token(),
-            created_at=now,
-            expires_at=now + timedelta(minutes=absolute_minutes),
-            last_seen_at=now,
-        )
-    )
-    # Crash before: no session; the user logs in again. Crash after: logged in.
-    session.commit()
-    return token
 
 
 def _throttled(request: Request, user_key: str, ip: str, *, username: str, next_path: str) -> Response | None:
@@ -314,12 +261,10 @@ staff_router = APIRouter()
 
 
 @staff_router.post("/logout")
-def logout(request: Request, session: Annotated[Session, Depends(db)]) -> Response:
+def logout(request: Request) -> Response:
     user = require_role(request, "medewerker")
-    session.exec(delete(WebSession).where(col(WebSession.token_sha256) == user.token_sha256))
-    # Crash before: the session stays valid until it expires. Crash after: logged out.
-    session.commit()
     ctx = get_ctx(request)
+    sessions.end(ctx.engine, user.token_sha256)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         session_cookie_name(ctx.web.secure_cookies),
