@@ -75,6 +75,9 @@ class FakeImap:
         self.server = server
         self.selected: str | None = None
         self.connected = False
+        self.reported_next_uid = 0
+        """The folder's next UID as of the last command: like a real server, IDLE then reports
+        mail that arrived after that command, even if it came before IDLE started."""
 
     # --- connection ---------------------------------------------------------------------
     def _check(self) -> None:
@@ -107,6 +110,7 @@ class FakeImap:
         with self.server.lock:
             f = self.server.folders.setdefault(folder, _Folder())
             self.selected = folder
+            self.reported_next_uid = f.next_uid
             return FolderState(uidvalidity=f.uidvalidity, uidnext=f.next_uid, exists=len(f.messages))
 
     def _folder(self) -> _Folder:
@@ -117,6 +121,7 @@ class FakeImap:
     def search_uids(self, after_uid: int = 0) -> list[int]:
         with self.server.lock:
             f = self._folder()
+            self.reported_next_uid = f.next_uid
             return sorted(u for u, m in f.messages.items() if u > after_uid and b"\\Deleted" not in m.flags)
 
     def fetch_meta(self, uids: Sequence[int]) -> dict[int, MessageMeta]:
@@ -169,8 +174,8 @@ class FakeImap:
         """Like IDLE: returns on new mail in the selected folder, on timeout or when
         ``keep_waiting()`` turns false (asked every ``check_s``)."""
         deadline = time.monotonic() + max_wait_s
-        with self.server.lock:
-            start = self._folder().next_uid
+        self._check()
+        start = self.reported_next_uid
         while time.monotonic() < deadline and keep_waiting():
             with self.server.changed:
                 self.server.changed.wait(min(check_s, max(0.0, deadline - time.monotonic())))
