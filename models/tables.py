@@ -185,6 +185,11 @@ class Case(SQLModel, table=True):
     pause-adjusted (or the complaint target)."""
     identity_verified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     identity_verified_by: str | None = None
+    customer_number: str | None = Field(default=None, max_length=64)
+    """The requester's customer number in the controller's systems, recorded by staff (issue 17:
+    an identity key the sql systems' queries may bind as ``:customer_number``)."""
+    contract_number: str | None = Field(default=None, max_length=64)
+    """A contract number of the requester (``:contract_number``), recorded by staff."""
     suggested_case_id: int | None = Field(default=None, foreign_key="case.id")
     """A recent open case of the same requester, offered to staff; never merged silently."""
     duplicate_of_case_id: int | None = Field(default=None, foreign_key="case.id")
@@ -462,6 +467,12 @@ class CaseTask(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     """Why the last connector run failed (the task stays open)."""
+    erasure_counts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    """What the last erasure run did in the system: rows per statement, skipped statements."""
+    override_reason: str | None = Field(default=None, sa_column=Column(Text))
+    """An approver let the answer go out while this task was open, and why (audited)."""
+    override_by: str | None = None
+    override_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_by: str | None = None
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -507,6 +518,27 @@ class DraftAttachment(SQLModel, table=True):
     uploaded_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
+
+
+class DownloadLink(SQLModel, table=True):
+    """A time-limited link on avgdesk's own site to one file of a reply that is too large to
+    attach (issue 17). Only the sha256 of the token is kept: the token itself is in the
+    approved mail alone. Dead when expired, revoked, used ``max_downloads`` times, or when
+    retention deletes the case data (the row goes with the attachment)."""
+
+    __tablename__ = "download_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    attachment_id: int = Field(foreign_key="draft_attachment.id", index=True)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    max_downloads: int
+    downloads: int = 0
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 def new_message_values(**values: Any) -> dict[str, Any]:
     """Column values for a Core ``INSERT`` of an :class:`InboundMessage`, with the

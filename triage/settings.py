@@ -269,6 +269,13 @@ class Settings(BaseSettings):
         ]
     )
     """Content types staff may attach to a draft (judged by the file's first bytes, not its name)."""
+    mail_attachment_limit_bytes: int = Field(default=10_000_000, ge=1)
+    """Attachments of one reply together above this go out as download links on avgdesk's own site
+    (web_base_url) instead of in the mail."""
+    download_link_days: int = Field(default=14, ge=1)
+    """Days a download link works after the reply is approved."""
+    download_link_max_downloads: int = Field(default=5, ge=1)
+    """Downloads one link allows; after that it is dead."""
 
     # --- weekly summary and reminders ------------------------------------------------
     summary_recipients: list[str] = Field(default_factory=list)
