@@ -102,7 +102,12 @@ def noise(text: str, rng: random.Random, strength: float) -> str:
 
 
 def dress(subject: str, body: str, lang: str, rng: random.Random, strength: float) -> tuple[str, str]:
-    """Wrap a message body in the things real mail carries around it."""
+    """Wrap a message body in the things real mail carries around it.
+
+    The helpers draw from ``rng`` in the order this function always did (greeting,
+    signature, disclaimer, quote, web form, subject form): the same seed gives the
+    same corpus byte for byte.
+    """
     body = body.strip()
     lang = lang if lang in GREET else "en"
     first = rng.choice(FIRST)
@@ -114,47 +119,69 @@ def dress(subject: str, body: str, lang: str, rng: random.Random, strength: floa
     if not starts_greeting and rng.random() < 0.5:
         parts.append(rng.choice(GREET[lang]))
     parts.append(body)
-    r = rng.random()
-    if r < 0.6:
-        parts.append(f"{rng.choice(CLOSE[lang])}\n{name}")
-        if rng.random() < 0.3:
-            parts[-1] += f"\n{rng.choice(['Tel', 'Mob', 'T'])}: 06-{rng.randint(10000000, 99999999)}"
-        if rng.random() < 0.2:
-            parts[-1] += (
-                f"\n{rng.choice(['Dorpsstraat', 'Kerkweg', 'Lindelaan'])} "
-                f"{rng.randint(1, 200)}, {rng.choice(CITIES)}"
-            )
-    elif r < 0.75:
-        parts.append(f"-- \n{name}")
-    elif r < 0.85:
-        parts.append(first)
+    parts.extend(_signature(rng, lang, first, name))
     if rng.random() < 0.2:
         parts.append(rng.choice(DISCLAIMER[lang]))
     if rng.random() < 0.2:
-        head = rng.choice(QUOTE_HEAD[lang]).format(
-            d=rng.choice(DATES_BY_LANG[lang]), m=rng.randint(10, 59), first=first
-        )
-        old = rng.choice(QUOTED[lang]).format(first=first, n=rng.randint(1000, 9999))
-        if rng.random() < 0.5:
-            old = "\n".join("> " + line for line in old.split("\n"))
-        parts.append(f"{head}\n{old}")
+        parts.append(_quoted_mail(rng, lang, first))
         subject = f"{rng.choice(['Re:', 'RE:', 'Antw:', 'Re:'])} {subject}"
     if rng.random() < 0.05 and not body.startswith("Naam:"):
-        form = (
-            "Naam: {name}\nE-mail: {mail}\nOnderwerp: {subj}\nBericht:\n"
-            if lang == "nl"
-            else "Name: {name}\nEmail: {mail}\nSubject: {subj}\nMessage:\n"
-        )
-        parts = [form.format(name=name, mail=f"{first.lower()}@example.org", subj=subject) + body]
-        subject = "Contactformulier website" if lang == "nl" else "Website contact form"
+        parts, subject = _as_web_form(lang, name, first, subject, body)
+    return _subject_form(rng, subject), "\n\n".join(parts) + "\n"
+
+
+def _signature(rng: random.Random, lang: str, first: str, name: str) -> list[str]:
+    """Nothing, a first name, a "-- " signature or a closing with name (phone, address)."""
+    r = rng.random()
+    if r < 0.6:
+        closing = f"{rng.choice(CLOSE[lang])}\n{name}"
+        if rng.random() < 0.3:
+            closing += f"\n{rng.choice(['Tel', 'Mob', 'T'])}: 06-{rng.randint(10000000, 99999999)}"
+        if rng.random() < 0.2:
+            closing += (
+                f"\n{rng.choice(['Dorpsstraat', 'Kerkweg', 'Lindelaan'])} "
+                f"{rng.randint(1, 200)}, {rng.choice(CITIES)}"
+            )
+        return [closing]
+    if r < 0.75:
+        return [f"-- \n{name}"]
+    if r < 0.85:
+        return [first]
+    return []
+
+
+def _quoted_mail(rng: random.Random, lang: str, first: str) -> str:
+    """An earlier mail below the message: its header line and text, perhaps with "> "."""
+    head = rng.choice(QUOTE_HEAD[lang]).format(
+        d=rng.choice(DATES_BY_LANG[lang]), m=rng.randint(10, 59), first=first
+    )
+    old = rng.choice(QUOTED[lang]).format(first=first, n=rng.randint(1000, 9999))
+    if rng.random() < 0.5:
+        old = "\n".join("> " + line for line in old.split("\n"))
+    return f"{head}\n{old}"
+
+
+def _as_web_form(lang: str, name: str, first: str, subject: str, body: str) -> tuple[list[str], str]:
+    """The message as a website's contact form sends it (fields above the text)."""
+    form = (
+        "Naam: {name}\nE-mail: {mail}\nOnderwerp: {subj}\nBericht:\n"
+        if lang == "nl"
+        else "Name: {name}\nEmail: {mail}\nSubject: {subj}\nMessage:\n"
+    )
+    parts = [form.format(name=name, mail=f"{first.lower()}@example.org", subj=subject) + body]
+    return parts, "Contactformulier website" if lang == "nl" else "Website contact form"
+
+
+def _subject_form(rng: random.Random, subject: str) -> str:
+    """Sometimes no subject, a forward/reply prefix, or all lower case."""
     s = rng.random()
     if s < 0.08:
-        subject = ""
-    elif s < 0.15:
-        subject = f"{rng.choice(['Fwd:', 'FW:', 'Re:'])} {subject}"
-    elif s < 0.2:
-        subject = subject.lower()
-    return subject, "\n\n".join(parts) + "\n"
+        return ""
+    if s < 0.15:
+        return f"{rng.choice(['Fwd:', 'FW:', 'Re:'])} {subject}"
+    if s < 0.2:
+        return subject.lower()
+    return subject
 
 
 # ---------------------------------------------------------------- formal letters
