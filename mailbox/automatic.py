@@ -25,6 +25,17 @@ is a person.
 
 ``X-Auto-Response-Suppress`` asks *us* not to auto-reply; it does not make the message
 automatic itself (sisimai #491), so alone it only sets ``never_auto_answer``.
+
+A third outcome, ``not_a_request``, names structure that shows a mail is no request to us
+although a person may have written it: the receiving spam filter's verdict (``X-Spam-Flag:
+YES``, ``X-Spam-Status: Yes``, ``X-Spam: yes``, Exchange SCL 5-9 or ``SFV:SPM``), and list
+traffic not addressed to us (``List-Id``/``List-Post``/``Mailing-List``, ``Precedence:
+list|bulk`` or a list server's ``Sender``, with none of our own domains in To or Cc: a post
+to a discussion list we happen to receive). Such mail is labelled ``other`` before the
+model sees it (:attr:`AutomaticVerdict.rule_label`), so no words in it open a case. A
+newsletter addressed to us is *not* caught here (the model labels it, ``other`` by the
+conventions), nor is a request sent to us in Bcc without list headers. Never for mail
+from our contact form.
 """
 
 from __future__ import annotations
@@ -108,6 +119,16 @@ class AutomaticVerdict:
     never_auto_answer: bool
     machine_reply: bool
     reasons: list[str] = field(default_factory=list)
+    not_a_request: list[str] = field(default_factory=list)
+    """Why the structure shows this is no request to us (spam verdict, list traffic)."""
+
+    @property
+    def rule_label(self) -> str | None:
+        """The label the rules give before the model: ``auto`` for machine mail, ``other``
+        for mail whose structure shows it is no request to us, else None (the model decides)."""
+        if self.machine_reply:
+            return "auto"
+        return "other" if self.not_a_request else None
 
 
 def judge(
@@ -128,8 +149,54 @@ def judge(
     machine += _structure_rules(parsed)
     if not from_form:
         machine += _evidence_rules(parsed, reasons)
-    reasons += [r for r in machine if r not in reasons]
-    return AutomaticVerdict(never_auto_answer=bool(reasons), machine_reply=bool(machine), reasons=reasons)
+    # The form mail comes from our own domain and carries a customer's words: never judged so.
+    not_request = [] if from_form else _not_a_request(parsed, domains)
+    reasons += [r for r in machine + not_request if r not in reasons]
+    return AutomaticVerdict(
+        never_auto_answer=bool(reasons),
+        machine_reply=bool(machine),
+        reasons=reasons,
+        not_a_request=not_request,
+    )
+
+
+# Spam verdicts of the receiving filter (SpamAssassin, Rspamd, MailScanner, Exchange Online).
+_SPAM_YES = re.compile(r"^\s*(yes|true|spam)\b", re.I)
+_SPAM_FLAGS = ("x-spam-flag", "x-spam-status", "x-spam")
+_SCL_SPAM = 5
+"""Exchange's spam confidence level from which it files mail as junk (-1 to 9)."""
+_LIST_HEADERS = ("list-id", "list-post", "mailing-list")
+
+
+def _not_a_request(parsed: ParsedMessage, domains: set[str]) -> list[str]:
+    """Structure that shows the mail is no request to us (module docstring, third outcome)."""
+    found = _spam_verdict(parsed.headers)
+    if domains and _list_traffic(parsed.headers):
+        addressed = [a.rpartition("@")[2].lower() for a in parsed.to_addrs + parsed.cc_addrs]
+        if not any(_in_domains(domain, domains) for domain in addressed):
+            # A post to a list we receive: nobody asks us for anything there.
+            found.append("list mail not addressed to us")
+    return found
+
+
+def _spam_verdict(h: Mapping[str, str]) -> list[str]:
+    """The receiving spam filter said spam (a filter's "No" or a bare score is not a verdict)."""
+    found = [f"{name}: spam" for name in _SPAM_FLAGS if _SPAM_YES.match(h.get(name, ""))]
+    scl = h.get("x-ms-exchange-organization-scl", "").strip()
+    if scl.isdigit() and int(scl) >= _SCL_SPAM:
+        found.append(f"Exchange spam confidence {scl}")
+    if "sfv:spm" in h.get("x-forefront-antispam-report", "").lower().replace(" ", ""):
+        found.append("Exchange spam verdict SFV:SPM")
+    return found
+
+
+def _list_traffic(h: Mapping[str, str]) -> bool:
+    """List headers, list or bulk precedence, or a list server as Sender."""
+    if any(name in h for name in _LIST_HEADERS):
+        return True
+    return h.get("precedence", "").strip().lower() in {"list", "bulk"} or bool(
+        _LIST_SERVER.match(h.get("sender", ""))
+    )
 
 
 def _header_rules(parsed: ParsedMessage, reasons: list[str], machine: list[str], loop_value: str) -> None:

@@ -136,6 +136,12 @@ KEPT_HEADERS = (
     "x-no-ack",
     "x-failed-recipients",
     "content-type",
+    "mailing-list",
+    "x-spam-flag",
+    "x-spam-status",
+    "x-spam",
+    "x-ms-exchange-organization-scl",
+    "x-forefront-antispam-report",
 )
 _ADDRESS_HEADERS = frozenset({"sender", "reply-to"})
 

@@ -172,3 +172,83 @@ def test_form_mail_is_never_judged_by_its_text() -> None:
         b"Mijn mail could not be delivered, daarom via het formulier: inzage graag.\r\n"
     )
     assert not _judge(raw, from_form=True).machine_reply
+
+
+# --- not a request: the receiving spam filter's verdict, list traffic not addressed to us ---
+
+TO_US = "To: privacy@nhmbsoftware.nl\r\n"
+TO_LIST = "To: dev-discuss@lists.example.org\r\n"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "X-Spam-Flag: YES\r\n",
+        "X-Spam-Status: Yes, score=9.1 required=5.0\r\n",
+        "X-Spam: yes\r\n",
+        "X-MS-Exchange-Organization-SCL: 6\r\n",
+        "X-Forefront-Antispam-Report: CIP:192.0.2.1;CTRY:;SFV:SPM;SFS:(13230001);\r\n",
+    ],
+)
+def test_spam_verdict_of_the_receiving_filter_is_other(extra: str) -> None:
+    v = verdict(TO_US + extra)
+    assert v.rule_label == "other" and v.not_a_request and not v.machine_reply
+    assert v.never_auto_answer  # nothing is sent to spam
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "X-Spam-Flag: NO\r\n",
+        "X-Spam-Status: No, score=-1.2 required=5.0\r\n",
+        "X-MS-Exchange-Organization-SCL: -1\r\n",
+        "X-Forefront-Antispam-Report: SFV:NSPM;SFS:(13230001);\r\n",
+        "X-Spam-Level: ****\r\n",
+    ],
+)
+def test_a_filter_that_says_no_or_only_scores_decides_nothing(extra: str) -> None:
+    v = verdict(TO_US + extra)
+    assert v.rule_label is None and v.not_a_request == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "List-Id: <dev-discuss.lists.example.org>\r\n",
+        "List-Post: <mailto:dev-discuss@lists.example.org>\r\n",
+        "Mailing-List: contact dev-discuss-help@lists.example.org; run by ezmlm\r\n",
+        "Precedence: list\r\n",
+        "Precedence: bulk\r\nSender: dev-discuss-owner@lists.example.org\r\n",
+    ],
+)
+def test_list_post_not_addressed_to_us_is_other(extra: str) -> None:
+    v = verdict(TO_LIST + extra)
+    assert v.rule_label == "other" and v.not_a_request == ["list mail not addressed to us"]
+
+
+def test_list_mail_addressed_to_us_is_left_to_the_model() -> None:
+    # A newsletter to info@ (other by the conventions) or a removal service's bulk request.
+    for to in (TO_US, "To: someone@example.org\r\nCc: Privacy <privacy@mail.nhmbsoftware.nl>\r\n"):
+        v = verdict(to + "List-Id: <news.example.org>\r\nPrecedence: bulk\r\n")
+        assert v.rule_label is None and v.never_auto_answer, to
+
+
+def test_mail_not_addressed_to_us_without_list_headers_is_left_to_the_model() -> None:
+    # A person who writes to many companies at once puts them in Bcc: still a request.
+    v = verdict(TO_LIST)
+    assert v.rule_label is None and not v.never_auto_answer
+
+
+def test_list_rule_needs_to_know_our_domains() -> None:
+    raw = (BASE.format(subject="Vraag") + TO_LIST + "List-Id: <l.example.org>\r\n\r\nTekst").encode()
+    assert judge(parse_message(raw)).rule_label is None
+
+
+def test_contact_form_mail_is_never_judged_not_a_request() -> None:
+    v = verdict(TO_LIST + "List-Id: <l.example.org>\r\nX-Spam-Flag: YES\r\n", from_form=True)
+    assert v.rule_label is None and v.not_a_request == []
+
+
+def test_machine_mail_stays_auto_when_it_is_also_list_mail() -> None:
+    v = verdict(TO_LIST + "List-Id: <l.example.org>\r\nAuto-Submitted: auto-replied\r\n")
+    assert v.rule_label == "auto"

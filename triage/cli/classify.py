@@ -75,15 +75,16 @@ def classify_files(app: Runtime, files: list[Path]) -> list[dict[str, Any]]:
         except MessageParseError as exc:
             entry.update(error=str(exc), labels=[], scores={}, needs_review=True, language=None)
             continue
-        if read.verdict.machine_reply:
+        label = read.verdict.rule_label
+        if label is not None:
             from avgdesk.classifiers import detect_language
 
             entry.update(
-                labels=["auto"],
-                scores={"auto": 1.0},
+                labels=[label],
+                scores={label: 1.0},
                 needs_review=False,
                 language=detect_language(f"{read.subject_for_model}\n{read.text_for_model}"),
-                explanations={"auto": read.verdict.reasons},
+                explanations={label: read.verdict.reasons},
             )
             continue
         pending.append((len(results) - 1, Document(subject=read.subject_for_model, text=read.text_for_model)))

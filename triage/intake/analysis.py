@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from avgdesk.classifiers import Classifier
 
 
+RULES_VERSION = "header-rules"
+"""``model_version`` of a message labelled by the structure and header rules, not the model."""
+
+
 @dataclass(frozen=True)
 class Job:
     pk: int
@@ -96,13 +100,16 @@ def _parse(job: Job, settings: Settings, limits: ParseLimits, out: Analysis) -> 
         is_automatic=verdict.never_auto_answer,
         automatic_reasons=verdict.reasons,
     )
-    if verdict.machine_reply:
+    label = verdict.rule_label
+    if label is not None:
+        # Machine mail (auto), spam or list traffic (other): the model never sees it.
+        reasons = verdict.reasons if label == "auto" else verdict.not_a_request
         out.fields.update(
-            labels=["auto"],
-            scores={"auto": 1.0},
-            explanations={"auto": verdict.reasons[:5]},
+            labels=[label],
+            scores={label: 1.0},
+            explanations={label: reasons[:5]},
             needs_review=False,
-            model_version="header-rules",
+            model_version=RULES_VERSION,
         )
     out.attachments = list(parsed.attachments)
     out.subject_for_model = read.subject_for_model
@@ -113,7 +120,7 @@ def classify(items: Sequence[Analysis], classifier: Classifier | None, truncated
     """Label the parsed items in one classifier call (``truncated``: pks of header-only
     records, which always need review). A classifier failure marks the items failed."""
     ok = [a for a in items if a.error is None]
-    todo = [a for a in ok if a.fields.get("labels") != ["auto"]]
+    todo = [a for a in ok if a.fields.get("model_version") != RULES_VERSION]
     if todo and classifier is None:
         for a in todo:
             a.fields["needs_review"] = True

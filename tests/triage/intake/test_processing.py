@@ -214,3 +214,25 @@ def test_auto_reply_headers_label_auto_without_the_model(engine, make_settings, 
         b = s.get(InboundMessage, bulk)
     assert a is not None and a.labels == ["auto"] and a.is_automatic
     assert b is not None and b.is_automatic and b.labels != ["auto"]  # bulk mail is labelled by content
+
+
+def test_spam_and_list_posts_to_others_open_no_case(engine, make_settings, mail_factory) -> None:
+    """The words say erasure, the structure says no request to us: no case is opened."""
+    from helpers import FixedLabels
+
+    spam, _ = store_local_message(
+        engine, mail_factory(1, body="#erasure", extra_headers="X-Spam-Flag: YES\r\n")
+    )
+    post = mail_factory(2, body="#erasure", extra_headers="List-Id: <dev.lists.example.org>\r\n")
+    listed, _ = store_local_message(
+        engine, post.replace(b"To: privacy@nhmbsoftware.nl", b"To: dev@lists.example.org")
+    )
+    request, _ = store_local_message(engine, mail_factory(3, body="#erasure"))
+    result = Processor(engine, make_settings(), classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        rows = {pk: s.get(InboundMessage, pk) for pk in (spam, listed, request)}
+    assert result.cases_opened == 1 and rows[request] is not None and rows[request].case_id is not None
+    for pk in (spam, listed):
+        row = rows[pk]
+        assert row is not None and row.labels == ["other"] and row.case_id is None, pk
+        assert row.model_version == "header-rules" and row.is_automatic and not row.needs_review
