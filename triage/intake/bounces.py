@@ -24,8 +24,9 @@ from email.message import Message
 
 from sqlmodel import Session, col, select
 
-from avgdesk.models.tables import InboundMessage, MessageRaw, OutboxItem
+from avgdesk.models.tables import Case, InboundMessage, MessageRaw, OutboxItem
 from avgdesk.triage.cases import audit
+from avgdesk.triage.intake import linking
 from avgdesk.triage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,15 +51,9 @@ def link_bounce(session: Session, message: InboundMessage, text: str, *, setting
     data = raw.data if raw is not None and len(raw.data) <= settings.bounce_max_bytes else b""
     if not reported_recipients(data) & {r.strip().lower() for r in sent.recipients}:
         # Looks like a bounce but does not prove it: a person decides.
-        message.suggested_case_id = sent.case_id
-        audit.record(
-            session,
-            actor="system:triage",
-            action="message.link_suggested",
-            case_id=sent.case_id,
-            message_pk=message.id,
-            reason="unverified_bounce",
-        )
+        case = session.get(Case, sent.case_id)
+        if case is not None:
+            linking.suggest(session, case, message, reason="unverified_bounce")
         return
     message.case_id = sent.case_id
     audit.record(

@@ -139,8 +139,10 @@ def is_from_requester(message: InboundMessage, case: Case) -> bool:
     return message.from_addr.strip().lower() == case.requester_email.strip().lower()
 
 
-def suggest(session: Session, case: Case, message: InboundMessage) -> None:
-    """Offer ``case`` to staff for this message; the message itself stays unlinked."""
+def suggest(session: Session, case: Case, message: InboundMessage, *, reason: str | None = None) -> None:
+    """Offer ``case`` to staff for this message; the message itself stays unlinked.
+    The one place a suggestion is made and audited (threading here, unproven bounces in
+    :mod:`~avgdesk.triage.intake.bounces`); ``reason`` defaults to how the message came."""
     message.suggested_case_id = case.id
     audit.record(
         session,
@@ -148,7 +150,7 @@ def suggest(session: Session, case: Case, message: InboundMessage) -> None:
         action="message.link_suggested",
         case_id=case.id,
         message_pk=message.id,
-        reason="via_form" if message.via_form else "other_sender",
+        reason=reason or ("via_form" if message.via_form else "other_sender"),
     )
 
 

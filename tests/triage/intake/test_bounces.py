@@ -85,6 +85,9 @@ def test_a_crafted_bounce_from_a_stranger_never_joins_the_case(engine, make_sett
     case_id, suggested, actions = _outcome(engine, mid)
     assert case_id is None and suggested is not None  # a person decides
     assert "reply.bounced" not in actions and "message.link_suggested" in actions
+    with Session(engine) as s:  # made by linking.suggest, the one function for suggestions
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "message.link_suggested")).one()
+    assert event.case_id == suggested and event.detail == {"reason": "unverified_bounce"}
 
 
 def test_a_real_delivery_report_on_our_recipient_joins_the_case(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
