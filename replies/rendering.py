@@ -223,6 +223,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     ),
     DraftKind.ACCESS: (
         FieldSpec("attachment_name", "text", False, "name of the attached copy (default inzage-<ref>.zip)"),
+        FieldSpec("download_link", "bool", False, "the file goes as a download link (too large for e-mail)"),
         FieldSpec(
             "categories",
             "lines",
@@ -271,6 +272,7 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     DraftKind.PORTABILITY: (
         FieldSpec("export_format", "choice", True, "format of the export", ("json", "csv")),
         FieldSpec("attachment_name", "text", False, "file name of the export (default overdracht-<ref>.zip)"),
+        FieldSpec("download_link", "bool", False, "the file goes as a download link (too large for e-mail)"),
         FieldSpec(
             "transmitted_to",
             "text",

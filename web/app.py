@@ -24,7 +24,19 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from avgdesk.models.engine import is_busy
 from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
-from avgdesk.web import attachments, auth, case_facts, cases, contact, dashboard, drafts, queue, tasks, users
+from avgdesk.web import (
+    attachments,
+    auth,
+    case_facts,
+    cases,
+    contact,
+    dashboard,
+    download,
+    drafts,
+    queue,
+    tasks,
+    users,
+)
 from avgdesk.web.config import WebSettings
 from avgdesk.web.deps import STATIC_DIR, WebContext, make_templates, render
 from avgdesk.web.security import (
@@ -39,7 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PATHS = frozenset({"/login", "/contact", "/contact/ontvangen", "/static", "/healthz", "/favicon.ico"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/contact", "/contact/ontvangen", "/download/{token}", "/static", "/healthz", "/favicon.ico"}
+)
 """Routes reachable without a session (everything else needs one)."""
 
 
@@ -81,6 +95,7 @@ def create_app(
     # Public.
     app.include_router(auth.router)
     app.include_router(contact.router)
+    app.include_router(download.router)  # issue 17: the token is the key, no session
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     @app.get("/healthz", include_in_schema=False)

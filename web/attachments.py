@@ -71,7 +71,8 @@ async def upload(request: Request, draft_id: int, file: Annotated[UploadFile, Fi
 def remove(request: Request, draft_id: int, attachment_id: int) -> Response:
     user = require_role(request, "medewerker")
     try:
-        attachments.remove(get_ctx(request).engine, draft_id, attachment_id, by=user.username)
+        ctx = get_ctx(request)
+        attachments.remove(ctx.engine, ctx.settings, draft_id, attachment_id, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
         return _refused(request, exc)
     return _back(draft_id)

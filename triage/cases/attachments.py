@@ -15,6 +15,7 @@ import json
 import re
 import unicodedata
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -22,6 +23,7 @@ from avgdesk.models.errors import AttachmentRefused, DraftNotFound
 from avgdesk.models.tables import (
     Case,
     CaseExtract,
+    DownloadLink,
     Draft,
     DraftAttachment,
     DraftState,
@@ -34,7 +36,7 @@ from avgdesk.replies.attachments import attachments_of
 from avgdesk.replies.package import Extract, MessageCopy, PackageInput, package_name
 from avgdesk.replies.package import build_package as zip_package
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import audit, tasks
+from avgdesk.triage.cases import audit, download_links, tasks
 from avgdesk.triage.cases.actions import unit_of_work
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.settings import Settings
@@ -87,13 +89,16 @@ def promised_name(draft: Draft, reference: str) -> str | None:
     return package_name(reference, portability=draft.kind == DraftKind.PORTABILITY)
 
 
-def _editable(session: Session, draft_id: int, *, by: str) -> Draft:
+def _editable(session: Session, draft_id: int, settings: Settings, *, by: str) -> Draft:
     draft = session.get(Draft, draft_id)
     if draft is None:
         raise DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet.")
     if draft.state is DraftState.APPROVED:
-        # The approval named these files (their bytes are in the approved mail): revoke it.
+        # The approval named these files (their bytes are in the approved mail): revoke it,
+        # and the download links it made (the mail that carried them is no longer queued).
         drafting.revoke_approval(session, draft, by=by)
+        download_links.revoke_for_draft(session, draft_id, by=by)
+        download_links.restore_marker(draft, settings)
     if draft.state is not DraftState.DRAFT:
         raise AttachmentRefused(
             f"draft {draft_id} is {draft.state.value}",
@@ -102,10 +107,16 @@ def _editable(session: Session, draft_id: int, *, by: str) -> Draft:
     return draft
 
 
+def _drop_links(session: Session, item: DraftAttachment) -> None:
+    """A file's download links die with it (they were revoked with the approval already)."""
+    session.execute(delete(DownloadLink).where(col(DownloadLink.attachment_id) == item.id))
+
+
 def _store(session: Session, draft: Draft, name: str, data: bytes, kind: str, *, by: str, origin: str) -> int:
     for old in session.exec(
         select(DraftAttachment).where(DraftAttachment.draft_id == draft.id, DraftAttachment.filename == name)
     ):
+        _drop_links(session, old)
         session.delete(old)
     session.flush()
     item = DraftAttachment(
@@ -166,19 +177,22 @@ def add(engine: Engine, settings: Settings, draft_id: int, filename: str, data: 
             "Dit soort bestand kan niet mee (toegestaan: " + ", ".join(settings.attachment_types) + ").",
         )
     with unit_of_work(engine) as session:
-        draft = _editable(session, draft_id, by=by)
+        draft = _editable(session, draft_id, settings, by=by)
         _check_size(session, draft_id, name, len(data), settings)
-        return _store(session, draft, name, data, kind, by=by, origin="upload")
+        item_id = _store(session, draft, name, data, kind, by=by, origin="upload")
+        _sync_delivery(session, draft, settings, by=by)
+        return item_id
 
 
-def remove(engine: Engine, draft_id: int, attachment_id: int, *, by: str) -> None:
+def remove(engine: Engine, settings: Settings, draft_id: int, attachment_id: int, *, by: str) -> None:
     with unit_of_work(engine) as session:
-        draft = _editable(session, draft_id, by=by)
+        draft = _editable(session, draft_id, settings, by=by)
         item = session.get(DraftAttachment, attachment_id)
         if item is None or item.draft_id != draft_id:
             raise AttachmentRefused(
                 f"no attachment {attachment_id} on draft {draft_id}", "Deze bijlage bestaat niet."
             )
+        _drop_links(session, item)
         session.delete(item)
         draft.updated_at = utcnow()
         audit.record(
@@ -190,6 +204,22 @@ def remove(engine: Engine, draft_id: int, attachment_id: int, *, by: str) -> Non
             name=item.filename,
             sha256=item.sha256,
         )
+        session.flush()
+        _sync_delivery(session, draft, settings, by=by)
+
+
+def _sync_delivery(session: Session, draft: Draft, settings: Settings, *, by: str) -> None:
+    """An access or portability letter says how its file comes: attached, or by download link
+    when the files are too large for the mail (the template then writes the link's marker).
+    When that changes, the letter is made again from its template with the new field."""
+    if draft.kind not in PROMISING_KINDS or draft.id is None:
+        return
+    by_link = download_links.needs_link(session, draft.id, settings)
+    fields = dict(draft.fields or {})
+    if bool(fields.get("download_link")) == by_link:
+        return
+    fields["download_link"] = by_link
+    drafting.edit_draft(session, draft, editor=by, ctx=drafting_context(settings), fields=fields)
 
 
 def _package_input(session: Session, case: Case, draft: Draft, settings: Settings) -> PackageInput:
@@ -236,7 +266,7 @@ def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str)
     """Build the access (or portability) package for this reply and attach it under the
     name the letter gives; the uploads it took in stay attached as well, so staff see them."""
     with unit_of_work(engine) as session:
-        draft = _editable(session, draft_id, by=by)
+        draft = _editable(session, draft_id, settings, by=by)
         if draft.kind not in PROMISING_KINDS:
             raise AttachmentRefused(
                 f"draft {draft_id} is a {draft.kind}",
@@ -249,7 +279,9 @@ def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str)
         )
         name = promised_name(draft, case.reference) or package_name(case.reference)
         _check_size(session, draft_id, name, len(data), settings)
-        return _store(session, draft, name, data, "application/zip", by=by, origin="package")
+        item_id = _store(session, draft, name, data, "application/zip", by=by, origin="package")
+        _sync_delivery(session, draft, settings, by=by)
+        return item_id
 
 
 def require_promised(session: Session, draft: Draft) -> None:

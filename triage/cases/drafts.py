@@ -21,7 +21,7 @@ from avgdesk.models.errors import DraftChanged, DraftNotFound, RuleViolation, Un
 from avgdesk.models.tables import Case, Draft, DraftState, DraftVersion
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
-from avgdesk.triage.cases import attachments, lifecycle, tasks
+from avgdesk.triage.cases import attachments, download_links, lifecycle, tasks
 from avgdesk.triage.cases.actions import unit_of_work
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.settings import Settings
@@ -171,6 +171,7 @@ def approve(
         _check_version(draft, expected_version)
         tasks.require_done_for(session, draft)  # issue 17: no answer while its tasks are open
         attachments.require_promised(session, draft)  # issue 17: the file the letter names
+        download_links.prepare(session, draft, settings, by=by)  # issue 17: too large to attach
         item = drafting.approve_draft(session, draft, approver=by, ctx=drafting_context(settings))
         session.flush()
         return _result(draft, case, outbox_id=item.id, message_id=item.message_id)

@@ -37,6 +37,7 @@ from avgdesk.models.tables import (
     CasePause,
     CaseRight,
     CaseTask,
+    DownloadLink,
     Draft,
     DraftAttachment,
     DraftVersion,
@@ -129,7 +130,10 @@ def _delete_cases(session: Session, case_ids: list[int]) -> None:
     session.execute(delete(OutboxItem).where(col(OutboxItem.draft_id).in_(draft_ids)))
     # Versions hold the letters' text and notes hold staff remarks: personal data too.
     session.execute(delete(DraftVersion).where(col(DraftVersion.draft_id).in_(draft_ids)))
-    # Issue 17: attachments and access packages, the rows collected from the systems, tasks.
+    # Issue 17: download links die with their files (before them: the foreign key), then
+    # attachments and access packages, the rows collected from the systems, tasks.
+    session.execute(delete(DownloadLink).where(col(DownloadLink.case_id).in_(case_ids)))
+    session.execute(delete(DownloadLink).where(col(DownloadLink.draft_id).in_(draft_ids)))
     session.execute(delete(DraftAttachment).where(col(DraftAttachment.draft_id).in_(draft_ids)))
     session.execute(delete(CaseExtract).where(col(CaseExtract.case_id).in_(case_ids)))
     session.execute(delete(CaseTask).where(col(CaseTask.case_id).in_(case_ids)))

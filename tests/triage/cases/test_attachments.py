@@ -76,7 +76,7 @@ def test_upload_limits(engine: Any, make_settings: Any) -> None:
         item = s.get(DraftAttachment, first)
         assert item is not None and item.filename == "brief.pdf" and item.content_type == "application/pdf"
         assert item.sha256 == hashlib.sha256(PDF).hexdigest() and item.size_bytes == len(PDF)
-    attachments.remove(engine, draft_id, first, by="anna")
+    attachments.remove(engine, settings, draft_id, first, by="anna")
     with Session(engine) as s:
         assert s.exec(select(DraftAttachment)).first() is None
         actions = [e.action for e in s.exec(select(AuditEvent)) if e.action.startswith("draft.attachment")]
