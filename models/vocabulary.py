@@ -153,6 +153,15 @@ class TaskStatus(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+IDENTITY_KEY_NL: dict[str, str] = {
+    "email": "e-mailadres",
+    "customer_number": "klantnummer",
+    "contract_number": "contractnummer",
+}
+"""Identity keys an sql system's queries and erasure statements may bind (``:email``,
+``:customer_number``, ``:contract_number``; issue 17), with the Dutch name staff read."""
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -14,6 +14,7 @@ problem in the file listed as ``dotted.path: message``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import (
 )
 
 from avgdesk.models.errors import ConfigurationError
+from avgdesk.models.vocabulary import IDENTITY_KEY_NL
 
 __all__ = [
     "PLACEHOLDER_MARK",
@@ -40,6 +42,7 @@ __all__ = [
     "Purpose",
     "Recipient",
     "RetentionRule",
+    "SqlErasure",
     "SqlQuery",
     "SupervisoryAuthority",
     "System",
@@ -164,11 +167,38 @@ EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{0,99}$")]
 QueryName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 
 
-class SqlQuery(_Model):
-    """One named read-only query of an ``sql`` system, bound to the requester's address.
+BIND_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+"""A bound parameter in a statement, as SQLAlchemy's ``text()`` finds it."""
 
-    The statement is a single ``SELECT`` (or ``WITH ... SELECT``) with the bound parameter
-    ``:email``; values are never pasted into the text, so an address cannot change it.
+
+def bound_keys(sql: str) -> tuple[str, ...]:
+    """The parameters a statement binds, in order of first use (``email``, ...)."""
+    return tuple(dict.fromkeys(BIND_PARAMETER.findall(sql)))
+
+
+def _check_statement(kind: str, name: str, sql: str, first_words: tuple[str, ...]) -> None:
+    words = sql.lstrip("( \n\t").split(None, 1)
+    if not words or words[0].lower() not in first_words:
+        raise ValueError(f"{kind} {name}: must be one {' or '.join(w.upper() for w in first_words)}")
+    if ";" in sql.rstrip().rstrip(";"):
+        raise ValueError(f"{kind} {name}: one statement only (no ';' inside)")
+    keys = bound_keys(sql)
+    unknown = [k for k in keys if k not in IDENTITY_KEY_NL]
+    if unknown:
+        raise ValueError(f"{kind} {name}: unknown bound parameter(s) {', '.join(':' + k for k in unknown)}")
+    if not keys:
+        raise ValueError(
+            f"{kind} {name}: must bind an identity key ({', '.join(':' + k for k in IDENTITY_KEY_NL)})"
+        )
+
+
+class SqlQuery(_Model):
+    """One named read-only query of an ``sql`` system, bound to the requester's identity keys.
+
+    The statement is a single ``SELECT`` (or ``WITH ... SELECT``) with bound parameters from
+    the identity keys (``:email``, ``:customer_number``, ``:contract_number``); values are
+    never pasted into the text, so a value cannot change it. A query whose key is not known
+    for a case is skipped (never run with NULL).
     """
 
     name: QueryName
@@ -176,15 +206,34 @@ class SqlQuery(_Model):
     """The data category (an id of ``data_categories``) these rows belong to."""
     sql: Text
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return bound_keys(self.sql)
+
     @model_validator(mode="after")
     def _check_sql(self) -> SqlQuery:
-        words = self.sql.lstrip("( \n\t").split(None, 1)
-        if not words or words[0].lower() not in ("select", "with"):
-            raise ValueError(f"query {self.name}: must be one SELECT (read only)")
-        if ":email" not in self.sql:
-            raise ValueError(f"query {self.name}: must use the bound parameter :email")
-        if ";" in self.sql.rstrip().rstrip(";"):
-            raise ValueError(f"query {self.name}: one statement only (no ';' inside)")
+        _check_statement("query", self.name, self.sql, ("select", "with"))
+        return self
+
+
+class SqlErasure(_Model):
+    """One named erasure statement of an ``sql`` system (issue 17): a single ``DELETE`` or
+    ``UPDATE`` (to anonymise) with a ``WHERE`` bound to identity keys. All statements of a
+    system run in one transaction on the system's writable connection (``erase_url_env``),
+    only after a named approver confirmed what they would remove."""
+
+    name: QueryName
+    sql: Text
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return bound_keys(self.sql)
+
+    @model_validator(mode="after")
+    def _check_sql(self) -> SqlErasure:
+        _check_statement("erasure", self.name, self.sql, ("delete", "update"))
+        if not re.search(r"\bwhere\b", self.sql, re.IGNORECASE):
+            raise ValueError(f"erasure {self.name}: needs a WHERE bound to the person")
         return self
 
 
@@ -209,6 +258,9 @@ class System(_Model):
     connector: Literal["manual", "sql"] = "manual"
     url_env: EnvName | None = None
     queries: tuple[SqlQuery, ...] = ()
+    erase_url_env: EnvName | None = None
+    """The variable with the URL of a connection that may delete/update (erasure only)."""
+    erasure: tuple[SqlErasure, ...] = ()
 
     @model_validator(mode="after")
     def _check_connector(self) -> System:
@@ -220,9 +272,17 @@ class System(_Model):
             names = [q.name for q in self.queries]
             if len(set(names)) != len(names):
                 raise ValueError(f"system {self.id}: duplicate query names")
-        elif self.url_env or self.queries:
-            raise ValueError(f"system {self.id}: url_env and queries belong to connector sql only")
+            self._check_erasure()
+        elif self.url_env or self.queries or self.erase_url_env or self.erasure:
+            raise ValueError(f"system {self.id}: url_env, queries and erasure belong to connector sql only")
         return self
+
+    def _check_erasure(self) -> None:
+        if bool(self.erasure) != bool(self.erase_url_env):
+            raise ValueError(f"system {self.id}: [[systems.erasure]] and erase_url_env go together")
+        names = [e.name for e in self.erasure]
+        if len(set(names)) != len(names):
+            raise ValueError(f"system {self.id}: duplicate erasure names")
 
 
 class ControllerProfile(_Model):

@@ -253,6 +253,9 @@ class Settings(BaseSettings):
     themselves)."""
     sql_connector_timeout_s: float = Field(default=30.0, gt=0)
     """Longest run of one sql system's queries (statement_timeout on PostgreSQL, an interrupt on SQLite)."""
+    sql_erasure_timeout_s: float = Field(default=60.0, gt=0)
+    """Longest erasure run in one sql system, all its statements together; past it the whole run is
+    rolled back (nothing erased) and the task stays open with the error."""
     attachment_max_bytes: int = Field(default=15_000_000, ge=1)
     """Largest file staff may attach to a draft, and the largest access package."""
     attachment_total_max_bytes: int = Field(default=20_000_000, ge=1)

@@ -16,6 +16,8 @@ from avgdesk.replies.profile import default_profile_path
 
 GOOD = default_profile_path().read_text(encoding="utf-8")
 CRM_QUERY = next(line for line in GOOD.splitlines() if line.startswith('sql = "SELECT customer_number'))
+CRM_ERASE = 'sql = "DELETE FROM customers WHERE lower(email) = lower(:email)"'
+ERASE_ENV = 'erase_url_env = "AVGDESK_SYSTEM_CRM_ERASE_URL"'
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -36,6 +38,8 @@ def test_demo_register_has_the_five_systems() -> None:
     crm = profile.system("crm")
     assert crm is not None and crm.connector == "sql" and crm.url_env == "AVGDESK_SYSTEM_CRM_URL"
     assert [q.name for q in crm.queries] == ["klantgegevens", "contracten"]
+    assert [e.name for e in crm.erasure] == ["contracten_wissen", "klant_wissen"]
+    assert crm.erase_url_env == "AVGDESK_SYSTEM_CRM_ERASE_URL" and crm.erasure[1].keys == ("email",)
     assert all(s.connector == "manual" and not s.queries for s in profile.systems[1:])
     assert all(s.owner and s.retention and s.purposes for s in profile.systems)
 
@@ -52,6 +56,13 @@ def test_demo_register_has_the_five_systems() -> None:
         (CRM_QUERY, 'sql = "SELECT 1 WHERE :email = 1; DROP TABLE customers"', "one statement"),
         ('\nconnector = "sql"', '\nconnector = "ldap"', "connector"),
         ('\nid = "boekhouding"', '\nid = "crm"', "duplicate"),
+        (CRM_QUERY, 'sql = "SELECT * FROM customers WHERE iban = :iban"', "unknown bound parameter(s) :iban"),
+        (CRM_ERASE, 'sql = "SELECT * FROM customers WHERE email = :email"', "must be one DELETE or UPDATE"),
+        (CRM_ERASE, 'sql = "UPDATE customers SET email = :email"', "needs a WHERE"),
+        (CRM_ERASE, 'sql = "DELETE FROM customers WHERE 1 = 1"', "must bind an identity key"),
+        (CRM_ERASE, 'sql = "DELETE FROM a WHERE x = :email; DELETE FROM b"', "one statement"),
+        (ERASE_ENV, "", "erase_url_env go together"),
+        (ERASE_ENV, 'erase_url_env = "postgresql://crm:geheim@db/crm"', "erase_url_env"),
     ],
 )
 def test_bad_system_entries_are_refused_on_one_line(

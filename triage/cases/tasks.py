@@ -3,7 +3,9 @@
 When a case opens, and when its rights change, every system of the profile's register gets
 one task per right ("Zoek gegevens in CRM", "Wis in nieuwsbriefdienst"). Staff assign a task
 and close it as done or not applicable, with a note; a substantive reply (an access answer,
-an erasure confirmation, ...) cannot be approved while a task of its right is open.
+an erasure confirmation, ...) cannot be approved while a task of its right is open, unless an
+approver overrode the open tasks with a reason (:func:`override_open`, audited, shown on the
+case page; reopening a task takes its override away).
 
 :func:`open_for_new_case` and :func:`sync_rights` work inside the caller's transaction (the
 worker's processing batch, a relabel); the staff use cases (:func:`assign`,
@@ -17,15 +19,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Table, func, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from avgdesk.models.errors import TaskNotFound, TaskRefused, TasksOpen
-from avgdesk.models.tables import Case, CaseTask, Draft, TaskStatus
+from avgdesk.models.errors import ApproverRequired, TaskNotFound, TaskRefused, TasksOpen
+from avgdesk.models.tables import Case, CaseTask, Draft, TaskStatus, User
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import LABEL_NL, OPEN_STATES
+from avgdesk.models.vocabulary import APPROVER_ROLES, LABEL_NL, OPEN_STATES
 from avgdesk.replies.profile import System, default_profile_path, load_profile
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit
@@ -38,7 +41,9 @@ __all__ = [
     "close_task",
     "open_counts",
     "open_for_new_case",
+    "override_open",
     "reopen",
+    "require_approver",
     "require_done_for",
     "sync_rights",
     "systems",
@@ -64,6 +69,7 @@ REPLY_RIGHT: dict[str, str] = {
     DraftKind.RESTRICTION: "restriction",
     DraftKind.OBJECTION: "objection",
     DraftKind.OBJECTION_ANSWER: "objection",
+    DraftKind.WITHHELD: "access",
 }
 """Substantive replies and the right whose tasks must be closed before they are approved."""
 
@@ -85,6 +91,9 @@ class TaskView:
     note: str | None
     last_error: str | None
     closed_by: str | None
+    erasure_counts: dict[str, Any] | None = None
+    override_reason: str | None = None
+    override_by: str | None = None
 
 
 @lru_cache(maxsize=8)
@@ -172,6 +181,9 @@ def tasks_of(session: Session, case_id: int, settings: Settings) -> list[TaskVie
                 note=t.note,
                 last_error=t.last_error,
                 closed_by=t.closed_by,
+                erasure_counts=t.erasure_counts,
+                override_reason=t.override_reason,
+                override_by=t.override_by,
             )
         )
     return views
@@ -189,7 +201,8 @@ def open_counts(session: Session) -> dict[int, int]:
 
 
 def require_done_for(session: Session, draft: Draft) -> None:
-    """Refuse to approve a substantive reply while tasks of its right are open (issue 17)."""
+    """Refuse to approve a substantive reply while tasks of its right are open (issue 17),
+    unless an approver overrode them with a reason."""
     right = REPLY_RIGHT.get(draft.kind)
     if right is None:
         return
@@ -199,6 +212,7 @@ def require_done_for(session: Session, draft: Draft) -> None:
                 CaseTask.case_id == draft.case_id,
                 CaseTask.right == right,
                 CaseTask.status == TaskStatus.OPEN,
+                col(CaseTask.override_at).is_(None),
             )
         )
     )
@@ -208,8 +222,62 @@ def require_done_for(session: Session, draft: Draft) -> None:
             "Deze brief kan nog niet worden goedgekeurd: er staan nog taken open ("
             + "; ".join(titles[:5])
             + (" …" if len(titles) > 5 else "")
-            + "). Rond ze af of markeer ze als niet van toepassing, met een toelichting.",
+            + "). Rond ze af of markeer ze als niet van toepassing, met een toelichting"
+            + " (of een goedkeurder gaat er met een reden aan voorbij).",
         )
+
+
+def require_approver(session: Session, by: str, what: str) -> None:
+    """Only an active staff member with the approver (or admin) role, by name."""
+    user = session.exec(select(User).where(User.username == by)).first() if by else None
+    if user is None or not user.active or user.role not in APPROVER_ROLES:
+        raise ApproverRequired(
+            f"{by or 'nobody'} may not {what} (an active approver is needed)",
+            f"Alleen een actieve goedkeurder of beheerder, met naam, mag {what}.",
+        )
+
+
+def override_open(engine: Engine, reference: str, right: str, reason: str, *, by: str) -> int:
+    """Use case: an approver lets the answer for ``right`` be approved while its tasks are
+    still open, and says why (audited; shown on the case page). Returns how many tasks."""
+    from avgdesk.triage.cases import lifecycle  # lifecycle imports this module
+
+    reason = reason.strip()
+    if not reason or len(reason) > NOTE_MAX_CHARS:
+        raise TaskRefused(
+            "an override needs a reason",
+            f"Schrijf op waarom de brief ondanks open taken mag worden goedgekeurd (hoogstens "
+            f"{NOTE_MAX_CHARS} tekens).",
+        )
+    with _unit_of_work(engine) as session:
+        require_approver(session, by, "open taken overslaan")
+        case = lifecycle.find_case(session, reference)
+        open_tasks = list(
+            session.exec(
+                select(CaseTask).where(
+                    CaseTask.case_id == case.id,
+                    CaseTask.right == right,
+                    CaseTask.status == TaskStatus.OPEN,
+                    col(CaseTask.override_at).is_(None),
+                )
+            )
+        )
+        if not open_tasks:
+            raise TaskRefused(f"case {reference}: no open tasks for {right}", "Er staan geen taken open.")
+        now = utcnow()
+        for task in open_tasks:
+            task.override_reason, task.override_by, task.override_at, task.updated_at = reason, by, now, now
+        audit.record(
+            session,
+            actor=by,
+            action="tasks.overridden",
+            case_id=case.id,
+            right=right,
+            titles=[t.title for t in open_tasks],
+            reason=reason,
+        )
+        # Crash before the commit: no override, the approval stays refused. After: in, audited.
+        return len(open_tasks)
 
 
 def _unit_of_work(engine: Engine) -> AbstractContextManager[Session]:
@@ -296,6 +364,8 @@ def reopen(engine: Engine, task_id: int, *, by: str) -> str:
         task = _load(session, task_id)
         before = task.status.value
         task.status, task.closed_by, task.closed_at, task.updated_at = TaskStatus.OPEN, None, None, utcnow()
+        # Open again for a new reason: an earlier override no longer covers it.
+        task.override_reason, task.override_by, task.override_at = None, None, None
         audit.record(
             session,
             actor=by,
