@@ -7,6 +7,7 @@ refusal prints the service's Dutch message and exits 1 (2 for an unknown draft).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +19,10 @@ from avgdesk.triage.runtime import Runtime, open_runtime
 from avgdesk.triage.settings import Settings
 
 drafts_app = typer.Typer(
-    help="Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, discard.",
+    help=(
+        "Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, discard, "
+        "attach, attachments, detach."
+    ),
     no_args_is_help=True,
 )
 
@@ -244,3 +248,69 @@ def drafts_discard(ctx: typer.Context, draft_id: int, by: By) -> None:
     app = _app(ctx)
     r = call(lambda: drafts.discard(app.engine, draft_id, by=by))
     typer.echo(f"draft {r.draft_id} discarded")
+
+
+# --- attachments (issue 17): the same use cases as the draft page ------------------------
+@drafts_app.command("attach")
+def drafts_attach(
+    ctx: typer.Context,
+    draft_id: int,
+    file: Annotated[Path, typer.Argument(help="The file to attach (a file of the same name is replaced).")],
+    by: By,
+) -> None:
+    """Attach a file to a draft (size and type limits as in the web UI); an approval that was
+    not yet sent is revoked."""
+    from avgdesk.triage.cases import attachments
+    from avgdesk.triage.cli.cases import call
+
+    app = _app(ctx)
+    limit = app.settings.attachment_max_bytes
+    try:
+        with file.open("rb") as fh:
+            # One byte more than allowed is enough for the use case to refuse it.
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        typer.echo(f"fout: {file} kan niet worden gelezen ({exc.strerror})", err=True)
+        raise typer.Exit(2) from exc
+    item_id = call(lambda: attachments.add(app.engine, app.settings, draft_id, file.name, data, by=by))
+    typer.echo(f"attachment {item_id} added to draft {draft_id}: {file.name} ({len(data)} bytes)")
+
+
+@drafts_app.command("attachments")
+def drafts_attachments(
+    ctx: typer.Context, draft_id: int, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """The files of a draft: name, size and sha256 (what the approver approves)."""
+    from avgdesk.replies.attachments import attachments_of
+
+    app = _app(ctx)
+    with Session(app.engine) as session:
+        rows = [
+            {"name": a.filename, "size": a.size_bytes, "sha256": a.sha256, "origin": a.origin}
+            for a in attachments_of(session, draft_id)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        typer.echo(f"{r['name']}\t{r['size']}\t{r['sha256']}")
+
+
+@drafts_app.command("detach")
+def drafts_detach(ctx: typer.Context, draft_id: int, name: str, by: By) -> None:
+    """Remove the file with this name from a draft; an approval not yet sent is revoked."""
+    from avgdesk.models.errors import AttachmentRefused
+    from avgdesk.replies.attachments import attachments_of
+    from avgdesk.triage.cases import attachments
+    from avgdesk.triage.cli.cases import call, fail
+
+    app = _app(ctx)
+    with Session(app.engine) as session:
+        found = [a.id for a in attachments_of(session, draft_id) if a.filename == name]
+    if not found or found[0] is None:
+        raise fail(
+            AttachmentRefused(f"no attachment {name!r} on draft {draft_id}", "Deze bijlage bestaat niet.")
+        )
+    item_id = found[0]
+    call(lambda: attachments.remove(app.engine, app.settings, draft_id, item_id, by=by))
+    typer.echo(f"{name} removed from draft {draft_id}")
