@@ -11,7 +11,7 @@ import pytest
 from helpers import FixedLabels, mail
 from sqlmodel import Session, col, select
 
-from avgdesk.models.errors import TaskNotFound, TaskRefused, TasksOpen, staff_text
+from avgdesk.models.errors import ApproverRequired, TaskNotFound, TaskRefused, TasksOpen, staff_text
 from avgdesk.models.tables import AuditEvent, Case, CaseTask, TaskStatus, User
 from avgdesk.models.vocabulary import Role
 from avgdesk.triage.cases import actions, attachments, drafts, tasks
@@ -151,4 +151,45 @@ def test_task_events_read_as_dutch_sentences_in_the_timeline(engine, make_settin
         "Taak ‘Wis in CRM’ toegewezen aan bert",
         "Taak ‘Wis in CRM’: niet van toepassing",
         "Taak ‘Wis in CRM’ heropend",
+    ]
+
+
+def test_an_approver_overrides_open_tasks_with_a_reason(engine, make_settings) -> None:
+    """The gate holds until an approver overrides it (reason, audited); a medewerker cannot;
+    reopening a task takes its override away; the erasure tasks are untouched."""
+    settings = make_settings()
+    ref = _open(engine, settings, "#access #erasure")
+    with Session(engine) as s:
+        s.add(User(username="mw", password_hash="x", role=Role.MEDEWERKER))
+        s.add(User(username="oud", password_hash="x", role=Role.APPROVER, active=False))
+        s.commit()
+    draft = drafts.create(engine, settings, ref, "access", by="mw")
+    attachments.build_package(engine, settings, draft.draft_id, by="mw")
+    with pytest.raises(TasksOpen):
+        drafts.approve(engine, settings, draft.draft_id, by="anna")
+    for who in ("mw", "oud", ""):
+        with pytest.raises(ApproverRequired):
+            tasks.override_open(engine, ref, "access", "Systemen onbereikbaar, termijn verloopt", by=who)
+    with pytest.raises(TaskRefused, match="reason"):
+        tasks.override_open(engine, ref, "access", "   ", by="anna")
+    assert tasks.override_open(engine, ref, "access", "CRM-export handmatig bijgevoegd", by="anna") == 5
+    first = _tasks(engine, ref)[0]
+    tasks.close_task(engine, first.id or 0, "done", by="anna")
+    tasks.reopen(engine, first.id or 0, by="anna")  # open again: the override no longer covers it
+    with pytest.raises(TasksOpen) as refused:
+        drafts.approve(engine, settings, draft.draft_id, by="anna")
+    assert "Zoek gegevens in CRM" in staff_text(refused.value)
+    assert tasks.override_open(engine, ref, "access", "Opnieuw bekeken", by="anna") == 1
+    assert drafts.approve(engine, settings, draft.draft_id, by="anna").state == "approved"
+    rows = _tasks(engine, ref)
+    assert all(t.override_by is None for t in rows if t.right == "erasure")
+    assert {t.override_reason for t in rows if t.right == "access"} == {
+        "CRM-export handmatig bijgevoegd",
+        "Opnieuw bekeken",
+    }
+    with Session(engine) as s:
+        events = [e for e in s.exec(select(AuditEvent)) if e.action == "tasks.overridden"]
+    assert [(e.actor, e.detail["reason"], len(e.detail["titles"])) for e in events] == [
+        ("anna", "CRM-export handmatig bijgevoegd", 5),
+        ("anna", "Opnieuw bekeken", 1),
     ]
