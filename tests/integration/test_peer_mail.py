@@ -240,16 +240,34 @@ def test_peer_mail_is_stored_once_and_processed_through_dovecot(
     parsed, _ = parsed_corpus()
     # FixedLabels never says auto: every auto label is the structure and header rules' verdict.
     assert auto == sum(judge(message).machine_reply for message in parsed.values())
+    # Spam verdicts and list posts not addressed to us are 'other' by the rules, no case.
+    by_rule = sum(judge(m, own_domains=settings.own_domains).rule_label == "other" for m in parsed.values())
+    ruled_other = [r for r in rows if r.labels == ["other"] and r.model_version == "header-rules"]
+    assert by_rule > 0 and len(ruled_other) == by_rule
+    assert all(r.case_id is None for r in ruled_other)
 
 
-# Peer mails the trained classifier may still open a case for (none is a privacy request);
-# issue 15 allows at most this many of the 812.
-MAX_PEER_CASES = 8
+# Peer mails the trained classifier may still open a case for. None is a privacy request, so
+# each is a known fault (all flagged for review), left to the classifier's decision rules;
+# any other peer mail that opens a case fails the test. Was 8 (two now 'other' by the
+# spam-verdict and list rules, three by the business_breadth_2 training mail).
+MAY_OPEN_A_CASE = {
+    "0425.eml": (
+        "objection: a one-word greeting above an inline Outlook forward of an app notification; "
+        "the only evidence is the notification's own unsubscribe footer, below the forward header"
+    ),
+    "0578.eml": (
+        "rectification: a one-word subject 'Name' over a two-line photo caption; the evidence is "
+        "'my' and 'name' only, no request verb anywhere"
+    ),
+    "0586.eml": "rectification: the same caption mail as 0578 with other attachments",
+}
 
 
 def test_peer_mail_opens_few_cases_through_the_real_classifier(trained_model_dir: Path) -> None:
-    """The worker's path: intake's reader and the structural rules, then the trained model for
-    whatever the rules let through. No peer mail is a privacy request, so every case is wrong."""
+    """The worker's path: intake's reader and the structural rules (auto for machine mail,
+    other for spam verdicts and list posts to others), then the trained model for whatever the
+    rules let through. No peer mail is a privacy request, so every case is wrong."""
     from avgdesk.classifiers import Document, load_or_train
     from avgdesk.classifiers.labels import is_request
     from avgdesk.triage.intake.reading import read_message
@@ -262,7 +280,8 @@ def test_peer_mail_opens_few_cases_through_the_real_classifier(trained_model_dir
             read = read_message(path.read_bytes(), settings)
         except MessageParseError:
             continue
-        if read.verdict.machine_reply:
+        if read.verdict.rule_label is not None:
+            # Machine mail (auto), spam verdicts and list posts to others (other): no model.
             machine.add(path.name)
             continue
         names.append(path.name)
@@ -270,11 +289,12 @@ def test_peer_mail_opens_few_cases_through_the_real_classifier(trained_model_dir
     predictions = load_or_train(trained_model_dir).predict(docs)
     cases = {n: p for n, p in zip(names, predictions, strict=True) if is_request(p.labels)}
     print(
-        f"\npeer-mail through the classifier: {len(machine)} auto by the rules, "
+        f"\npeer-mail through the classifier: {len(machine)} labelled by the rules, "
         f"{sum(p.labels == ['auto'] for p in predictions)} auto by the model, {len(cases)} cases "
         f"({sum(p.needs_review for p in cases.values())} flagged): "
         + ", ".join(f"{n} {'+'.join(p.labels)}" for n, p in sorted(cases.items()))
     )
-    assert len(cases) <= MAX_PEER_CASES
+    assert set(cases) <= set(MAY_OPEN_A_CASE), sorted(set(cases) - set(MAY_OPEN_A_CASE))
+    assert all(p.needs_review for p in cases.values())  # a person sees each before anything is sent
     kinds_of = kinds()
     assert not [n for n in cases if kinds_of[n] in MACHINE_KINDS]
