@@ -12,6 +12,19 @@ from sqlalchemy.engine import Engine
 
 _SCRIPT_LOCATION = str(Path(__file__).with_name("migrations"))
 
+SEARCH_INDEX_TABLES = ("case_search", "message_search")
+"""SQLite's FTS5 tables of the queue's search (migration 0011) and their shadow tables."""
+SEARCH_INDEX_SUFFIX = "_trgm"
+"""PostgreSQL's pg_trgm indexes of the same search (migration 0011)."""
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What comparing the tables with the metadata looks at: not the search index, which
+    exists in the database only (virtual tables and GIN indexes have no model)."""
+    if type_ == "table" and reflected and name and name.startswith(SEARCH_INDEX_TABLES):
+        return False
+    return not (type_ == "index" and reflected and name and name.endswith(SEARCH_INDEX_SUFFIX))
+
 
 def _config() -> Config:
     cfg = Config()

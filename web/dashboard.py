@@ -59,12 +59,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
     snap = queries.backlog_snapshot(session, today=today)
     # Only the rows the page lists are loaded; every number comes from the snapshot, and
     # each list links to the queue that shows all of it.
-    urgent = queries.queue_page(
-        session,
-        queries.QueueFilter(open_only=True, due_before=today + timedelta(days=7)),
-        number=1,
-        size=rows,
-    ).items
+    urgent = queries.due_cases(session, due_by=today + timedelta(days=7), limit=rows)
     awaiting = list(
         session.exec(
             select(Draft, Case.reference)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import avgdesk.models.tables  # noqa: F401  (registers the tables on the metadata)
+from avgdesk.models.migrate import include_object
 
 target_metadata = SQLModel.metadata
 config = context.config
@@ -18,6 +19,7 @@ context.configure(
     target_metadata=target_metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()

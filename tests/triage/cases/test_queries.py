@@ -215,3 +215,30 @@ def test_draft_pages_newest_first_and_the_oldest_acknowledgements(engine, make_s
     expected_acks = [d.id for d in reversed(waiting) if d.kind == "acknowledgement"]
     assert acks.total == len(expected_acks) and [d.id for d, _ in acks.items] == expected_acks[:2]
     assert (none_sent.items, none_sent.total, none_sent.pages) == ([], 0, 1)
+
+
+def test_snapshot_by_right_and_the_dashboard_list_agree_with_the_queue(engine, make_settings) -> None:
+    """Issue 16: the snapshot counts rights per group in one pass and the dashboard's list
+    walks the due index per state; both must say what the queue's own filters say."""
+    refs = _seed(engine, make_settings())
+    with Session(engine) as s:
+        case = s.exec(select(Case).where(Case.reference == refs[0])).one()
+        case.rights = ["access", "portability"]
+        other = s.exec(select(Case).where(Case.reference == refs[1])).one()
+        other.rights = []  # neither a right nor a complaint: "other"
+        s.add_all([case, other])
+        s.commit()
+    with Session(engine) as s:
+        snap = queries.backlog_snapshot(s, today=date(2026, 4, 7))
+        by_queue = {
+            right: queries.queue_page(
+                s, queries.QueueFilter(open_only=True, right=right), number=1, size=50
+            ).total
+            for right in ("access", "portability", "erasure", "objection", "complaint")
+        }
+        assert snap.by_right == {**{r: n for r, n in by_queue.items() if n}, "other": 1}
+        for due_by in (date(2026, 4, 4), date(2026, 4, 7), date(2026, 5, 1)):
+            for limit in (1, 2, 10):
+                listed = [c.reference for c in queries.due_cases(s, due_by=due_by, limit=limit)]
+                f = queries.QueueFilter(open_only=True, due_before=due_by)
+                assert listed == [c.reference for c in queries.queue_page(s, f, number=1, size=limit).items]
