@@ -2,13 +2,18 @@
 
 Starts an in-memory IMAP server (pymap), seeds it with a dozen realistic Dutch and
 English enquiries, points a worker at it with SQLite in ``<data_dir>/demo``, drains
-the mailbox and shows what arrived. Nothing outside the data folder is touched.
+the mailbox and shows what arrived. Beside the demo data it creates NHMB's sample CRM
+(SQLite, a few customers; the packaged profile registers it as an ``sql`` system) and
+answers one access request end to end: the CRM read, the package built and attached, the
+letter approved by the demo approver and sent to the SMTP sink (issue 17). Nothing
+outside the data folder is touched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -34,6 +39,33 @@ from avgdesk.triage.worker.runner import Worker
 
 DEMO_USER = "privacy@nhmbsoftware.nl"
 DEMO_PASSWORD = "demo"
+DEMO_APPROVER = "demo"
+CRM_URL_ENV = "AVGDESK_SYSTEM_CRM_URL"
+"""The variable the packaged profile's CRM reads its URL from."""
+ACCESS_REQUESTER = "m.hoekstra@example.nl"
+"""The demo's access request (01-inzageverzoek-art15.eml) that is answered end to end."""
+
+CRM_SCHEMA = (
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_number VARCHAR(20) NOT NULL, "
+    "name VARCHAR(100) NOT NULL, email VARCHAR(200), phone VARCHAR(30), street VARCHAR(100), "
+    "city VARCHAR(60))",
+    "CREATE TABLE contracts (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), "
+    "contract_number VARCHAR(20) NOT NULL, product VARCHAR(60) NOT NULL, start_date DATE NOT NULL, "
+    "end_date DATE)",
+)
+CRM_CUSTOMERS = (
+    (1, "40217", "Marieke Hoekstra", ACCESS_REQUESTER, "06-12345678", "Hoofdstraat 12", "Zevenaar"),
+    (2, "40218", "Pieter Hoekstra", "p.hoekstra@example.nl", "06-23456789", "Kerkweg 3", "Arnhem"),
+    (3, "40301", "Sanne Jansen", "sanne.jansen@example.nl", "06-34567890", "Molenweg 8", "Doetinchem"),
+    (4, "40412", "Tom Bakker", "t.bakker@example.com", "06-45678901", "Stationsplein 1", "Nijmegen"),
+)
+CRM_CONTRACTS = (
+    (1, 1, "C-7001", "Boekhoudpakket", "2023-01-01", None),
+    (2, 1, "C-7002", "Supportcontract", "2024-05-01", "2026-05-01"),
+    (3, 2, "C-7101", "Boekhoudpakket", "2022-09-01", None),
+    (4, 3, "C-7201", "Licentie", "2025-02-01", None),
+    (5, 4, "C-7301", "Supportcontract", "2025-06-01", None),
+)
 
 
 def demo_messages() -> list[bytes]:
@@ -193,6 +225,8 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
                 Path(f"{settings.data_dir / 'avgdesk-demo.sqlite3'}{suffix}").unlink(missing_ok=True)
         messages = demo_messages()
         server.seed(messages)
+        # The sample CRM beside the demo data; the packaged profile reads its URL from here.
+        os.environ[CRM_URL_ENV] = create_crm(settings.data_dir)
         console.print(
             f"[bold]avgdesk demo[/bold]: embedded IMAP server on 127.0.0.1:{server.port} "
             f"with {len(messages)} enquiries"
@@ -233,6 +267,7 @@ async def _session(
             f"cases opened {p.cases_opened}"
         )
         _approve_one(console, engine, settings)
+        _answer_access(console, engine, settings)
         await worker.drain_outbox()
         _show_sent(console, sink)
         console.print("Other drafts wait for approval; to list them:")
@@ -259,6 +294,79 @@ async def _start_services(
             line = await stack.enter_async_context(service(settings, engine))
             if line:
                 console.print(line)
+
+
+def create_crm(data_dir: Path) -> str:
+    """NHMB's sample CRM as a fresh SQLite file in the demo folder; returns its URL. Two
+    customers share a surname: the package of one must hold none of the other's rows."""
+    import sqlite3
+
+    path = data_dir / "nhmb-crm.sqlite3"
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as conn:
+        for statement in CRM_SCHEMA:
+            conn.execute(statement)
+        conn.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)", CRM_CUSTOMERS)
+        conn.executemany("INSERT INTO contracts VALUES (?, ?, ?, ?, ?, ?)", CRM_CONTRACTS)
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def _answer_access(console: Console, engine: Engine, settings: Settings) -> None:
+    """One access request answered end to end, as staff would in the web UI: identity
+    checked, the CRM read, the other systems' tasks closed, the package built and
+    attached, the letter approved by the demo approver; the outbox then sends it."""
+    from avgdesk.models.errors import AvgdeskError, staff_text
+    from avgdesk.triage.cases import attachments, collect, drafts
+    from avgdesk.triage.cases.identity import mark_identity_verified
+
+    with Session(engine) as session:
+        case = session.exec(
+            select(Case).where(Case.requester_email == ACCESS_REQUESTER).order_by(col(Case.id))
+        ).first()
+    if case is None:
+        return
+    reference, by = case.reference, DEMO_APPROVER
+    try:
+        mark_identity_verified(engine, settings, reference, by=by)
+        found = collect.collect(engine, settings, reference, by=by)
+        _close_tasks(engine, case.id or 0, by=by)
+        draft_id = drafts.create(engine, settings, reference, "access", by=by).draft_id
+        started = time.process_time()
+        attachments.build_package(engine, settings, draft_id, by=by)
+        cpu_ms = (time.process_time() - started) * 1000
+        drafts.approve(engine, settings, draft_id, by=by)
+    except AvgdeskError as exc:
+        console.print(f"Access request {reference} not answered: {staff_text(exc)}", markup=False)
+        return
+    rows = sum(o.rows for o in found)
+    failed = "".join(f" ({o.system_id}: {o.error})" for o in found if o.error)
+    console.print(
+        f"Answered access request {reference}: {rows} rows from the CRM{failed}, package built in "
+        f"{cpu_ms:.0f} ms CPU, approved as {by}; the outbox sends it.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _close_tasks(engine: Engine, case_id: int, *, by: str) -> None:
+    """The CRM was read by avgdesk; the manual systems are closed as the demo's staff would."""
+    from avgdesk.models.tables import CaseTask
+    from avgdesk.models.vocabulary import TaskStatus
+    from avgdesk.triage.cases import tasks
+
+    with Session(engine) as session:
+        open_tasks = [
+            (t.id or 0, t.system_id)
+            for t in session.exec(
+                select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.status == TaskStatus.OPEN)
+            )
+        ]
+    for task_id, system_id in open_tasks:
+        note = "gelezen door avgdesk" if system_id == "crm" else "demo: geen gegevens in dit systeem"
+        status = "done" if system_id == "crm" else "not_applicable"
+        tasks.close_task(engine, task_id, status, by=by, note=note)
 
 
 def _approve_one(console: Console, engine: Engine, settings: Settings) -> None:
