@@ -1,6 +1,7 @@
-"""Case page additions for issues 13 and 11: the direct-marketing flag, the access facts of
-this person (Art. 15(1): which purposes, categories, recipients, retention and sources
-apply), and linking a message to a case by hand.
+"""Case page additions for issues 13, 11 and 17: the direct-marketing flag, the access facts
+of this person (Art. 15(1): which purposes, categories, recipients, retention and sources
+apply), linking a message to a case by hand, and the person's identity keys in NHMB's
+systems (customer and contract number) that the sql systems' queries may bind.
 
 Each route calls one use case of :mod:`avgdesk.triage.cases.actions` and returns to the case
 page; a refusal shows the rule's Dutch message (409). The case page shows this section
@@ -25,7 +26,7 @@ from avgdesk.models.engine import read_only
 from avgdesk.models.errors import AvgdeskError, NotFoundError, staff_text
 from avgdesk.models.tables import Case, Draft, InboundMessage
 from avgdesk.replies.access_facts import FIELD_NL, ID_FIELDS, option_labels
-from avgdesk.triage.cases import actions, legal
+from avgdesk.triage.cases import actions, collect, legal
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import get_ctx, render
@@ -180,3 +181,27 @@ def link_message(
     except AvgdeskError as exc:
         return _refused(request, exc)
     return _back(result.reference, f"bericht-{message_pk}")
+
+
+Key = Annotated[str, Form(max_length=collect.KEY_MAX_CHARS)]
+
+
+@router.post("/cases/{reference}/identity-keys")
+def set_identity_keys(
+    request: Request, reference: str, customer_number: Key = "", contract_number: Key = ""
+) -> Response:
+    """Klantnummer and contractnummer of the requester (empty: unknown); rows collected with
+    the old keys are dropped, so staff collect again."""
+    user = require_role(request, "medewerker")
+    ctx = get_ctx(request)
+    try:
+        collect.set_identity_keys(
+            ctx.engine,
+            reference,
+            customer_number=customer_number,
+            contract_number=contract_number,
+            by=user.username,
+        )
+    except AvgdeskError as exc:
+        return _refused(request, exc)
+    return _back(reference, "taken")

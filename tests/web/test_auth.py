@@ -27,6 +27,7 @@ SAMPLE_PARAMS = {
     "view_id": "1",
     "task_id": "4",
     "attachment_id": "5",
+    "system_id": "crm",
 }
 
 

@@ -154,3 +154,33 @@ def test_a_breach_report_without_a_right_is_a_case_staff_see(
     assert page.status_code == 200 and "datalek" in page.text.lower()
     assert ref in client.get("/cases").text
     assert ref in client.get("/").text  # the dashboard's open breaches
+
+
+def test_staff_record_the_identity_keys(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    """Issue 17: klantnummer and contractnummer on the case (bound as :customer_number and
+    :contract_number); too long is refused in Dutch; emptied is unknown again; audited."""
+    ref = _case_with(web_engine, "access")
+    login(client, "mw")
+    token = csrf_of(client, f"/cases/{ref}")
+    form = {"csrf_token": token, "customer_number": " K-1001 ", "contract_number": "C-501"}
+    r = client.post(f"/cases/{ref}/identity-keys", data=form)
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{ref}#taken"
+    page = client.get(f"/cases/{ref}").text
+    assert 'value="K-1001"' in page and 'value="C-501"' in page
+    r = client.post(f"/cases/{ref}/identity-keys", data={**form, "customer_number": "K" * 65})
+    assert r.status_code == 400  # over the form limit
+    r = client.post(f"/cases/{ref}/identity-keys", data={**form, "contract_number": "C-1\x00"})
+    assert r.status_code == 409 and "contractnummer" in r.text
+    assert client.post(f"/cases/{ref}/identity-keys", data={**form, "contract_number": ""}).status_code == 303
+    with Session(web_engine) as s:
+        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        events = [e for e in s.exec(select(AuditEvent)) if e.action == "case.identity_keys"]
+    assert (case.customer_number, case.contract_number) == ("K-1001", None)
+    assert [e.detail["changed"] for e in events] == [
+        ["contract_number", "customer_number"],
+        ["contract_number"],
+    ]
+    client.cookies.clear()
+    assert client.post(f"/cases/{ref}/identity-keys", data=form).status_code == 401
