@@ -74,3 +74,22 @@ def test_link_downloads_without_login_until_used_up(
         actions = [e.action for e in s.exec(select(AuditEvent)) if e.action.startswith("download_link.")]
     assert link is not None and link.downloads == 1
     assert actions == ["download_link.created", "download_link.downloaded", "download_link.refused"]
+
+
+def test_the_access_log_never_holds_a_download_token() -> None:
+    import logging
+
+    from avgdesk.web.security import NoQueryStringFilter
+
+    token = "A" * 43
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/download/{token}?x=1", "1.1", 200),
+        None,
+    )
+    assert NoQueryStringFilter().filter(record)
+    assert token not in record.getMessage() and "GET /download/… HTTP/1.1" in record.getMessage()
