@@ -49,6 +49,10 @@ class RootGroup(LazyGroup):
             f"{_CLI}.cases:drafts_app",
             "Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, discard.",
         ),
+        "tasks": LazyCommand(
+            f"{_CLI}.tasks:tasks_app",
+            "The systems checklist of a case: list, keys, collect, erase-preview, erase, override.",
+        ),
         "summary": LazyCommand(
             f"{_CLI}.summary:summary_command",
             "The Monday backlog summary: --preview [--output FILE.eml] or --send.",
