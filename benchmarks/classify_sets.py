@@ -116,20 +116,23 @@ def peer_mail(clf: Classifier) -> dict[str, Any]:
 
 def peer_mail_full_path(clf: Classifier) -> dict[str, Any]:
     """Peer-mail as the worker reads it: intake's reader (parser, contact form, the structural
-    machine-mail rules), then the model for whatever the rules let through."""
+    rules: auto for machine mail, other for spam verdicts and list posts to others), then the
+    model for whatever the rules let through."""
     from avgdesk.models.errors import MessageParseError
     from avgdesk.triage.intake.reading import read_message
     from avgdesk.triage.settings import Settings
 
     settings = Settings()
-    names, docs, rules_auto = [], [], 0
+    names, docs, rules_auto, rules_other = [], [], 0, 0
     for path in sorted((SHARED / "corpora" / "peer-mail").glob("*.eml")):
         try:
             read = read_message(path.read_bytes(), settings)
         except MessageParseError:
             continue
-        if read.verdict.machine_reply:
-            rules_auto += 1
+        label = read.verdict.rule_label  # auto (machine mail) or other (spam verdict, list post)
+        if label is not None:
+            rules_auto += label == "auto"
+            rules_other += label == "other"
             continue
         names.append(path.name)
         docs.append(Document(subject=read.subject_for_model, text=read.text_for_model))
@@ -138,6 +141,7 @@ def peer_mail_full_path(clf: Classifier) -> dict[str, Any]:
     return {
         "set": "peer-mail (full path: intake reader + rules + model)",
         "auto_by_rules": rules_auto,
+        "other_by_rules": rules_other,
         "auto_by_model": sum(p.labels == ["auto"] for p in preds),
         "cases_opened": len(cases),
         "cases_needs_review": sum(p.needs_review for _, p in cases),
