@@ -155,6 +155,9 @@ def test_only_an_approver_runs_the_erasure_after_the_preview(
         assert gk.post(f"/cases/{ref}/tasks/override", data=reason).status_code == 303
         page = gk.get(f"/cases/{ref}").text
         assert "goedkeurder staat het antwoord toch toe: Nieuwsbrief &lt;b&gt;handmatig&lt;/b&gt;" in page
+        # The timeline says it in Dutch: started, erased with the count, the override and why.
+        assert "Wissen in crm gestart" in page and "Gewist in crm: 3 rijen" in page
+        assert "Antwoord toegestaan ondanks 4 open taken: Nieuwsbrief &lt;b&gt;handmatig" in page
     with Session(web_engine) as s:
         task = s.exec(select(CaseTask).where(CaseTask.system_id == "crm", CaseTask.right == "erasure")).one()
         assert task.status is TaskStatus.DONE and task.closed_by == "goedkeurder"

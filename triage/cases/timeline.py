@@ -181,6 +181,16 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         + f"{sum(v for v in (d.get('rows') or {}).values() if isinstance(v, int))} rijen"
     ),
     "system.collect_failed": lambda d, k: f"Gegevens ophalen uit {d.get('system', '')} mislukt",
+    "system.erase_started": lambda d, k: f"Wissen in {d.get('system', '')} gestart",
+    "system.erased": lambda d, k: (
+        f"Gewist in {d.get('system', '')}: "
+        + f"{sum(v for v in (d.get('counts') or {}).values() if isinstance(v, int))} rijen"
+    ),
+    "system.erase_failed": lambda d, k: f"Wissen in {d.get('system', '')} mislukt; niets gewist",
+    "tasks.overridden": lambda d, k: (
+        f"Antwoord toegestaan ondanks {len(d.get('titles') or [])} open taken: {d.get('reason', '')}"
+    ),
+    "case.identity_keys": lambda d, k: "Klant- of contractnummer vastgelegd",
     "draft.attachment_added": lambda d, k: f"Bijlage toegevoegd aan {_letter(d, k)}: {d.get('name', '')}",
     "draft.attachment_removed": lambda d, k: f"Bijlage verwijderd uit {_letter(d, k)}: {d.get('name', '')}",
     "mail.sent": lambda d, k: f"Brief verzonden: {_letter(d, k)}",
