@@ -129,7 +129,8 @@ def intake_only(server, user: str, db_url: str, data_dir: Path) -> tuple[float, 
 
 def full_drain(
     server, user: str, db_url: str, data_dir: Path, model_dir: Path, isolation: bool = True
-) -> tuple[float, float, str]:
+) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS (MB), CPU seconds (avgdesk and its analysis child) and summary."""
     env = {
         "AVGDESK_PROCESSING_ISOLATION": "true" if isolation else "false",
         **{k: v for k, v in os.environ.items() if not k.startswith("AVGDESK_")},
@@ -163,14 +164,15 @@ def full_drain(
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
-    peak_mb = int(out.stderr.strip().splitlines()[-1].split()[-1]) / 1024
-    return elapsed, peak_mb, out.stdout.strip()
+    _, peak_kb, _, cpu_s = out.stderr.strip().splitlines()[-1].split()
+    return elapsed, int(peak_kb) / 1024, float(cpu_s), out.stdout.strip()
 
 
 PEAK_WRAPPER = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print('peak_kb', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print('peak_kb', u.ru_maxrss, 'cpu_s', u.ru_utime + u.ru_stime, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -240,7 +242,7 @@ def measure(
         f"[{db}] avgdesk intake (commit + MOVE): {intake_s:.2f} s, {stored / intake_s:,.0f} msg/s, "
         f"ratio to raw fetch {intake_s / raw_s:.2f}, peak RSS {intake_mb:.0f} MB"
     )
-    full_s, peak_mb, summary = full_drain(
+    full_s, peak_mb, cpu_s, summary = full_drain(
         server,
         f"full_{db}",
         database(db, "full", work, made),
@@ -250,7 +252,8 @@ def measure(
     )
     print(
         f"[{db}] run --once (intake + parse + classify + cases + drafts, isolation {isolation}): "
-        f"{full_s:.2f} s, {n / full_s:,.0f} msg/s, peak RSS {peak_mb:.0f} MB"
+        f"{full_s:.2f} s, {n / full_s:,.0f} msg/s, peak RSS {peak_mb:.0f} MB; "
+        f"CPU {cpu_s:.2f} s = {n / cpu_s:,.0f} msg per CPU second; load {os.getloadavg()[0]:.1f}"
     )
     print(f"  {summary}")
 

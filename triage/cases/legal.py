@@ -119,9 +119,10 @@ def is_marketing_objection(session: Session, case: Case) -> bool:
     return has_flag(session, case, MARKETING_FLAG)
 
 
-def flag_marketing_objection(session: Session, case: Case, *, by: str) -> bool:
-    """Mark the case as a direct-marketing objection (once); True when newly flagged."""
-    if "objection" not in case.rights or is_marketing_objection(session, case):
+def flag_marketing_objection(session: Session, case: Case, *, by: str, fresh: bool = False) -> bool:
+    """Mark the case as a direct-marketing objection (once); True when newly flagged.
+    ``fresh``: the case was opened in this transaction, so it carries no flag yet (no query)."""
+    if "objection" not in case.rights or (not fresh and is_marketing_objection(session, case)):
         return False
     audit.record(session, actor=by, action=MARKETING_FLAG, case_id=case.id)
     return True
@@ -181,9 +182,12 @@ def breach_clock(session: Session, case: Case) -> BreachClock | None:
     return BreachClock(since, since + BREACH_NOTIFY_WITHIN)
 
 
-def flag_breach(session: Session, case: Case, message: InboundMessage, *, by: str) -> bool:
-    """Flag a possible breach from ``message`` (once per case); True when newly flagged."""
-    if has_flag(session, case, BREACH_FLAG):
+def flag_breach(
+    session: Session, case: Case, message: InboundMessage, *, by: str, fresh: bool = False
+) -> bool:
+    """Flag a possible breach from ``message`` (once per case); True when newly flagged.
+    ``fresh``: the case was opened in this transaction, so it carries no flag yet (no query)."""
+    if not fresh and has_flag(session, case, BREACH_FLAG):
         return False
     audit.record(
         session,
@@ -256,23 +260,31 @@ def pending_pause_request(session: Session, case: Case) -> Draft | None:
 
 # --- intake hook ---------------------------------------------------------------------------------
 def on_message(
-    session: Session, case: Case, message: InboundMessage, text: str, *, settings: Settings
-) -> None:
+    session: Session,
+    case: Case,
+    message: InboundMessage,
+    text: str,
+    *,
+    settings: Settings,
+    fresh: bool = False,
+) -> bool:
     """Flag what a new message of ``case`` suggests, at once (called by processing).
 
     A direct-marketing objection is flagged; a possible breach is flagged and the privacy
     team is mailed through the outbox in the same transaction (so a crash either records
-    both or neither).
+    both or neither). ``fresh``: the case was opened by this message in this transaction
+    (it has no flags yet: no query, issue 16). True when the marketing flag was set now.
     """
     if message.is_automatic:
-        return
+        return False
     labels = list(message.labels)
-    if suggests_marketing_objection(labels, _with_subject(message, text)):
-        flag_marketing_objection(session, case, by="system:triage")
-    if suggests_breach(labels, _with_subject(message, text)) and flag_breach(
-        session, case, message, by="system:triage"
-    ):
+    full = _with_subject(message, text)
+    marketing = suggests_marketing_objection(labels, full) and flag_marketing_objection(
+        session, case, by="system:triage", fresh=fresh
+    )
+    if suggests_breach(labels, full) and flag_breach(session, case, message, by="system:triage", fresh=fresh):
         _queue_breach_alert(session, case, message, settings)
+    return marketing
 
 
 def on_caseless_message(session: Session, message: InboundMessage, text: str, *, settings: Settings) -> None:
@@ -288,7 +300,7 @@ def on_caseless_message(session: Session, message: InboundMessage, text: str, *,
         return
     case = linking.open_case(session, message, settings=settings)
     audit.record(session, actor="system:triage", action=BREACH_CASE_OPENED, case_id=case.id)
-    if flag_breach(session, case, message, by="system:triage"):
+    if flag_breach(session, case, message, by="system:triage", fresh=True):
         _queue_breach_alert(session, case, message, settings)
 
 
@@ -339,14 +351,23 @@ def check_unfounded_close(session: Session, case: Case) -> None:
 
 
 # --- first drafts -------------------------------------------------------------------------------
-def confirm_marketing_stop(session: Session, case: Case, drafting: DraftingContext) -> bool:
+def confirm_marketing_stop(
+    session: Session,
+    case: Case,
+    drafting: DraftingContext,
+    *,
+    flagged: bool | None = None,
+    inbound: InboundMessage | None = None,
+) -> bool:
     """Art. 21(3): draft the confirmation that direct marketing has stopped, at once (it
     waits only for a person's approval). Returns True when that letter is the whole answer
-    (an objection to marketing alone), so no acknowledgement with its month is drafted."""
+    (an objection to marketing alone), so no acknowledgement with its month is drafted.
+    ``flagged``: whether the case carries the marketing flag, when the caller knows it (a
+    case opened in this transaction: no query); ``inbound``: the message being answered."""
     from avgdesk.replies.drafting import create_draft
     from avgdesk.replies.rendering import DraftKind
 
-    if not is_marketing_objection(session, case):
+    if not (is_marketing_objection(session, case) if flagged is None else flagged):
         return False
     create_draft(
         session,
@@ -356,6 +377,7 @@ def confirm_marketing_stop(session: Session, case: Case, drafting: DraftingConte
         ctx=drafting,
         fields={"suppression_list": True},
         automatic=True,
+        inbound=inbound,
     )
     return set(case.rights) == {"objection"} and not case.is_complaint
 

@@ -157,40 +157,61 @@ class Processor:
     def _write(
         self, token: str, ids: list[int], analyses: dict[int, Analysis], exhausted: set[int]
     ) -> ProcessResult:
+        """The batch's results in one transaction. First without a savepoint per message, so
+        rows of one table go together at the commit (issue 16); a message that raises sends
+        the batch down the careful path: all of it rolled back and written again with a
+        savepoint per message, so only that message fails."""
+        if len(ids) > 1:
+            try:
+                return self._write_batch(token, ids, analyses, exhausted, careful=False)
+            except DatabaseBusy:
+                raise  # a lock conflict: retry_on_conflict runs the whole write again
+            except Exception as exc:
+                log.warning("batch write failed (%s); writing one message at a time", describe(exc))
+        return self._write_batch(token, ids, analyses, exhausted, careful=True)
+
+    def _write_batch(
+        self, token: str, ids: list[int], analyses: dict[int, Analysis], exhausted: set[int], *, careful: bool
+    ) -> ProcessResult:
         result = ProcessResult()
         with session_scope(self.engine) as session:
-            # Compare-and-set: only rows still received AND still carrying our token are ours;
-            # a row another worker retook (our claim expired) is left to it.
-            query = (
-                select(InboundMessage)
-                .where(
-                    col(InboundMessage.id).in_(ids),
-                    col(InboundMessage.claim_token) == token,
-                    col(InboundMessage.state) == MessageState.RECEIVED,
-                )
-                .order_by(col(InboundMessage.id))
-            )
-            if is_postgres(self.engine):
-                query = query.with_for_update()
-            messages = list(session.exec(query))
-            if len(messages) < len(ids):
-                log.warning("%d claimed message(s) were taken over meanwhile", len(ids) - len(messages))
+            messages = self._still_ours(session, token, ids)
             references = self._reserve_references(session, messages, analyses)
-            for message in messages:
-                analysis = analyses.get(message.id or -1)
-                if message.id in exhausted or analysis is None:
-                    message.claim_token = None
-                    message.claimed_until = None
-                    reason = message.last_error or "processing was interrupted repeatedly"
-                    self._quarantine(session, message, reason)
-                    result.quarantined += 1
-                    continue
-                self._apply(session, message, analysis, result)
-            references.release()
+            with session.no_autoflush:  # nothing flushes unless a lookup needs it
+                for message in messages:
+                    analysis = analyses.get(message.id or -1)
+                    if message.id in exhausted or analysis is None:
+                        message.claim_token = None
+                        message.claimed_until = None
+                        reason = message.last_error or "processing was interrupted repeatedly"
+                        self._quarantine(session, message, reason)
+                        result.quarantined += 1
+                        continue
+                    self._apply(session, message, analysis, result, careful=careful)
+                references.release()
             # Crash before: the attempts were already counted; after the claim expires the
             # next pass retries these messages one at a time. Crash after: they are done.
             session.commit()
         return result
+
+    def _still_ours(self, session: Session, token: str, ids: list[int]) -> list[InboundMessage]:
+        """Compare-and-set: only rows still received AND still carrying our token are ours;
+        a row another worker retook (our claim expired) is left to it."""
+        query = (
+            select(InboundMessage)
+            .where(
+                col(InboundMessage.id).in_(ids),
+                col(InboundMessage.claim_token) == token,
+                col(InboundMessage.state) == MessageState.RECEIVED,
+            )
+            .order_by(col(InboundMessage.id))
+        )
+        if is_postgres(self.engine):
+            query = query.with_for_update()
+        messages = list(session.exec(query))
+        if len(messages) < len(ids):
+            log.warning("%d claimed message(s) were taken over meanwhile", len(ids) - len(messages))
+        return messages
 
     def _reserve_references(
         self, session: Session, messages: Sequence[InboundMessage], analyses: dict[int, Analysis]
@@ -208,24 +229,30 @@ class Processor:
         return block
 
     def _apply(
-        self, session: Session, message: InboundMessage, analysis: Analysis, result: ProcessResult
+        self,
+        session: Session,
+        message: InboundMessage,
+        analysis: Analysis,
+        result: ProcessResult,
+        *,
+        careful: bool,
     ) -> None:
-        """Everything one message changes, in a savepoint. The message's columns are all set
-        first and nothing flushes on its own inside (no autoflush), so its row gets one
-        UPDATE with the analysis and the state, and a second one only for a new case's id;
-        statements of one table are sent together (issue 16)."""
+        """Everything one message changes. The message's columns are all set first and
+        nothing flushes on its own (no autoflush), so its row gets one UPDATE with the
+        analysis and the state, and a second one only for a new case's id. ``careful``:
+        in a savepoint that a failure rolls back (the message alone fails); otherwise a
+        failure propagates and the caller writes the batch again carefully."""
         error = analysis.error
+        if error is None and not careful:
+            self._process(session, message, analysis, result)
+            result.processed += 1
+            return
         if error is None:
-            item = _Work(message, analysis.attachments, analysis.text_for_model)
             references: linking.ReferenceBlock = session.info[linking.REFERENCES_KEY]
             mark = references.mark()
             try:
-                with session.begin_nested(), session.no_autoflush:
-                    _set_fields(message, analysis)
-                    message.state = MessageState.PROCESSED
-                    message.processed_at = utcnow()
-                    message.last_error = None
-                    self._thread(session, item, result)
+                with session.begin_nested():
+                    self._process(session, message, analysis, result)
             except Exception as exc:
                 references.restore(mark)  # the rolled-back case's number goes to the next one
                 error = describe(exc)
@@ -240,6 +267,15 @@ class Processor:
         else:
             result.failed += 1
             log.warning("message %s failed attempt %d: %s", message.id, message.attempts, error)
+
+    def _process(
+        self, session: Session, message: InboundMessage, analysis: Analysis, result: ProcessResult
+    ) -> None:
+        _set_fields(message, analysis)
+        message.state = MessageState.PROCESSED
+        message.processed_at = utcnow()
+        message.last_error = None
+        self._thread(session, _Work(message, analysis.attachments, analysis.text_for_model), result)
 
     def _claim(self, only: int | None = None) -> tuple[str, list[int]] | None:
         """Claim the next messages in ONE statement and count the attempt before any work.
@@ -306,6 +342,9 @@ class Processor:
         if message.labels == ["auto"]:
             bounces.link_bounce(session, message, item.text_for_model, settings=self.settings)
             return
+        if _may_thread(message):
+            # The lookups read rows and flags of this batch's earlier messages: send them.
+            session.flush()
         match = linking.thread_match(session, message)
         if match is not None and match.from_requester:
             existing = match.case
@@ -325,20 +364,23 @@ class Processor:
             return legal.on_caseless_message(session, message, item.text_for_model, settings=self.settings)
         case = linking.open_case(session, message, settings=self.settings)
         result.cases_opened += 1
-        # Marketing objection and possible breach are flagged at once (issue 13).
-        legal.on_message(session, case, message, item.text_for_model or "", settings=self.settings)
-        if "objection" in case.rights:
-            session.flush()  # no autoflush here: the drafts below read the marketing flag back
+        # Marketing objection and possible breach are flagged at once (issue 13); the case
+        # is new, so its flags are known without reading them back.
+        marketing = legal.on_message(
+            session, case, message, item.text_for_model or "", settings=self.settings, fresh=True
+        )
         if case.id is not None:
             result.case_ids.append(case.id)
         if not message.is_automatic:
-            self._first_drafts(session, case, message)
+            self._first_drafts(session, case, message, marketing=marketing)
 
-    def _first_drafts(self, session: Session, case: Case, message: InboundMessage) -> None:
+    def _first_drafts(
+        self, session: Session, case: Case, message: InboundMessage, *, marketing: bool
+    ) -> None:
         """The acknowledgement for every new case; an identity confirmation as well when the
         request came through the web form (anyone can type an address there) and asks for
         data to be shown, moved or erased. Both wait for a person's approval."""
-        if legal.confirm_marketing_stop(session, case, self.drafting):
+        if legal.confirm_marketing_stop(session, case, self.drafting, flagged=marketing, inbound=message):
             return  # an objection to direct marketing: the immediate confirmation is the answer
         create_draft(
             session,
@@ -389,6 +431,13 @@ class Processor:
         log.error(
             "message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300]
         )
+
+
+def _may_thread(message: InboundMessage) -> bool:
+    """Whether the thread lookup will query: reply headers or a case reference in the subject."""
+    return bool(
+        message.in_reply_to or message.references or linking.REFERENCE_RE.search(message.subject or "")
+    )
 
 
 def _set_fields(message: InboundMessage, analysis: Analysis) -> None:

@@ -236,3 +236,38 @@ def test_spam_and_list_posts_to_others_open_no_case(engine, make_settings, mail_
         row = rows[pk]
         assert row is not None and row.labels == ["other"] and row.case_id is None, pk
         assert row.model_version == "header-rules" and row.is_automatic and not row.needs_review
+
+
+def test_a_write_failure_in_a_batch_fails_that_message_alone(
+    engine, make_settings, mail_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch is written without a savepoint per message (issue 16); one message that
+    raises sends it down the careful path: the others are saved, numbered without a gap."""
+    from helpers import FixedLabels
+
+    from avgdesk.models.tables import Case, Draft
+    from avgdesk.triage.intake import linking
+
+    pks = [store_local_message(engine, mail_factory(n, body=f"#access {n}"))[0] for n in range(1, 4)]
+    real_open = linking.open_case
+
+    def open_case(session: Any, message: InboundMessage, **kw: Any) -> Any:
+        if message.id == pks[1]:
+            raise RuntimeError("write phase broke on this one")
+        return real_open(session, message, **kw)
+
+    monkeypatch.setattr(linking, "open_case", open_case)
+    result = Processor(engine, make_settings(), classifier=FixedLabels()).process_batch()
+    assert (result.processed, result.failed, result.cases_opened) == (2, 1, 2)
+    with Session(engine) as s:
+        rows = {pk: s.get(InboundMessage, pk) for pk in pks}
+        refs = sorted(c.reference for c in s.execute(select(Case)).scalars())
+        drafts = len(list(s.execute(select(Draft)).scalars()))
+    bad = rows[pks[1]]
+    assert bad is not None and bad.state is MessageState.RECEIVED and bad.case_id is None
+    assert bad.last_error is not None and "write phase broke" in bad.last_error
+    assert bad.labels == ["access"]  # what was parsed is kept for the retry
+    for pk in (pks[0], pks[2]):
+        row = rows[pk]
+        assert row is not None and row.state is MessageState.PROCESSED and row.case_id is not None
+    assert [r.rsplit("-", 1)[1] for r in refs] == ["0001", "0002"] and drafts == 2
