@@ -234,7 +234,6 @@ def _done(
     *,
     by: str,
 ) -> ErasureOutcome:
-    now = utcnow()
     parts = [f"{name} {n} {'rij' if n == 1 else 'rijen'}" for name, n in result.counts.items()]
     note = f"avgdesk wiste in {system.name}: {', '.join(parts) or 'niets'}"
     if result.skipped:
@@ -242,14 +241,10 @@ def _done(
     with unit_of_work(engine) as session:
         task = session.get(CaseTask, task_id)
         assert task is not None
-        task.status, task.closed_by, task.closed_at, task.updated_at = TaskStatus.DONE, by, now, now
-        task.note, task.last_error = note, None
-        task.erasure_counts = {
-            "counts": result.counts,
-            "skipped": result.skipped,
-            "by": by,
-            "at": now.isoformat(),
-        }
+        # Two approvers at once: the second run found what the first left (0 rows); the
+        # first run's counts stay on the task, the audit trail keeps both.
+        if task.status is TaskStatus.OPEN:
+            _record_on_task(task, note, result, by=by)
         _forget_preview(session, task.case_id, system.id)
         audit.record(
             session,
@@ -265,6 +260,18 @@ def _done(
     # Crash before this commit: erased in the system but not recorded here; the task stays
     # open with "started" in the audit trail, and a second run records 0 rows.
     return ErasureOutcome(reference, system.id, counts=result.counts, skipped=tuple(result.skipped))
+
+
+def _record_on_task(task: CaseTask, note: str, result: sql_connector.ErasureResult, *, by: str) -> None:
+    now = utcnow()
+    task.status, task.closed_by, task.closed_at, task.updated_at = TaskStatus.DONE, by, now, now
+    task.note, task.last_error = note, None
+    task.erasure_counts = {
+        "counts": result.counts,
+        "skipped": result.skipped,
+        "by": by,
+        "at": now.isoformat(),
+    }
 
 
 def _forget_preview(session: Session, case_id: int, system_id: str) -> None:

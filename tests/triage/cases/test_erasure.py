@@ -233,3 +233,25 @@ def test_an_unknown_key_skips_with_a_note_never_null(
     collect.set_identity_keys(engine, ref, customer_number="", contract_number="C-601", by="mw")
     [outcome] = collect.collect(engine, config, ref, by="mw")
     assert outcome.skipped == () and outcome.rows == 1 + 2  # C-601, and the contract without end date
+
+
+def test_an_update_anonymises_and_counts_its_rows(
+    engine: Any, make_settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An UPDATE statement (anonymise, keep the row) reports the rows it changed."""
+    anonymise = {
+        'sql = "DELETE FROM customers WHERE lower(email) = lower(:email)"': (
+            "sql = \"UPDATE customers SET name = 'geanonimiseerd', email = NULL, phone = NULL "
+            'WHERE lower(email) = lower(:email)"'
+        )
+    }
+    config, ref = _setup(
+        engine, make_settings, db_url, monkeypatch, controller_profile=_profile(tmp_path, anonymise)
+    )
+    collect.collect(engine, config, ref, by="mw")
+    outcome = erasure.run(engine, config, ref, "crm", by="gk", token=_plan(engine, config, ref).token)
+    assert outcome.counts == {"contracten_wissen": 2, "klant_wissen": 1}
+    assert _crm(db_url, "SELECT customer_number, name, email FROM customers ORDER BY 1") == [
+        ("K-1001", "geanonimiseerd", None),
+        ("K-1002", "Anna de Vries", "anna.devries@example.nl"),
+    ]
