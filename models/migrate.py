@@ -16,12 +16,17 @@ SEARCH_INDEX_TABLES = ("case_search", "message_search")
 """SQLite's FTS5 tables of the queue's search (migration 0011) and their shadow tables."""
 SEARCH_INDEX_SUFFIX = "_trgm"
 """PostgreSQL's pg_trgm indexes of the same search (migration 0011)."""
+DATABASE_ONLY_INDEXES = ("ix_case_open_snapshot",)
+"""SQLite's covering index of the backlog snapshot (migration 0012)."""
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """What comparing the tables with the metadata looks at: not the search index, which
-    exists in the database only (virtual tables and GIN indexes have no model)."""
+    """What comparing the tables with the metadata looks at: not the search index and the
+    snapshot's covering index, which exist in the database only (virtual tables, GIN and
+    dialect-only indexes have no model)."""
     if type_ == "table" and reflected and name and name.startswith(SEARCH_INDEX_TABLES):
+        return False
+    if type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES:
         return False
     return not (type_ == "index" and reflected and name and name.endswith(SEARCH_INDEX_SUFFIX))
 

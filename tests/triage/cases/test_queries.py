@@ -242,3 +242,15 @@ def test_snapshot_by_right_and_the_dashboard_list_agree_with_the_queue(engine, m
                 listed = [c.reference for c in queries.due_cases(s, due_by=due_by, limit=limit)]
                 f = queries.QueueFilter(open_only=True, due_before=due_by)
                 assert listed == [c.reference for c in queries.queue_page(s, f, number=1, size=limit).items]
+
+
+def test_the_snapshot_reads_a_covering_index_on_sqlite(engine) -> None:
+    """Migration 0012: the snapshot's one pass walks ix_case_open_snapshot, not the rows."""
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL has no such index (a json column cannot be a btree key)
+    from sqlalchemy import text
+
+    sql = str(queries._open_groups(date(2026, 4, 7)).compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "COVERING INDEX ix_case_open_snapshot" in plan
