@@ -67,6 +67,8 @@ def main() -> None:
         f"({args.n} messages, avg {avg_kb:.1f} KB, one core; {args.n / pred_cpu:.0f} msg/CPU-s)"
     )
     print(f"peak RSS                     {rss_mb:6.0f} MB")
+    # The machine is shared: the load says how much of the wall clock was the neighbours'.
+    print("load average (1/5/15 min)    {:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

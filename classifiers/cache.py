@@ -45,6 +45,8 @@ _CODE_MODULES = (
     "explain.py",
     "trainingdata.py",
     "labels.py",
+    "doubt.py",  # the learned review flag is fitted in training and stored in the model
+    "language.py",
 )
 _PREFIX = "classifier-"
 

@@ -20,7 +20,7 @@ MAX_CLAUSES = 8  # letters state their requests early; this bounds prediction co
 CLAUSE_HEAD_CHARS = 1500  # ... and so does reading clauses only from the first part of the text
 MIN_CLAUSE_CHARS = 12
 # Sentence ends, semicolons and line breaks; "art. 15" and "lid 1. " keep their numbers.
-_SPLIT = re.compile(r"(?<=[.!?;])\s+(?![0-9(])|\n+")
+CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+(?![0-9(])|\n+")
 
 CUE_NAMES = ("access", "rectification", "erasure", "restriction", "portability", "objection", "complaint")
 # The article numbers of the GDPR (AVG, DSGVO) per right; Art. 77 is the right to complain.
@@ -39,7 +39,7 @@ _CONNECTORS = frozenset(["lid", "abs", "sub", "and", "und", "van", "der", "des",
 
 def clauses(text: str) -> list[str]:
     """The sentences of a prepared text (at most MAX_CLAUSES); the text itself when it has one."""
-    parts = [p.strip() for p in _SPLIT.split(text[:CLAUSE_HEAD_CHARS])]
+    parts = [p.strip() for p in CLAUSE_SPLIT.split(text[:CLAUSE_HEAD_CHARS])]
     out = [p for p in parts if len(p) >= MIN_CLAUSE_CHARS][:MAX_CLAUSES]
     return out or [text]
 

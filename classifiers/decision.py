@@ -115,15 +115,16 @@ def decide_parts(
     thresholds: FloatArray,
     secondary: FloatArray | None = None,
     extra: FloatArray | None = None,
+    m: list[float] | None = None,
 ) -> tuple[list[str], bool, float]:
     """(labels, review demanded by the rules, smallest |margin| of any label in logits).
 
     The first (most probable) right or complaint only has to pass its recall-leaning
     threshold; any further one must pass its secondary threshold on `extra` (default: p),
     so that recall of "is this a request" stays high without sprinkling extra rights
-    over every request.
+    over every request. `m` are the margins when the caller has them (a whole batch at once).
     """
-    m = margins(p, thresholds)
+    m = margins(p, thresholds) if m is None else m
     above = [label for label in LABELS if m[_IDX[label]] >= 0]
     combining, review = _resolve_conflicts(p, m, above)
     if combining and secondary is not None:
@@ -166,9 +167,11 @@ def decide(
     return labels, review or closest < review_margin
 
 
-def runner_up(p: FloatArray, thresholds: FloatArray, labels: list[str]) -> tuple[str, float] | None:
+def runner_up(
+    p: FloatArray, thresholds: FloatArray, labels: list[str], m: list[float] | None = None
+) -> tuple[str, float] | None:
     """The best label not chosen, with its probability, when it is within RUNNER_UP_LOGITS."""
-    m = margins(p, thresholds)
+    m = margins(p, thresholds) if m is None else m
     rest = [label for label in LABELS if label not in labels]
     best = max(rest, key=lambda label: m[_IDX[label]])
     if m[_IDX[best]] < -RUNNER_UP_LOGITS:
@@ -205,6 +208,8 @@ LATIN_SHARE = 0.5  # below this share of Latin letters the text is in a script t
 
 def unreadable(text: str) -> bool:
     """True when most letters of the (prepared) text are not Latin: the model cannot read it."""
+    if text.isascii():
+        return False  # every letter is Latin
     letters = [c for c in text[:2000] if c.isalpha()]
     if len(letters) < 20:
         return False

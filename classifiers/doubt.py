@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from avgdesk.classifiers.decision import margins
 from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
 
 FloatArray = npt.NDArray[np.float64]
@@ -29,30 +28,47 @@ def doubt_features(
     p: FloatArray, cond: FloatArray, thresholds: FloatArray, secondary: FloatArray, labels: list[str]
 ) -> FloatArray:
     """Numbers about one prediction that say how close it came to being different."""
-    m = np.asarray(margins(p, thresholds))
-    mc = np.asarray(margins(cond, secondary))
-    chosen = np.asarray([label in labels for label in LABELS])
-    comb_chosen = chosen[_COMB]
-    request = bool(comb_chosen.any())
-    unchosen_comb = [j for j in _COMB if not chosen[j]]
-    best_unchosen = max((m[j] for j in unchosen_comb), default=-10.0)
-    best_unchosen_cond = max((mc[j] for j in unchosen_comb), default=-10.0)
-    weakest_chosen = min((m[j] for j in range(len(LABELS)) if chosen[j]), default=-10.0)
-    rival = max((m[j] for j in _STAND if not chosen[j]), default=-10.0)
-    ordered = np.sort(m)[::-1]
-    return np.asarray(
+    chosen = np.asarray([[label in labels for label in LABELS]])
+    row = doubt_matrix(p[None, :], cond[None, :], thresholds, secondary, chosen)[0]
+    return np.asarray(row, dtype=np.float64)
+
+
+def logit_margins(p: FloatArray, thresholds: FloatArray) -> FloatArray:
+    """decision.margins for a whole batch (n, labels): logit(p) - logit(threshold)."""
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    t = np.clip(thresholds, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)) - np.log(t / (1 - t)), dtype=np.float64)
+
+
+def doubt_matrix(
+    p: FloatArray,
+    cond: FloatArray,
+    thresholds: FloatArray,
+    secondary: FloatArray,
+    chosen: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """doubt_features for a batch at once: p, cond (n, labels), chosen the predicted labels."""
+    m = logit_margins(p, thresholds)
+    mc = logit_margins(cond, secondary)
+    comb = np.zeros(len(LABELS), dtype=bool)
+    comb[_COMB] = True
+    stand = ~comb
+    unchosen_comb = comb[None, :] & ~chosen
+    low = np.full_like(m, -10.0)
+    ordered = -np.sort(-m, axis=1)
+    return np.stack(
         [
-            np.clip(best_unchosen, -10, 10),
-            np.clip(best_unchosen_cond, -10, 10),
-            np.clip(weakest_chosen, -10, 10),
-            np.clip(rival, -10, 10),
-            np.clip(ordered[0] - ordered[1], 0, 20),
-            float(comb_chosen.sum()),
-            float(request),
-            float(chosen[_STAND].any()),
-            float(np.clip(m.max(), -10, 10)),
+            np.clip(np.where(unchosen_comb, m, low).max(axis=1), -10, 10),
+            np.clip(np.where(unchosen_comb, mc, low).max(axis=1), -10, 10),
+            np.where(chosen.any(axis=1), np.clip(np.where(chosen, m, -low).min(axis=1), -10, 10), -10.0),
+            np.clip(np.where(stand[None, :] & ~chosen, m, low).max(axis=1), -10, 10),
+            np.clip(ordered[:, 0] - ordered[:, 1], 0, 20),
+            (chosen & comb[None, :]).sum(axis=1).astype(np.float64),
+            (chosen & comb[None, :]).any(axis=1).astype(np.float64),
+            (chosen & stand[None, :]).any(axis=1).astype(np.float64),
+            np.clip(m.max(axis=1), -10, 10),
         ],
-        dtype=np.float64,
+        axis=1,
     )
 
 
@@ -70,6 +86,11 @@ class DoubtModel:
 
     def flags(self, features: FloatArray) -> bool:
         return bool(self.probability(features) >= self.cut)
+
+    def flags_batch(self, features: FloatArray) -> npt.NDArray[np.bool_]:
+        """flags() for every row of an (n, N_FEATURES) matrix."""
+        z = np.clip(features @ self.coef + self.intercept, -35.0, 35.0)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)) >= self.cut)
 
 
 def fit_doubt(

@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from avgdesk.classifiers.clauses import CUE_NAMES, article_cues, clauses
+from avgdesk.classifiers.clauses import CUE_NAMES, article_cues
 from avgdesk.classifiers.contracts import Document, Prediction
 from avgdesk.classifiers.decision import (
     decide,
@@ -37,7 +37,7 @@ from avgdesk.classifiers.decision import (
     runner_up,
     unreadable,
 )
-from avgdesk.classifiers.doubt import DoubtModel, doubt_features, fit_doubt
+from avgdesk.classifiers.doubt import DoubtModel, doubt_matrix, fit_doubt, logit_margins
 from avgdesk.classifiers.explain import Explainer
 from avgdesk.classifiers.features import FeatureSpace
 from avgdesk.classifiers.labels import COMBINING, LABELS
@@ -109,12 +109,7 @@ class ClauseIndex:
     """The clauses of many texts as one matrix, with the row where each text's clauses start."""
 
     def __init__(self, features: FeatureSpace, texts: Sequence[str]) -> None:
-        flat: list[str] = []
-        self.starts: list[int] = []
-        for text in texts:
-            self.starts.append(len(flat))
-            flat.extend(clauses(text))
-        self.x = features.transform(flat)
+        self.whole, self.x, self.starts = features.transform_with_clauses(list(texts))
 
     def max_scores(self, coef: FloatArray, intercept: FloatArray) -> FloatArray:
         raw = np.asarray(self.x @ coef.T, dtype=np.float64) + intercept
@@ -157,9 +152,10 @@ class FittedModel:
     ) -> tuple[FloatArray, FloatArray, Any]:
         """(P(label), P(label | another right or complaint is present), the feature matrix)."""
         quoted = quoted if quoted is not None else [""] * len(texts)
-        x = self.features.transform(texts)
+        index = ClauseIndex(self.features, texts)  # whole texts and clauses read in one pass
+        x = index.whole
         whole = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
-        clause = ClauseIndex(self.features, texts).max_scores(self.coef, self.intercept)
+        clause = index.max_scores(self.coef, self.intercept)
         q, has = _quoted_scores(self.features, quoted, self.coef, self.intercept)
         meta = meta_features(BaseScores(whole, clause, q, has), texts)
         z = np.einsum("nlk,lk->nl", meta, self.stack_coef) + self.stack_intercept
@@ -172,15 +168,41 @@ class FittedModel:
         parts = [prepare_parts(d.subject, d.text) for d in docs]
         texts = [t for t, _ in parts]
         probs, extra, x = self.probabilities(texts, [q for _, q in parts])
-        return [self._one(texts[i], probs[i], extra[i], x, i) for i in range(len(docs))]
+        # Margins, doubt and rounded scores for the whole batch at once: per message in
+        # Python they cost more than reading the text.
+        m = logit_margins(probs, self.thresholds).tolist()
+        decided = [
+            decide_parts(probs[i], self.thresholds, self.secondary, extra[i], m[i]) for i in range(len(docs))
+        ]
+        review = self._flags(probs, extra, decided)
+        rounded = np.round(probs, 4).tolist()
+        return [
+            self._one(texts[i], probs[i], extra[i], x, i, (decided[i][0], bool(review[i]), m[i], rounded[i]))
+            for i in range(len(docs))
+        ]
 
-    def _one(self, text: str, p: FloatArray, extra: FloatArray, x: Any, i: int) -> Prediction:
-        labels, review, closest = decide_parts(p, self.thresholds, self.secondary, extra)
-        if self.doubt is not None:
-            features = doubt_features(p, extra, self.thresholds, self.secondary, labels)
-            review = review or self.doubt.flags(features)
-        else:
-            review = review or closest < self.review_margin
+    def _flags(
+        self, probs: FloatArray, extra: FloatArray, decided: list[tuple[list[str], bool, float]]
+    ) -> npt.NDArray[np.bool_]:
+        """The review flag of each prediction: the rules' own, or the doubt model's (or margin's)."""
+        rule = np.asarray([review for _, review, _ in decided], dtype=bool)
+        if self.doubt is None:
+            return rule | (np.asarray([closest for _, _, closest in decided]) < self.review_margin)
+        chosen = np.asarray([[label in labels for label in LABELS] for labels, _, _ in decided], dtype=bool)
+        features = doubt_matrix(probs, extra, self.thresholds, self.secondary, chosen)
+        return rule | self.doubt.flags_batch(features)
+
+    def _one(
+        self,
+        text: str,
+        p: FloatArray,
+        extra: FloatArray,
+        x: Any,
+        i: int,
+        decided: tuple[list[str], bool, list[float], list[float]],
+    ) -> Prediction:
+        """One prediction from (labels, review flag, margins, rounded scores) and the text's rules."""
+        labels, review, m, rounded = decided
         if unreadable(text) and labels != ["auto"]:
             # Not in a script the corpus has (Chinese, Cyrillic ...): its scores mean nothing.
             labels, review = ["other"], True
@@ -192,12 +214,12 @@ class FittedModel:
                 labels, review = gated
         return Prediction(
             labels=labels,
-            scores={label: round(float(p[j]), 4) for j, label in enumerate(LABELS)},
-            needs_review=bool(review),
+            scores=dict(zip(LABELS, rounded, strict=True)),
+            needs_review=review,
             language=detect_language(text, normalised=True),
             explanations=self.explainer.explain(x, i, labels),
             model_version=self.version,
-            runner_up=runner_up(p, self.thresholds, labels),
+            runner_up=runner_up(p, self.thresholds, labels, m),
         )
 
 
@@ -383,9 +405,8 @@ def _review(
     rule = np.asarray([review for _, review, _ in parts])
     closest = np.asarray([c for _, _, c in parts])
     if DOUBT_MODEL:
-        features = np.stack(
-            [doubt_features(p[i], cond[i], thresholds, secondary, parts[i][0]) for i in range(len(p))]
-        )
+        chosen = np.asarray([[label in labels for label in LABELS] for labels, _, _ in parts], dtype=bool)
+        features = doubt_matrix(p, cond, thresholds, secondary, chosen)
         return fit_doubt(features, wrong, rule, DOUBT_BUDGET)
     margin = 0.0
     for candidate in np.arange(0.1, REVIEW_MARGIN_MAX + 1e-9, 0.1):

@@ -81,7 +81,11 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _LONGNUM = re.compile(r"\d[\d .\-/:]{2,}\d|\d{3,}")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|antw|doorst|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+# Runs of blanks become one space; a single space is left alone (most matches, nothing to do).
+_SPACES = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
+# The blank-delimited chunks that hold an "@": only there can _EMAIL match (it has no blanks),
+# and scanning for these is linear where _EMAIL itself retries at every letter of every word.
+_AT_CHUNK = re.compile(r"(?<!\S)\S*@\S*")
 
 MAX_CHARS = 4000  # long letters state their purpose early; this bounds prediction cost
 
@@ -241,7 +245,7 @@ def normalise(text: str) -> str:
     if "http" in text or "www." in text or "WWW." in text:
         text = _URL.sub(" urlx ", text)
     if "@" in text:
-        text = _EMAIL.sub(" emailx ", text)
+        text = _AT_CHUNK.sub(lambda chunk: _EMAIL.sub(" emailx ", chunk.group(0)), text)
     text = _LONGNUM.sub(" numx ", text)
     text = strip_diacritics(text.lower())
     text = text.replace("\u2019", "'").replace("`", "'")
