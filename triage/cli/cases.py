@@ -10,20 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlmodel import Session
 
 from avgdesk.models.errors import AvgdeskError, NotFoundError, staff_text
-from avgdesk.models.tables import CaseState, PauseReason
-from avgdesk.triage.cli.drafts import drafts_app as drafts_app  # root.py registers it from here
-from avgdesk.triage.runtime import Runtime, open_runtime
-from avgdesk.triage.settings import Settings
+from avgdesk.models.vocabulary import CaseState, PauseReason
+from avgdesk.triage.cli.context import settings_of
+
+if TYPE_CHECKING:
+    from avgdesk.triage.runtime import Runtime
 
 cases_app = typer.Typer(
     help="Cases: list, show, extend, pause, resume, close, reopen, relabel, assign, note.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain click help as the root's: rich costs ~0.1 s to start
 )
 
 By = Annotated[str, typer.Option("--by", help="Your name, for the audit trail.")]
@@ -31,9 +32,10 @@ T = TypeVar("T")
 
 
 def _app(ctx: typer.Context) -> Runtime:
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
-    return open_runtime(settings)
+    # Imported here: 'avgdesk cases --help' needs no SQLAlchemy.
+    from avgdesk.triage.runtime import open_runtime
+
+    return open_runtime(settings_of(ctx))
 
 
 def fail(exc: AvgdeskError) -> typer.Exit:
@@ -64,6 +66,8 @@ def cases_list(
     ] = None,
 ) -> None:
     """Cases sorted by the date that applies now."""
+    from sqlmodel import Session
+
     from avgdesk.triage.cases import queries
 
     app = _app(ctx)
@@ -97,6 +101,8 @@ def cases_show(
     ctx: typer.Context, reference: str, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """One case with its deadline explanation, messages, drafts, notes and timeline."""
+    from sqlmodel import Session
+
     from avgdesk.triage.cases import lifecycle, queries, timeline
 
     app = _app(ctx)

@@ -6,23 +6,25 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from avgdesk.models.errors import MessageParseError
-from avgdesk.triage.intake.reading import read_message
-from avgdesk.triage.runtime import Runtime, open_runtime
-from avgdesk.triage.settings import Settings
+from avgdesk.triage.cli.context import settings_of
+
+if TYPE_CHECKING:
+    from avgdesk.triage.runtime import Runtime
 
 #: What a first training costs, as measured on a 2-core machine under load (issue 14).
 TRAINING_ESTIMATE = "20-60 s on 2 cores"
 
 
 def _app(ctx: typer.Context) -> Runtime:
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
-    return open_runtime(settings)
+    # Imported here: 'avgdesk classify --help' needs neither SQLAlchemy nor the mail parser.
+    from avgdesk.triage.runtime import open_runtime
+
+    return open_runtime(settings_of(ctx))
 
 
 @contextmanager
@@ -55,6 +57,7 @@ def first_training_notice(where: Path) -> Iterator[Callable[[str, float], None]]
 def classify_files(app: Runtime, files: list[Path]) -> list[dict[str, Any]]:
     """Classify .eml files exactly as the worker would (header rules first)."""
     from avgdesk.classifiers import Document
+    from avgdesk.triage.intake.reading import read_message
     from avgdesk.triage.intake.training import model_folder
 
     with first_training_notice(model_folder(app.settings, app.engine)) as progress:

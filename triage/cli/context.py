@@ -1,4 +1,4 @@
-"""What commands read from the Typer context: the settings, loaded once by the root.
+"""What commands read from the Typer context: the settings, loaded once, when first needed.
 
 ``avgdesk deadline`` is the exception: it needs two settings and must start in well under a
 second, so it reads them through :func:`read_deadline_settings` instead of building
@@ -24,11 +24,27 @@ if TYPE_CHECKING:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings the root callback loaded (sub-app contexts inherit the root's obj)."""
+    """The settings, loaded on first use from the root's ``--config`` and the environment
+    (and kept on the root context); a context that already carries them (a plugin's
+    command, a test's app) gives its own."""
     from avgdesk.triage.settings import Settings
 
-    settings = ctx.obj if ctx.obj is not None else ctx.find_root().obj
+    root = ctx.find_root()
+    settings = ctx.obj if ctx.obj is not None else root.obj
+    if settings is None:
+        settings = root.obj = load_root_settings(root.params.get("config"))
     assert isinstance(settings, Settings)
+    return settings
+
+
+def load_root_settings(config_file: Path | None) -> Settings:
+    """Settings from the root's ``--config`` file and the environment; logging configured.
+    A bad value raises ConfigurationError (``avgdesk`` prints it and exits 2)."""
+    from avgdesk.triage import logconfig
+    from avgdesk.triage.settings import load_settings
+
+    settings = load_settings(config_file)
+    logconfig.configure(settings.log_level)
     return settings
 
 

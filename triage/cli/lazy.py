@@ -2,7 +2,8 @@
 
 ``avgdesk --help`` lists every command from a static table of short help texts, so it
 imports none of them (SQLAlchemy, alembic, scikit-learn, holidays and jinja2 stay unloaded);
-a test keeps the table equal to the commands' own help.
+a test keeps the table equal to the commands' own help. A loaded command converts its
+plain parameter values without pydantic (:mod:`~avgdesk.triage.cli.coercion`).
 """
 
 from __future__ import annotations
@@ -12,20 +13,29 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+try:
+    from avgdesk.triage.cli.coercion import lighten
+except ImportError:  # a Typer without the internals coercion.py uses: convert as Typer does
+
+    def lighten(params: list[Any]) -> list[Any]:
+        return params
+
+
+class LightCommand(TyperCommand):
+    """A command whose plain parameter values convert without pydantic."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return lighten(super().get_params(ctx))
 
 
 @dataclass(frozen=True)
 class LazyCommand:
-    """Where a subcommand lives (``module:attribute``) and its one-line help.
-
-    ``settings=False``: the root does not build the full Settings before the command runs
-    (``deadline`` reads its two settings itself, to start fast).
-    """
+    """Where a subcommand lives (``module:attribute``) and its one-line help."""
 
     target: str
     short_help: str
-    settings: bool = True
 
     def load(self, name: str) -> Any:
         module_name, _, attribute = self.target.partition(":")
@@ -36,7 +46,7 @@ class LazyCommand:
             return typer.main.get_group(obj)
         # A plain command function: wrap it the way app.command() would.
         single = typer.Typer(rich_markup_mode=None)
-        single.command(name=name)(obj)
+        single.command(name=name, cls=LightCommand)(obj)
         return typer.main.get_command(single)
 
 
@@ -44,6 +54,9 @@ class LazyGroup(TyperGroup):
     """Subclass and set ``lazy_commands``; eager commands (plugins) work as usual."""
 
     lazy_commands: ClassVar[dict[str, LazyCommand]] = {}
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return lighten(super().get_params(ctx))  # the root's own options, as LightCommand
 
     def list_commands(self, ctx: Any) -> list[str]:
         eager = [name for name in super().list_commands(ctx) if name not in self.lazy_commands]

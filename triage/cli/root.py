@@ -3,8 +3,9 @@
 Start-up is kept short (``avgdesk --help`` imports typer and the standard library only):
 every command lives in its own module, imported when it runs (``LazyGroup``); the short
 help texts below are what ``--help`` shows without importing them (a test compares them
-with the commands' own docstrings). Settings (pydantic-settings) load in the callback,
-which ``--help`` never reaches; ``deadline`` reads its two settings without them
+with the commands' own docstrings). Settings (pydantic-settings) load when a command first
+asks for them (:func:`~avgdesk.triage.cli.context.settings_of`), so no ``--help`` builds
+them; ``deadline`` reads its two settings without them
 (:func:`~avgdesk.triage.cli.context.read_deadline_settings`).
 """
 
@@ -39,15 +40,17 @@ class RootGroup(LazyGroup):
         "deadline": LazyCommand(
             f"{_CLI}.deadline:deadline",
             "The statutory deadline for one receipt time, with its explanation.",
-            settings=False,
         ),
         "cases": LazyCommand(
             f"{_CLI}.cases:cases_app",
             "Cases: list, show, extend, pause, resume, close, reopen, relabel, assign, note.",
         ),
         "drafts": LazyCommand(
-            f"{_CLI}.cases:drafts_app",
-            "Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, discard.",
+            f"{_CLI}.drafts:drafts_app",
+            (
+                "Reply drafts: list, show, versions, create, edit, approve, approve-acknowledgements, "
+                "discard, attach, attachments, detach."
+            ),
         ),
         "tasks": LazyCommand(
             f"{_CLI}.tasks:tasks_app",
@@ -97,15 +100,13 @@ def _main(
         Path | None, typer.Option("--config", help="TOML file with settings (environment variables win).")
     ] = None,
 ) -> None:
-    lazy = RootGroup.lazy_commands.get(ctx.invoked_subcommand or "")
-    if lazy is not None and not lazy.settings:
-        return  # it reads its few settings itself (deadline: context.read_deadline_settings)
-    from avgdesk.triage import logconfig
-    from avgdesk.triage.settings import load_settings
+    if ctx.invoked_subcommand in RootGroup.lazy_commands:
+        # Our commands load the settings when they need them (context.settings_of), so
+        # 'avgdesk cases --help' does not build them and 'deadline' reads its two itself.
+        return
+    from avgdesk.triage.cli.context import load_root_settings
 
-    settings = load_settings(config)
-    logconfig.configure(settings.log_level)
-    ctx.obj = settings
+    ctx.obj = load_root_settings(config)  # a plugin's command (serve, users) reads ctx.obj
 
 
 def _register_plugins() -> None:

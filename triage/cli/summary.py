@@ -1,6 +1,6 @@
 """``avgdesk summary``: preview the weekly summary, or send it now.
 
-Registered in ``triage/cli.py`` with ``app.command("summary")(summary_command)``.
+Registered lazily by ``triage/cli/root.py`` (``RootGroup``).
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from avgdesk.models.engine import session_scope
-from avgdesk.models.errors import ConfigurationError
-from avgdesk.models.types import utcnow
-from avgdesk.triage.reports.summary import ScheduleConfig, build_summary, build_summary_message
-from avgdesk.triage.runtime import open_runtime
-from avgdesk.triage.settings import Settings
+from avgdesk.triage.cli.context import settings_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from avgdesk.triage.reports.summary import ScheduleConfig
+    from avgdesk.triage.settings import Settings
 
 
 def summary_command(
@@ -48,9 +46,11 @@ def summary_command(
     if output is not None and not preview:
         typer.echo("error: --output goes with --preview", err=True)
         raise typer.Exit(2)
-    if ctx.obj is None:
-        raise ConfigurationError("no settings: run through the avgdesk command")
-    settings = cast(Settings, ctx.obj)
+    from avgdesk.triage.reports.summary import ScheduleConfig
+    from avgdesk.triage.runtime import open_runtime
+
+    # A test's app may put a stand-in for Settings on the context; avgdesk loads them here.
+    settings = cast("Settings", ctx.obj) if ctx.obj is not None else settings_of(ctx)
     config = ScheduleConfig.from_settings(settings)  # ConfigurationError -> exit 2 in cli.main
     application = open_runtime(settings)
     if preview:
@@ -60,6 +60,10 @@ def summary_command(
 
 
 def _preview(engine: Engine, config: ScheduleConfig, output: Path | None) -> None:
+    from avgdesk.models.engine import session_scope
+    from avgdesk.models.types import utcnow
+    from avgdesk.triage.reports.summary import build_summary, build_summary_message
+
     now = utcnow()
     with session_scope(engine) as session:
         summary = build_summary(session, now, config)
@@ -76,6 +80,7 @@ def _preview(engine: Engine, config: ScheduleConfig, output: Path | None) -> Non
 
 
 def _send(settings: Settings, engine: Engine, config: ScheduleConfig) -> None:
+    from avgdesk.models.types import utcnow
     from avgdesk.replies import outbox
     from avgdesk.triage.drafting_config import outbox_policy
     from avgdesk.triage.worker.runner import smtp_mailer

@@ -38,21 +38,43 @@ def test_help_imports_no_heavy_library() -> None:
     assert json.loads(lines[-1]) == []
 
 
-def test_deadline_builds_no_settings_class() -> None:
-    """``deadline`` reads its two settings itself (context.read_deadline_settings): neither
-    pydantic-settings nor the Settings class load (pydantic itself does: typer >= 0.29
-    converts every parameter through it)."""
+def _loaded_after(args: list[str], modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run ``avgdesk <args>`` in a fresh interpreter: its output and which ``modules`` it loaded."""
     code = (
         "import sys, json\n"
         "from avgdesk.triage.cli.root import main\n"
-        "sys.argv = ['avgdesk', 'deadline', '2026-03-05']\n"
+        f"sys.argv = ['avgdesk', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(json.dumps([m for m in ('pydantic_settings', 'avgdesk.triage.settings', 'sqlalchemy')"
-        " if m in sys.modules]))\n"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
-    assert "Uiterste termijn: 2026-04-07" in out.stdout
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    return out.stdout, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["deadline", "2026-03-05"],
+        ["deadline", "2026-03-05", "--json", "--lang", "en", "--extension-months", "2"],
+    ],
+)
+def test_deadline_loads_neither_pydantic_nor_storage(args: list[str]) -> None:
+    """``deadline`` reads its two settings itself (context.read_deadline_settings) and its
+    parameters convert without pydantic (cli/coercion.py): neither pydantic, the Settings
+    class nor SQLAlchemy, Jinja2 or scikit-learn load."""
+    modules = ("pydantic", "pydantic_settings", "avgdesk.triage.settings", "sqlalchemy", "jinja2", "sklearn")
+    output, loaded = _loaded_after(args, modules)
+    assert "2026-04-07" in output
+    assert loaded == []
+
+
+@pytest.mark.parametrize("command", ["classify", "cases", "db", "status", "summary", "run", "deadline"])
+def test_a_commands_help_builds_no_settings(command: str) -> None:
+    """Settings load when a command first needs them (context.settings_of), so no ``--help``
+    builds them, and the command modules import their storage and models inside the commands."""
+    output, loaded = _loaded_after([command, "--help"], (*HEAVY, "pydantic", "avgdesk.triage.settings"))
+    assert "Usage:" in output
+    assert loaded == []
 
 
 def test_status_without_graph_loads_no_http_client(tmp_path: Path) -> None:
