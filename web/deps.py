@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
@@ -110,16 +111,39 @@ def get_ctx(request: Request) -> WebContext:
     return ctx
 
 
+def request_session(engine: Engine) -> Session:
+    """The request's session: it keeps loaded objects at the end of its transaction and
+    notes whether it ever flushed a change (see :func:`end_transaction`)."""
+    session = Session(engine, expire_on_commit=False)
+    event.listen(session, "after_flush", _note_write)
+    # A transaction that ended (a use case committed in this session, or a rollback) takes
+    # its writes with it.
+    event.listen(session, "after_commit", _forget_writes)
+    event.listen(session, "after_rollback", _forget_writes)
+    return session
+
+
+_WROTE = "avgdesk.wrote"
+
+
+def _note_write(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
 def db(request: Request) -> Iterator[Session]:
-    """One session per request; routes commit what they change. :func:`render` ends its
-    transaction before a page is built."""
+    """One session per request, for reading: routes call use cases, which write in their
+    own transaction. :func:`render` ends this one before a page is built."""
     engine = get_ctx(request).engine
     if request.method in ("GET", "HEAD"):
         from avgdesk.models.engine import read_only
 
         # Pages only read: deferred transactions, which never wait for a held write lock.
         engine = read_only(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    with request_session(engine) as session:
         request.state.db_session = session
         try:
             yield session
@@ -132,16 +156,21 @@ def end_transaction(request: Request) -> None:
     with ``BEGIN IMMEDIATE`` and so holds the write lock, which the worker and every other
     request wait for (issue 11: a slow case page gave other pages "database is locked").
 
-    A clean session is committed, which keeps the loaded objects (``expire_on_commit``
-    is off); a route that renders with unsaved changes failed half-way, so they go.
+    Why this dependency, and not a use case, ends the transaction: it is the request's own
+    reading transaction, which has written nothing (use cases write in their own
+    ``session_scope``). Ending it is plumbing, like closing the session. It ends with a
+    commit rather than a rollback only because a rollback expires every loaded object and
+    the page would then load each again, in a new transaction that takes the lock again.
+    A session that did change something (pending, or flushed by autoflush) belongs to a
+    route that failed half-way: that is rolled back, never committed here.
     """
     session = getattr(request.state, "db_session", None)
     if not isinstance(session, Session) or not session.in_transaction():
         return
-    if session.new or session.dirty or session.deleted:
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE, False):
         session.rollback()
     else:
-        # Crash before or after: nothing was changed in this transaction.
+        # Writes nothing (no change pending or flushed): a crash before or after loses nothing.
         session.commit()
 
 
