@@ -2,19 +2,21 @@
 
     python benchmarks/cli_startup.py [--runs 5] [--tree DIR]
 
-Commands: ``--help`` (no settings), ``deadline`` (settings, holidays, deadline arithmetic)
-and ``status`` (settings, SQLAlchemy, reads a database made once beforehand in a temporary
-data folder with ``db upgrade``).
+Commands: ``--help`` (no settings), ``deadline`` (two settings, holidays, deadline
+arithmetic), ``status`` (settings, SQLAlchemy, reads a database made once beforehand in a
+temporary data folder with ``db upgrade``) and ``classify --help`` (a command's help: no
+settings, no storage).
 
 ``--tree`` runs another checkout through a link tree (avgdesk/<package> -> <folder>), to
 compare before and after under the same machine load. CPU time (user + sys of the child)
 is printed next to wall time because wall time on a shared machine mostly measures the load.
 
-Last measured (issue 10, 2026-11-30, load average 6-7 on 2 cores, median of 5, CPU / wall):
---help 0.263 / 0.646 s; deadline 0.520 / 1.327 s (was 0.732 / 1.857 s); status 1.761 / 4.351 s
-(was 2.014 / 5.149 s). What is left for deadline: typer >= 0.29 converts every parameter
-through pydantic TypeAdapters (pydantic loads with any command), holidays and the deadline
-code; for status: building the SQLModel tables and replies/__init__ (jinja2).
+Last measured (issue 10, 2026-11-30, load average 11-12 on 2 cores, median of 5, CPU; before =
+f36e627 through --tree, run just before): --help 0.232 -> 0.262 s (unchanged: noise);
+deadline 0.503 -> 0.354 s; status 2.137 -> 2.068 s; classify --help 2.064 -> 0.324 s.
+An empty ``python -c pass`` costs 0.17-0.21 s of CPU at that load (site imports the editable
+finder and certifi). What is left for deadline: holidays (~0.1 s, triage/cases/calendar.py)
+and typer itself; for status: building the SQLModel tables (models/tables.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import time
 
-COMMANDS = (["--help"], ["deadline", "2026-03-05"], ["status"])
+COMMANDS = (["--help"], ["deadline", "2026-03-05"], ["status"], ["classify", "--help"])
 ENTRY = "from avgdesk.triage.cli.root import main; main()"
 
 
