@@ -33,13 +33,19 @@ def _spawn(env: dict[str, str], worker_id: str, cwd: Path) -> subprocess.Popen[b
     )
 
 
-def _wait(predicate: Any, timeout_s: float) -> None:
+def _wait(predicate: Any, timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError(f"{what}: not reached within {timeout_s} s")
+
+
+def _wait_for_holder(holder: Any) -> str:
+    found: list[str] = []
+    _wait(lambda: bool(found.append(h) or True) if (h := holder()) else False, 30, "a lease holder")
+    return found[-1]
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # several workers: PostgreSQL only
@@ -81,28 +87,32 @@ def test_standby_process_takes_over_within_the_lease(
                 ).one()
             )
 
-    a = _spawn(env, "worker-a", tmp_path)
+    workers = {"worker-a": _spawn(env, "worker-a", tmp_path)}
     try:
-        _wait(lambda: holder() == "worker-a", 60)
-        b = _spawn(env, "worker-b", tmp_path)
-        try:
-            mailbox.append(*[mail_factory(i) for i in range(20)])
-            _wait(lambda: processed() == 20, 90)
-            assert holder() == "worker-a"
-            a.send_signal(signal.SIGKILL)  # dies without releasing the lease
-            a.wait()
-            killed_at = time.monotonic()
-            mailbox.append(*[mail_factory(100 + i) for i in range(10)])
-            _wait(lambda: holder() == "worker-b", 60)
-            took_over_s = time.monotonic() - killed_at
-            _wait(lambda: processed() == 30, 90)
-        finally:
-            b.send_signal(signal.SIGTERM)
-            b.wait(timeout=60)
+        _wait(lambda: holder() == "worker-a", 60, "worker-a holds the poller lease")
+        workers["worker-b"] = _spawn(env, "worker-b", tmp_path)
+        mailbox.append(*[mail_factory(i) for i in range(20)])
+        _wait(lambda: processed() == 20, 90, "the first 20 mails processed")
+        # On a loaded machine a stalled holder may lose the lease to the standby early, which is
+        # the design working; so kill whoever holds it now and expect the other to take over.
+        victim = _wait_for_holder(holder)
+        survivor = "worker-b" if victim == "worker-a" else "worker-a"
+        workers[victim].send_signal(signal.SIGKILL)  # dies without releasing the lease
+        workers[victim].wait()
+        killed_at = time.monotonic()
+        mailbox.append(*[mail_factory(100 + i) for i in range(10)])
+        _wait(lambda: holder() == survivor, 60, f"{survivor} takes over the lease")
+        took_over_s = time.monotonic() - killed_at
+        _wait(lambda: processed() == 30, 90, "all 30 mails processed")
     finally:
-        if a.poll() is None:
-            a.kill()
-            a.wait()
+        for proc in workers.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     print(f"\nstandby took over {took_over_s:.1f} s after the kill (lease 4 s)")
     assert took_over_s < 60
     with Session(engine) as s:
