@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from avgdesk.models.engine import read_only
-from avgdesk.models.errors import NotFoundError, RuleViolation, staff_text
+from avgdesk.models.errors import NotFoundError, RuleViolation
 from avgdesk.models.tables import DraftAttachment
 from avgdesk.replies.attachments import attachments_of
 from avgdesk.triage.cases import attachments
 from avgdesk.web.auth import require_role
-from avgdesk.web.deps import get_ctx, render
+from avgdesk.web.deps import get_ctx, refused
 
 router = APIRouter()
 
@@ -42,16 +42,6 @@ def _back(draft_id: int) -> RedirectResponse:
     return RedirectResponse(f"/drafts/{draft_id}#bijlagen", status_code=303)
 
 
-def _refused(request: Request, exc: Exception) -> Response:
-    status = 404 if isinstance(exc, NotFoundError) else 409
-    return render(
-        request,
-        "error.html",
-        {"title": "Bijlage niet gewijzigd", "message": staff_text(exc)},
-        status_code=status,
-    )
-
-
 @router.post("/drafts/{draft_id}/attachments")
 async def upload(request: Request, draft_id: int, file: Annotated[UploadFile, File()]) -> Response:
     user = require_role(request, "medewerker")
@@ -63,7 +53,7 @@ async def upload(request: Request, draft_id: int, file: Annotated[UploadFile, Fi
             attachments.add, ctx.engine, ctx.settings, draft_id, file.filename or "", data, by=user.username
         )
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Bijlage niet gewijzigd")
     return _back(draft_id)
 
 
@@ -74,7 +64,7 @@ def remove(request: Request, draft_id: int, attachment_id: int) -> Response:
         ctx = get_ctx(request)
         attachments.remove(ctx.engine, ctx.settings, draft_id, attachment_id, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Bijlage niet gewijzigd")
     return _back(draft_id)
 
 
@@ -85,7 +75,7 @@ def package(request: Request, draft_id: int) -> Response:
     try:
         attachments.build_package(ctx.engine, ctx.settings, draft_id, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Bijlage niet gewijzigd")
     return _back(draft_id)
 
 
@@ -95,7 +85,7 @@ def download(request: Request, draft_id: int, attachment_id: int) -> Response:
     with Session(read_only(get_ctx(request).engine)) as session:
         item = session.get(DraftAttachment, attachment_id)
         if item is None or item.draft_id != draft_id:
-            return _refused(request, NotFoundError("no such attachment"))
+            return refused(request, NotFoundError("no such attachment"), "Bijlage niet gewijzigd")
         data, name = item.data, item.filename
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return Response(

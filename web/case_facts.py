@@ -23,13 +23,13 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from avgdesk.models.engine import read_only
-from avgdesk.models.errors import AvgdeskError, NotFoundError, staff_text
+from avgdesk.models.errors import AvgdeskError, NotFoundError
 from avgdesk.models.tables import Case, Draft, InboundMessage
 from avgdesk.replies.access_facts import FIELD_NL, ID_FIELDS, option_labels
 from avgdesk.triage.cases import actions, collect, legal
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web.auth import require_role
-from avgdesk.web.deps import get_ctx, render
+from avgdesk.web.deps import get_ctx, refused
 
 router = APIRouter()
 
@@ -119,13 +119,6 @@ def _back(reference: str, anchor: str) -> RedirectResponse:
     return RedirectResponse(f"/cases/{quote(reference)}#{anchor}", status_code=303)
 
 
-def _refused(request: Request, exc: AvgdeskError) -> Response:
-    status = 404 if isinstance(exc, NotFoundError) else 409
-    return render(
-        request, "error.html", {"title": "Niet gewijzigd", "message": staff_text(exc)}, status_code=status
-    )
-
-
 @router.post("/cases/{reference}/marketing")
 def flag_marketing(request: Request, reference: str) -> Response:
     """Bezwaar tegen direct marketing (Art. 21(3)): the immediate confirmation is drafted."""
@@ -134,7 +127,7 @@ def flag_marketing(request: Request, reference: str) -> Response:
     try:
         actions.flag_marketing(ctx.engine, ctx.settings, reference, by=user.username)
     except AvgdeskError as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Niet gewijzigd")
     return _back(reference, "inzage-feiten")
 
 
@@ -163,7 +156,7 @@ def set_access_facts(  # one form field per Art. 15(1) list
     try:
         actions.set_access_facts(ctx.engine, ctx.settings, reference, chosen, by=user.username)
     except AvgdeskError as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Niet gewijzigd")
     return _back(reference, "inzage-feiten")
 
 
@@ -179,7 +172,7 @@ def link_message(
     try:
         result = actions.link_message(ctx.engine, reference, message_pk, by=user.username)
     except AvgdeskError as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Niet gewijzigd")
     return _back(result.reference, f"bericht-{message_pk}")
 
 
@@ -203,5 +196,5 @@ def set_identity_keys(
             by=user.username,
         )
     except AvgdeskError as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Niet gewijzigd")
     return _back(reference, "taken")

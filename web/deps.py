@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
 
+from avgdesk.models.errors import NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
 from avgdesk.web.config import WebSettings
@@ -223,3 +224,10 @@ def render(
     current = values.get("user")
     values.setdefault("csrf_token", getattr(current, "csrf_token", ""))
     return ctx.templates.TemplateResponse(request, name, values, status_code=status_code)
+
+
+def refused(request: Request, exc: Exception, title: str) -> Response:
+    """The error page for a use case that said no: 404 for what does not exist, else 409,
+    with the refusal in the staff's words (``staff_text``)."""
+    status = 404 if isinstance(exc, NotFoundError) else 409
+    return render(request, "error.html", {"title": title, "message": staff_text(exc)}, status_code=status)

@@ -20,12 +20,12 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from avgdesk.models.engine import read_only
-from avgdesk.models.errors import NotFoundError, RuleViolation, TaskRefused, staff_text
+from avgdesk.models.errors import NotFoundError, RuleViolation, TaskRefused
 from avgdesk.models.tables import Case
 from avgdesk.models.vocabulary import LABEL_NL, Role, TaskStatus
 from avgdesk.triage.cases import collect, erasure, tasks
 from avgdesk.web.auth import require_role
-from avgdesk.web.deps import get_ctx, render
+from avgdesk.web.deps import get_ctx, refused
 
 router = APIRouter()
 
@@ -60,23 +60,13 @@ def _back(reference: str) -> RedirectResponse:
     return RedirectResponse(f"/cases/{quote(reference)}#taken", status_code=303)
 
 
-def _refused(request: Request, exc: Exception) -> Response:
-    status = 404 if isinstance(exc, NotFoundError) else 409
-    return render(
-        request,
-        "error.html",
-        {"title": "Taak niet gewijzigd", "message": staff_text(exc)},
-        status_code=status,
-    )
-
-
 @router.post("/tasks/{task_id}/assign")
 def assign(request: Request, task_id: int, assignee: Annotated[str, Form(max_length=64)] = "") -> Response:
     user = require_role(request, "medewerker")
     try:
         reference = tasks.assign(get_ctx(request).engine, task_id, assignee or None, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
 
 
@@ -91,7 +81,7 @@ def close(
     try:
         reference = tasks.close_task(get_ctx(request).engine, task_id, status, by=user.username, note=note)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
 
 
@@ -101,7 +91,7 @@ def reopen(request: Request, task_id: int) -> Response:
     try:
         reference = tasks.reopen(get_ctx(request).engine, task_id, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
 
 
@@ -113,7 +103,7 @@ def collect_data(request: Request, reference: str) -> Response:
     try:
         collect.collect(ctx.engine, ctx.settings, reference, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
 
 
@@ -130,15 +120,16 @@ def erase(
     task (nothing erased); a refused rule is a 409 page."""
     user = require_role(request, Role.APPROVER)
     if confirm != "ja":
-        return _refused(
+        return refused(
             request,
             TaskRefused("erasure not confirmed", "Vink eerst aan dat u het overzicht hebt gecontroleerd."),
+            "Taak niet gewijzigd",
         )
     ctx = get_ctx(request)
     try:
         erasure.run(ctx.engine, ctx.settings, reference, system_id, by=user.username, token=token)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
 
 
@@ -154,5 +145,5 @@ def override(
     try:
         tasks.override_open(get_ctx(request).engine, reference, right, reason, by=user.username)
     except (RuleViolation, NotFoundError) as exc:
-        return _refused(request, exc)
+        return refused(request, exc, "Taak niet gewijzigd")
     return _back(reference)
