@@ -330,6 +330,11 @@ class Settings(BaseSettings):
     """Contact-form submissions per client address within the window."""
     web_contact_window_s: int = 600
     """Window of the contact-form rate limit."""
+    web_download_max_failures_per_ip: int = 20
+    """Dead download links (wrong, expired or used-up token) per client address within the window
+    before /download answers 429; a live link counts nothing."""
+    web_download_window_s: int = 900
+    """Window of the download-link rate limit."""
     web_contact_max_body_bytes: int = 262_144
     """Largest accepted contact-form request."""
     web_contact_max_message_chars: int = 20_000

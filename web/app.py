@@ -87,6 +87,9 @@ def create_app(
         ),
         login_per_ip=RateLimit("login_per_ip", web.login_max_failures_per_ip, web.login_window_s),
         contact_per_ip=RateLimit("contact_per_ip", web.contact_max_per_ip, web.contact_window_s),
+        download_failures_per_ip=RateLimit(
+            "download_failures_per_ip", web.download_max_failures_per_ip, web.download_window_s
+        ),
         classifier_factory=classifier_factory,
     )
     if warm_classifier:

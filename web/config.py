@@ -32,6 +32,10 @@ class WebSettings:
     contact_max_per_ip: int = 5
     """Contact-form submissions per client address within the window."""
     contact_window_s: int = 10 * 60
+    download_max_failures_per_ip: int = 20
+    """Dead download links (wrong, expired, used-up token) per client address within the
+    window before /download answers 429: a guesser is slowed; a customer with a live link is not."""
+    download_window_s: int = 15 * 60
     contact_max_body_bytes: int = 256 * 1024
     """Largest accepted POST /contact request body."""
     contact_max_name_chars: int = 200

@@ -41,6 +41,7 @@ class WebContext:
     login_throttle: LoginThrottle
     login_per_ip: RateLimit
     contact_per_ip: RateLimit
+    download_failures_per_ip: RateLimit
     classifier_factory: Callable[[], Classifier | None] | None = None
     _classifier: Classifier | None = None
     _classifier_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from avgdesk.triage.cases import download_links
 from avgdesk.web.deps import get_ctx
+from avgdesk.web.security import client_ip
 
 router = APIRouter()
 
@@ -24,6 +25,8 @@ DEAD_TEXT = (
     "gebruikt of ingetrokken. Neem contact op met ons privacyteam als u het bestand nog nodig hebt."
 )
 
+BUSY_TEXT = "Te veel mislukte downloads vanaf dit adres. Probeer het over een kwartier opnieuw."
+
 
 def _ascii_name(name: str) -> str:
     return name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
@@ -31,11 +34,21 @@ def _ascii_name(name: str) -> str:
 
 @router.get("/download/{token}", include_in_schema=False)
 async def download(request: Request, token: str) -> Response:
-    engine = get_ctx(request).engine
+    ctx = get_ctx(request)
+    ip = client_ip(request, ctx.web)
+    failures = ctx.download_failures_per_ip
+    if failures.blocked(ip):
+        # A guesser gets no more database lookups (nor log lines) until the window passes.
+        return PlainTextResponse(
+            BUSY_TEXT,
+            status_code=429,
+            headers={"Retry-After": str(failures.retry_after_s(ip)), "Referrer-Policy": "no-referrer"},
+        )
     try:
         # The use case owns its transaction (the count and the audit event commit together).
-        served = await run_in_threadpool(download_links.fetch, engine, token)
+        served = await run_in_threadpool(download_links.fetch, ctx.engine, token)
     except download_links.LinkDead:
+        failures.hit(ip)
         return PlainTextResponse(DEAD_TEXT, status_code=404, headers={"Referrer-Policy": "no-referrer"})
     return Response(
         served.data,

@@ -93,3 +93,19 @@ def test_the_access_log_never_holds_a_download_token() -> None:
     )
     assert NoQueryStringFilter().filter(record)
     assert token not in record.getMessage() and "GET /download/… HTTP/1.1" in record.getMessage()
+
+
+def test_a_token_guesser_is_slowed_and_a_live_link_is_not(
+    client: TestClient, web_engine: Any, web_settings: Any
+) -> None:
+    settings = web_settings.model_copy(
+        update={"mail_attachment_limit_bytes": 1_000, "web_base_url": "https://avg.nhmb.example/"}
+    )
+    _, token = _approved_by_link(web_engine, settings)
+    limit = client.app.state.ctx.web.download_max_failures_per_ip  # type: ignore[attr-defined]
+    assert client.get(f"/download/{token}").status_code == 200  # a live link counts nothing
+    for i in range(limit):
+        assert client.get(f"/download/{'B' * 42}{i % 10}").status_code == 404
+    blocked = client.get(f"/download/{'C' * 43}")
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert client.get(f"/download/{token}").status_code == 429  # the guesser's address waits too
