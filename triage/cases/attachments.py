@@ -211,8 +211,14 @@ def remove(engine: Engine, settings: Settings, draft_id: int, attachment_id: int
 def _sync_delivery(session: Session, draft: Draft, settings: Settings, *, by: str) -> None:
     """An access or portability letter says how its file comes: attached, or by download link
     when the files are too large for the mail (the template then writes the link's marker).
-    When that changes, the letter is made again from its template with the new field."""
+    When that changes, the letter is made again from its template with the new field, unless
+    staff edited its text by hand: their words are kept (issue 14), and approval then asks for
+    the link's marker if the files are too large to attach."""
     if draft.kind not in PROMISING_KINDS or draft.id is None:
+        return
+    from avgdesk.triage.cases.drafts import has_manual_text  # drafts imports this module
+
+    if has_manual_text(session, draft.id):
         return
     by_link = download_links.needs_link(session, draft.id, settings)
     fields = dict(draft.fields or {})

@@ -183,3 +183,25 @@ def test_retention_kills_the_link(engine: Any, make_settings: Any) -> None:
         assert s.exec(select(DownloadLink)).first() is None
     with pytest.raises(LinkDead, match="unknown"):
         download_links.fetch(engine, token)
+
+
+def test_a_hand_edited_letter_keeps_its_words_when_the_files_outgrow_the_mail(
+    engine: Any, make_settings: Any
+) -> None:
+    settings = _settings(make_settings)
+    _, draft_id = access_draft(engine, settings)
+    close_all_tasks(engine)
+    with Session(engine) as s:
+        draft = s.get(Draft, draft_id)
+        assert draft is not None
+        text = draft.body_text + "\nMet een persoonlijke toelichting van Anna.\n"
+    drafts.edit(engine, settings, draft_id, by="anna", body_text=text)
+    attachments.add(engine, settings, draft_id, "scan.pdf", PDF, by="anna")  # now too large to attach
+    with Session(engine) as s:
+        draft = s.get(Draft, draft_id)
+        assert draft is not None
+        assert draft.body_text == text.replace("\r\n", "\n") and MARKER not in draft.body_text
+    attachments.build_package(engine, settings, draft_id, by="anna")
+    with pytest.raises(AttachmentRefused) as refused:
+        drafts.approve(engine, settings, draft_id, by="anna")
+    assert MARKER in refused.value.staff_message
