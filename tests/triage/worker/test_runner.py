@@ -260,3 +260,28 @@ async def test_a_failed_one_shot_run_is_unhealthy(engine, make_settings, monkeyp
     status = collect(engine, worker.settings)
     assert not status["healthy"]
     assert any("one-shot run failed (OSError: database or disk is full)" in p for p in status["problems"])
+
+
+async def test_a_one_shot_run_with_nothing_waiting_never_loads_the_model(engine, make_settings) -> None:
+    """Issue 16: a fresh install's first ``run --once`` must not train (20-60 s) or load a
+    model when no message waits; the factory is only asked once there is mail to classify."""
+    calls: list[str] = []
+
+    def factory() -> FixedLabels:
+        calls.append("loaded")
+        return FixedLabels()
+
+    server = FakeImapServer()
+    settings = make_settings(**FAKE_IMAP)
+    worker = Worker(
+        settings, engine, classifier_factory=factory, mailer=RecordingMailer(), imap_factory=server.session
+    )
+    try:
+        report = await worker.run_once()
+        assert report.intake_error is None and report.ingested == 0
+        assert calls == []
+        server.deliver(mail(1, body="#access graag inzage", mid="waits@example.nl"))
+        await worker.run_once()
+    finally:
+        worker.close()
+    assert calls == ["loaded"] and _count(engine, Case) == 1
