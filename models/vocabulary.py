@@ -145,6 +145,31 @@ class DraftState(StrEnum):
     DISCARDED = "discarded"
 
 
+class DraftKind(StrEnum):
+    """The letters avgdesk drafts; ``replies/rendering.py`` has one template per kind and language."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    IDENTITY_REQUEST = "identity_request"
+    CLARIFICATION_REQUEST = "clarification_request"
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    OBJECTION = "objection"
+    EXTENSION = "extension"
+    REFUSAL = "refusal"
+    COMPLAINT = "complaint"
+    OBJECTION_ANSWER = "objection_answer"
+    """Art. 21(1): the objection granted, or refused after balancing (with remedies)."""
+    NO_DATA = "no_data"
+    """Art. 15(1): we process no personal data about the requester."""
+    WITHHELD = "withheld"
+    """Art. 15(4): what was withheld or redacted to protect others (a partial refusal)."""
+    ABANDONED = "abandoned"
+    """The requester did not answer our question: the case is closed (issue 13)."""
+
+
 class TaskStatus(StrEnum):
     """A per-case task in one of the controller's systems (issue 17)."""
 
@@ -253,7 +278,7 @@ LETTER_KIND_NL: dict[str, str] = {
     "withheld": "Bericht: gegevens van anderen afgeschermd (art. 15 lid 4 AVG)",
     "abandoned": "Afsluitbericht (geen reactie ontvangen)",
 }
-"""Letter kinds (``replies.rendering.DraftKind`` values) as staff see them, capitalised."""
+"""Letter kinds (:class:`DraftKind` values) as staff see them, capitalised."""
 
 OUTCOME_NL: dict[str, str] = {
     "answered": "beantwoord",

@@ -47,7 +47,6 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -56,6 +55,9 @@ import jinja2
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+
+# DraftKind is vocabulary (models/vocabulary.py, issue 10): named here too for existing importers.
+from avgdesk.models.vocabulary import DraftKind
 
 from .access_facts import selected
 from .errors import RenderError
@@ -89,29 +91,6 @@ __all__ = [
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEXT_WIDTH = 72
-
-
-class DraftKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    IDENTITY_REQUEST = "identity_request"
-    CLARIFICATION_REQUEST = "clarification_request"
-    ACCESS = "access"
-    RECTIFICATION = "rectification"
-    ERASURE = "erasure"
-    RESTRICTION = "restriction"
-    PORTABILITY = "portability"
-    OBJECTION = "objection"
-    EXTENSION = "extension"
-    REFUSAL = "refusal"
-    COMPLAINT = "complaint"
-    OBJECTION_ANSWER = "objection_answer"
-    """Art. 21(1): the objection granted, or refused after balancing (with remedies)."""
-    NO_DATA = "no_data"
-    """Art. 15(1): we process no personal data about the requester."""
-    WITHHELD = "withheld"
-    """Art. 15(4): what was withheld or redacted to protect others (a partial refusal)."""
-    ABANDONED = "abandoned"
-    """The requester did not answer our question: the case is closed (issue 13)."""
 
 
 @dataclass(frozen=True)

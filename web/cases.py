@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Attachment, MessageRaw, User
-from avgdesk.replies.rendering import DraftKind
+from avgdesk.models.vocabulary import DraftKind
 from avgdesk.triage.cases import actions, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.web import labels as L

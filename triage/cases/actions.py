@@ -123,8 +123,8 @@ def pause(
     transaction, and the clock rests only once the outbox has sent it (issue 13;
     ``lifecycle.start_requested_pauses``). ``note`` is the written reason (required).
     ``draft_request`` is kept for callers; the request is always drafted."""
+    from avgdesk.models.vocabulary import DraftKind
     from avgdesk.replies.drafting import create_draft
-    from avgdesk.replies.rendering import DraftKind
 
     with unit_of_work(engine) as session:
         case = lifecycle.find_case(session, reference)

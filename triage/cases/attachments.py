@@ -31,11 +31,11 @@ from avgdesk.models.tables import (
     MessageState,
 )
 from avgdesk.models.types import utcnow
+from avgdesk.models.vocabulary import DraftKind
 from avgdesk.replies import drafting
 from avgdesk.replies.attachments import attachments_of
 from avgdesk.replies.package import Extract, MessageCopy, PackageInput, package_name
 from avgdesk.replies.package import build_package as zip_package
-from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, download_links, tasks
 from avgdesk.triage.cases.actions import unit_of_work
 from avgdesk.triage.drafting_config import drafting_context

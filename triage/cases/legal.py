@@ -364,8 +364,8 @@ def confirm_marketing_stop(
     (an objection to marketing alone), so no acknowledgement with its month is drafted.
     ``flagged``: whether the case carries the marketing flag, when the caller knows it (a
     case opened in this transaction: no query); ``inbound``: the message being answered."""
+    from avgdesk.models.vocabulary import DraftKind
     from avgdesk.replies.drafting import create_draft
-    from avgdesk.replies.rendering import DraftKind
 
     if not (is_marketing_objection(session, case) if flagged is None else flagged):
         return False

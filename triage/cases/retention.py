@@ -180,8 +180,8 @@ def close_abandoned(engine: Engine, settings: Settings, *, now: datetime | None 
     """Close cases whose request for identity/clarification went unanswered for
     ``abandoned_after_days``, with a letter (drafted for approval) that says so and names
     the remedies (issue 13). Returns the references closed."""
+    from avgdesk.models.vocabulary import DraftKind
     from avgdesk.replies.drafting import create_draft
-    from avgdesk.replies.rendering import DraftKind
     from avgdesk.triage.cases import lifecycle
     from avgdesk.triage.drafting_config import drafting_context
 

@@ -28,9 +28,8 @@ from sqlmodel import Session, col, select
 from avgdesk.models.errors import ApproverRequired, TaskNotFound, TaskRefused, TasksOpen
 from avgdesk.models.tables import Case, CaseTask, Draft, TaskStatus, User
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import APPROVER_ROLES, LABEL_NL, OPEN_STATES
+from avgdesk.models.vocabulary import APPROVER_ROLES, LABEL_NL, OPEN_STATES, DraftKind
 from avgdesk.replies.profile import System, default_profile_path, load_profile
-from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 

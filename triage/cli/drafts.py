@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlmodel import Session, col, select
 
-from avgdesk.models.tables import Case, Draft, DraftState
-from avgdesk.replies.rendering import DraftKind
+# The vocabulary, not replies/rendering.py: 'avgdesk drafts --help' must load neither Jinja2
+# nor SQLAlchemy (issue 10); storage and the use cases are imported inside the commands.
+from avgdesk.models.vocabulary import DraftKind, DraftState
 from avgdesk.triage.cli.context import settings_of
-from avgdesk.triage.runtime import Runtime, open_runtime
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from avgdesk.models.tables import Draft
+    from avgdesk.triage.runtime import Runtime
 
 drafts_app = typer.Typer(
     help=(
@@ -31,6 +36,8 @@ By = Annotated[str, typer.Option("--by", help="Your name, for the audit trail.")
 
 
 def _app(ctx: typer.Context) -> Runtime:
+    from avgdesk.triage.runtime import open_runtime
+
     return open_runtime(settings_of(ctx))
 
 
@@ -59,6 +66,10 @@ def drafts_list(
     ] = False,
 ) -> None:
     """Drafts awaiting approval (or all)."""
+    from sqlmodel import Session, col, select
+
+    from avgdesk.models.tables import Case, Draft
+
     app = _app(ctx)
     with Session(app.engine) as session:
         stmt = (
@@ -85,6 +96,8 @@ def drafts_list(
 def _add_delivery(session: Session, rows: list[dict[str, Any]]) -> None:
     """The outbox's view of each approved draft: its state, and whether delivery is uncertain
     (a timeout after DATA or a crash mid-send: the recipient may have it twice)."""
+    from sqlmodel import col, select
+
     from avgdesk.models.tables import OutboxItem
 
     ids = [r["id"] for r in rows]
@@ -103,7 +116,10 @@ def drafts_show(
     ctx: typer.Context, draft_id: int, html: Annotated[bool, typer.Option("--html")] = False
 ) -> None:
     """The draft as the customer would read it."""
+    from sqlmodel import Session
+
     from avgdesk.models.errors import DraftNotFound
+    from avgdesk.models.tables import Case, Draft
     from avgdesk.triage.cli.cases import fail
 
     app = _app(ctx)
@@ -128,6 +144,8 @@ def drafts_show(
 @drafts_app.command("versions")
 def drafts_versions(ctx: typer.Context, draft_id: int) -> None:
     """Every kept version of the draft, with the changes from the version before."""
+    from sqlmodel import Session
+
     from avgdesk.triage.cases import drafts
 
     app = _app(ctx)
@@ -280,6 +298,8 @@ def drafts_attachments(
     ctx: typer.Context, draft_id: int, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """The files of a draft: name, size and sha256 (what the approver approves)."""
+    from sqlmodel import Session
+
     from avgdesk.replies.attachments import attachments_of
 
     app = _app(ctx)
@@ -298,6 +318,8 @@ def drafts_attachments(
 @drafts_app.command("detach")
 def drafts_detach(ctx: typer.Context, draft_id: int, name: str, by: By) -> None:
     """Remove the file with this name from a draft; an approval not yet sent is revoked."""
+    from sqlmodel import Session
+
     from avgdesk.models.errors import AttachmentRefused
     from avgdesk.replies.attachments import attachments_of
     from avgdesk.triage.cases import attachments

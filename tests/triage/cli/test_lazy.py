@@ -68,7 +68,9 @@ def test_deadline_loads_neither_pydantic_nor_storage(args: list[str]) -> None:
     assert loaded == []
 
 
-@pytest.mark.parametrize("command", ["classify", "cases", "db", "status", "summary", "run", "deadline"])
+@pytest.mark.parametrize(
+    "command", ["classify", "cases", "drafts", "db", "status", "summary", "run", "deadline"]
+)
 def test_a_commands_help_builds_no_settings(command: str) -> None:
     """Settings load when a command first needs them (context.settings_of), so no ``--help``
     builds them, and the command modules import their storage and models inside the commands."""
