@@ -10,22 +10,18 @@ import email
 import email.policy
 import io
 import zipfile
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from crm import create_crm
-from helpers import FixedLabels, mail
+from draft_files import access_case, close_all_tasks
 from sqlmodel import Session, select
 
 from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
-from avgdesk.models.tables import Case, CaseTask, DraftAttachment, User
-from avgdesk.models.vocabulary import Role
+from avgdesk.models.tables import DraftAttachment
 from avgdesk.replies import outbox
-from avgdesk.triage.cases import attachments, collect, drafts, tasks
+from avgdesk.triage.cases import attachments, collect, drafts
 from avgdesk.triage.drafting_config import outbox_policy
-from avgdesk.triage.intake.local import store_local_message
-from avgdesk.triage.intake.processing import Processor
 
 pytestmark = pytest.mark.integration
 
@@ -38,21 +34,10 @@ async def test_access_answer_arrives_with_its_package(
     create_crm(db_url, extra_contracts=50)
     monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
     settings = make_settings()
-    raw = mail(1, sender="jan.devries@example.nl", body="#access Ik wil inzage in mijn gegevens.")
-    store_local_message(engine, raw, received_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
-    Processor(engine, settings, classifier=FixedLabels()).drain()
-    with Session(engine) as s:
-        s.add(User(username="anna", password_hash="x", role=Role.APPROVER))
-        case = s.exec(select(Case)).one()
-        case.identity_verified_at = datetime(2026, 3, 6, tzinfo=UTC)
-        s.add(case)
-        s.commit()
-        reference = case.reference
-        task_ids = [t.id or 0 for t in s.exec(select(CaseTask))]
+    reference = access_case(engine, settings, body="#access Ik wil inzage in mijn gegevens.")
     [crm] = collect.collect(engine, settings, reference, by="anna")
     assert crm.rows == 1 + 52 and crm.error is None
-    for task_id in task_ids:
-        tasks.close_task(engine, task_id, "done", by="anna", note="Gezocht.")
+    close_all_tasks(engine, note="Gezocht.")
     draft_id = drafts.create(engine, settings, reference, "access", by="anna").draft_id
     attachments.add(engine, settings, draft_id, "scan-boekhouding.pdf", SCAN, by="anna")
     attachments.build_package(engine, settings, draft_id, by="anna")

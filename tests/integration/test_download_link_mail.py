@@ -12,29 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from draft_files import seeded_access_draft
 
 from avgdesk.mailbox.smtp import SmtpMailer, SmtpParams
-from avgdesk.models.tables import Case, CaseTask, InboundMessage
 from avgdesk.replies import outbox
-from avgdesk.triage.cases import attachments, drafts, tasks
+from avgdesk.triage.cases import attachments, drafts
 from avgdesk.triage.drafting_config import outbox_policy
 
 pytestmark = pytest.mark.integration
 
 SCAN = b"%PDF-1.7\n" + bytes(range(256)) * 12_000  # about 3 MB, over the 1 MB limit below
-
-
-def _access_draft(engine: Any, settings: Any) -> int:
-    with Session(engine) as s:
-        msg = s.exec(select(InboundMessage).where(InboundMessage.subject == "Inzageverzoek")).one()
-        case = s.get(Case, msg.case_id)
-        assert case is not None
-        reference = case.reference
-        task_ids = [t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == case.id))]
-    for task_id in task_ids:
-        tasks.close_task(engine, task_id or 0, "done", by="mw")
-    return drafts.create(engine, settings, reference, "access", by="mw").draft_id
 
 
 async def test_large_answer_goes_as_links_served_by_uvicorn(live: dict[str, Any]) -> None:
@@ -46,7 +33,7 @@ async def test_large_answer_goes_as_links_served_by_uvicorn(live: dict[str, Any]
             "web_base_url": live["url"],
         }
     )
-    draft_id = _access_draft(engine, settings)
+    _, draft_id = seeded_access_draft(engine, settings)
     attachments.add(engine, settings, draft_id, "scan.pdf", SCAN, by="mw")
     attachments.build_package(engine, settings, draft_id, by="mw")
     drafts.approve(engine, settings, draft_id, by="goedkeurder")

@@ -12,31 +12,19 @@ import re
 import zipfile
 from typing import Any
 
+from draft_files import seeded_access_draft
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from avgdesk.models.tables import Case, CaseTask, DraftAttachment, InboundMessage, OutboxItem
-from avgdesk.triage.cases import drafts, tasks
+from avgdesk.models.tables import DraftAttachment, OutboxItem
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
-
-
-def _access_draft(engine: Any, settings: Any) -> tuple[str, int]:
-    with Session(engine) as s:
-        msg = s.exec(select(InboundMessage).where(InboundMessage.subject == "Inzageverzoek")).one()
-        case = s.get(Case, msg.case_id)
-        assert case is not None
-        reference = case.reference
-        task_ids = [t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == case.id))]
-    for task_id in task_ids:
-        tasks.close_task(engine, task_id or 0, "done", by="mw")
-    return reference, drafts.create(engine, settings, reference, "access", by="mw").draft_id
 
 
 def test_upload_list_download_package_approve(
     client: TestClient, login: Any, csrf_of: Any, web_engine: Any, web_settings: Any
 ) -> None:
-    reference, draft_id = _access_draft(web_engine, web_settings)
+    reference, draft_id = seeded_access_draft(web_engine, web_settings)
     login(client, "mw")
     url = f"/drafts/{draft_id}"
     token = csrf_of(client, url)
@@ -77,7 +65,7 @@ def test_upload_list_download_package_approve(
 def test_upload_over_the_limit_is_refused(
     app_factory: Any, login: Any, csrf_of: Any, web_engine: Any, web_settings: Any
 ) -> None:
-    _, draft_id = _access_draft(web_engine, web_settings)
+    _, draft_id = seeded_access_draft(web_engine, web_settings)
     app = app_factory(attachment_max_bytes=1000)
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
         login(client, "mw")

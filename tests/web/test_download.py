@@ -9,11 +9,12 @@ import email.policy
 import re
 from typing import Any
 
+from draft_files import seeded_access_draft
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from avgdesk.models.tables import AuditEvent, Case, CaseTask, DownloadLink, InboundMessage, OutboxItem
-from avgdesk.triage.cases import attachments, drafts, tasks
+from avgdesk.models.tables import AuditEvent, DownloadLink, OutboxItem
+from avgdesk.triage.cases import attachments, drafts
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
 LINK = re.compile(r"https://avg\.nhmb\.example/download/([A-Za-z0-9_-]{43})")
@@ -21,15 +22,7 @@ LINK = re.compile(r"https://avg\.nhmb\.example/download/([A-Za-z0-9_-]{43})")
 
 def _approved_by_link(engine: Any, settings: Any) -> tuple[str, str]:
     """An access answer whose files are over the mail limit, approved: (reference, token of scan.pdf)."""
-    with Session(engine) as s:
-        msg = s.exec(select(InboundMessage).where(InboundMessage.subject == "Inzageverzoek")).one()
-        case = s.get(Case, msg.case_id)
-        assert case is not None
-        reference = case.reference
-        task_ids = [t.id for t in s.exec(select(CaseTask).where(CaseTask.case_id == case.id))]
-    for task_id in task_ids:
-        tasks.close_task(engine, task_id or 0, "done", by="mw")
-    draft_id = drafts.create(engine, settings, reference, "access", by="mw").draft_id
+    reference, draft_id = seeded_access_draft(engine, settings)
     attachments.add(engine, settings, draft_id, "scan.pdf", PDF, by="mw")
     attachments.build_package(engine, settings, draft_id, by="mw")
     approved = drafts.approve(engine, settings, draft_id, by="goedkeurder")

@@ -10,12 +10,11 @@ import email.policy
 import hashlib
 import io
 import zipfile
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from crm import create_crm
-from helpers import FixedLabels, mail
+from draft_files import PDF, access_draft, close_all_tasks
 from sqlmodel import Session, select
 
 from avgdesk.models.errors import AttachmentRefused
@@ -27,42 +26,13 @@ from avgdesk.models.tables import (
     DraftAttachment,
     InboundMessage,
     OutboxItem,
-    User,
 )
-from avgdesk.models.vocabulary import Role
-from avgdesk.triage.cases import attachments, collect, drafts, retention, tasks
-from avgdesk.triage.intake.local import store_local_message
-from avgdesk.triage.intake.processing import Processor
-
-PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40
-
-
-def _access_draft(engine: Any, settings: Any) -> tuple[str, int]:
-    raw = mail(1, sender="jan.devries@example.nl", body="#access")
-    store_local_message(engine, raw, received_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC))
-    Processor(engine, settings, classifier=FixedLabels()).drain()
-    with Session(engine) as s:
-        s.add(User(username="anna", password_hash="x", role=Role.APPROVER))
-        case = s.exec(select(Case)).one()
-        case.identity_verified_at = datetime(2026, 3, 6, tzinfo=UTC)
-        s.add(case)
-        s.commit()
-        reference = case.reference
-    created = drafts.create(engine, settings, reference, "access", by="anna")
-    assert created.render_error is None
-    return reference, created.draft_id
-
-
-def _close_all_tasks(engine: Any) -> None:
-    with Session(engine) as s:
-        ids = [t.id for t in s.exec(select(CaseTask))]
-    for task_id in ids:
-        tasks.close_task(engine, task_id or 0, "done", by="anna")
+from avgdesk.triage.cases import attachments, collect, drafts, retention
 
 
 def test_upload_limits(engine: Any, make_settings: Any) -> None:
     settings = make_settings(attachment_max_bytes=20_000, attachment_total_max_bytes=15_000)
-    _, draft_id = _access_draft(engine, settings)
+    _, draft_id = access_draft(engine, settings)
     with pytest.raises(AttachmentRefused, match="type") as wrong:
         attachments.add(engine, settings, draft_id, "virus.exe", b"MZ\x90\x00\x03" + b"\x00" * 10, by="anna")
     assert "Dit soort bestand" in wrong.value.staff_message
@@ -89,9 +59,9 @@ def test_package_goes_out_with_the_access_answer(
     create_crm(db_url)
     monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
     settings = make_settings()
-    reference, draft_id = _access_draft(engine, settings)
+    reference, draft_id = access_draft(engine, settings)
     collect.collect(engine, settings, reference, by="anna")
-    _close_all_tasks(engine)
+    close_all_tasks(engine)
     with pytest.raises(AttachmentRefused) as missing:
         drafts.approve(engine, settings, draft_id, by="anna")
     assert f"inzage-{reference}.zip" in missing.value.staff_message
