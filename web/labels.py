@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from avgdesk.models.addresses import display_name_for_letter
 from avgdesk.models.tables import CaseState
 from avgdesk.models.vocabulary import CASE_STATE_NL, LETTER_KIND_NL, MONTHS_NL_SHORT
 from avgdesk.models.vocabulary import LABEL_NL as _LABEL_NL
@@ -107,6 +108,16 @@ def draft_state_nl(state: object) -> str:
 
 def kind_nl(kind: str) -> str:
     return KIND_NL.get(kind, kind)
+
+
+def person_name(name: str | None) -> str | None:
+    """A requester's name as staff see it: only when it looks like a person's name (issue 11).
+
+    A stranger chooses the display name: ``=?utf-8?q?anna=40example.nl?= <attacker@...>``
+    must not show "anna@example.nl" where staff look for the requester, and a phishing
+    sentence is no name either. The message itself still shows what its From said.
+    """
+    return display_name_for_letter(name)
 
 
 def action_nl(action: str) -> str:

@@ -139,3 +139,37 @@ def test_approval_to_an_invalid_or_ip_literal_address_fails_in_dutch(engine: Any
         assert "kan niet worden verzonden" in getattr(refused.value, "staff_message", "")
         assert s.exec(select(OutboxItem)).all() == []
         assert draft.state.value == "draft"
+
+
+def _build_unguarded(engine: Any, monkeypatch: pytest.MonkeyPatch, *, name: str, subject: str) -> None:
+    """build_message with its first defences (name filter, single-lining) switched off, so
+    only the parse-back of the built bytes stands between a crafted value and the mail."""
+    from avgdesk.replies import drafting
+
+    monkeypatch.setattr(drafting, "_header_safe_name", lambda value: value)
+    monkeypatch.setattr(drafting, "_one_line", lambda value: value)
+    with session_scope(engine) as s:
+        case = _case(s, name=name)
+        draft = create_draft(s, case, DraftKind.ACKNOWLEDGEMENT, author="anna", ctx=FOUR_EYES)
+        draft.subject = subject
+        build_message(draft, case, load_profile(), now=NOW, tz=AMSTERDAM)
+
+
+def test_a_built_message_with_a_header_we_did_not_set_is_refused(
+    engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The standard library decodes an encoded word in a value it is given and folds its
+    CR/LF back raw: a real Bcc header. The parse-back refuses the message."""
+    with pytest.raises(InvalidOperation, match="unexpected header"):
+        _build_unguarded(
+            engine, monkeypatch, name="K. Klant", subject="=?utf-8?q?Uw_verzoek=0D=0ABcc:_evil@evil.example?="
+        )
+
+
+def test_a_built_message_whose_to_names_another_recipient_is_refused(
+    engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long display name with ``, evil@evil.example,`` folded without quotes parses as
+    three recipients (issue 11, item 4): the parse-back refuses the message."""
+    with pytest.raises(InvalidOperation, match="other recipients"):
+        _build_unguarded(engine, monkeypatch, name="x" * 60 + ", evil@evil.example,", subject="Uw verzoek")

@@ -250,3 +250,43 @@ def test_a_request_from_an_invalid_or_ip_literal_address_is_never_answered_and_c
     assert r.status_code == 409 and "kan niet worden verzonden" in r.text
     with Session(web_engine) as s:
         assert s.exec(select(OutboxItem).where(OutboxItem.draft_id == draft_id)).first() is None
+
+
+def test_a_spoofed_display_name_is_never_shown_as_the_requester(
+    client: TestClient, login: Any, web_engine: Any, web_settings: Any
+) -> None:
+    """Issue 11, item 1: ``From: =?utf-8?q?anna=40example.nl?= <attacker@evil.example>``. The
+    requester is the attacker's address, and the display name (an address, not a name) is not
+    shown where staff look for the requester: the queue, the dashboard, the bulk approval of
+    acknowledgements and the case header showed "anna@example.nl" as the requester's name."""
+    import re
+    from datetime import UTC, datetime
+
+    from webseed import KeywordClassifier
+
+    from avgdesk.models.tables import Case
+    from avgdesk.triage.intake.local import store_local_message
+    from avgdesk.triage.intake.processing import Processor
+
+    raw = (
+        b"From: =?utf-8?q?anna=40example.nl?= <attacker@evil.example>\r\nTo: privacy@nhmbsoftware.nl\r\n"
+        b"Subject: Wissen\r\nMessage-ID: <spoof1@evil.example>\r\nDate: Thu, 05 Mar 2026 11:00:00 +0100\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Ik wil inzage in welke gegevens u van mij verwerkt.\r\n"
+    )
+    pk, _ = store_local_message(web_engine, raw, source="imap", received_at=datetime.now(UTC))
+    Processor(web_engine, web_settings, classifier=KeywordClassifier()).drain()
+    with Session(web_engine) as s:
+        msg = s.get(InboundMessage, pk)
+        assert msg is not None and msg.case_id is not None
+        case = s.get(Case, msg.case_id)
+        assert case is not None and case.requester_email == "attacker@evil.example"
+        reference = case.reference
+    login(client, "mw")
+    for path in ("/", "/cases", "/cases?zoek=attacker", "/drafts"):
+        page = client.get(path)
+        assert page.status_code == 200 and "anna@example.nl" not in page.text, path
+    assert "attacker@evil.example" in client.get("/cases?zoek=attacker").text
+    header = re.search(r"<dt>Verzoeker</dt><dd>(.*?)</dd>", client.get(f"/cases/{reference}").text)
+    assert header is not None and "anna@example.nl" not in header.group(1)
+    assert "attacker@evil.example" in header.group(1)
