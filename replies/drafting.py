@@ -63,6 +63,11 @@ from avgdesk.replies.rendering import TEXT_WIDTH, DraftKind, RenderedReply, Repl
 
 LOOP_HEADER = "X-Avgdesk-Loop"
 
+DRAFT_IDS_KEY = "avgdesk.draft_ids"
+"""``session.info`` key of a callable handing out draft ids reserved for a processing batch
+(issue 16): a draft that has its id needs no flush of everything pending to get one, and
+the batch's drafts go to the database together at its commit."""
+
 
 @dataclass(frozen=True)
 class DraftingContext:
@@ -186,8 +191,12 @@ def create_draft(
     _render_into(
         draft, case, ctx, staff_name=staff, fields=fields, language=case_lang, with_html=not automatic
     )
+    reserved = session.info.get(DRAFT_IDS_KEY)
+    if reserved is not None:
+        draft.id = reserved()
     session.add(draft)
-    session.flush()
+    if draft.id is None:
+        session.flush()
     _audit(session, author, "draft.created", case.id, draft, kind=kind.value, render_error=draft.render_error)
     return draft
 

@@ -175,18 +175,17 @@ def case_risk(case: Case, settings: Settings, now: datetime | None = None) -> de
 
 # --- opening --------------------------------------------------------------------------------
 def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
-    """Rights rows, deadlines, duplicate flag and suggested link of a just-opened case.
+    """Rights rows, duplicate flag and suggested link of a just-opened case whose
+    deadlines were set before its INSERT (:func:`new_case_deadlines`, computed once).
 
     The worker opens thousands of cases in a drain (issue 16): the rights go in one bulk
-    INSERT, and the duplicate check reads four columns, not whole cases. A caller that set
-    the deadlines before inserting the case (:func:`new_case_deadlines`) saves an UPDATE.
+    INSERT, and the duplicate check reads four columns, not whole cases.
     """
     if case.rights:
         session.execute(
             insert(CaseRight),
             [{"case_id": case.id, "right": right, "status": RightStatus.OPEN} for right in case.rights],
         )
-    new_case_deadlines(case, settings)  # unchanged values: no UPDATE
     tasks.open_for_new_case(session, case, settings)  # issue 17: one bulk INSERT
     if case.requester_email:
         _flag_earlier_cases(session, case)
@@ -201,7 +200,7 @@ def _flag_earlier_cases(session: Session, case: Case) -> None:
     """The same requester's cases of the last 30 days: a duplicate flag (same right) and a
     suggested link (still open), for staff to decide."""
     since = case.received_at - DUPLICATE_WINDOW
-    # Every case of the batch before this one was flushed (savepoint per message).
+    # Every case of the batch before this one is in the database (inserted when opened).
     with session.no_autoflush:
         earlier = session.exec(
             select(col(Case.id), col(Case.reference), col(Case.rights), col(Case.state))

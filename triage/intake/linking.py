@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
@@ -223,8 +224,7 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
         received_at=received,
     )
     new_case_deadlines(case, settings)  # in the INSERT, not an UPDATE after it
-    session.add(case)
-    session.flush()
+    _insert_now(session, case)
     message.case_id = case.id
     audit.record(
         session,
@@ -236,6 +236,19 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
     )
     setup_new_case(session, case, settings)
     return case
+
+
+def _insert_now(session: Session, case: Case) -> None:
+    """INSERT the case at once, alone, and keep ``case`` as its persistent row (issue 16).
+
+    A flush would write everything else pending as well, one statement per object; the
+    rows that need the case's id (rights, tasks, the message's link, audit events, drafts)
+    then wait for the batch's commit, where rows of one table go together."""
+    table = Case.__table__  # type: ignore[attr-defined]
+    values = {c.key: getattr(case, c.key) for c in table.columns if c.key != "id"}
+    case.id = session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
+    make_transient_to_detached(case)  # as if loaded: later changes are UPDATEs
+    session.add(case)
 
 
 def attach(session: Session, case: Case, message: InboundMessage, *, how: str) -> None:

@@ -29,9 +29,9 @@ from sqlmodel import Session, col, select
 from avgdesk.mailbox.parsing import AttachmentInfo
 from avgdesk.models.engine import is_postgres, session_scope
 from avgdesk.models.errors import DatabaseBusy
-from avgdesk.models.tables import Attachment, Case, InboundMessage, MessageRaw, MessageState
+from avgdesk.models.tables import Attachment, AuditEvent, Case, InboundMessage, MessageRaw, MessageState
 from avgdesk.models.types import utcnow
-from avgdesk.replies.drafting import DraftingContext, create_draft
+from avgdesk.replies.drafting import DRAFT_IDS_KEY, DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, legal, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
@@ -177,6 +177,7 @@ class Processor:
         with session_scope(self.engine) as session:
             messages = self._still_ours(session, token, ids)
             references = self._reserve_references(session, messages, analyses)
+            session.info[DRAFT_IDS_KEY] = IdBlock(session, "draft", len(messages) + 1).take
             with session.no_autoflush:  # nothing flushes unless a lookup needs it
                 for message in messages:
                     analysis = analyses.get(message.id or -1)
@@ -188,6 +189,7 @@ class Processor:
                         result.quarantined += 1
                         continue
                     self._apply(session, message, analysis, result, careful=careful)
+                _insert_audit_events(session)
                 references.release()
             # Crash before: the attempts were already counted; after the claim expires the
             # next pass retries these messages one at a time. Crash after: they are done.
@@ -431,6 +433,58 @@ class Processor:
         log.error(
             "message %s quarantined after %d attempt(s): %s", message.id, message.attempts, reason[:300]
         )
+
+
+class IdBlock:
+    """Ids of one table for the rows a processing batch inserts, handed out before the rows
+    are written (issue 16), so a row needs no flush to learn its id. Reserved when first
+    taken: on PostgreSQL ``count`` at a time from the table's sequence (an unused one is a
+    gap, as after any rollback); on SQLite counted on from the largest id, which is safe
+    because the batch's transaction holds the write lock (``BEGIN IMMEDIATE``) and every
+    row of that table the batch inserts takes its id here."""
+
+    def __init__(self, session: Session, table: str, count: int) -> None:
+        self.session = session
+        self.table = table
+        self.count = count
+        self._ids: list[int] = []
+        self._last: int | None = None
+
+    def take(self) -> int:
+        if not self._ids:
+            self._ids = self._reserve()
+        return self._ids.pop(0)
+
+    def _reserve(self) -> list[int]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = self.session.execute(
+                sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": self.table, "n": self.count},
+            )
+            return [int(r[0]) for r in rows]
+        if self._last is None:
+            # The table name is one of ours, never input.
+            last = self.session.execute(sa.text(f'SELECT max(id) FROM "{self.table}"')).scalar()
+            self._last = int(last or 0)
+        start = self._last + 1
+        self._last += self.count
+        return list(range(start, start + self.count))
+
+
+def _insert_audit_events(session: Session) -> None:
+    """The batch's pending audit events in one executemany INSERT, in the order they were
+    recorded (issue 16). The unit of work would insert them one at a time to read back ids
+    nobody needs (SQLite's RETURNING gives no row order). Their cases are already in the
+    database (:func:`linking.open_case` inserts a case at once)."""
+    events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not events:
+        return
+    events.sort(key=lambda event: sa.inspect(event).insert_order)
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    rows = [{c.key: getattr(event, c.key) for c in table.columns if c.key != "id"} for event in events]
+    for event in events:
+        session.expunge(event)
+    session.connection().execute(table.insert(), rows)
 
 
 def _may_thread(message: InboundMessage) -> bool:

@@ -271,3 +271,45 @@ def test_a_write_failure_in_a_batch_fails_that_message_alone(
         row = rows[pk]
         assert row is not None and row.state is MessageState.PROCESSED and row.case_id is not None
     assert [r.rsplit("-", 1)[1] for r in refs] == ["0001", "0002"] and drafts == 2
+
+
+def _statements(engine: Any) -> Any:
+    """A counter of executed statements by their first words (executemany counts once)."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    seen: Counter[str] = Counter()
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seen[" ".join(statement.replace('"', "").split()[:3]).lower()] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_batch_writes_its_drafts_and_audit_events_together(engine, make_settings, mail_factory) -> None:
+    """Issue 16: a draft gets a reserved id (no flush per draft), and the batch's drafts and
+    audit events go in one INSERT each; every event still names the right draft, in the
+    order it was recorded."""
+    from helpers import FixedLabels
+
+    from avgdesk.models.tables import Case, Draft
+
+    for n in range(1, 7):
+        store_local_message(engine, mail_factory(n, sender=f"k{n}@example.nl", body=f"#access {n}"))
+    seen = _statements(engine)
+    result = Processor(engine, make_settings(), classifier=FixedLabels()).process_batch()
+    assert (result.processed, result.cases_opened) == (6, 6)
+    assert seen["insert into draft"] == 1 and seen["insert into audit_event"] == 1, seen
+    with Session(engine) as s:
+        drafts = {d.id: d for d in s.execute(select(Draft)).scalars()}
+        cases = {c.id: c for c in s.execute(select(Case)).scalars()}
+        events = list(s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())  # type: ignore[arg-type]
+    created = [e for e in events if e.action == "draft.created"]
+    assert len(drafts) == len(created) == 6
+    for event in created:
+        assert drafts[event.detail["draft_id"]].case_id == event.case_id
+    for case_id in cases:
+        actions = [e.action for e in events if e.case_id == case_id]
+        assert actions == ["case.opened", "draft.created"], actions
