@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from avgdesk.classifiers.decision import decide_reasons
 from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
 
 FloatArray = npt.NDArray[np.float64]
 
-N_FEATURES = 9
+N_FEATURES = 10
 _COMB = [LABELS.index(label) for label in COMBINING]
 _STAND = [LABELS.index(label) for label in STANDALONE]
 
@@ -67,8 +68,18 @@ def doubt_matrix(
             (chosen & comb[None, :]).any(axis=1).astype(np.float64),
             (chosen & stand[None, :]).any(axis=1).astype(np.float64),
             np.clip(m.max(axis=1), -10, 10),
+            _rule_doubt(p, cond, thresholds, secondary),
         ],
         axis=1,
+    )
+
+
+def _rule_doubt(p: FloatArray, cond: FloatArray, thresholds: FloatArray, secondary: FloatArray) -> FloatArray:
+    """1.0 where a rule of decision.decide_reasons doubts the prediction (a rival label, a further
+    right half-way likely ...): evidence here, weighed with the rest, not a flag of its own."""
+    return np.asarray(
+        [float(bool(decide_reasons(p[i], thresholds, secondary, cond[i])[1])) for i in range(len(p))],
+        dtype=np.float64,
     )
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from avgdesk.classifiers.decision import decide, decide_parts, gate_auto, runner_up, unreadable
+from avgdesk.classifiers.decision import (
+    decide,
+    decide_parts,
+    decide_reasons,
+    gate_auto,
+    guessed_right_without_evidence,
+    own_text,
+    request_cue,
+    runner_up,
+    unreadable,
+)
 from avgdesk.classifiers.labels import LABELS
 
 
@@ -27,9 +37,12 @@ def test_further_rights_are_judged_by_the_conditional_probability() -> None:
     assert labels == ["access"]
 
 
-def test_a_right_next_to_a_confident_question_is_reviewed() -> None:
-    labels, review, _ = decide_parts(_p(erasure=0.9, question=0.8), T, SEC)
-    assert labels == ["erasure"] and review
+def test_a_right_next_to_a_confident_question_is_doubted() -> None:
+    labels, reasons, _ = decide_reasons(_p(erasure=0.9, question=0.8), T, SEC)
+    assert labels == ["erasure"] and reasons == {"rival"}
+    # evidence for the doubt model, not a flag of its own (decide() without a model still flags)
+    assert decide_parts(_p(erasure=0.9, question=0.8), T, SEC)[1] is False
+    assert decide(_p(erasure=0.9, question=0.8), T, SEC, review_margin=0.0)[1] is True
 
 
 def test_unknown_mail_falls_back_to_other_not_to_the_least_unlikely_right() -> None:
@@ -74,19 +87,24 @@ def test_personal_salutation_with_a_request_is_never_auto() -> None:
     assert gate_auto(text, _p(auto=0.9), T, SEC, 0.5) is None
 
 
-def test_two_standalone_labels_above_threshold_are_reviewed() -> None:
-    labels, review, _ = decide_parts(_p(question=0.9, other=0.8), T, SEC)
-    assert labels == ["question"] and review
-    labels, review, _ = decide_parts(_p(question=0.9, other=0.05), T, SEC)
-    assert labels == ["question"] and not review
+def test_two_standalone_labels_above_threshold_are_doubted() -> None:
+    labels, reasons, _ = decide_reasons(_p(question=0.9, other=0.8), T, SEC)
+    assert labels == ["question"] and reasons == {"two_standalone"}
+    labels, reasons, _ = decide_reasons(_p(question=0.9, other=0.05), T, SEC)
+    assert labels == ["question"] and not reasons
 
 
-def test_a_clear_right_dropped_as_a_further_right_is_reviewed() -> None:
+def test_a_clear_right_dropped_as_a_further_right_is_doubted() -> None:
     # objection is twice its own threshold, but the conditional model does not add it
-    labels, review, _ = decide_parts(_p(access=0.95, objection=0.7), T, SEC, _p(objection=0.1))
-    assert labels == ["access"] and review
-    labels, review, _ = decide_parts(_p(access=0.95, objection=0.02), T, SEC, _p(objection=0.02))
-    assert labels == ["access"] and not review
+    labels, reasons, _ = decide_reasons(_p(access=0.95, objection=0.7), T, SEC, _p(objection=0.1))
+    assert labels == ["access"] and "dropped_clear" in reasons
+    labels, reasons, _ = decide_reasons(_p(access=0.95, objection=0.02), T, SEC, _p(objection=0.02))
+    assert labels == ["access"] and not reasons
+
+
+def test_only_the_fallback_demands_review_by_itself() -> None:
+    labels, review, _ = decide_parts(_p(complaint=0.05, other=0.1), T, SEC)
+    assert labels == ["other"] and review  # nothing passed its threshold: always a person
 
 
 def test_text_in_a_script_the_corpus_lacks_is_unreadable() -> None:
@@ -94,3 +112,35 @@ def test_text_in_a_script_the_corpus_lacks_is_unreadable() -> None:
     assert unreadable("привет как дела увидимся в субботу у меня есть вопрос о счете")
     assert not unreadable("graag ontvang ik een kopie van alle gegevens die u van mij heeft")
     assert not unreadable("短い")  # too short to judge
+
+
+# Prepared texts (lower case, subject on the first line), written for these tests.
+FORWARDED_NOTICE = (
+    "fyi\nhoi\nfrom: emailx [mailto: emailx ]\nyour weekly timesheet is ready.\n"
+    "you receive this because you signed up. to unsubscribe from these emails click here urlx"
+)
+CAPTION = "holiday\nmy brother at the lake!\nmy dog, asleep in the sun!"
+
+
+def test_only_the_writers_own_words_count_as_a_request() -> None:
+    assert own_text(FORWARDED_NOTICE) == "fyi\nhoi\n"
+    assert not request_cue(FORWARDED_NOTICE)  # "unsubscribe" sits below the forward's From: line
+    assert not request_cue(CAPTION)  # "my" but nothing asked for and no right named
+    p = _p(objection=0.9)
+    assert guessed_right_without_evidence(FORWARDED_NOTICE, p, T, ["objection"])
+    assert guessed_right_without_evidence(CAPTION, _p(rectification=0.9), T, ["rectification"])
+    assert not guessed_right_without_evidence(CAPTION, _p(other=0.9), T, ["other"])
+
+
+def test_short_and_forwarded_requests_keep_their_case() -> None:
+    for text in (
+        "stop met mailen\n",
+        "uitschrijven aub\n",
+        "\nhaal me uit jullie systeem. nu.",
+        "adres\nben verhuisd, nieuw adres: dorpsweg numx",
+        "fwd: inzageverzoek\nzie onder\nfrom: emailx\nik wil inzage in mijn gegevens",
+        "reminder\nstill no answer to the mail below\nfrom: emailx\nplease delete my account",
+        "auskunft\nich bitte um auskunft nach art. 15 dsgvo",
+    ):
+        assert request_cue(text), text
+        assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text

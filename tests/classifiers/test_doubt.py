@@ -42,3 +42,10 @@ def test_without_mistakes_nothing_is_flagged_by_the_model() -> None:
     features = np.zeros((10, N_FEATURES))
     model, _ = fit_doubt(features, np.zeros(10, dtype=bool), np.zeros(10, dtype=bool), budget=0.2)
     assert model.flags(features[0]) is False
+
+
+def test_the_rules_doubt_is_a_feature() -> None:
+    # a right next to a confident question: the rules doubt it, the doubt model weighs that
+    rival = doubt_features(_p(erasure=0.9, question=0.8), _p(erasure=0.9), T, T, ["erasure"])
+    plain = doubt_features(_p(erasure=0.9), _p(erasure=0.9), T, T, ["erasure"])
+    assert rival[-1] == 1.0 and plain[-1] == 0.0
