@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from avgdesk.models import vocabulary
@@ -181,14 +181,86 @@ def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
     The worker opens thousands of cases in a drain (issue 16): the rights go in one bulk
     INSERT, and the duplicate check reads four columns, not whole cases.
     """
-    if case.rights:
-        session.execute(
-            insert(CaseRight),
-            [{"case_id": case.id, "right": right, "status": RightStatus.OPEN} for right in case.rights],
-        )
-    tasks.open_for_new_case(session, case, settings)  # issue 17: one bulk INSERT
+    rights = [{"case_id": case.id, "right": right, "status": RightStatus.OPEN} for right in case.rights]
+    _insert_rows(session, CaseRight.__table__, rights)  # type: ignore[attr-defined]
+    _insert_rows(session, tasks.TASK_TABLE, tasks.new_case_rows(case, settings))  # issue 17
     if case.requester_email:
         _flag_earlier_cases(session, case)
+    recent = session.info.get(RECENT_CASES_KEY)
+    if isinstance(recent, RecentCases):
+        recent.add(case)
+
+
+PENDING_ROWS_KEY = "avgdesk.pending_rows"
+"""``session.info`` key of a processing batch's rows that go to the database together
+before its commit (table → rows): the rights and tasks of the cases it opens (issue 16)."""
+
+RECENT_CASES_KEY = "avgdesk.recent_cases"
+"""``session.info`` key of a processing batch's :class:`RecentCases`."""
+
+
+def _insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """One executemany now, or with the batch's other rows of ``table`` before its commit."""
+    pending = session.info.get(PENDING_ROWS_KEY)
+    if not rows:
+        return
+    if isinstance(pending, dict):
+        pending.setdefault(table, []).extend(rows)
+    else:
+        session.connection().execute(table.insert(), rows)
+
+
+def write_pending_rows(session: Session) -> None:
+    """INSERT the rows a batch kept back (before its commit, or before a lookup reads them)."""
+    pending = session.info.get(PENDING_ROWS_KEY)
+    if isinstance(pending, dict):
+        for table, rows in pending.items():
+            if rows:
+                session.connection().execute(table.insert(), rows)
+        pending.clear()
+
+
+class RecentCases:
+    """The cases of a processing batch's requesters within the duplicate window, read in ONE
+    query when first needed, plus the cases the batch opens (issue 16: no SELECT per case).
+    Only for a batch that fails as a whole (no savepoint per message): a case rolled back
+    alone would otherwise stay listed here."""
+
+    def __init__(self, session: Session, emails: set[str], earliest: datetime) -> None:
+        self.session = session
+        self.emails = emails
+        self.since = earliest - DUPLICATE_WINDOW
+        self._rows: list[tuple[int, str, list[str], CaseState, datetime, str]] | None = None
+
+    def _load(self) -> list[tuple[int, str, list[str], CaseState, datetime, str]]:
+        if self._rows is None:
+            with self.session.no_autoflush:
+                found = self.session.exec(
+                    select(
+                        col(Case.id),
+                        col(Case.reference),
+                        col(Case.rights),
+                        col(Case.state),
+                        col(Case.received_at),
+                        col(Case.requester_email),
+                    ).where(
+                        col(Case.requester_email).in_(sorted(self.emails)),
+                        col(Case.received_at) >= self.since,
+                    )
+                ).all()
+            self._rows = [(int(r[0]), r[1], list(r[2]), r[3], r[4], str(r[5])) for r in found]
+        return self._rows
+
+    def add(self, case: Case) -> None:
+        if case.id is not None and case.requester_email:
+            email, rights = case.requester_email, list(case.rights)
+            self._load().append((case.id, case.reference, rights, case.state, case.received_at, email))
+
+    def earlier(self, case: Case, since: datetime) -> list[tuple[int, str, list[str], CaseState]]:
+        """What :func:`_flag_earlier_cases` would read: newest first."""
+        rows = [r for r in self._load() if r[5] == case.requester_email and r[0] != case.id and r[4] >= since]
+        rows.sort(key=lambda r: r[4], reverse=True)
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def new_case_deadlines(case: Case, settings: Settings) -> None:
@@ -200,17 +272,9 @@ def _flag_earlier_cases(session: Session, case: Case) -> None:
     """The same requester's cases of the last 30 days: a duplicate flag (same right) and a
     suggested link (still open), for staff to decide."""
     since = case.received_at - DUPLICATE_WINDOW
-    # Every case of the batch before this one is in the database (inserted when opened).
-    with session.no_autoflush:
-        earlier = session.exec(
-            select(col(Case.id), col(Case.reference), col(Case.rights), col(Case.state))
-            .where(
-                Case.requester_email == case.requester_email,
-                Case.id != case.id,
-                col(Case.received_at) >= since,
-            )
-            .order_by(col(Case.received_at).desc())
-        ).all()
+    recent = session.info.get(RECENT_CASES_KEY)
+    recent = recent if isinstance(recent, RecentCases) else None
+    earlier = recent.earlier(case, since) if recent is not None else _earlier(session, case, since)
     for other_id, reference, rights, _ in earlier:
         if set(rights) & set(case.rights):
             case.duplicate_of_case_id = other_id
@@ -232,6 +296,21 @@ def _flag_earlier_cases(session: Session, case: Case) -> None:
             case_id=case.id,
             suggested=open_earlier[0][1],
         )
+
+
+def _earlier(session: Session, case: Case, since: datetime) -> list[tuple[int, str, list[str], CaseState]]:
+    # Every case of the batch before this one is in the database (inserted when opened).
+    with session.no_autoflush:
+        rows = session.exec(
+            select(col(Case.id), col(Case.reference), col(Case.rights), col(Case.state))
+            .where(
+                Case.requester_email == case.requester_email,
+                Case.id != case.id,
+                col(Case.received_at) >= since,
+            )
+            .order_by(col(Case.received_at).desc())
+        ).all()
+    return [(int(r[0]), r[1], list(r[2]), r[3]) for r in rows]
 
 
 # --- staff actions --------------------------------------------------------------------------

@@ -129,9 +129,14 @@ def _rows(case: Case, rights: Sequence[str], register: Sequence[System]) -> list
     ]
 
 
+def new_case_rows(case: Case, settings: Settings) -> list[dict[str, object]]:
+    """The task rows of a just-opened case (a processing batch inserts them together)."""
+    return _rows(case, case.rights, systems(settings))
+
+
 def open_for_new_case(session: Session, case: Case, settings: Settings) -> None:
     """One task per system and right of a just-opened case: one bulk INSERT, no reads."""
-    rows = _rows(case, case.rights, systems(settings))
+    rows = new_case_rows(case, settings)
     if rows:
         # A Core executemany on the session's connection (same transaction): the ORM's bulk
         # path and its autoflush cost several ms per case in a processing batch.

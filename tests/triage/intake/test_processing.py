@@ -313,3 +313,30 @@ def test_a_batch_writes_its_drafts_and_audit_events_together(engine, make_settin
     for case_id in cases:
         actions = [e.action for e in events if e.case_id == case_id]
         assert actions == ["case.opened", "draft.created"], actions
+
+
+def test_a_batch_checks_duplicates_once_and_sees_its_own_cases(engine, make_settings, mail_factory) -> None:
+    """Issue 16: the duplicate check reads the batch's requesters' cases in one query and
+    sees the cases the batch itself opens; rights and tasks go in one INSERT per batch."""
+    from helpers import FixedLabels
+
+    from avgdesk.models.tables import Case, CaseRight
+
+    processor = Processor(engine, make_settings(), classifier=FixedLabels())
+    store_local_message(engine, mail_factory(1, sender="k@example.nl", body="#access"))
+    processor.process_batch()
+    for n in (2, 3):
+        store_local_message(engine, mail_factory(n, sender="k@example.nl", body="#access"))
+    store_local_message(engine, mail_factory(4, sender="other@example.nl", body="#erasure"))
+    seen = _statements(engine)
+    assert processor.process_batch().cases_opened == 3
+    assert seen["select case.id, case.reference,"] == 1, seen
+    assert seen["insert into case_right"] == 1 and seen["insert into case_task"] == 1, seen
+    with Session(engine) as s:
+        cases = sorted(s.execute(select(Case)).scalars(), key=lambda c: c.id or 0)
+        rights = {(r.case_id, r.right) for r in s.execute(select(CaseRight)).scalars()}
+    first, second, third, other = cases
+    assert second.duplicate_of_case_id == first.id and second.suggested_case_id == first.id
+    assert third.duplicate_of_case_id == second.id and third.suggested_case_id == second.id
+    assert other.duplicate_of_case_id is None and other.suggested_case_id is None
+    assert rights == {(first.id, "access"), (second.id, "access"), (third.id, "access"), (other.id, "erasure")}
