@@ -16,10 +16,12 @@ complaint without a right.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from avgdesk.models import vocabulary
@@ -199,7 +201,7 @@ RECENT_CASES_KEY = "avgdesk.recent_cases"
 """``session.info`` key of a processing batch's :class:`RecentCases`."""
 
 
-def _insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+def _insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """One executemany now, or with the batch's other rows of ``table`` before its commit."""
     pending = session.info.get(PENDING_ROWS_KEY)
     if not rows:
@@ -235,8 +237,8 @@ class RecentCases:
     def _load(self) -> list[tuple[int, str, list[str], CaseState, datetime, str]]:
         if self._rows is None:
             with self.session.no_autoflush:
-                found = self.session.exec(
-                    select(
+                found = self.session.execute(
+                    sa_select(
                         col(Case.id),
                         col(Case.reference),
                         col(Case.rights),
@@ -310,7 +312,7 @@ def _earlier(session: Session, case: Case, since: datetime) -> list[tuple[int, s
             )
             .order_by(col(Case.received_at).desc())
         ).all()
-    return [(int(r[0]), r[1], list(r[2]), r[3]) for r in rows]
+    return [(int(r[0] or 0), r[1], list(r[2]), r[3]) for r in rows]
 
 
 # --- staff actions --------------------------------------------------------------------------

@@ -339,4 +339,5 @@ def test_a_batch_checks_duplicates_once_and_sees_its_own_cases(engine, make_sett
     assert second.duplicate_of_case_id == first.id and second.suggested_case_id == first.id
     assert third.duplicate_of_case_id == second.id and third.suggested_case_id == second.id
     assert other.duplicate_of_case_id is None and other.suggested_case_id is None
-    assert rights == {(first.id, "access"), (second.id, "access"), (third.id, "access"), (other.id, "erasure")}
+    expected = {(first.id, "access"), (second.id, "access"), (third.id, "access"), (other.id, "erasure")}
+    assert rights == expected
