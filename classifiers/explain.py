@@ -43,25 +43,33 @@ class Explainer:
         return [(self.names[cols[k]], float(vals[k])) for k in order if vals[k] > 0]
 
     def explain(self, x: sp.csr_matrix, row: int, labels: list[str]) -> dict[str, list[str]]:
-        """Top phrases per predicted label (words preferred, characters as a fallback)."""
+        """Top phrases per predicted label (words preferred, characters as a fallback).
+
+        The word columns of a row come first (FeatureSpace joins words, then characters), so
+        the characters' contributions are computed only for a label no word pushed.
+        """
         out: dict[str, list[str]] = {}
         start, end = x.indptr[row], x.indptr[row + 1]
         cols = x.indices[start:end]
         data = x.data[start:end]
-        is_word = cols < self.n_word
+        n_words = int(np.count_nonzero(cols < self.n_word))
         for label in labels:
             j = LABELS.index(label)
-            vals = data * self.coef[j, cols]
-            phrases: list[str] = []
-            for mask in (is_word, ~is_word):
-                sel = np.flatnonzero(mask & (vals > 0))
-                for k in sel[np.argsort(-vals[sel])]:
-                    phrase = _pretty(self.names[cols[k]])
-                    if phrase and phrase not in phrases:
-                        phrases.append(phrase)
-                    if len(phrases) >= TOP_K:
-                        break
-                if phrases:
-                    break
+            phrases = self._top(cols[:n_words], data[:n_words] * self.coef[j, cols[:n_words]])
+            if not phrases:
+                phrases = self._top(cols[n_words:], data[n_words:] * self.coef[j, cols[n_words:]])
             out[label] = phrases
         return out
+
+    def _top(self, cols: npt.NDArray[np.int32], vals: npt.NDArray[np.float64]) -> list[str]:
+        """The TOP_K distinct phrases with the largest positive contributions (the same order,
+        ties included, as the argsort over the whole row's word or char entries gave)."""
+        phrases: list[str] = []
+        sel = np.flatnonzero(vals > 0)
+        for k in sel[np.argsort(-vals[sel])]:
+            phrase = _pretty(self.names[cols[k]])
+            if phrase and phrase not in phrases:
+                phrases.append(phrase)
+            if len(phrases) >= TOP_K:
+                break
+        return phrases

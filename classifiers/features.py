@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -202,6 +205,7 @@ CHAR_HEAD = CLAUSE_HEAD_CHARS
 _WORDS = re.compile(r"[a-z0-9]+")
 _GRAM_CACHE: dict[str, list[str]] = {}
 _GRAM_CACHE_MAX = 200_000
+IntArray = npt.NDArray[np.int64]
 
 
 def _word_grams(word: str) -> list[str]:
@@ -266,17 +270,15 @@ def _rows_matrix(rows: list[list[int]], n_cols: int, binary: bool = False) -> sp
     return m
 
 
-class _Batch:
-    """The pieces of a batch of texts and which pieces make each whole text and clause."""
-
-    def __init__(self) -> None:
-        self.piece_w: list[list[int]] = []  # word-vocabulary columns of each piece
-        self.piece_c: list[list[int]] = []  # the piece's words, as numbers in self.words
-        self.words: dict[str, int] = {}  # the batch's distinct words
-        self.whole_word: list[list[int]] = []  # per text: the pieces its word n-grams sum
-        self.whole_char: list[list[int]] = []  # per text: the pieces its char n-grams read
-        self.clause_word: list[list[int]] = []
-        self.clause_char: list[list[int]] = []
+def _pairs_matrix(
+    rows: IntArray, cols: IntArray, shape: tuple[int, int], binary: bool = False
+) -> sp.csr_matrix:
+    """A float32 count matrix from (row, column) pairs (repeats add up, or count once)."""
+    m = sp.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape).tocsr()
+    m.sum_duplicates()
+    if binary:
+        m.data[:] = 1.0
+    return m
 
 
 # Words, punctuation, and the breaks between clauses (clauses.CLAUSE_SPLIT) as tokens of their own.
@@ -285,44 +287,141 @@ _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _MARKS = frozenset(".!?;:,()")  # punctuation tokens; any other non-word token is a clause break
 
 
-def _read_tokens(tokens: list[str], batch: _Batch, vocab: dict[str, int]) -> int:
-    """word_analyzer over a text's tokens in one loop, cut into pieces at the clause breaks.
+class _TokenTable:
+    """Every token of the word vocabulary as a number, with what the analyser does with it.
 
-    Adds each piece's word-vocabulary columns and words to batch; returns the number of pieces.
-    One loop over the tokens instead of a tokeniser per clause: this is prediction's hot path.
+    Why: word_analyzer's loop ran once per token in Python; with numbers, a whole batch's
+    unigrams, bigrams and negation scopes are a few numpy operations. Tokens the vocabulary
+    does not know (and punctuation, clause breaks) get numbers of their own, so that their
+    character n-grams can still be read; they never form a word feature.
     """
-    get, stop, known = vocab.get, _STOP_UNIGRAMS, batch.words
-    ids: list[int] = []
-    words: list[int] = []
-    pieces = 0
-    prev = ""
-    negated = 0
-    for tok in tokens:
-        if tok[0] not in _WORD_START:
-            prev, negated = "", 0
-            if tok in _MARKS:
-                continue
-            batch.piece_w.append(ids)  # a clause break
-            batch.piece_c.append(words)
-            ids, words, pieces = [], [], pieces + 1
-            continue
-        words.append(known.setdefault(tok, len(known)))
-        if tok not in stop and (k := get(tok)) is not None:
-            ids.append(k)
-        if prev and not (prev in stop and tok in stop) and (k := get(prev + " " + tok)) is not None:
-            ids.append(k)
-        if tok in _SCOPE_END:
-            negated = 0
-        elif negated:
-            negated -= 1
-            if (k := get("not_" + tok)) is not None:
-                ids.append(k)
-        if tok in _NEGATORS:
-            negated = _NEG_WINDOW
-        prev = tok
-    batch.piece_w.append(ids)
-    batch.piece_c.append(words)
-    return pieces + 1
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        names: dict[str, int] = {}
+        uni: list[tuple[int, int]] = []
+        bi: list[tuple[int, int, int]] = []
+        neg: list[tuple[int, int]] = []
+        for feature, col in vocab.items():
+            if feature.startswith("not_"):
+                neg.append((names.setdefault(feature[4:], len(names)), col))
+            elif " " in feature:
+                first, second = feature.split(" ")
+                a = names.setdefault(first, len(names))
+                bi.append((a, names.setdefault(second, len(names)), col))
+            else:
+                uni.append((names.setdefault(feature, len(names)), col))
+        for word in sorted(_NEGATORS | _SCOPE_END):
+            names.setdefault(word, len(names))
+        n = len(names)
+        # Numbers after the known words: punctuation, clause break, and "a word we do not know".
+        self.mark, self.brk, self.unknown = n, n + 1, n + 2
+        self.width = n + 3
+        names.update(dict.fromkeys(_MARKS, self.mark))
+        self.static = dict(names)
+        self.names = names
+        self.words = [*sorted(self.static, key=self.static.__getitem__)[:n], "", "", ""]
+        self.n_static_words = len(self.words)
+        self.uni_col = np.full(self.width, -1, dtype=np.int64)
+        self.not_col = np.full(self.width, -1, dtype=np.int64)
+        for table, pairs in ((self.uni_col, uni), (self.not_col, neg)):
+            for tok, col in pairs:
+                table[tok] = col
+        keys = np.asarray([a * self.width + b for a, b, _ in bi], dtype=np.int64)
+        order = np.argsort(keys)
+        self.bi_keys = keys[order]
+        self.bi_col = np.asarray([col for _, _, col in bi], dtype=np.int64)[order]
+        self.negator = np.zeros(self.width, dtype=bool)
+        self.negator[[names[w] for w in _NEGATORS]] = True
+        self.scope_end = np.zeros(self.width, dtype=bool)
+        self.scope_end[[names[w] for w in _SCOPE_END]] = True
+
+    def numbers(self, tokens: list[str]) -> list[int]:
+        """The number of each token; a new word gets a new number, any clause break the same one."""
+        ids: list[int | None] = list(map(self.names.get, tokens))
+        if None not in ids:
+            return ids  # type: ignore[return-value]
+        names, words = self.names, self.words
+        for i, k in enumerate(ids):
+            if k is None:
+                tok = tokens[i]
+                k = names.get(tok)  # new, but perhaps met earlier in this text
+                if k is None and tok[0] in _WORD_START:
+                    k = names[tok] = len(words)
+                    words.append(tok)
+                elif k is None:
+                    k = names[tok] = self.brk
+                ids[i] = k
+        return ids  # type: ignore[return-value]
+
+    def forget_new_words(self) -> None:
+        """Bound the memory of words met in mail (called between batches only)."""
+        if len(self.words) - self.n_static_words > _GRAM_CACHE_MAX:
+            self.names = dict(self.static)
+            del self.words[self.n_static_words :]
+
+
+class _Batch:
+    """The token numbers of a batch of texts and which pieces make each whole text and clause.
+
+    Every stream of tokens read ends with a clause break, so piece k is the text between the
+    k-th and (k+1)-th break of ids.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.n_pieces = 0
+        self.whole_word: list[list[int]] = []  # per text: the pieces its word n-grams sum
+        self.whole_char: list[list[int]] = []  # per text: the pieces its char n-grams read
+        self.clause_word: list[list[int]] = []
+        self.clause_char: list[list[int]] = []
+
+    def read(self, table: _TokenTable, text: str) -> int:
+        """Add one stream of tokens; return how many pieces it had."""
+        ids = table.numbers(_PIECE_TOKEN.findall(text.replace("n't", "nt")))
+        ids.append(table.brk)
+        self.ids += ids
+        pieces = ids.count(table.brk)
+        self.n_pieces += pieces
+        return pieces
+
+
+def _word_pairs(table: _TokenTable, ids: IntArray, piece: IntArray) -> tuple[IntArray, IntArray]:
+    """(piece, word-vocabulary column) of every unigram, bigram and "not_" mark of the batch.
+
+    The same n-grams as word_analyzer: a stop word has no unigram column and two stop
+    words form no bigram of the vocabulary; punctuation and breaks sit between tokens
+    and so end every bigram and every negation's scope.
+    """
+    c = np.minimum(ids, table.unknown)
+    uni = table.uni_col[c]
+    has_uni = uni >= 0
+    keys = c[:-1] * table.width + c[1:]
+    pos = np.minimum(np.searchsorted(table.bi_keys, keys), max(len(table.bi_keys) - 1, 0))
+    has_bi = table.bi_keys[pos] == keys if len(table.bi_keys) else np.zeros(len(keys), dtype=bool)
+    # A word is in a negation's scope when a negator came at most _NEG_WINDOW words before it
+    # with no punctuation, clause break or contrast word ("maar", "but") since.
+    at = np.arange(len(c))
+    word = (c != table.mark) & (c != table.brk)
+    last_negator = np.maximum.accumulate(np.where(table.negator[c], at, -1))
+    before = np.concatenate([[-1], last_negator[:-1]])
+    last_reset = np.maximum.accumulate(np.where(~word | table.scope_end[c], at, -1))
+    scoped = word & (before >= 0) & (at - before <= _NEG_WINDOW) & (last_reset < before)
+    marks = table.not_col[c]
+    has_not = scoped & (marks >= 0)
+    rows = np.concatenate([piece[has_uni], piece[:-1][has_bi], piece[has_not]])
+    cols = np.concatenate([uni[has_uni], table.bi_col[pos[has_bi]], marks[has_not]])
+    return rows, cols
+
+
+@dataclass
+class Reading:
+    """Feature rows of a batch: whole texts, their clauses (starting at starts), extra texts;
+    clauses and extra as (word columns, char columns) blocks."""
+
+    whole: sp.csr_matrix | None
+    clauses: tuple[sp.csr_matrix, sp.csr_matrix] | None
+    starts: list[int]
+    extra: tuple[sp.csr_matrix, sp.csr_matrix] | None
 
 
 class FeatureSpace:
@@ -348,55 +447,113 @@ class FeatureSpace:
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """Same result as the fitted vectorisers' transform, with cached vocabulary look-ups."""
-        return self.transform_with_clauses(texts)[0]
+        whole = self.read(texts, clauses=False).whole
+        assert whole is not None
+        return whole
 
     def transform_with_clauses(self, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[int]]:
-        """(whole texts, their clauses, the clause row where each text starts) from one reading.
+        """(whole texts, their clauses, the clause row where each text starts) from one reading."""
+        read = self.read(texts)
+        assert read.whole is not None and read.clauses is not None
+        return read.whole, sp.hstack(read.clauses, format="csr"), read.starts
 
-        Why: the clauses are pieces of the text, and clause boundaries fall where the word
-        analyser starts afresh anyway (after . ! ? ; and at line breaks), so the whole text's
-        n-grams are the sum of its pieces'. Each piece is tokenised once; the whole and the
-        clause rows are sparse sums of piece rows, and the char n-grams come from a
-        word-to-n-gram matrix of the batch's distinct words. The result equals
-        transform(texts) and transform(clauses(text)) exactly (tests/classifiers/test_features.py).
+    def read(
+        self, texts: list[str], extra: Sequence[str] = (), whole: bool = True, clauses: bool = True
+    ) -> Reading:
+        """The feature rows of texts (whole, and clause by clause) and of extra texts (whole only).
+
+        Why one reading: the clauses are pieces of the text, and clause boundaries fall where
+        the word analyser starts afresh anyway (after . ! ? ; and at line breaks), so the
+        whole text's n-grams are the sum of its pieces'. Each piece is tokenised once into
+        numbers (_TokenTable); the n-grams of the whole batch come from a few numpy
+        operations, the whole and clause rows are sparse sums of piece rows, and the char
+        n-grams come from a word-to-n-gram matrix of the batch's distinct words. The result
+        equals transform(texts) and transform(clauses(text)) of scikit-learn exactly
+        (tests/classifiers/test_features.py). The extra texts (quoted mail) share the reading.
+        Clause and extra rows come as (word, char) blocks: their scores need no joined matrix.
         """
+        table = self._table()
+        table.forget_new_words()
         batch = _Batch()
         starts: list[int] = []
         for text in texts:
             starts.append(len(batch.clause_word))
-            self._read_pieces(text, batch)
-        piece_w = _rows_matrix(batch.piece_w, len(self.word.vocabulary_))
-        piece_c = _rows_matrix(batch.piece_c, len(batch.words), binary=True)
-        grams = self._gram_matrix(list(batch.words))
-        n_pieces = len(batch.piece_w)
-        word_sel = [_rows_matrix(rows, n_pieces) for rows in (batch.whole_word, batch.clause_word)]
-        char_sel = [_rows_matrix(rows, n_pieces) for rows in (batch.whole_char, batch.clause_char)]
-        out = []
-        for w_sel, c_sel in zip(word_sel, char_sel, strict=True):
-            incidence = (c_sel @ piece_c).tocsr()
-            incidence.data[:] = 1.0  # char n-grams are read once per distinct word
-            xw = self.word._tfidf.transform(w_sel @ piece_w, copy=False)
-            xc = self.char._tfidf.transform(incidence @ grams, copy=False) * self.char_weight
-            out.append(sp.hstack([xw, xc], format="csr"))
-        return out[0], out[1], starts
+            self._read_pieces(text, batch, table, with_clauses=True)
+        for text in extra:
+            self._read_pieces(text, batch, table, with_clauses=False)
+        ids = np.asarray(batch.ids, dtype=np.int64)
+        is_break = ids == table.brk
+        piece = np.cumsum(is_break) - is_break
+        shape = (batch.n_pieces, len(self.word.vocabulary_))
+        pieces = (
+            _pairs_matrix(*_word_pairs(table, ids, piece), shape),
+            *self._char_pieces(table, ids, piece),
+        )
+        n = len(texts)
+        read = Reading(None, None, starts, None)
+        if whole:
+            read.whole = sp.hstack(
+                self._rows(batch.whole_word[:n], batch.whole_char[:n], *pieces), format="csr"
+            )
+        if extra:
+            read.extra = self._rows(batch.whole_word[n:], batch.whole_char[n:], *pieces)
+        if clauses:
+            read.clauses = self._rows(batch.clause_word, batch.clause_char, *pieces)
+        return read
 
-    def _read_pieces(self, text: str, batch: _Batch) -> None:
+    def _rows(
+        self,
+        word_rows: list[list[int]],
+        char_rows: list[list[int]],
+        piece_w: sp.csr_matrix,
+        piece_c: sp.csr_matrix,
+        grams: sp.csr_matrix,
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(word, char) TF-IDF rows that sum the given pieces (words) and read their distinct words."""
+        n_pieces = piece_w.shape[0]
+        incidence = (_rows_matrix(char_rows, n_pieces) @ piece_c).tocsr()
+        incidence.data[:] = 1.0  # char n-grams are read once per distinct word
+        xw = self.word._tfidf.transform(_rows_matrix(word_rows, n_pieces) @ piece_w, copy=False)
+        xc = self.char._tfidf.transform(incidence @ grams, copy=False)
+        xc.data *= np.float32(self.char_weight)  # as "* char_weight" does, without a copy
+        return xw, xc
+
+    def _char_pieces(
+        self, table: _TokenTable, ids: IntArray, piece: IntArray
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(pieces x distinct words, 0/1) and (distinct words x char vocabulary) of a batch."""
+        word = (ids != table.mark) & (ids != table.brk)
+        distinct, which = np.unique(ids[word], return_inverse=True)
+        n_pieces = int(piece[-1]) + 1 if len(piece) else 0
+        piece_c = _pairs_matrix(piece[word], which, (n_pieces, len(distinct)), binary=True)
+        words = table.words
+        return piece_c, self._gram_matrix([words[k] for k in distinct.tolist()])
+
+    def _table(self) -> _TokenTable:
+        table: _TokenTable | None = self.__dict__.get("_tokens")
+        if table is None:
+            table = self.__dict__["_tokens"] = _TokenTable(self.word.vocabulary_)
+        return table
+
+    def _read_pieces(self, text: str, batch: _Batch, table: _TokenTable, with_clauses: bool) -> None:
         """Add one text's pieces and its whole/clause rows (as lists of piece numbers) to batch."""
         head = text[:CLAUSE_HEAD_CHARS]
-        parts = CLAUSE_SPLIT.split(head)
-        first = len(batch.piece_w)
-        vocab = self.word.vocabulary_
-        if _read_tokens(_PIECE_TOKEN.findall(head.replace("n't", "nt")), batch, vocab) != len(parts):
-            raise AssertionError("clause pieces and token pieces disagree")  # tests hold them equal
-        head_rows = list(range(first, first + len(parts)))
+        first = batch.n_pieces
+        n_parts = batch.read(table, head)
+        head_rows = list(range(first, first + n_parts))
         whole_word = head_rows
         if len(text) > len(head):
             # The last piece was cut at CLAUSE_HEAD_CHARS; the whole text reads on from its start.
-            tail = text[len(head) - len(parts[-1]) :].replace("n't", "nt")
-            added = _read_tokens(_PIECE_TOKEN.findall(tail), batch, vocab)
-            whole_word = [*head_rows[:-1], *range(len(batch.piece_w) - added, len(batch.piece_w))]
+            last = CLAUSE_SPLIT.split(head)[-1]
+            added = batch.read(table, text[len(head) - len(last) :])
+            whole_word = [*head_rows[:-1], *range(batch.n_pieces - added, batch.n_pieces)]
         batch.whole_word.append(whole_word)
         batch.whole_char.append(head_rows)
+        if not with_clauses:
+            return
+        parts = CLAUSE_SPLIT.split(head)
+        if n_parts != len(parts):
+            raise AssertionError("clause pieces and token pieces disagree")  # tests hold them equal
         chosen = [first + k for k, part in enumerate(parts) if len(part.strip()) >= MIN_CLAUSE_CHARS]
         for row in chosen[:MAX_CLAUSES]:
             batch.clause_word.append([row])
@@ -443,7 +600,8 @@ class FeatureSpace:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state.pop("_columns", None)  # a prediction-time cache, not part of the model
+        state.pop("_columns", None)  # prediction-time caches, not part of the model
+        state.pop("_tokens", None)
         return state
 
     def feature_names(self) -> list[str]:

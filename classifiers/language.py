@@ -333,7 +333,9 @@ _GERMAN = frozenset(
         "ins",
     ]
 )
-_GERMAN_CHARS = re.compile(r"ß|[äöü]|ung\b|ungen\b|\bge\w+t\b|tz|chen\b|lich\b")
+# The leading look-ahead (every first letter of the branches) changes no match; it lets
+# the engine skip the letters no branch starts with.
+_GERMAN_CHARS = re.compile(r"(?=[ßäöüugtcl])(?:ß|[äöü]|ung\b|ungen\b|\bge\w+t\b|tz|chen\b|lich\b)")
 _WORD = re.compile(r"[a-zäöüßéèëïij]+")
 _DUTCH_CHARS = re.compile(r"ij|oe[^s]|sch|tje\b|aa|uu|ee[^dn]")
 

@@ -106,26 +106,35 @@ N_META = 5
 
 
 class ClauseIndex:
-    """The clauses of many texts as one matrix, with the row where each text's clauses start."""
+    """The clauses of many texts as one matrix, with the row where each text's clauses start;
+    with whole=True also the whole texts, and the quoted context read in the same pass."""
 
-    def __init__(self, features: FeatureSpace, texts: Sequence[str]) -> None:
-        self.whole, self.x, self.starts = features.transform_with_clauses(list(texts))
+    def __init__(
+        self, features: FeatureSpace, texts: Sequence[str], quoted: Sequence[str] = (), whole: bool = True
+    ) -> None:
+        self.quoted_rows = np.flatnonzero([bool(q) for q in quoted])
+        read = features.read(list(texts), [quoted[int(i)] for i in self.quoted_rows], whole=whole)
+        assert read.clauses is not None
+        self.whole, self.x, self.starts, self.quoted = read.whole, read.clauses, read.starts, read.extra
+        self.n_word = features.n_word
+        self.n_quoted = len(quoted)
+
+    def _scores(self, blocks: tuple[Any, Any], coef: FloatArray, intercept: FloatArray) -> FloatArray:
+        words, chars = blocks
+        raw = words @ coef[:, : self.n_word].T + chars @ coef[:, self.n_word :].T
+        return np.asarray(raw, dtype=np.float64) + intercept
 
     def max_scores(self, coef: FloatArray, intercept: FloatArray) -> FloatArray:
-        raw = np.asarray(self.x @ coef.T, dtype=np.float64) + intercept
-        return np.maximum.reduceat(raw, self.starts, axis=0)
+        return np.maximum.reduceat(self._scores(self.x, coef, intercept), self.starts, axis=0)
 
-
-def _quoted_scores(
-    features: FeatureSpace, quoted: Sequence[str], coef: FloatArray, intercept: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    has = np.asarray([bool(q) for q in quoted], dtype=np.float64)
-    out = np.full((len(quoted), coef.shape[0]), NO_QUOTE, dtype=np.float64)
-    rows = np.flatnonzero(has)
-    if rows.size:
-        xq = features.transform([quoted[int(i)] for i in rows])
-        out[rows] = np.asarray(xq @ coef.T, dtype=np.float64) + intercept
-    return out, has
+    def quoted_scores(
+        self, coef: FloatArray, intercept: FloatArray, rows: npt.NDArray[np.intp] | None = None
+    ) -> FloatArray:
+        """The quoted-context scores of every text (of the given rows): NO_QUOTE where none."""
+        out = np.full((self.n_quoted, coef.shape[0]), NO_QUOTE, dtype=np.float64)
+        if self.quoted is not None and self.quoted_rows.size:
+            out[self.quoted_rows] = self._scores(self.quoted, coef, intercept)
+        return out if rows is None else out[rows]
 
 
 @dataclass
@@ -152,11 +161,13 @@ class FittedModel:
     ) -> tuple[FloatArray, FloatArray, Any]:
         """(P(label), P(label | another right or complaint is present), the feature matrix)."""
         quoted = quoted if quoted is not None else [""] * len(texts)
-        index = ClauseIndex(self.features, texts)  # whole texts and clauses read in one pass
-        x = index.whole
+        # Whole texts, clauses and the quoted context read in one pass.
+        index = ClauseIndex(self.features, texts, quoted)
+        x: Any = index.whole
         whole = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
         clause = index.max_scores(self.coef, self.intercept)
-        q, has = _quoted_scores(self.features, quoted, self.coef, self.intercept)
+        q = index.quoted_scores(self.coef, self.intercept)
+        has = np.asarray([bool(t) for t in quoted], dtype=np.float64)
         meta = meta_features(BaseScores(whole, clause, q, has), texts)
         z = np.einsum("nlk,lk->nl", meta, self.stack_coef) + self.stack_intercept
         z2 = np.einsum("nlk,lk->nl", meta, self.cond_coef) + self.cond_intercept
@@ -276,7 +287,7 @@ class _Prepared:
     folds: list[tuple[Any, Any]]
 
 
-def _oof_base(prep: _Prepared, features: FeatureSpace, report: ProgressFn) -> FloatArray:
+def _oof_base(prep: _Prepared, report: ProgressFn) -> FloatArray:
     """Out-of-fold meta features: each message scored by base models that never saw its group."""
     data, n_labels = prep.data, len(LABELS)
     n = len(data.texts)
@@ -297,8 +308,7 @@ def _oof_base(prep: _Prepared, features: FeatureSpace, report: ProgressFn) -> Fl
             report("cross-validation", step / (n_labels * (N_FOLDS + 1)))
         whole[test_idx] = np.asarray(prep.x[test_idx] @ coef.T) + intercept
         clause[test_idx] = prep.clause_index.max_scores(coef, intercept)[test_idx]
-        q, _ = _quoted_scores(features, [quoted_all[i] for i in test_idx], coef, intercept)
-        quoted[test_idx] = q
+        quoted[test_idx] = prep.clause_index.quoted_scores(coef, intercept, test_idx)
     has = np.asarray([bool(q) for q in quoted_all], dtype=np.float64)
     return meta_features(BaseScores(whole, clause, quoted, has), data.texts)
 
@@ -444,9 +454,11 @@ def _train(data: TrainingSet, version: str, report: ProgressFn) -> FittedModel:
     features = FeatureSpace()
     x = features.fit_transform(data.texts)
     folds = list(GroupKFold(n_splits=N_FOLDS).split(x, groups=data.groups))
-    prep = _Prepared(data, x, ClauseIndex(features, data.texts), folds)
+    # Clauses and quoted context read once for all folds; the whole texts are x already.
+    index = ClauseIndex(features, data.texts, data.quoted or [""] * len(data.texts), whole=False)
+    prep = _Prepared(data, x, index, folds)
     report("features", 1.0)
-    meta = _oof_base(prep, features, report)
+    meta = _oof_base(prep, report)
     st = _stack(prep, meta)
     thresholds, secondary, summary = _thresholds(st.oof, st.cond_oof, data.y)
     review, review_summary = _review(st.oof, st.cond_oof, data.y, thresholds, secondary)

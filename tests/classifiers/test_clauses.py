@@ -53,3 +53,10 @@ def test_quoted_mail_is_kept_apart_as_context() -> None:
         "Re: afmelden", "Zie mijn mail hieronder.\n> Graag afmelden voor de nieuwsbrief."
     )
     assert "afmelden voor de nieuwsbrief" in text and context == ""
+
+
+def test_article_cues_need_a_number() -> None:
+    # no digit at all: no article can be cited, however much the text speaks of articles and laws
+    assert _cited("Over het artikel in de krant: de AVG geldt ook voor jullie, toch?") == set()
+    assert _cited("Artikel fünfzehn DSGVO") == set()
+    assert _cited("artikel 17 avg") == {"erasure"}

@@ -21,6 +21,9 @@ ODD_TEXTS = [
     "art. 15 avg.  1 lid; (zie) ook\n\n\nnieuwe regel?!  ja",
     "i don't want this, not ever. but only this\u00a0one",
     "geen mail meer maar wel de factuur; no newsletter without consent",
+    # words the vocabulary does not know, repeated in one text (each must get one number)
+    "qqzzx qqzzx wibbleflop. qqzzx; wibbleflop wibbleflop\nqqzzx",
+    "not not no never the the. niet de de de zonder maar alleen nooit het de",
 ]
 
 
@@ -61,3 +64,34 @@ def test_negation_marks_are_kept() -> None:
     grams = word_analyzer("ik wil geen nieuwsbrief meer maar wel de factuur")
     assert "not_nieuwsbrief" in grams and "not_factuur" not in grams
     assert np.all([not g.startswith("not_") for g in word_analyzer("graag de nieuwsbrief")])
+
+
+def test_quoted_texts_read_with_the_batch_equal_scikit_learn(model: Classifier, texts: list[str]) -> None:
+    """read(texts, extra) gives the extra texts' whole rows as (word, char) blocks, in the same
+    pass; they equal scikit-learn's transform of those texts."""
+    features: FeatureSpace = model.features  # type: ignore[attr-defined]
+    extra = texts[1::7]
+    read = features.read(texts[::5], extra)
+    assert read.extra is not None
+    assert abs(sp.hstack(read.extra, format="csr") - _slow(features, extra)).max() < 1e-6
+    assert features.read(texts[:3], whole=False, clauses=True).whole is None
+
+
+def test_words_met_in_mail_are_forgotten_between_batches(model: Classifier) -> None:
+    """The numbers of unknown words are a bounded cache: past the limit they are dropped, and
+    the next batch still reads exactly as scikit-learn does."""
+    import avgdesk.classifiers.features as features_module
+
+    features: FeatureSpace = model.features  # type: ignore[attr-defined]
+    table = features._table()
+    limit = features_module._GRAM_CACHE_MAX
+    try:
+        features_module._GRAM_CACHE_MAX = 3
+        texts = ["aaqq bbqq ccqq ddqq eeqq", "ffqq ggqq. aaqq"]
+        features.read(texts)
+        assert len(table.words) > table.n_static_words + 3
+        first = features.transform(texts)
+        assert len(table.words) <= table.n_static_words + 7
+        assert abs(first - _slow(features, texts)).max() < 1e-6
+    finally:
+        features_module._GRAM_CACHE_MAX = limit

@@ -218,3 +218,21 @@ def test_threshold_is_the_middle_of_the_best_range() -> None:
     p = np.array([0.02, 0.03, 0.04, 0.95, 0.97, 0.99])
     y = np.array([0, 0, 0, 1, 1, 1], dtype=np.int8)
     assert 0.4 <= _best_threshold(p, y, 2.0) <= 0.6
+
+
+def test_quoted_context_is_scored_in_the_same_reading(model: Classifier) -> None:
+    """ClauseIndex reads the quoted context with the texts: its scores equal the quoted texts'
+    own reading, and a message that quotes nothing gets NO_QUOTE."""
+    import numpy as np
+
+    from avgdesk.classifiers.model import NO_QUOTE, ClauseIndex, FittedModel
+
+    assert isinstance(model, FittedModel)
+    texts = ["graag een reactie", "nog steeds niets gehoord", "hallo"]
+    quoted = ["verwijder mijn gegevens", "", "stuur mij een kopie van mijn gegevens"]
+    index = ClauseIndex(model.features, texts, quoted)
+    scores = index.quoted_scores(model.coef, model.intercept)
+    own = model.features.transform([quoted[0], quoted[2]]) @ model.coef.T + model.intercept
+    assert np.allclose(scores[[0, 2]], own)
+    assert (scores[1] == NO_QUOTE).all()
+    assert np.allclose(index.quoted_scores(model.coef, model.intercept, np.array([2])), own[1:])

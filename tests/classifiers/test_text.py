@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from avgdesk.classifiers.text import clean_subject, new_text, normalise, prepare
+from avgdesk.classifiers.text import _letters_up_to, clean_subject, new_text, normalise, prepare, split_body
 
 
 def test_reply_quote_is_dropped() -> None:
@@ -66,3 +66,32 @@ def test_dsn_copy_of_original_is_dropped() -> None:
     )
     text = new_text(body)
     assert "delivery software" in text and "Verwijder" not in text
+
+
+def test_disclaimer_is_found_across_the_lines_of_its_paragraph() -> None:
+    # the whole-text test that lets most mail skip the per-paragraph one must not miss this
+    body = "Verwijder mijn account graag.\n\nDit bericht kan vertrouwelijke\ninformatie bevatten.\n"
+    text = new_text(body)
+    assert "vertrouwelijke" not in text and "Verwijder mijn account" in text
+
+
+def test_quote_marker_after_many_lines_that_look_like_one() -> None:
+    lines = ["De factuur klopt niet.", "Van harte hoop ik op een reactie.", "On second thought: ook dit."]
+    body = "\n".join(lines * 5) + "\nOp 3 mei 2024 om 10:12 schreef Ans <a@x.nl>:\n> Verwijder alles."
+    text, context = split_body(body)
+    assert "On second thought" in text and "Verwijder" not in text
+    assert context == "Verwijder alles."
+
+
+def test_letters_counted_as_the_regex_counts_them() -> None:
+    import re
+
+    for text in ["", "a b", "x" * 700, "!? " * 300 + "abc", "é" * 10 + " ." * 400, "ab" * 80]:
+        exact = len(re.sub(r"\W", "", text))
+        got = _letters_up_to(text, 150)
+        assert got == exact if exact < 150 else got >= 150
+
+
+def test_normalise_blanks_and_numbers() -> None:
+    assert normalise("a\t\tb  c\u00a0d 1234 e 12 f") == "a b c d numx e 12 f"  # NFKD: no-break space
+    assert normalise("nummer \u0661\u0662\u0663") == "nummer numx"  # digits of another script
