@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from avgdesk.classifiers.doubt import N_FEATURES, doubt_features, fit_doubt
+from avgdesk.classifiers.decision import decide_reasons
+from avgdesk.classifiers.doubt import N_FEATURES, doubt_features, doubt_matrix, fit_doubt
 from avgdesk.classifiers.labels import LABELS
 
 
@@ -49,3 +50,18 @@ def test_the_rules_doubt_is_a_feature() -> None:
     rival = doubt_features(_p(erasure=0.9, question=0.8), _p(erasure=0.9), T, T, ["erasure"])
     plain = doubt_features(_p(erasure=0.9), _p(erasure=0.9), T, T, ["erasure"])
     assert rival[-1] == 1.0 and plain[-1] == 0.0
+
+
+def test_the_batch_rule_feature_agrees_with_the_rules() -> None:
+    # doubt_matrix computes the rules' doubt for a whole batch; it must say what decide_reasons says
+    rng = np.random.default_rng(1)
+    p = rng.beta(0.4, 1.2, size=(2000, len(LABELS)))
+    cond = np.clip(p + rng.normal(scale=0.15, size=p.shape), 0.001, 0.999)
+    thresholds = rng.uniform(0.08, 0.6, size=len(LABELS))
+    secondary = np.clip(thresholds + 0.15, 0.3, 0.6)
+    decided = [decide_reasons(p[i], thresholds, secondary, cond[i]) for i in range(len(p))]
+    chosen = np.asarray([[label in labels for label in LABELS] for labels, _, _ in decided])
+    expected = np.asarray([bool(reasons) for _, reasons, _ in decided])
+    got = doubt_matrix(p, cond, thresholds, secondary, chosen)[:, -1].astype(bool)
+    assert 0.05 < expected.mean() < 0.95  # the random rows exercise both outcomes
+    assert (got == expected).all(), np.flatnonzero(got != expected)[:5]
