@@ -44,6 +44,7 @@ class EvalReport:
     missed_requests: list[str] = field(default_factory=list)
     wrong: int = 0  # messages whose label set differs from the gold one
     wrong_flagged: int = 0  # ... of which needs_review was set
+    unflagged_wrong: list[str] = field(default_factory=list)  # ... and those no person would see
 
     @property
     def flagged_share(self) -> float:
@@ -67,6 +68,7 @@ class EvalReport:
             "needs_review": self.needs_review,
             "wrong": self.wrong,
             "wrong_flagged": self.wrong_flagged,
+            "unflagged_wrong": self.unflagged_wrong,
             "per_label": {k: asdict(v) for k, v in self.per_label.items()},
             "auto_with_right": self.auto_with_right,
             "missed_requests": self.missed_requests,
@@ -88,6 +90,7 @@ class _Tally:
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
     auto_with_right: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    unflagged: list[str] = field(default_factory=list)
     request: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
     exact: int = 0
     review: int = 0
@@ -104,6 +107,8 @@ class _Tally:
             self.exact += 1
         else:
             self.wrong_flagged += pred.needs_review
+            if not pred.needs_review:
+                self.unflagged.append(key)  # confidently wrong: what the doubt model must learn to catch
             self.confusions.append((key, sorted(g, key=LABELS.index), list(pred.labels)))
             for gl in g - p:
                 for pl in (p - g) or {"(none)"}:
@@ -156,6 +161,7 @@ def evaluate(
         missed_requests=t.missed,
         wrong=len(t.confusions),
         wrong_flagged=t.wrong_flagged,
+        unflagged_wrong=t.unflagged,
     )
 
 
@@ -180,6 +186,8 @@ def format_report(report: EvalReport) -> str:
     ]
     if report.missed_requests:
         lines.append(f"missed requests     {', '.join(report.missed_requests)}")
+    if report.unflagged_wrong:
+        lines.append(f"wrong, not flagged  {', '.join(report.unflagged_wrong)}")
     if report.confusion_pairs:
         lines += ["", "confusions (gold -> predicted):"]
         for (gold_label, pred_label), n in report.confusion_pairs.items():

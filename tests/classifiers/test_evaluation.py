@@ -75,6 +75,7 @@ def test_flagged_share_of_wrong_predictions() -> None:
     assert r.wrong_flagged_share == pytest.approx(0.5)
     assert r.flagged_share == pytest.approx(0.5)
     assert "1/2 = 50% of the wrong predictions" in format_report(r)
+    assert r.unflagged_wrong == ["c"] and "wrong, not flagged  c" in format_report(r)
     perfect = evaluate(gold[:1], pred[:1])
     assert perfect.wrong == 0 and perfect.wrong_flagged_share == 1.0
     figures = r.as_dict()
