@@ -345,6 +345,14 @@ def language_scores(text: str, normalised: bool = False) -> dict[str, float]:
 
     `normalised` says the text is already lower case without diacritics (text.prepare).
     """
+    lowered, nl, en, de = _word_evidence(text, normalised)
+    de_chars = len(_GERMAN_CHARS.findall(lowered))
+    return {"nl": nl, "en": en, "de": de + 0.1 * de_chars}
+
+
+def _word_evidence(text: str, normalised: bool) -> tuple[str, float, float, int]:
+    """(the text read, Dutch score, English score, German function words): all but the German
+    spelling patterns, which detect_language scans only when they could change its answer."""
     lowered = text[:2500] if normalised else text[:2500].lower()
     words = _WORD.findall(lowered)[:400]
     folded = words if normalised else _WORD.findall(strip_diacritics(lowered))[:400]
@@ -352,16 +360,24 @@ def language_scores(text: str, normalised: bool = False) -> dict[str, float]:
     en = sum(map(_ENGLISH.__contains__, folded))
     de = sum(map(_GERMAN.__contains__, words))
     nl_chars = len(_DUTCH_CHARS.findall(lowered))
-    de_chars = len(_GERMAN_CHARS.findall(lowered))
-    return {"nl": nl + 0.15 * nl_chars, "en": float(en), "de": de + 0.1 * de_chars}
+    return lowered, nl + 0.15 * nl_chars, float(en), de
 
 
 LANGUAGES = ("nl", "en", "de")
+_GERMAN_FIRST = "ßäöüugtcl"  # every match of _GERMAN_CHARS starts with one of these letters
 
 
 def detect_language(text: str, normalised: bool = False) -> str:
     """The language the text is written in: "nl", "en" or "de" (ties go to Dutch)."""
-    scores = language_scores(text, normalised)
-    if scores["nl"] >= scores["en"] and scores["nl"] >= scores["de"]:
+    lowered, nl, en, de_words = _word_evidence(text, normalised)
+    # The German score is at most this (each pattern match starts at one of those letters):
+    # when even that cannot change the answer, the pattern scan is skipped.
+    most = de_words + 0.1 * sum(map(lowered.count, _GERMAN_FIRST))
+    if nl >= en and nl >= most:
         return "nl"
-    return "de" if scores["de"] > scores["en"] else "en"
+    if nl < en and most <= en:
+        return "en"
+    de = de_words + 0.1 * len(_GERMAN_CHARS.findall(lowered))
+    if nl >= en and nl >= de:
+        return "nl"
+    return "de" if de > en else "en"
