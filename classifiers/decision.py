@@ -279,44 +279,58 @@ def gate_auto(
 # forwarded mail into the text when the sender's own words are (almost) none or point at it,
 # and the forward's "From:" line survives as the only mark of where their words end.
 _FORWARD_FROM = re.compile(r"^\s*\*?(from|van|von|de)\s*:\*?\s", re.M)
-# The writer asks for something: a right named, a verb or form that asks (a question mark,
-# "please", "could you", "wil graag", "bitte"), or a complaint (prepared text: lower case, no
-# diacritics). Broad on purpose: it only vetoes a case when the writer's own words hold none
-# (a greeting above a forwarded notification, a photo caption).
-_ACTION_CUE = re.compile(
-    r"\?|inzag|inzien|overzicht|kopie|opvra|verwijder|\bwis|schrap|vergeet|vergeten|uitschrij|afmeld|"
-    r"bezwaar|\bstop|niet (meer|langer)|geen .{0,40}meer|corrig|correct|wijzig|aanpas|verbeter|rectific|"
-    r"onjuist|klopt niet|kloppen niet|fout|beperk|blokkeer|bevries|overdra|export|meenemen|klacht|klaag|"
-    r"onacceptabel|schandalig|nog steeds|nog (altijd )?geen|herinner|rappel|toezichthouder|autoriteit|"
-    r"\bavg\b|\bwbp\b|datalek|graag|gaarne|gelieve|verzoek|verlang|\bwil|willen|wens|\beis|stuur|zend|"
-    r"halen|\bhaal|rechtzet|weten|nodig|verwacht|respecteer|verkeerd|verhuis|nieuwe? adres|ontevreden|"
-    r"klaar mee|\bweg\b|eruit|schort|beschikbaar|wat hebben jullie|\bmeld|\bbel|\bzien\b|fijn vinden|"
-    r"verhuist|\bstopt|"
-    r"access|\bcop(y|ies)\b|delet|\berase|erasure|remove|removal|forget|forgotten|unsubscri|opt[- ]?out|"
-    r"\bobject|no longer|do not|don'?t|\bcorrect|rectif|updat|change|amend|fix|wrong|incorrect|inaccura|"
-    r"restrict|freez|suspend|\bport|transfer|\bdownload|machine[- ]readable|complain|unacceptable|"
-    r"\bstill\b|remind|no (reply|response|answer)|\bico\b|supervisory|\bgdpr\b|\bdsar\b|breach|please|"
-    r"\bpls\b|\bplz\b|kindly|would like|i'?d like|\bwant|\bwish|could you|can you|would you|will you|"
-    r"send|tell me|\bknow\b|request|demand|\bneed|expect|appreciate|\bask|new address|\bmoved|\bopt\b|"
-    r"interested|rather not|\bsee\b|have on me|\bcall|\brang\b|login|leak|"
-    r"auskunft|losch|entfern|vergess|abmeld|austrag|widersp|widerruf|berichtig|korrigier|falsch|andern|"
-    r"anderung|einschrank|sperr|ubertrag|beschwer|aufsicht|dsgvo|bdsg|erinner|noch (immer )?keine|"
-    r"immer noch|weiterhin|bitte|mochte|fordere|verlang|ersuche|schick|wissen|brauche|erwarte|veraltet|"
-    r"\bneue|umgezogen|"
-    r"\bart(ikel|icle)?\.? ?\d"
-)
-# The writer speaks for themselves or to us, opens with an order ("stop met mailen") or points
-# at the mail they forward ("zie onder"): a request, not a caption or a forwarded notice.
-_ASK_CUE = re.compile(
-    r"zie (onder|hieronder|beneden)|onderstaand|hieronder|see below|below|siehe unten|unten|nachstehend|"
-    r"\?|!|please|\bben\b|\bbin\b|\bpls\b|kindly|\bi\b|\bi'|\bmy\b|\bme\b|\bmine\b|\bwe\b|\bour\b|\bus\b|\byou|"
-    r"\bik\b|\bmijn\b|\bmij\b|\bwij\b|\bons\b|\bonze\b|\bu\b|\buw\b|jullie|gelieve|graag|\baub\b|\bsvp\b|"
-    r"s\.v\.p|alstublieft|alsjeblieft|"
-    r"\bich\b|\bmein|\bmich\b|\bmir\b|\bwir\b|\buns|\bsie\b|\bihr|bitte|"
-    r"^\s*(stop|haal|meld|verwijder|wis|stuur|geef|zet|uitschrijv|afmeld|delete|remove|erase|unsubscribe|"
-    r"opt|send|losch|entfern|schick)",
-    re.M,
-)
+# Cues are looked up as substrings of the writer's own text with every run of other characters
+# made one space and a space at each end, so " wis" is a word start and " avg " a whole word:
+# one pass of a simple regex and C-speed substring tests, where one regex of 150 alternatives
+# cost 3 ms on 4 KB without a cue.
+_SEPARATORS = re.compile(r"[^a-z0-9']+")
+# The writer asks for something: a right named, a verb or form that asks ("please", "could you",
+# "wil graag", "bitte"; a question mark, tested apart), or a complaint (prepared text: lower
+# case, no diacritics). Broad on purpose: it only vetoes a case when the writer's own words hold
+# none (a greeting above a forwarded notification, a photo caption).
+_ACTION_CUES = (
+    # Dutch
+    "graag", "verwijder", "inzag", "inzien", "overzicht", "kopie", "opvra", " wis", "schrap", "vergeet",
+    "vergeten", "uitschrij", "afmeld", "bezwaar", " stop", "niet meer", "niet langer", "corrig", "correct",
+    "wijzig", "aanpas", "verbeter", "rectific", "onjuist", "klopt niet", "kloppen niet", "fout", "beperk",
+    "blokkeer", "bevries", "overdra", "export", "meenemen", "klacht", "klaag", "onacceptabel", "schandalig",
+    "nog steeds", "nog geen", "nog altijd geen", "herinner", "rappel", "toezichthouder", "autoriteit",
+    " avg ", " wbp ", "datalek", "gaarne", "gelieve", "verzoek", "verlang", " wil", "willen", "wens", " eis",
+    "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
+    "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
+    "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden",
+    # English
+    "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
+    "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
+    "change", "amend", "fix", "wrong", "inaccura", "restrict", "freez", "suspend", " port", "transfer",
+    " download", "machine readable", "complain", "unacceptable", " still ", "remind", "no reply",
+    "no response", "no answer", " ico ", "supervisory", " gdpr ", " dsar ", "breach", " pls ", " plz ",
+    "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
+    "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
+    "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
+    "login", "leak",
+    # German
+    "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
+    "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
+    "aufsicht", "dsgvo", "bdsg", "erinner", "noch keine", "noch immer keine", "immer noch", "weiterhin",
+    "mochte", "fordere", "ersuche", "schick", "wissen", "brauche", "erwarte", "veraltet", " neue",
+    "umgezogen",
+)  # fmt: skip
+_NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
+_ARTICLE = re.compile(r"\bart(ikel|icle)?\.? ?\d")
+# The writer speaks for themselves or to us, or points at the mail they forward ("zie onder");
+# an order at the start of a line ("stop met mailen") is tested apart (_ORDERS).
+_ASK_CUES = (
+    " i ", " i'", " my ", " me ", " mine ", " we ", " our ", " us ", " you", "please", "kindly", " pls ",
+    " ik ", " mijn ", " mij ", " wij ", " ons ", " onze ", " u ", " uw ", "jullie", "gelieve", "graag",
+    " aub ", " svp ", "alstublieft", "alsjeblieft", " ben ", " bin ",
+    " ich ", " mein", " mich ", " mir ", " wir ", " uns", " sie ", " ihr", "bitte",
+    "zie onder", "zie hieronder", "zie beneden", "onderstaand", "hieronder", "below", "unten", "nachstehend",
+)  # fmt: skip
+_ORDERS = (
+    "stop", "haal", "meld", "verwijder", "wis", "stuur", "geef", "zet", "uitschrijv", "afmeld", "delete",
+    "remove", "erase", "unsubscribe", "opt", "send", "losch", "entfern", "schick",
+)  # fmt: skip
 
 
 def own_text(text: str) -> str:
@@ -331,4 +345,19 @@ def request_cue(text: str) -> bool:
     """Does the writer's own text name a right (or ask for one, or complain) and ask or speak
     for themselves? Without both no right opens a case, however the model scored the text."""
     own = own_text(text)
-    return _ACTION_CUE.search(own) is not None and _ASK_CUE.search(own) is not None
+    words = " " + _SEPARATORS.sub(" ", own) + " "
+    action = (
+        "?" in own
+        or any(cue in words for cue in _ACTION_CUES)
+        or ("geen" in own and _NO_MORE.search(own) is not None)
+        or ("art" in own and _ARTICLE.search(own) is not None)
+    )
+    if not action:
+        return False
+    return (
+        "?" in own
+        or "!" in own
+        or "s.v.p" in own
+        or any(cue in words for cue in _ASK_CUES)
+        or any(line.lstrip().startswith(_ORDERS) for line in own.split("\n"))
+    )
