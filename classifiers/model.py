@@ -297,12 +297,16 @@ def _oof_base(prep: _Prepared, report: ProgressFn) -> FloatArray:
     for train_idx, test_idx in prep.folds:
         coef = np.zeros((n_labels, prep.x.shape[1]))
         intercept = np.zeros(n_labels)
+        # The fold's rows once for its labels, their columns sorted once: each fit sorted its own
+        # copy before (scikit-learn's check of the largest value does), 4 s of a 22 s training.
+        x_fold = prep.x[train_idx]
+        x_fold.sort_indices()
         for j in range(n_labels):
             yj = data.y[train_idx, j]
             if yj.min() == yj.max():
                 intercept[j] = 5.0 if yj.max() else -5.0
             else:
-                clf = _fit_binary(prep.x[train_idx], yj)
+                clf = _fit_binary(x_fold, yj)
                 coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
             step += 1
             report("cross-validation", step / (n_labels * (N_FOLDS + 1)))
