@@ -122,18 +122,20 @@ _MARKER_STARTS = (
 # the beginnings of the patterns above (each confined to its line), so every line one of them
 # matches is found. _cut_quoted then tests the line exactly as before.
 _QUOTE_START = re.compile(
-    r"^[^\S\n]*(?:-{2}|_{10}|begin forwarded message|\*?(?:van|from|von|de)[^\S\n]*:"
+    r"\n[^\S\n]*(?:-{2}|_{10}|begin forwarded message|\*?(?:van|from|von|de)[^\S\n]*:"
     r"|(?:op|on|am|le)[^\S\n][^\n]{0,200}?(?:schreef|wrote|schrieb|a écrit)"
     r"|this is a copy of the message|below this line is a copy of the message|original message follows"
     r"|original message headers|hier volgt een kopie van het bericht|kopie van het oorspronkelijke bericht"
     r"|message headers follow|received: from)",
-    re.I | re.M,
+    re.I,
 )
 
 
 def _cut_quoted(lines: list[str]) -> tuple[list[str], list[str]]:
     """Split lines into (new text, quoted earlier text)."""
-    text = "\n".join(lines)
+    # Each line is read with the line break before it: a literal the engine finds fast,
+    # where "^" in multi-line mode is tried at every character.
+    text = "\n" + "\n".join(lines)
     i = pos = 0
     for marker in _QUOTE_START.finditer(text):
         i += text.count("\n", pos, marker.start())  # the number of the line it starts
