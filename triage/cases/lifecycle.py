@@ -219,7 +219,7 @@ def write_pending_rows(session: Session) -> None:
         for table, rows in pending.items():
             if rows:
                 session.connection().execute(table.insert(), rows)
-        pending.clear()
+                rows.clear()  # the key stays: the tables' order (cases before their rights) holds
 
 
 class RecentCases:
