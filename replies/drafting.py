@@ -187,6 +187,10 @@ def create_draft(
         references=([*last.references, last.message_id][-20:] if last else []),
         automatic=automatic,
         author=author,
+        # Given, not defaulted: pydantic reads every default factory's signature per object.
+        editors=[],
+        created_at=(now := utcnow()),
+        updated_at=now,
     )
     _render_into(
         draft, case, ctx, staff_name=staff, fields=fields, language=case_lang, with_html=not automatic
@@ -577,9 +581,18 @@ def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): conv(v) for k, v in fields.items()}
 
 
+AUDIT_ROWS_KEY = "avgdesk.audit_rows"
+"""``session.info`` key of a processing batch's audit rows (``triage.cases.audit.ROWS_KEY``,
+which replies may not import): its events are inserted together, without an ORM object each."""
+
+
 def _audit(
     session: Session, actor: str, action: str, case_id: int | None, draft: Draft, **detail: Any
 ) -> None:
-    session.add(
-        AuditEvent(actor=actor, action=action, case_id=case_id, detail={"draft_id": draft.id, **detail})
-    )
+    row: dict[str, Any] = {"at": utcnow(), "actor": actor, "action": action, "case_id": case_id}
+    row["detail"] = {"draft_id": draft.id, **detail}
+    batch = session.info.get(AUDIT_ROWS_KEY)
+    if isinstance(batch, list):
+        batch.append(row)
+    else:
+        session.add(AuditEvent(**row))

@@ -184,8 +184,8 @@ def setup_new_case(session: Session, case: Case, settings: Settings) -> None:
     INSERT, and the duplicate check reads four columns, not whole cases.
     """
     rights = [{"case_id": case.id, "right": right, "status": RightStatus.OPEN} for right in case.rights]
-    _insert_rows(session, CaseRight.__table__, rights)  # type: ignore[attr-defined]
-    _insert_rows(session, tasks.TASK_TABLE, tasks.new_case_rows(case, settings))  # issue 17
+    insert_rows(session, CaseRight.__table__, rights)  # type: ignore[attr-defined]
+    insert_rows(session, tasks.TASK_TABLE, tasks.new_case_rows(case, settings))  # issue 17
     if case.requester_email:
         _flag_earlier_cases(session, case)
     recent = session.info.get(RECENT_CASES_KEY)
@@ -201,7 +201,7 @@ RECENT_CASES_KEY = "avgdesk.recent_cases"
 """``session.info`` key of a processing batch's :class:`RecentCases`."""
 
 
-def _insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """One executemany now, or with the batch's other rows of ``table`` before its commit."""
     pending = session.info.get(PENDING_ROWS_KEY)
     if not rows:

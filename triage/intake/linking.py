@@ -25,12 +25,17 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
+from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import COMBINING, RIGHTS, reply_language
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
 
 REFERENCE_RE = re.compile(r"\bAVG-(\d{4})-(\d{4,6})\b", re.I)
 
+
+CASE_IDS_KEY = "avgdesk.case_ids"
+"""``session.info`` key of a callable handing out case ids reserved for a processing batch
+(issue 16): its cases are then inserted together, before their rights and tasks."""
 
 REFERENCES_KEY = "avgdesk.references"
 """``session.info`` key of the :class:`ReferenceBlock` of a processing batch."""
@@ -89,6 +94,11 @@ class ReferenceBlock:
         self._start.setdefault(year, end - count + 1)
         self._next.setdefault(year, end - count + 1)
         self._end[year] = end
+
+    @property
+    def total(self) -> int:
+        """How many numbers were reserved (the cases the batch will probably open)."""
+        return sum(self._end[y] - self._start[y] + 1 for y in self._end)
 
     def take(self, year: int) -> str:
         if self._next.get(year, 1) > self._end.get(year, 0):
@@ -222,9 +232,16 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
         language=reply_language(message.language),
         via_form=message.via_form,
         received_at=received,
+        # Given, not defaulted: pydantic reads every default factory's signature per object.
+        created_at=(now := utcnow()),
+        updated_at=now,
     )
     new_case_deadlines(case, settings)  # in the INSERT, not an UPDATE after it
-    _insert_now(session, case)
+    reserved = session.info.get(CASE_IDS_KEY)
+    if reserved is None:
+        _insert_now(session, case)
+    else:
+        case.id = reserved()  # the row waits for the batch's commit (below)
     message.case_id = case.id
     audit.record(
         session,
@@ -235,6 +252,8 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
         after={"state": case.state.value, "rights": rights, "complaint": case.is_complaint},
     )
     setup_new_case(session, case, settings)
+    if reserved is not None:
+        _keep_back(session, case)
     return case
 
 
@@ -248,6 +267,18 @@ def _insert_now(session: Session, case: Case) -> None:
     values = {c.key: getattr(case, c.key) for c in table.columns if c.key != "id"}
     case.id = session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
     make_transient_to_detached(case)  # as if loaded: later changes are UPDATEs
+    session.add(case)
+
+
+def _keep_back(session: Session, case: Case) -> None:
+    """A processing batch's case: its row, with its final columns (duplicate flag and
+    suggested link included), goes with the batch's other cases before their rights and
+    tasks (``lifecycle.PENDING_ROWS_KEY``); ``case`` is kept as that row from now on."""
+    from avgdesk.triage.cases.lifecycle import insert_rows
+
+    table = Case.__table__  # type: ignore[attr-defined]
+    insert_rows(session, table, [{c.key: getattr(case, c.key) for c in table.columns}])
+    make_transient_to_detached(case)  # as if loaded: later changes are UPDATEs after the INSERT
     session.add(case)
 
 

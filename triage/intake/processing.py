@@ -179,8 +179,11 @@ class Processor:
             references = self._reserve_references(session, messages, analyses)
             session.info[DRAFT_IDS_KEY] = IdBlock(session, "draft", len(messages) + 1).take
             if not careful:  # rows kept back for the commit: a batch that fails goes careful
-                session.info[lifecycle.PENDING_ROWS_KEY] = {}
+                # Cases first: the rights and tasks kept back after them refer to them.
+                session.info[lifecycle.PENDING_ROWS_KEY] = {Case.__table__: []}  # type: ignore[attr-defined]
+                session.info[linking.CASE_IDS_KEY] = IdBlock(session, "case", references.total + 1).take
                 session.info[lifecycle.RECENT_CASES_KEY] = _recent_cases(session, messages, analyses)
+                session.info[audit.ROWS_KEY] = []
             with session.no_autoflush:  # nothing flushes unless a lookup needs it
                 for message in messages:
                     analysis = analyses.get(message.id or -1)
@@ -352,6 +355,7 @@ class Processor:
         if _may_thread(message):
             # The lookups read rows and flags of this batch's earlier messages: send them.
             lifecycle.write_pending_rows(session)
+            _insert_audit_events(session)
             session.flush()
         match = linking.thread_match(session, message)
         if match is not None and match.from_requester:
@@ -465,7 +469,7 @@ class IdBlock:
         if self.session.get_bind().dialect.name == "postgresql":
             rows = self.session.execute(
                 sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                {"t": self.table, "n": self.count},
+                {"t": f'"{self.table}"', "n": self.count},
             )
             return [int(r[0]) for r in rows]
         if self._last is None:
@@ -512,19 +516,24 @@ def _update_messages(session: Session, messages: Sequence[InboundMessage]) -> No
 
 
 def _insert_audit_events(session: Session) -> None:
-    """The batch's pending audit events in one executemany INSERT, in the order they were
-    recorded (issue 16). The unit of work would insert them one at a time to read back ids
-    nobody needs (SQLite's RETURNING gives no row order). Their cases are already in the
-    database (:func:`linking.open_case` inserts a case at once)."""
+    """The batch's audit events in one executemany INSERT, in the order they were recorded
+    (issue 16): the rows kept back under ``audit.ROWS_KEY`` and any event added as an ORM
+    object (the unit of work would insert those one at a time to read back ids nobody
+    needs). Their cases are already in the database (:func:`linking.open_case`)."""
+    kept = session.info.get(audit.ROWS_KEY)
+    rows = list(kept) if isinstance(kept, list) else []
+    if isinstance(kept, list):
+        kept.clear()
     events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
-    if not events:
-        return
     events.sort(key=lambda event: sa.inspect(event).insert_order)
     table = AuditEvent.__table__  # type: ignore[attr-defined]
-    rows = [{c.key: getattr(event, c.key) for c in table.columns if c.key != "id"} for event in events]
+    rows += [{c.key: getattr(e, c.key) for c in table.columns if c.key != "id"} for e in events]
     for event in events:
         session.expunge(event)
-    session.connection().execute(table.insert(), rows)
+    if rows:
+        rows.sort(key=lambda row: row["at"])  # stable: the order of recording, as the timeline reads
+        keys = [c.key for c in table.columns if c.key != "id"]
+        session.connection().execute(table.insert(), [{k: row.get(k) for k in keys} for row in rows])
 
 
 def _may_thread(message: InboundMessage) -> bool:

@@ -317,7 +317,7 @@ def test_a_batch_writes_its_drafts_and_audit_events_together(engine, make_settin
 
 def test_a_batch_checks_duplicates_once_and_sees_its_own_cases(engine, make_settings, mail_factory) -> None:
     """Issue 16: the duplicate check reads the batch's requesters' cases in one query and
-    sees the cases the batch itself opens; rights and tasks go in one INSERT per batch."""
+    sees the cases the batch itself opens; cases, rights and tasks go in one INSERT each."""
     from helpers import FixedLabels
 
     from avgdesk.models.tables import Case, CaseRight
@@ -331,6 +331,7 @@ def test_a_batch_checks_duplicates_once_and_sees_its_own_cases(engine, make_sett
     seen = _statements(engine)
     assert processor.process_batch().cases_opened == 3
     assert seen["select case.id, case.reference,"] == 1, seen
+    assert seen["insert into case"] == 1, seen  # the batch's cases together, ids reserved
     assert seen["insert into case_right"] == 1 and seen["insert into case_task"] == 1, seen
     with Session(engine) as s:
         cases = sorted(s.execute(select(Case)).scalars(), key=lambda c: c.id or 0)
@@ -341,3 +342,25 @@ def test_a_batch_checks_duplicates_once_and_sees_its_own_cases(engine, make_sett
     assert other.duplicate_of_case_id is None and other.suggested_case_id is None
     expected = {(first.id, "access"), (second.id, "access"), (third.id, "access"), (other.id, "erasure")}
     assert rights == expected
+
+
+def test_a_reply_joins_the_case_its_batch_opened(engine, make_settings, mail_factory) -> None:
+    """Issue 16: a batch's cases wait for its commit; a later message of the same batch that
+    replies to one of them still finds and joins it (the thread lookup sends them first)."""
+    from helpers import FixedLabels
+
+    from avgdesk.models.tables import Case
+
+    reply_to = "In-Reply-To: <m1@example.nl>\r\n"
+    first, _ = store_local_message(
+        engine, mail_factory(1, sender="k@example.nl", body="#access", message_id="<m1@example.nl>")
+    )
+    reply, _ = store_local_message(
+        engine, mail_factory(2, sender="k@example.nl", body="nog iets", extra_headers=reply_to)
+    )
+    result = Processor(engine, make_settings(), classifier=FixedLabels()).process_batch()
+    assert (result.processed, result.cases_opened, result.attached) == (2, 1, 1)
+    with Session(engine) as s:
+        case = s.execute(select(Case)).scalar_one()
+        rows = [s.get(InboundMessage, pk) for pk in (first, reply)]
+    assert [r.case_id if r else None for r in rows] == [case.id, case.id]
