@@ -92,7 +92,7 @@ def _rule_doubt(
     comb[_COMB] = True
     a, o, q = LABELS.index("auto"), LABELS.index("other"), LABELS.index("question")
     any_comb = (above & comb).any(axis=1)
-    has_right = (chosen & comb).any(axis=1)
+    has_right: npt.NDArray[np.bool_] = np.asarray((chosen & comb).any(axis=1), dtype=bool)
     auto_conflict = above[:, a] & any_comb
     m = logit_margins(p, thresholds)
     auto_wins = auto_conflict & (m[:, a] >= np.where(above & comb, m, -np.inf).max(axis=1))
