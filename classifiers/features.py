@@ -330,6 +330,11 @@ class _TokenTable:
         order = np.argsort(keys)
         self.bi_keys = keys[order]
         self.bi_col = np.asarray([col for _, _, col in bi], dtype=np.int64)[order]
+        # Which tokens start or end any bigram: only such pairs are looked up.
+        self.bi_first = np.zeros(self.width, dtype=bool)
+        self.bi_second = np.zeros(self.width, dtype=bool)
+        self.bi_first[[a for a, _, _ in bi]] = True
+        self.bi_second[[b for _, b, _ in bi]] = True
         self.negator = np.zeros(self.width, dtype=bool)
         self.negator[[names[w] for w in _NEGATORS]] = True
         self.scope_end = np.zeros(self.width, dtype=bool)
@@ -395,9 +400,10 @@ def _word_pairs(table: _TokenTable, ids: IntArray, piece: IntArray) -> tuple[Int
     c = np.minimum(ids, table.unknown)
     uni = table.uni_col[c]
     has_uni = uni >= 0
-    keys = c[:-1] * table.width + c[1:]
+    pairs = np.flatnonzero(table.bi_first[c[:-1]] & table.bi_second[c[1:]])
+    keys = c[pairs] * table.width + c[pairs + 1]
     pos = np.minimum(np.searchsorted(table.bi_keys, keys), max(len(table.bi_keys) - 1, 0))
-    has_bi = table.bi_keys[pos] == keys if len(table.bi_keys) else np.zeros(len(keys), dtype=bool)
+    found = table.bi_keys[pos] == keys if len(table.bi_keys) else np.zeros(len(keys), dtype=bool)
     # A word is in a negation's scope when a negator came at most _NEG_WINDOW words before it
     # with no punctuation, clause break or contrast word ("maar", "but") since.
     at = np.arange(len(c))
@@ -408,8 +414,8 @@ def _word_pairs(table: _TokenTable, ids: IntArray, piece: IntArray) -> tuple[Int
     scoped = word & (before >= 0) & (at - before <= _NEG_WINDOW) & (last_reset < before)
     marks = table.not_col[c]
     has_not = scoped & (marks >= 0)
-    rows = np.concatenate([piece[has_uni], piece[:-1][has_bi], piece[has_not]])
-    cols = np.concatenate([uni[has_uni], table.bi_col[pos[has_bi]], marks[has_not]])
+    rows = np.concatenate([piece[has_uni], piece[pairs[found]], piece[has_not]])
+    cols = np.concatenate([uni[has_uni], table.bi_col[pos[found]], marks[has_not]])
     return rows, cols
 
 
@@ -523,7 +529,12 @@ class FeatureSpace:
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(pieces x distinct words, 0/1) and (distinct words x char vocabulary) of a batch."""
         word = (ids != table.mark) & (ids != table.brk)
-        distinct, which = np.unique(ids[word], return_inverse=True)
+        # The distinct word numbers in order, and each token's place among them (np.unique
+        # without its sort: the numbers are small).
+        seen = np.zeros(len(table.words), dtype=bool)
+        seen[ids[word]] = True
+        distinct = np.flatnonzero(seen)
+        which = (np.cumsum(seen) - 1)[ids[word]]
         n_pieces = int(piece[-1]) + 1 if len(piece) else 0
         piece_c = _pairs_matrix(piece[word], which, (n_pieces, len(distinct)), binary=True)
         words = table.words
