@@ -584,7 +584,7 @@ class FeatureSpace:
             if len(cache) > _GRAM_CACHE_MAX:
                 cache.clear()
             vocab: dict[str, int] = self.char.vocabulary_
-            cols = cache[word] = [vocab[g] for g in _word_grams(word) if g in vocab]
+            cols = cache[word] = [k for k in map(vocab.get, _word_grams(word)) if k is not None]
         return cols
 
     @staticmethod

@@ -214,7 +214,7 @@ class FittedModel:
     ) -> Prediction:
         """One prediction from (labels, review flag, margins, rounded scores) and the text's rules."""
         labels, review, m, rounded = decided
-        if unreadable(text) and labels != ["auto"]:
+        if labels != ["auto"] and unreadable(text):
             # Not in a script the corpus has (Chinese, Cyrillic ...): its scores mean nothing.
             labels, review = ["other"], True
         elif guessed_right_without_evidence(text, p, self.thresholds, labels):
