@@ -76,7 +76,6 @@ _DISCLAIMER_KEYS = (
 )
 _KVK = re.compile(r"kvk[- ]?(nummer|nr)?\s*:?\s*\d")
 
-_QUOTE_LINE = re.compile(r"^\s*>")
 _QUOTE_PREFIX = re.compile(r"^\s*(>\s*)+")
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -251,8 +250,18 @@ _NON_WORD = re.compile(r"\W+")
 
 def _letters_up_to(text: str, limit: int) -> int:
     """The number of word characters in text, exact below limit (a lower bound at or above it)."""
-    head = len(_NON_WORD.sub("", text[: 4 * limit]))
-    return head if head >= limit or len(text) <= 4 * limit else len(_NON_WORD.sub("", text))
+    head = _word_chars(text[: 4 * limit])
+    return head if head >= limit or len(text) <= 4 * limit else _word_chars(text)
+
+
+_ASCII_NON_WORD = bytes(b for b in range(128) if not (chr(b).isalnum() or chr(b) == "_"))
+
+
+def _word_chars(text: str) -> int:
+    r"""len(re.sub(r"\W", "", text)); for ASCII text by deleting bytes (what \W matches there)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_NON_WORD))
+    return len(_NON_WORD.sub("", text))
 
 
 def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
@@ -267,8 +276,10 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     fresh, quoted = _cut_quoted(lines)
     inline: list[str] = []
     if ">" in body:  # else no line is quoted with ">"
-        inline = [_QUOTE_PREFIX.sub("", line) for line in fresh if _QUOTE_LINE.match(line)]
-        fresh = [line for line in fresh if not _QUOTE_LINE.match(line)]
+        # A line quoted with ">" (after any blanks: lstrip() strips exactly what a regex's \s skips).
+        marked = [line.lstrip().startswith(">") for line in fresh]
+        inline = [_QUOTE_PREFIX.sub("", line) for line, quote in zip(fresh, marked, strict=True) if quote]
+        fresh = [line for line, quote in zip(fresh, marked, strict=True) if not quote]
     fresh = _drop_disclaimers(_cut_signature(fresh))
     text = "\n".join(fresh).strip()
     if not quoted and not inline:

@@ -75,6 +75,13 @@ def test_disclaimer_is_found_across_the_lines_of_its_paragraph() -> None:
     assert "vertrouwelijke" not in text and "Verwijder mijn account" in text
 
 
+def test_lines_quoted_with_a_marker_after_any_blank() -> None:
+    body = "Graag verwijderen.\n \u00a0> eerder bericht\n\t>> nog eerder\nNieuwe zin > geen quote"
+    text, context = split_body(body)
+    assert text == "Graag verwijderen.\nNieuwe zin > geen quote"
+    assert context == "eerder bericht\nnog eerder"
+
+
 def test_quote_marker_after_many_lines_that_look_like_one() -> None:
     lines = ["De factuur klopt niet.", "Van harte hoop ik op een reactie.", "On second thought: ook dit."]
     body = "\n".join(lines * 5) + "\nOp 3 mei 2024 om 10:12 schreef Ans <a@x.nl>:\n> Verwijder alles."
@@ -86,7 +93,8 @@ def test_quote_marker_after_many_lines_that_look_like_one() -> None:
 def test_letters_counted_as_the_regex_counts_them() -> None:
     import re
 
-    for text in ["", "a b", "x" * 700, "!? " * 300 + "abc", "é" * 10 + " ." * 400, "ab" * 80]:
+    odd = ["", "a b", "x" * 700, "!? " * 300 + "abc", "é" * 10 + " ." * 400, "ab" * 80, "a_b-c\x7f1" * 40]
+    for text in odd:
         exact = len(re.sub(r"\W", "", text))
         got = _letters_up_to(text, 150)
         assert got == exact if exact < 150 else got >= 150
