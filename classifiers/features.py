@@ -346,17 +346,14 @@ class _TokenTable:
         if None not in ids:
             return ids  # type: ignore[return-value]
         names, words = self.names, self.words
-        for i, k in enumerate(ids):
-            if k is None:
-                tok = tokens[i]
-                k = names.get(tok)  # new, but perhaps met earlier in this text
-                if k is None and tok[0] in _WORD_START:
-                    k = names[tok] = len(words)
-                    words.append(tok)
-                elif k is None:
-                    k = names[tok] = self.brk
-                ids[i] = k
-        return ids  # type: ignore[return-value]
+        # Numbered in the order first met (as the batch always numbered them), then all at once.
+        for tok in [tok for tok in dict.fromkeys(tokens) if tok not in names]:
+            if tok[0] in _WORD_START:
+                names[tok] = len(words)
+                words.append(tok)
+            else:
+                names[tok] = self.brk
+        return list(map(names.__getitem__, tokens))
 
     def forget_new_words(self) -> None:
         """Bound the memory of words met in mail (called between batches only)."""
