@@ -184,6 +184,9 @@ class Processor:
                 session.info[linking.CASE_IDS_KEY] = IdBlock(session, "case", references.total + 1).take
                 session.info[lifecycle.RECENT_CASES_KEY] = _recent_cases(session, messages, analyses)
                 session.info[audit.ROWS_KEY] = []
+                # Whatever flushes (a thread lookup, a breach alert queued in the outbox, the
+                # commit) writes the kept-back rows first: the flushed rows refer to them.
+                sa.event.listen(session, "before_flush", _send_kept_rows)
             with session.no_autoflush:  # nothing flushes unless a lookup needs it
                 for message in messages:
                     analysis = analyses.get(message.id or -1)
@@ -513,6 +516,21 @@ def _update_messages(session: Session, messages: Sequence[InboundMessage]) -> No
     session.connection().execute(stmt, rows)
     for message in changed:
         session.expunge(message)
+
+
+def _send_kept_rows(session: Session, _context: object, _instances: object) -> None:
+    lifecycle.write_pending_rows(session)
+    _insert_kept_events(session)
+
+
+def _insert_kept_events(session: Session) -> None:
+    """The audit rows kept back under ``audit.ROWS_KEY`` (inside a flush: no ORM objects)."""
+    kept = session.info.get(audit.ROWS_KEY)
+    if isinstance(kept, list) and kept:
+        table = AuditEvent.__table__  # type: ignore[attr-defined]
+        keys = [c.key for c in table.columns if c.key != "id"]
+        session.connection().execute(table.insert(), [{k: row.get(k) for k in keys} for row in kept])
+        kept.clear()
 
 
 def _insert_audit_events(session: Session) -> None:

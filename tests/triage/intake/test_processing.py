@@ -364,3 +364,30 @@ def test_a_reply_joins_the_case_its_batch_opened(engine, make_settings, mail_fac
         case = s.execute(select(Case)).scalar_one()
         rows = [s.get(InboundMessage, pk) for pk in (first, reply)]
     assert [r.case_id if r else None for r in rows] == [case.id, case.id]
+
+
+def test_a_breach_alert_in_a_batch_keeps_the_batch_path(
+    engine, make_settings, mail_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 16: queueing a breach alert flushes in the middle of a batch; the cases and rows
+    the batch kept back go first, so the batch is not written again the careful way."""
+    from helpers import FixedLabels
+
+    from avgdesk.models.tables import OutboxItem
+
+    settings = make_settings(breach_alert_recipients=["privacy-team@nhmbsoftware.nl"])
+    store_local_message(engine, mail_factory(1, body="#access"))
+    store_local_message(
+        engine, mail_factory(2, body="#complaint Datalek?? Ik kreeg de factuur van een ander.")
+    )
+    store_local_message(engine, mail_factory(3, body="#erasure"))
+    with caplog.at_level("WARNING"):
+        result = Processor(engine, settings, classifier=FixedLabels()).process_batch()
+    assert (result.processed, result.cases_opened) == (3, 3)
+    assert "batch write failed" not in caplog.text
+    with Session(engine) as s:
+        alert = s.execute(select(OutboxItem).where(OutboxItem.kind == "breach_alert")).scalar_one()  # type: ignore[arg-type]
+        flagged = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "case.possible_breach")
+        ).scalar_one()  # type: ignore[arg-type]
+    assert alert.case_id == flagged.case_id is not None
