@@ -298,7 +298,7 @@ _ACTION_CUES = (
     " avg ", " wbp ", "datalek", "gaarne", "gelieve", "verzoek", "verlang", " wil", "willen", "wens", " eis",
     "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
     "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
-    "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden",
+    "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
@@ -313,7 +313,7 @@ _ACTION_CUES = (
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
     "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
     "aufsicht", "dsgvo", "bdsg", "erinner", "noch keine", "noch immer keine", "immer noch", "weiterhin",
-    "mochte", "fordere", "ersuche", "schick", "wissen", "brauche", "erwarte", "veraltet", " neue",
+    "mochte", "fordere", "ersuche", "schick", "wissen", "brauch", "erwarte", "veraltet", " neue",
     "umgezogen",
 )  # fmt: skip
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
@@ -323,7 +323,7 @@ _ARTICLE = re.compile(r"\bart(ikel|icle)?\.? ?\d")
 _ASK_CUES = (
     " i ", " i'", " my ", " me ", " mine ", " we ", " our ", " us ", " you", "please", "kindly", " pls ",
     " ik ", " mijn ", " mij ", " wij ", " ons ", " onze ", " u ", " uw ", "jullie", "gelieve", "graag",
-    " aub ", " svp ", "alstublieft", "alsjeblieft", " ben ", " bin ",
+    " aub ", " svp ", "alstublieft", "alsjeblieft", " ben ", " bin ", " mn ", " dank", "bedankt", "thank",
     " ich ", " mein", " mich ", " mir ", " wir ", " uns", " sie ", " ihr", "bitte",
     "zie onder", "zie hieronder", "zie beneden", "onderstaand", "hieronder", "below", "unten", "nachstehend",
 )  # fmt: skip

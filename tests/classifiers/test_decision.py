@@ -141,6 +141,9 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "fwd: inzageverzoek\nzie onder\nfrom: emailx\nik wil inzage in mijn gegevens",
         "reminder\nstill no answer to the mail below\nfrom: emailx\nplease delete my account",
         "auskunft\nich bitte um auskunft nach art. 15 dsgvo",
+        "\ngeen reclame meer per sms. dank",  # no pronoun, but thanks for doing it
+        "tel\nmn telefoonnummer is veranderd, de nieuwe is numx",
+        "\nbrauch alles was ihr uber mich habt als datei",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
