@@ -10,6 +10,8 @@ only used when no word pushed the label (for instance a one-word typo mail).
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -17,6 +19,8 @@ import scipy.sparse as sp
 from avgdesk.classifiers.labels import LABELS
 
 TOP_K = 5
+_Entries: TypeAlias = tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]
+_Matrix: TypeAlias = "sp.csr_matrix | tuple[sp.csr_matrix, sp.csr_matrix]"  # joined, or (word, char)
 
 
 def _pretty(name: str) -> str:
@@ -42,24 +46,38 @@ class Explainer:
         order = np.argsort(-vals)
         return [(self.names[cols[k]], float(vals[k])) for k in order if vals[k] > 0]
 
-    def explain(self, x: sp.csr_matrix, row: int, labels: list[str]) -> dict[str, list[str]]:
+    def explain(self, x: _Matrix, row: int, labels: list[str]) -> dict[str, list[str]]:
         """Top phrases per predicted label (words preferred, characters as a fallback).
 
-        The word columns of a row come first (FeatureSpace joins words, then characters), so
-        the characters' contributions are computed only for a label no word pushed.
+        x is the joined matrix (words, then characters, per row) or its (word, char) blocks
+        as prediction reads them; the characters' contributions are computed only for a
+        label no word pushed.
         """
+        words, chars = self._row(x, row)
         out: dict[str, list[str]] = {}
-        start, end = x.indptr[row], x.indptr[row + 1]
-        cols = x.indices[start:end]
-        data = x.data[start:end]
-        n_words = int(np.count_nonzero(cols < self.n_word))
         for label in labels:
             j = LABELS.index(label)
-            phrases = self._top(cols[:n_words], data[:n_words] * self.coef[j, cols[:n_words]])
+            cols, data = words
+            phrases = self._top(cols, data * self.coef[j, cols])
             if not phrases:
-                phrases = self._top(cols[n_words:], data[n_words:] * self.coef[j, cols[n_words:]])
+                cols, data = chars
+                phrases = self._top(cols, data * self.coef[j, cols])
             out[label] = phrases
         return out
+
+    def _row(self, x: _Matrix, row: int) -> tuple[_Entries, _Entries]:
+        """(word columns, values) and (char columns, values) of one row, in the row's order."""
+        if isinstance(x, tuple):
+            words, chars = x
+            ws, we = words.indptr[row], words.indptr[row + 1]
+            cs, ce = chars.indptr[row], chars.indptr[row + 1]
+            # The char block's columns count from 0; in the names they follow the words.
+            char_cols = chars.indices[cs:ce] + self.n_word
+            return (words.indices[ws:we], words.data[ws:we]), (char_cols, chars.data[cs:ce])
+        start, end = x.indptr[row], x.indptr[row + 1]
+        cols, data = x.indices[start:end], x.data[start:end]
+        n_words = int(np.count_nonzero(cols < self.n_word))  # the word columns come first
+        return (cols[:n_words], data[:n_words]), (cols[n_words:], data[n_words:])
 
     def _top(self, cols: npt.NDArray[np.int32], vals: npt.NDArray[np.float64]) -> list[str]:
         """The TOP_K distinct phrases with the largest positive contributions (the same order,

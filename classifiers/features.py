@@ -425,6 +425,7 @@ class Reading:
     clauses: tuple[sp.csr_matrix, sp.csr_matrix] | None
     starts: list[int]
     extra: tuple[sp.csr_matrix, sp.csr_matrix] | None
+    whole_blocks: tuple[sp.csr_matrix, sp.csr_matrix] | None = None  # whole as blocks, when asked
 
 
 class FeatureSpace:
@@ -461,7 +462,12 @@ class FeatureSpace:
         return read.whole, sp.hstack(read.clauses, format="csr"), read.starts
 
     def read(
-        self, texts: list[str], extra: Sequence[str] = (), whole: bool = True, clauses: bool = True
+        self,
+        texts: list[str],
+        extra: Sequence[str] = (),
+        whole: bool = True,
+        clauses: bool = True,
+        join_whole: bool = True,
     ) -> Reading:
         """The feature rows of texts (whole, and clause by clause) and of extra texts (whole only).
 
@@ -473,7 +479,8 @@ class FeatureSpace:
         n-grams come from a word-to-n-gram matrix of the batch's distinct words. The result
         equals transform(texts) and transform(clauses(text)) of scikit-learn exactly
         (tests/classifiers/test_features.py). The extra texts (quoted mail) share the reading.
-        Clause and extra rows come as (word, char) blocks: their scores need no joined matrix.
+        Clause and extra rows come as (word, char) blocks: their scores need no joined matrix;
+        the whole rows too, in whole_blocks, and joined in whole unless join_whole is False.
         """
         table = self._table()
         table.forget_new_words()
@@ -495,9 +502,9 @@ class FeatureSpace:
         n = len(texts)
         read = Reading(None, None, starts, None)
         if whole:
-            read.whole = sp.hstack(
-                self._rows(batch.whole_word[:n], batch.whole_char[:n], *pieces), format="csr"
-            )
+            read.whole_blocks = self._rows(batch.whole_word[:n], batch.whole_char[:n], *pieces)
+            if join_whole:
+                read.whole = sp.hstack(read.whole_blocks, format="csr")
         if extra:
             read.extra = self._rows(batch.whole_word[n:], batch.whole_char[n:], *pieces)
         if clauses:

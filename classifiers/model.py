@@ -113,19 +113,22 @@ class ClauseIndex:
         self, features: FeatureSpace, texts: Sequence[str], quoted: Sequence[str] = (), whole: bool = True
     ) -> None:
         self.quoted_rows = np.flatnonzero([bool(q) for q in quoted])
-        read = features.read(list(texts), [quoted[int(i)] for i in self.quoted_rows], whole=whole)
+        extra = [quoted[int(i)] for i in self.quoted_rows]
+        read = features.read(list(texts), extra, whole=whole, join_whole=False)
         assert read.clauses is not None
-        self.whole, self.x, self.starts, self.quoted = read.whole, read.clauses, read.starts, read.extra
+        # Every matrix as (word, char) blocks: scores and explanations need no joined copy.
+        self.whole, self.x, self.quoted = read.whole_blocks, read.clauses, read.extra
+        self.starts = read.starts
         self.n_word = features.n_word
         self.n_quoted = len(quoted)
 
-    def _scores(self, blocks: tuple[Any, Any], coef: FloatArray, intercept: FloatArray) -> FloatArray:
+    def scores(self, blocks: tuple[Any, Any], coef: FloatArray, intercept: FloatArray) -> FloatArray:
         words, chars = blocks
         raw = words @ coef[:, : self.n_word].T + chars @ coef[:, self.n_word :].T
         return np.asarray(raw, dtype=np.float64) + intercept
 
     def max_scores(self, coef: FloatArray, intercept: FloatArray) -> FloatArray:
-        return np.maximum.reduceat(self._scores(self.x, coef, intercept), self.starts, axis=0)
+        return np.maximum.reduceat(self.scores(self.x, coef, intercept), self.starts, axis=0)
 
     def quoted_scores(
         self, coef: FloatArray, intercept: FloatArray, rows: npt.NDArray[np.intp] | None = None
@@ -133,7 +136,7 @@ class ClauseIndex:
         """The quoted-context scores of every text (of the given rows): NO_QUOTE where none."""
         out = np.full((self.n_quoted, coef.shape[0]), NO_QUOTE, dtype=np.float64)
         if self.quoted is not None and self.quoted_rows.size:
-            out[self.quoted_rows] = self._scores(self.quoted, coef, intercept)
+            out[self.quoted_rows] = self.scores(self.quoted, coef, intercept)
         return out if rows is None else out[rows]
 
 
@@ -159,12 +162,12 @@ class FittedModel:
     def probabilities(
         self, texts: list[str], quoted: list[str] | None = None
     ) -> tuple[FloatArray, FloatArray, Any]:
-        """(P(label), P(label | another right or complaint is present), the feature matrix)."""
+        """(P(label), P(label | another right or complaint is present), the whole rows as blocks)."""
         quoted = quoted if quoted is not None else [""] * len(texts)
         # Whole texts, clauses and the quoted context read in one pass.
         index = ClauseIndex(self.features, texts, quoted)
-        x: Any = index.whole
-        whole = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        x: Any = index.whole  # (word, char) blocks
+        whole = index.scores(x, self.coef, self.intercept)
         clause = index.max_scores(self.coef, self.intercept)
         q = index.quoted_scores(self.coef, self.intercept)
         has = np.asarray([bool(t) for t in quoted], dtype=np.float64)

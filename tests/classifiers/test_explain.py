@@ -43,6 +43,17 @@ def test_words_first_equals_the_whole_row_computation(model: Classifier) -> None
         assert explainer.explain(x, row, list(LABELS)) == _reference(explainer, x, row, list(LABELS))
 
 
+def test_blocks_explain_as_the_joined_matrix(model: Classifier) -> None:
+    """Prediction hands the explainer the (word, char) blocks it read, not a joined copy."""
+    explainer: Explainer = model.explainer  # type: ignore[attr-defined]
+    texts = [prepare(ex.subject, ex.body) for ex, _ in read_corpus()][5::13]
+    read = model.features.read(texts)  # type: ignore[attr-defined]
+    assert read.whole_blocks is not None
+    for row in range(len(texts)):
+        labels = list(LABELS)
+        assert explainer.explain(read.whole_blocks, row, labels) == explainer.explain(read.whole, row, labels)
+
+
 def test_char_ngrams_explain_when_no_word_pushed() -> None:
     names = ["inzage", "kopie", " inz", "zag", "age "]
     coef = np.zeros((len(LABELS), len(names)))
