@@ -43,6 +43,7 @@ PG_ADMIN_URL = os.environ.get(
     "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 T0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+ALERT_TO = ["privacy-team@nhmbsoftware.nl"]  # a breach alert is queued (the outbox item flushes)
 
 
 # --- the mails ------------------------------------------------------------------------------------
@@ -118,7 +119,10 @@ def store(engine: Engine, mails: list[tuple[bytes, datetime]]) -> None:
 
 # --- comparing two databases ----------------------------------------------------------------------
 VOLATILE = {"id", "at", "created_at", "updated_at", "processed_at", "claimed_until", "claim_token"}
-GENERATED = {"draft": {"message_id"}, "outbox_item": {"message_id"}}  # our Message-IDs: time and random
+GENERATED = {
+    "draft": {"message_id"},
+    "outbox_item": {"message_id", "raw", "deliver_until"},
+}  # our Message-IDs: time and random
 # and the full-text index tables (their blocks hold row ids)
 SKIP_TABLES = {"alembic_version", "worker_lease", "scheduled_run", "message_raw"}
 
@@ -194,6 +198,7 @@ OLD_RUNNER = textwrap.dedent(
     from avgdesk.triage.intake.processing import Processor
     from avgdesk.triage.settings import load_settings
     import avgdesk.triage.intake.processing as p
+    ALERT_TO = ["privacy-team@nhmbsoftware.nl"]
     assert p.__file__.startswith(old), p.__file__
     engine = make_engine(args["url"])
     upgrade(engine)
@@ -201,7 +206,7 @@ OLD_RUNNER = textwrap.dedent(
         at = datetime.fromisoformat(at)
         store_local_message(engine, base64.b64decode(raw), source="imap", received_at=at)
     settings = load_settings(None, data_dir=args["data_dir"], database_url=args["url"],
-                             processing_batch=args["batch"])
+                             processing_batch=args["batch"], breach_alert_recipients=ALERT_TO)
     print(Processor(engine, settings, classifier=FixedLabels()).drain())
     """
 )
@@ -281,7 +286,11 @@ def test_the_batch_path_leaves_exactly_the_rows_of_the_old_code(
 
         monkeypatch.setattr(processing, "_recent_cases", refuse)
     with caplog.at_level(logging.WARNING, logger=processing.__name__):
-        result = Processor(engine, make_settings(processing_batch=batch), classifier=FixedLabels()).drain()
+        result = Processor(
+            engine,
+            make_settings(processing_batch=batch, breach_alert_recipients=ALERT_TO),
+            classifier=FixedLabels(),
+        ).drain()
     assert result.processed == 50
     fallbacks = [r for r in caplog.records if "batch write failed" in r.getMessage()]
     assert len(fallbacks) == (-(-50 // batch) if path == "careful" else 0), caplog.text
@@ -289,6 +298,7 @@ def test_the_batch_path_leaves_exactly_the_rows_of_the_old_code(
     assert_same(old, new)
     # The scenario is not vacuous: duplicates and links were flagged, and replies found
     # cases opened earlier in the same batch (by In-Reply-To and by reference).
+    assert len(new["outbox_item"]) == 1  # the breach alert, queued mid-batch
     assert sum(1 for r in new["case"] if r["duplicate_of_case_id"]) >= 5
     assert sum(1 for r in new["case"] if r["suggested_case_id"]) >= 5
     case_of = {r["message_id"]: r["case_id"] for r in new["inbound_message"]}
