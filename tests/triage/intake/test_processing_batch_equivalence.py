@@ -426,3 +426,24 @@ def test_a_lock_conflict_mid_batch_runs_the_batch_again_without_leftovers(
     result = Processor(engine, make_settings(), classifier=FixedLabels()).drain()
     assert len(calls) > 5 and result.processed == 20
     assert _expected_counts(engine) == expected
+
+
+def test_duplicates_with_equal_receipt_times_are_flagged_as_the_old_code_did(
+    engine, db_url, second_url, make_settings, old_tree, tmp_path
+) -> None:
+    """Q4: IMAP's INTERNALDATE has whole seconds, so one requester's mails of one batch can
+    share a receipt time. The batch's duplicate check (one query, sorted in Python) picks
+    the same earlier case as the old query per case (ORDER BY received_at DESC) did."""
+    mails = [
+        (mail(1, sender="a@example.nl", body="#access"), T0 - timedelta(days=1)),
+        (mail(2, sender="a@example.nl", body="#access"), T0),
+        (mail(3, sender="a@example.nl", body="#access"), T0),
+        (mail(4, sender="a@example.nl", body="#access #erasure"), T0),
+        (mail(5, sender="a@example.nl", body="#erasure"), T0),
+    ]
+    run_old(old_tree, second_url, mails, tmp_path, 100)
+    store(engine, mails)
+    Processor(engine, make_settings(), classifier=FixedLabels()).drain()
+    old, new = dump(second_url), dump(db_url)
+    assert sum(1 for r in new["case"] if r["duplicate_of_case_id"]) == 4
+    assert_same(old, new)
