@@ -414,3 +414,86 @@ def _other_backends(engine: Engine) -> int:
             " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'",
         )
     )
+
+
+PAUSED_WORKER = textwrap.dedent(
+    """
+    import logging, os, sys, time
+    sys.path.insert(0, sys.argv[3])
+    from helpers import FixedLabels
+    from avgdesk.models.engine import make_engine
+    from avgdesk.triage.intake import processing
+    from avgdesk.triage.settings import load_settings
+
+    url, marker, go = sys.argv[1], sys.argv[2], sys.argv[5]
+    real = processing._update_messages
+
+    def update_messages(session, messages):
+        real(session, messages)  # the batch's cases, rights, tasks and message rows are sent
+        open(marker, "w").write("sent")
+        while not os.path.exists(go):  # the parent lets the batch commit
+            time.sleep(0.02)
+
+    processing._update_messages = update_messages
+    logging.basicConfig(level=logging.WARNING)
+    settings = load_settings(None, data_dir=sys.argv[4], database_url=url)
+    print(processing.Processor(make_engine(url), settings, classifier=FixedLabels()).drain())
+    """
+)
+
+
+def test_staff_write_from_another_process_while_a_worker_process_holds_a_batch(
+    db_url: str, engine: Engine, make_settings: Any, tmp_path: Path
+) -> None:
+    """Q1/Q2 across processes: a worker process stops between sending its batch's rows and
+    its commit; staff create a letter and add a note in this process meanwhile (SQLite: they
+    wait for the worker's lock, seen inside BEGIN IMMEDIATE; PostgreSQL: they commit first).
+    Then the worker commits: no duplicate key, no fallback, every row once."""
+    settings = make_settings()
+    reference = _seed_case(engine, settings)
+    _store(engine, 1, 9)
+    marker, go = tmp_path / "sent", tmp_path / "go"
+    script = tmp_path / "paused_worker.py"
+    script.write_text(PAUSED_WORKER)
+    support = str(Path(__file__).resolve().parents[1] / "support")
+    child = subprocess.Popen(
+        [sys.executable, "-P", str(script), db_url, str(marker), support, str(tmp_path / "child"), str(go)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: marker.exists() or child.poll() is not None, "the worker sent its rows")
+        assert marker.exists(), child.communicate()[1][-2000:]
+
+        def staff() -> int:
+            draft = drafts.create(engine, settings, reference, "clarification_request", by="anna")
+            actions.add_note(engine, reference, "Gebeld met klant.", by="anna")
+            return int(draft.draft_id)
+
+        web_thread = _Thread(staff)
+        web_thread.start()
+        if db_url.startswith("sqlite"):
+            _wait_for(_waiting_for_the_lock(web_thread), "staff wait for the worker's lock")
+        else:
+            web_thread.join(WAIT_S)
+        go.write_text("go")
+        out, err = child.communicate(timeout=WAIT_S)
+        web_draft = web_thread.outcome()
+    finally:
+        go.write_text("go")
+        if child.poll() is None:
+            child.kill()
+            child.wait(WAIT_S)
+    assert child.returncode == 0 and "batch write failed" not in err, err[-2000:]
+    assert "processed=9" in out and "cases_opened=9" in out, out
+    counts = _counts(engine)
+    assert counts["case"] == counts["references"] == counts["opened"] == 10
+    assert counts["drafts"] == counts["draft_events"] == 11 and counts["waiting"] == 0
+    with engine.connect() as conn:
+        worker_drafts = {
+            int(i) for (i,) in conn.execute(text("SELECT id FROM draft WHERE author = 'system:triage'"))
+        }
+    assert web_draft not in worker_drafts and len(worker_drafts) == 10
+    if db_url.startswith("sqlite"):
+        assert web_draft > max(worker_drafts)
