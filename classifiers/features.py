@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -335,6 +336,7 @@ class _TokenTable:
         self.bi_second = np.zeros(self.width, dtype=bool)
         self.bi_first[[a for a, _, _ in bi]] = True
         self.bi_second[[b for _, b, _ in bi]] = True
+        self.lock = threading.Lock()
         self.negator = np.zeros(self.width, dtype=bool)
         self.negator[[names[w] for w in _NEGATORS]] = True
         self.scope_end = np.zeros(self.width, dtype=bool)
@@ -483,22 +485,25 @@ class FeatureSpace:
         the whole rows too, in whole_blocks, and joined in whole unless join_whole is False.
         """
         table = self._table()
-        table.forget_new_words()
-        batch = _Batch()
-        starts: list[int] = []
-        for text in texts:
-            starts.append(len(batch.clause_word))
-            self._read_pieces(text, batch, table, with_clauses=True)
-        for text in extra:
-            self._read_pieces(text, batch, table, with_clauses=False)
-        ids = np.asarray(batch.ids, dtype=np.int64)
-        is_break = ids == table.brk
-        piece = np.cumsum(is_break) - is_break
-        shape = (batch.n_pieces, len(self.word.vocabulary_))
-        pieces = (
-            _pairs_matrix(*_word_pairs(table, ids, piece), shape),
-            *self._char_pieces(table, ids, piece),
-        )
+        # The numbers of new words are shared by every batch of this process (the web UI may
+        # classify in several threads): one batch at a time numbers words and reads them back.
+        with table.lock:
+            table.forget_new_words()
+            batch = _Batch()
+            starts: list[int] = []
+            for text in texts:
+                starts.append(len(batch.clause_word))
+                self._read_pieces(text, batch, table, with_clauses=True)
+            for text in extra:
+                self._read_pieces(text, batch, table, with_clauses=False)
+            ids = np.asarray(batch.ids, dtype=np.int64)
+            is_break = ids == table.brk
+            piece = np.cumsum(is_break) - is_break
+            shape = (batch.n_pieces, len(self.word.vocabulary_))
+            pieces = (
+                _pairs_matrix(*_word_pairs(table, ids, piece), shape),
+                *self._char_pieces(table, ids, piece),
+            )
         n = len(texts)
         read = Reading(None, None, starts, None)
         if whole:

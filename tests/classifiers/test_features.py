@@ -95,3 +95,38 @@ def test_words_met_in_mail_are_forgotten_between_batches(model: Classifier) -> N
         assert abs(first - _slow(features, texts)).max() < 1e-6
     finally:
         features_module._GRAM_CACHE_MAX = limit
+
+
+def test_batches_read_in_threads_at_once_read_as_alone(model: Classifier) -> None:
+    """The numbers of new words are shared: batches read in several threads at once (the web
+    UI's) with the word memory forgotten often must each read exactly as scikit-learn does."""
+    import sys
+    import threading
+
+    import avgdesk.classifiers.features as features_module
+
+    features: FeatureSpace = model.features  # type: ignore[attr-defined]
+    batches = [[f"zz{t}q{i}x zz{t}q{i}y. niet zz{t}q{i}x" for i in range(40)] for t in range(6)]
+    expected = [_slow(features, texts) for texts in batches]
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for _ in range(40):
+                assert abs(features.transform(batches[t]) - expected[t]).max() < 1e-6
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    limit, interval = features_module._GRAM_CACHE_MAX, sys.getswitchinterval()
+    try:
+        features_module._GRAM_CACHE_MAX = 30  # forgotten between almost every two batches
+        sys.setswitchinterval(1e-5)  # threads take turns often (without the lock: IndexError)
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        features_module._GRAM_CACHE_MAX = limit
+        sys.setswitchinterval(interval)
+    assert not errors, errors[0]
