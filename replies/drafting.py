@@ -187,20 +187,17 @@ def create_draft(
         references=([*last.references, last.message_id][-20:] if last else []),
         automatic=automatic,
         author=author,
-        # Given, not defaulted: pydantic reads every default factory's signature per object.
-        editors=[],
+        editors=[],  # given, not defaulted: pydantic inspects each default factory per object
         created_at=(now := utcnow()),
         updated_at=now,
     )
     _render_into(
         draft, case, ctx, staff_name=staff, fields=fields, language=case_lang, with_html=not automatic
     )
-    reserved = session.info.get(DRAFT_IDS_KEY)
-    if reserved is not None:
-        draft.id = reserved()
+    draft.id = reserved() if (reserved := session.info.get(DRAFT_IDS_KEY)) is not None else None
     session.add(draft)
     if draft.id is None:
-        session.flush()
+        session.flush()  # for the id the audit event names
     _audit(session, author, "draft.created", case.id, draft, kind=kind.value, render_error=draft.render_error)
     return draft
 
