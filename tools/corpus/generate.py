@@ -32,8 +32,10 @@ SEED = 3
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "classifiers" / "corpus"
 Row = dict[str, Any]
-# Trained on as written, without variants: ~6 variants a message would add ~1,000 rows and push
-# training past its 60 s budget; business_breadth_2.jsonl stays out by its name.
+# Trained on as written, without variants: dressed copies of its multi-label letters taught the
+# model to add a second label to single-right letters (public-letters exact 0.875 -> 0.688, check
+# set 27 -> 29 wrong; training 17.8 -> 23.8 CPU-s was not the reason; see the corpus README).
+# business_breadth_2.jsonl stays out by its name: its variants cost the check set 1-2 messages too.
 NO_VARIANTS = frozenset({"handwritten_breadth_3.jsonl"})
 
 _P: dict[str, Any] = json.loads((HERE / "phrases.json").read_text(encoding="utf-8"))
