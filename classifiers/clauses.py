@@ -63,15 +63,16 @@ def article_cues(text: str) -> list[float]:
         return list(hit.values())
     if text.isascii() and not any(digit in text for digit in "0123456789"):
         return list(hit.values())  # no article number at all (ten fast scans, not the law regex)
-    law = _LAW.search(text)
-    if law is None:
+    # "art" mostly sits inside a word ("start", "kaart"): look for an article first, the law after.
+    articles = list(_ARTICLE.finditer(text))
+    if not articles or _LAW.search(text) is None:
         return list(hit.values())
     table = dict(_GDPR)
     if "wbp" in text:
         table |= _WBP
     if "bdsg" in text:
         table |= _BDSG
-    for m in _ARTICLE.finditer(text):
+    for m in articles:
         for number in _numbers_after(text, m.end()):
             right = table.get(number)
             if right is not None:
