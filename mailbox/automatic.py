@@ -274,30 +274,55 @@ def _evidence_rules(parsed: ParsedMessage, reasons: list[str]) -> list[str]:
     who sent it or how it is built — or two kinds of text evidence. A person forwarding
     a bounce ("Fwd: Undelivered Mail") is never judged by the forwarded subject."""
     subject = parsed.subject or ""
+    if _OOO_PREFIX.match(subject):
+        return ["auto-reply subject"]
     forwarded = bool(_FORWARD.match(subject))
     sample = (parsed.text or "")[:BODY_SAMPLE_CHARS]
     sender = parsed.from_addr or parsed.from_addr_raw or ""
-    content: list[str] = []
-    if _OOO_PREFIX.match(subject):
-        return ["auto-reply subject"]
-    if not forwarded and _BOUNCE_SUBJECT.search(subject):
-        content.append("bounce subject")
-    if not forwarded and (_LIST_NOTICE.search(subject) or _LIST_NOTICE.search(sample)):
-        content.append("list-server notice")
-    if _BOUNCE_BODY.search(sample):
-        content.append("bounce text")
-    if reasons and _OOO_SUBJECT.search(subject):
-        content.append("out-of-office subject")
-    if _RECEIPT_SUBJECT.search(subject):
-        content.append("read-receipt subject")
     envelope = [r for r in reasons if not r.startswith(("Message-ID", "From address not valid"))]
     if set(parsed.part_types[:50]) & _RETURNED_PARTS:
         envelope.append("returned message attached")
     if _LIST_SERVER.match(sender) or _LIST_SERVER.match(parsed.headers.get("sender", "")):
         envelope.append("list-server sender")
+    bounce_subject = not forwarded and bool(_BOUNCE_SUBJECT.search(subject))
+    list_notice = not forwarded and (bool(_LIST_NOTICE.search(subject)) or _list_notice_in(sample))
+    ooo_subject = bool(reasons) and bool(_OOO_SUBJECT.search(subject))
+    receipt_subject = bool(_RECEIPT_SUBJECT.search(subject))
+    if not (envelope or bounce_subject or list_notice or ooo_subject or receipt_subject):
+        # Only the bounce text could be left: one kind of text evidence never counts
+        # alone, so the costly body search (most of judge's time on ordinary mail) is skipped.
+        return []
+    content: list[str] = []
+    if bounce_subject:
+        content.append("bounce subject")
+    if list_notice:
+        content.append("list-server notice")
+    if _BOUNCE_BODY.search(sample):
+        content.append("bounce text")
+    if ooo_subject:
+        content.append("out-of-office subject")
+    if receipt_subject:
+        content.append("read-receipt subject")
     if content and (envelope or len(content) >= 2):
         return content
     return []
+
+
+# Every alternative of _LIST_NOTICE contains one of these words. Case-folded as re.I
+# matches: str.lower() plus the two letters it leaves alone ("ı" matches i, "ſ" matches s);
+# "İ" lowers to "i" + a combining dot, and no word has an "i" before another letter.
+_LIST_NOTICE_WORDS = ("member", "moderat", "subscr", "your")
+
+
+def _has_list_notice_word(text: str) -> bool:
+    folded = text.lower().replace("\u0131", "i").replace("\u017f", "s")
+    return any(word in folded for word in _LIST_NOTICE_WORDS)
+
+
+def _list_notice_in(text: str) -> bool:
+    """``_LIST_NOTICE.search(text)``, with a cheap look for its words first: the regex
+    alone costs ~100 µs on a 2,000-character sample, the look ~3 µs."""
+    return _has_list_notice_word(text) and _LIST_NOTICE.search(text) is not None
 
 
 def _angle(value: str) -> str:

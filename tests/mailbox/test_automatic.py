@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from avgdesk.mailbox.automatic import judge
@@ -252,3 +254,38 @@ def test_contact_form_mail_is_never_judged_not_a_request() -> None:
 def test_machine_mail_stays_auto_when_it_is_also_list_mail() -> None:
     v = verdict(TO_LIST + "List-Id: <l.example.org>\r\nAuto-Submitted: auto-replied\r\n")
     assert v.rule_label == "auto"
+
+
+def test_list_notice_words_are_found_however_re_ignorecase_spells_them() -> None:
+    """The cheap look before _LIST_NOTICE must never say no where the regex would say yes:
+    each word, with any one letter replaced by any character re.I matches to it, is found."""
+    from avgdesk.mailbox.automatic import _LIST_NOTICE_WORDS, _has_list_notice_word
+
+    variants: dict[str, list[str]] = {}
+    for code in range(0x110000):
+        char = chr(code)
+        if re.fullmatch("[a-z]", char, re.I):
+            letter = next(x for x in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(x, char, re.I))
+            variants.setdefault(letter, []).append(char)
+    assert "\u017f" in variants["s"] and "\u0130" in variants["i"]  # the odd ones exist
+    for word in _LIST_NOTICE_WORDS:
+        for i, letter in enumerate(word):
+            for char in variants[letter]:
+                spelled = f"you are {word[:i]}{char}{word[i + 1 :]}."
+                assert _has_list_notice_word(spelled), spelled
+    assert not _has_list_notice_word("Graag inzage in mijn gegevens, met vriendelijke groet.")
+
+
+@pytest.mark.parametrize(
+    ("body", "machine"),
+    [
+        ("You are not a member of this list. Your mail could not be delivered.", True),
+        ("YOUR MESSAGE TO list@example.org AWAITS approval. Undeliverable.", True),
+        ("\u017fUBSCRIPTION REQUEST for support@example.org: delivery has failed", True),
+        ("Your mail could not be delivered.", False),  # one kind of text evidence alone
+        ("You are not a member of this list.", False),
+    ],
+)
+def test_two_kinds_of_body_evidence_decide_without_subject_or_envelope(body: str, machine: bool) -> None:
+    raw = f"From: Jan <jan@example.nl>\r\nSubject: Hallo\r\nContent-Type: text/plain\r\n\r\n{body}\r\n"
+    assert _judge(raw.encode()).machine_reply is machine
