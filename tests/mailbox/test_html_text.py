@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from avgdesk.mailbox.html_text import MAX_ENTITIES, html_to_text, normalise_whitespace
@@ -40,3 +43,20 @@ def test_a_page_of_entities_keeps_the_common_ones_only() -> None:
 
 def test_normalise_whitespace() -> None:
     assert normalise_whitespace("a \t b  \r\n\r\n\r\n\r\n c \n") == "a b\n\n c"
+
+
+def _normalise_whitespace_by_the_rule(text: str) -> str:
+    """The rule, written plainly: every blank run one space, lines right-stripped, no more
+    than one empty line in a row (normalise_whitespace skips what would change nothing)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r" +\n", "\n", re.sub(r"[ \t\u00a0\f\v]+", " ", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def test_normalise_whitespace_is_the_rule_on_every_mix_of_blanks() -> None:
+    rng = random.Random(16)
+    alphabet = [" ", " ", "\t", "\u00a0", "\f", "\v", "\n", "\r", "\r\n", "x", "yz", "\u2003"]
+    texts = ["", " ", "x", "a b", "a  b", "a\tb", "a \n", "\n\n\n", "a\u00a0b", " \t \t "]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
+    for text in texts:
+        assert normalise_whitespace(text) == _normalise_whitespace_by_the_rule(text), repr(text)
