@@ -70,6 +70,13 @@ def parse_address_header(
 
 def split_address_list(value: str) -> list[str]:
     """Split at commas outside quotes, comments and angle brackets (linear, never raises)."""
+    if "," not in value:
+        # Nothing to split at (the usual From or To): _scanned_split would give the same.
+        return [value.strip()] if value.strip() else []
+    return _scanned_split(value)
+
+
+def _scanned_split(value: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     quoted = False
@@ -103,6 +110,21 @@ def split_address_list(value: str) -> list[str]:
 def _top_level_marks(piece: str) -> tuple[int, int, int]:
     """Index of the first ``<`` and of its ``>`` outside quotes/comments, and of the first
     ``:`` outside quotes/comments/angle brackets (group syntax); -1 when absent."""
+    if '"' in piece or "(" in piece:
+        return _scanned_marks(piece)
+    # Without quotes or comments every character is top level (a backslash escapes only
+    # inside them): str.find in C instead of a Python loop over each character.
+    lt = piece.find("<")
+    if lt < 0:
+        return -1, -1, piece.find(":")
+    gt = piece.find(">", lt + 1)
+    colon = piece.find(":", 0, lt)
+    if colon < 0 and gt >= 0:
+        colon = piece.find(":", gt + 1)
+    return lt, gt, colon
+
+
+def _scanned_marks(piece: str) -> tuple[int, int, int]:
     quoted = False
     comment = 0
     lt = gt = colon = -1

@@ -265,9 +265,17 @@ class _Head:
         self.block = block
         self.defects = defects
         self._addresses: dict[tuple[str, int], list[ParsedAddress]] = {}
+        # The first value of each field, as HeaderBlock.get gives it: some 30 names are
+        # looked up per message, most of them absent, and a scan each costs more.
+        self._first: dict[str, bytes] = {}
+        for header in block.headers:
+            self._first.setdefault(header.name, header.value)
+
+    def raw(self, name: str) -> bytes | None:
+        return self._first.get(name)
 
     def text(self, name: str) -> str | None:
-        raw = self.block.get(name)
+        raw = self.raw(name)
         return None if raw is None else clean_text(decode_header_value(raw, self.defects, name))
 
     def raw_text(self, name: str) -> list[str]:
@@ -308,7 +316,7 @@ def _kept_headers(head: _Head) -> dict[str, str]:
     for name in KEPT_HEADERS:
         if name in _ADDRESS_HEADERS:
             found = head.addresses(name, max_addresses=10)
-            if found or head.block.get(name) is not None:
+            if found or head.raw(name) is not None:
                 headers[name] = ", ".join(a.address or "<>" for a in found)[:2000]
             continue
         value = head.text(name)
@@ -321,7 +329,7 @@ def _sender(head: _Head) -> tuple[str | None, str | None, str | None, str | None
     """(valid address, display name, address as written, problem) of the first From."""
     found = head.addresses("from", max_addresses=1)
     if not found:
-        has_header = head.block.get("from") is not None
+        has_header = head.raw("from") is not None
         head.defects.append("no usable From address")
         return None, None, None, ("no address in From" if has_header else "no From header")
     first = found[0]

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from avgdesk.mailbox.addresses import parse_address_header, split_address_list
+from avgdesk.mailbox.addresses import (
+    _scanned_marks,
+    _scanned_split,
+    _top_level_marks,
+    parse_address_header,
+    split_address_list,
+)
 from avgdesk.models.addresses import (
     InvalidAddress,
     display_name_for_letter,
@@ -133,3 +141,23 @@ def test_address_count_and_length_are_bounded() -> None:
     assert any("more than 100" in d for d in defects)
     assert parse_address_header("=?utf-8?q?a?= " * 100 + "<a@example.nl>", defects=defects) == []
     assert any("longer than" in d for d in defects)
+
+
+def _random_headers(count: int) -> list[str]:
+    rng = random.Random(16)
+    alphabet = ["<", ">", ":", ",", ";", " ", "a", "b@c.nl", "\\", '"', "(", ")", "=?utf-8?q?x?="]
+    found = ["", " ", "a@b.nl", "Jan <jan@b.nl>", "Friends: a@b.nl;", "<@route:a@b.nl>", "a:b@c.nl"]
+    found += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    return found
+
+
+def test_top_level_marks_shortcut_agrees_with_the_full_scan() -> None:
+    """Without quotes or comments the marks are found with str.find; the scan is the rule."""
+    for piece in _random_headers(20_000):
+        assert _top_level_marks(piece) == _scanned_marks(piece), repr(piece)
+
+
+def test_split_without_a_comma_agrees_with_the_full_scan() -> None:
+    for value in _random_headers(5_000):
+        if "," not in value:
+            assert split_address_list(value) == _scanned_split(value), repr(value)
