@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import random
+import re
 
 import pytest
 
@@ -9,6 +11,7 @@ from avgdesk.mailbox.headers import (
     decode_bytes,
     decode_encoded_words,
     decode_header_value,
+    single_line,
     split_header_block,
 )
 
@@ -116,3 +119,20 @@ def test_folding_and_cr_only_line_ends() -> None:
     block = split_header_block(b"Subject: een\r twee\rFrom: a@example.nl\r\rbody")
     assert decode_header_value(block.get("subject") or b"") == "een twee"
     assert block.repaired is None and block.get("from") == b" a@example.nl"
+
+
+def _single_line_by_the_rule(value: str) -> str:
+    value = re.sub(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]", " ", value)
+    value = re.sub(r"[ \t\u00a0]+", " ", value)
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def test_single_line_is_the_rule_on_every_mix() -> None:
+    """single_line skips the substitutions that would change nothing; the rule decides."""
+    rng = random.Random(16)
+    alphabet = [" ", " ", "\t", "\u00a0", "\r", "\n", "\x00", "\x7f", "\x85", "\u2028", "a", "\ud800"]
+    alphabet.append("\u00e9")
+    values = ["", " ", "a b", "a  b", "a\tb", "\ud800", "caf\u00e9", "\r\n "]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(5000)]
+    for value in values:
+        assert single_line(value) == _single_line_by_the_rule(value), repr(value)
