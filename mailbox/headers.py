@@ -273,7 +273,8 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 
 
 def _unfold(text: str) -> str:
-    return _FOLD.sub("", text)
+    # Most values are one line: no line break, nothing to unfold.
+    return _FOLD.sub("", text) if "\n" in text or "\r" in text else text
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from avgdesk.mailbox.parsing import (
+    clean_text,
     dedupe_key,
     html_to_text,
     normalise_message_id,
@@ -125,3 +126,16 @@ def test_dedupe_key_separates_same_id_with_other_content() -> None:
 )
 def test_read_message_id_fast_path_agrees_with_the_parser(raw: bytes, expected: str | None) -> None:
     assert read_message_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("gewoon", "gewoon"),
+        ("a\x00b", "ab"),
+        ("caf\u00e9 \ud800!", "caf\u00e9 ?!"),  # a lone surrogate becomes "?", the rest stays
+        ("\udcff\x00", "?"),
+    ],
+)
+def test_clean_text_drops_nul_and_lone_surrogates(value: str, expected: str) -> None:
+    assert clean_text(value) == expected
