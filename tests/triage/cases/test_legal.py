@@ -5,6 +5,7 @@ Real SQLite and PostgreSQL; each test would have caught what the review found.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -125,6 +126,89 @@ def test_breach_and_marketing_rules_read_a_strangers_endless_word_at_once() -> N
     assert not legal.suggests_breach(["complaint"], endless)
     assert not legal.suggests_marketing_objection(["objection"], endless)
     assert legal.suggests_breach(["complaint"], endless + " Ik kreeg de mailtjes van iemand anders")
+
+
+# Issue 16: a lower-cased literal test skips the patterns when none of their words is there.
+# Each case is compared with the pattern alone (the old rule), with capitals, the characters
+# that re.IGNORECASE reads as i/s/k, diacritics and line breaks (the patterns' spaces are
+# literal, so a line break inside a phrase never matched).
+BREACH_CASES = {
+    "DATALEK gemeld": True, "Uitgelekt!": True, "Het LEK VAN MIJN GEGEVENS": True,
+    "Lekken van jullie gegevens": True, "Gehackt?": True, "HACKERS": True, "DataBreach": True,
+    "a data\nbreach": True, "LEAKED": True, "Datenpanne": True, "DATENLECKS": True,
+    "Datenschutzverletzung": True, "geLEAKT": True, "RANSOMWARE": True,
+    "Verkeerde Klant gemaild": True, "verkeerde adres gestuurd": True,
+    "Brief van een Andere Klant": True, "MAIL VAN IEMAND ANDERS": True,
+    "Someone Else's invoice": True, "ANOTHER CUSTOMER'S data": True,
+    "factuur van \u0130emand anders": True, "mail van \u0131emand anders": True,
+    "ran\u017fomware": True, "HAC\u212a": True,
+    "datálek": False, "géhackt": False, "factuur van een\nandere klant": False,
+    "lek van\nmijn gegevens": False, "verkeerde\npersoon gemaild": False, "someone\nelse's data": False,
+    "lekker van mijn gegevens": False, "shackles": False, "verkeerde persoon": False, "": False,
+}  # fmt: skip
+MARKETING_CASES = {
+    "NIEUWSBRIEF": True, "Newsletters": True, "Direct-Marketing": True, "RECLAME": True, "Mailings": True,
+    "Aanbiedingen": True, "ACTIEMAIL": True, "actiesmails": True, "AFMELDEN": True, "Uitschrijven": True,
+    "UNSUBSCRIBE": True, "Promotions": True, "WERBUNG": True, "Stop Met Bellen": True,
+    "stoppen met e-mails": True, "Stop met MAILEN": True, "stopt met emails": True,
+    "nieuw\u017fbrief": True, "stop met\nmailen": False,
+    "stop met emailen": False, "mailbox": False, "Ik maak bezwaar tegen profilering.": False,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BREACH_CASES.items())
+def test_breach_precheck_gives_the_patterns_answer(text: str, expected: bool) -> None:
+    for variant in (text, f"Onderwerp\n{text} en verder niets", text.upper(), text.swapcase()):
+        reference = bool(legal._BREACH.search(variant))
+        assert legal.suggests_breach(["complaint"], variant) is reference
+    assert legal.suggests_breach(["complaint"], text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), MARKETING_CASES.items())
+def test_marketing_precheck_gives_the_patterns_answer(text: str, expected: bool) -> None:
+    for variant in (text, f"Onderwerp\n{text} en verder niets", text.upper(), text.swapcase()):
+        reference = bool(legal._MARKETING.search(variant))
+        assert legal.suggests_marketing_objection(["objection"], variant) is reference
+    assert legal.suggests_marketing_objection(["objection"], text) is expected
+
+
+def test_every_character_the_patterns_read_as_a_letter_reaches_the_precheck() -> None:
+    """The pre-check lower-cases; re.IGNORECASE also matches a few characters that
+    str.lower() leaves alone (or turns into two). Those must send the text to the pattern."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    for code in range(0x110000):
+        char = chr(code)
+        if letter.fullmatch(char) and not (char.lower().isascii() and len(char.lower()) == 1):
+            assert char in legal._ODD_CASE, f"U+{code:04X}"
+        elif letter.fullmatch(char):
+            assert re.fullmatch(char.lower(), char, re.IGNORECASE), f"U+{code:04X}"
+
+
+class _Counting:
+    """A compiled pattern that counts its searches."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.calls = pattern, 0
+
+    def search(self, text: str) -> re.Match[str] | None:
+        self.calls += 1
+        return self.pattern.search(text)
+
+
+def test_hostile_text_without_cue_words_never_reaches_the_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2 MB of repeated words cost the patterns ~0.5 s each (every alternative at every
+    position); without one of their words the patterns are not run at all, and with one
+    they run once over the text, not per line or per quoted part."""
+    breach, marketing = _Counting(legal._BREACH), _Counting(legal._MARKETING)
+    monkeypatch.setattr(legal, "_BREACH", breach)
+    monkeypatch.setattr(legal, "_MARKETING", marketing)
+    hostile = "Geachte heer, ik vraag inzage in mijn gegevens per mail.\n> " * 35_000
+    assert not legal.suggests_breach(["complaint"], hostile)
+    assert not legal.suggests_marketing_objection(["objection"], hostile)
+    assert (breach.calls, marketing.calls) == (0, 0)
+    assert legal.suggests_breach(["complaint"], hostile + "Ik kreeg de factuur van een andere klant")
+    assert legal.suggests_marketing_objection(["objection"], hostile + "Geen nieuwsbrief meer")
+    assert (breach.calls, marketing.calls) == (1, 1)
 
 
 def test_breach_rule_ignores_ordinary_mail() -> None:
