@@ -579,10 +579,12 @@ class _LetterContext(Context):
 
 class _LetterTemplate(jinja2.Template):
     """Each ``{% import %}`` of a letter compares the context's global names with the
-    template's, a ``ChainMap`` walked key by key (a tenth of a letter's function calls).
-    Globals are fixed once :func:`_environment` returns, so the names are read once."""
+    template's, and each render copies the globals, both walking a ``ChainMap`` key by key
+    (a tenth of a letter's function calls). Globals are fixed once :func:`_environment`
+    returns, so they are read once."""
 
     _global_names: frozenset[str] | None = None
+    _flat_globals: dict[str, Any] | None = None
 
     def _get_default_module(self, ctx: Context | None = None) -> jinja2.environment.TemplateModule:
         if self._global_names is None:
@@ -590,6 +592,19 @@ class _LetterTemplate(jinja2.Template):
         if ctx is not None and not ctx.globals_keys <= self._global_names:
             return super()._get_default_module(ctx)
         return super()._get_default_module(None)
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> Context:
+        # Same keys and values as the ChainMap (see the class docstring), read from a dict.
+        if self._flat_globals is None:
+            self._flat_globals = dict(self.globals)
+        return jinja2.runtime.new_context(
+            self.environment, self.name, self.blocks, vars, shared, self._flat_globals, locals
+        )
 
 
 class _LetterEnvironment(jinja2.Environment):
@@ -610,8 +625,10 @@ class _LetterEnvironment(jinja2.Environment):
         parent: str | None = None,
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
-        if parent is not None or globals or not isinstance(name, str):
+        if globals or not isinstance(name, str):
             return super().get_template(name, parent, globals)
+        if parent is not None:
+            name = self.join_path(name, parent)
         template = self._loaded.get(name)
         if template is None:
             template = self._loaded[name] = super().get_template(name)
