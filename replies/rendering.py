@@ -499,8 +499,16 @@ def _check_context(ctx: ReplyContext) -> tuple[str, ...]:
 
 def _squash(value: Any) -> Any:
     """Collapse all whitespace (including CR/LF) to single spaces; keeps Markup Markup."""
+    if type(value) is str:
+        return _squash_text(value)
     squashed = _WHITESPACE.sub(" ", str(value)).strip()
     return Markup(squashed) if isinstance(value, Markup) else squashed
+
+
+@lru_cache(maxsize=4096)
+def _squash_text(value: str) -> str:
+    """The signature lines and most headings are the same in every letter (issue 16)."""
+    return _WHITESPACE.sub(" ", value).strip()
 
 
 _MONTH_NAMES = "|".join(sorted({m for names in MONTHS.values() for m in names}))

@@ -14,6 +14,7 @@ import jinja2
 import pytest
 from jinja2 import pass_eval_context
 from jinja2.runtime import Macro
+from markupsafe import Markup
 from replies_samples import FIELDS, golden_cases, sample_context
 
 from avgdesk.models.errors import PermanentError
@@ -28,7 +29,7 @@ from avgdesk.replies import (
     subject_for,
 )
 from avgdesk.replies.i18n import RIGHTS
-from avgdesk.replies.rendering import _environment
+from avgdesk.replies.rendering import _environment, _squash, _squash_text
 
 EXPECTED = Path(__file__).parent / "expected"
 UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
@@ -584,3 +585,14 @@ def test_templates_are_loaded_once_per_environment() -> None:
     assert env.get_template("nl/acknowledgement.j2") is letter
     assert env.get_template("nl/_letter.j2") is frame
     assert env.get_template("nl/_letter.j2", "nl/identity_request.j2") is frame
+
+
+def test_squash_reuses_plain_lines_and_keeps_markup_markup() -> None:
+    """Signature lines repeat in every letter: squashed once (before: a regex per line)."""
+    line = "  Het privacyteam\n van  NHMB  "
+    first = _squash(line)
+    hits = _squash_text.cache_info().hits
+    assert _squash(line) == first == "Het privacyteam van NHMB"
+    assert _squash_text.cache_info().hits == hits + 1
+    html = _squash(Markup("<b>a</b>\n  &amp; b"))
+    assert isinstance(html, Markup) and html == Markup("<b>a</b> &amp; b")
