@@ -53,7 +53,7 @@ from typing import Any, Literal
 
 import jinja2
 from jinja2 import pass_context
-from jinja2.runtime import Context, Macro
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 # DraftKind is vocabulary (models/vocabulary.py, issue 10): named here too for existing importers.
@@ -555,73 +555,10 @@ def _loc(context: Context, value: LocalizedText) -> str:
     return value.get(str(context["lang"]))
 
 
-class _LetterContext(Context):
-    """A letter calls a macro per paragraph, and that macro its ``caller``: neither takes
-    arguments, yet Jinja2 asks each how it wants the context passed and matches arguments
-    and defaults one by one. Such calls go straight to the macro (issue 16: a third of
-    rendering). Other calls take Jinja2's own path. These classes lean on Jinja2 3.1
-    internals; tests/replies/test_rendering.py compares them with stock Jinja2."""
-
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if type(__obj) is not Macro:
-            return super().call(__obj, *args, **kwargs)
-        kwargs.pop("_block_vars", None)
-        kwargs.pop("_loop_vars", None)
-        try:
-            extra = kwargs.keys() - {"caller"} if __obj.caller else kwargs.keys()
-            if args or extra or __obj.arguments or __obj.catch_kwargs or __obj.catch_varargs:
-                return __obj(__self.eval_ctx, *args, **kwargs)
-            # A paragraph macro or a ``caller``: nothing to match; Macro.__call__ would pass
-            # the caller (an Undefined one if none was given) as the only argument.
-            arguments: list[Any] = []
-            if __obj.caller:
-                caller = kwargs.get("caller")
-                undefined = __self.environment.undefined
-                arguments.append(undefined("No caller defined", name="caller") if caller is None else caller)
-            return __obj._invoke(arguments, __self.eval_ctx.autoescape)
-        except StopIteration:
-            return __self.environment.undefined(
-                "value was undefined because a callable raised a StopIteration exception"
-            )
-
-
-class _LetterTemplate(jinja2.Template):
-    """Each ``{% import %}`` of a letter compares the context's global names with the
-    template's, and each render copies the globals, both walking a ``ChainMap`` key by key
-    (a tenth of a letter's function calls). Globals are fixed once :func:`_environment`
-    returns, so they are read once."""
-
-    _global_names: frozenset[str] | None = None
-    _flat_globals: dict[str, Any] | None = None
-
-    def _get_default_module(self, ctx: Context | None = None) -> jinja2.environment.TemplateModule:
-        if self._global_names is None:
-            self._global_names = frozenset(self.globals)
-        if ctx is not None and not ctx.globals_keys <= self._global_names:
-            return super()._get_default_module(ctx)
-        return super()._get_default_module(None)
-
-    def new_context(
-        self,
-        vars: dict[str, Any] | None = None,
-        shared: bool = False,
-        locals: Mapping[str, Any] | None = None,
-    ) -> Context:
-        # Same keys and values as the ChainMap (see the class docstring), read from a dict.
-        if self._flat_globals is None:
-            self._flat_globals = dict(self.globals)
-        return jinja2.runtime.new_context(
-            self.environment, self.name, self.blocks, vars, shared, self._flat_globals, locals
-        )
-
-
 class _LetterEnvironment(jinja2.Environment):
     """Templates never change while the process runs (``auto_reload`` off), so each name is
     looked up in a plain dict: Jinja2's LRU cache takes a lock and moves a deque entry on
     every one of a letter's seven lookups (layout, frame, macros, shared paragraphs)."""
-
-    context_class = _LetterContext
-    template_class = _LetterTemplate
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
