@@ -5,8 +5,6 @@ gets its own binary logistic regression over the shared TF-IDF features (the "ba
 models). A message is scored three ways with the same base models: as a whole, clause by
 clause (the maximum per label, so one clear sentence counts however long the letter),
 and its quoted earlier mail on its own (context: the right a reminder still wants).
-The conditional stacker (a further right) also sees by how much the label wins its best
-clause against every other label: a second right usually owns a sentence of its own.
 With the articles the text cites, these scores are the input of a small second-stage
 logistic regression per label (the "stacker"), trained on out-of-fold scores from
 grouped folds (variants of one written message never sit on both sides). Its
@@ -84,7 +82,6 @@ class BaseScores:
     clause: FloatArray
     quoted: FloatArray
     has_quote: FloatArray
-    lead: FloatArray  # how far the label beats every other label in its best clause (>= 0)
 
 
 def meta_features(scores: BaseScores, texts: Sequence[str]) -> FloatArray:
@@ -102,28 +99,10 @@ def meta_features(scores: BaseScores, texts: Sequence[str]) -> FloatArray:
         for k, name in enumerate(CUE_NAMES):
             cues[:, LABELS.index(name)] = cited[:, k]
     has = np.repeat(scores.has_quote[:, None], len(LABELS), axis=1)
-    return np.stack([scores.whole, scores.clause, scores.quoted, has, cues, scores.lead], axis=2)
+    return np.stack([scores.whole, scores.clause, scores.quoted, has, cues], axis=2)
 
 
-N_META = 6
-LEAD_MAX = 10.0  # logits; a clause won by more is won
-# The clause lead feeds only the conditional stacker ("this right too"): in both stackers (and
-# signed) it lifted grouped-CV exact as much but added a second label to a dev complaint.
-UNCONDITIONAL_INPUTS = np.asarray([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])
-
-
-def clause_signals(s: FloatArray, starts: Sequence[int]) -> tuple[FloatArray, FloatArray]:
-    """(best clause score, clause lead) per text and label from per-clause scores (clauses, labels).
-
-    The lead is the largest margin by which the label beats the best other label in one clause,
-    0 when it wins none: losing every clause says nothing the clause maximum does not.
-    """
-    best = np.maximum.reduceat(s, starts, axis=0)
-    ordered = np.sort(s, axis=1)
-    top, second = ordered[:, -1:], ordered[:, -2:-1]
-    rival = np.where(s >= top, second, top)  # per clause, the best of the other labels
-    lead = np.maximum.reduceat(s - rival, starts, axis=0)
-    return best, np.clip(lead, 0.0, LEAD_MAX)
+N_META = 5
 
 
 class ClauseIndex:
@@ -148,9 +127,8 @@ class ClauseIndex:
         raw = words @ coef[:, : self.n_word].T + chars @ coef[:, self.n_word :].T
         return np.asarray(raw, dtype=np.float64) + intercept
 
-    def clause_scores(self, coef: FloatArray, intercept: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """(best clause score, clause lead) of every text: see clause_signals."""
-        return clause_signals(self.scores(self.x, coef, intercept), self.starts)
+    def max_scores(self, coef: FloatArray, intercept: FloatArray) -> FloatArray:
+        return np.maximum.reduceat(self.scores(self.x, coef, intercept), self.starts, axis=0)
 
     def quoted_scores(
         self, coef: FloatArray, intercept: FloatArray, rows: npt.NDArray[np.intp] | None = None
@@ -190,10 +168,10 @@ class FittedModel:
         index = ClauseIndex(self.features, texts, quoted)
         x: Any = index.whole  # (word, char) blocks
         whole = index.scores(x, self.coef, self.intercept)
-        clause, lead = index.clause_scores(self.coef, self.intercept)
+        clause = index.max_scores(self.coef, self.intercept)
         q = index.quoted_scores(self.coef, self.intercept)
         has = np.asarray([bool(t) for t in quoted], dtype=np.float64)
-        meta = meta_features(BaseScores(whole, clause, q, has, lead), texts)
+        meta = meta_features(BaseScores(whole, clause, q, has), texts)
         z = np.einsum("nlk,lk->nl", meta, self.stack_coef) + self.stack_intercept
         z2 = np.einsum("nlk,lk->nl", meta, self.cond_coef) + self.cond_intercept
         return _sigmoid(z), _sigmoid(z2), x
@@ -316,7 +294,7 @@ def _oof_base(prep: _Prepared, report: ProgressFn) -> FloatArray:
     """Out-of-fold meta features: each message scored by base models that never saw its group."""
     data, n_labels = prep.data, len(LABELS)
     n = len(data.texts)
-    whole, clause, quoted, lead = (np.zeros((n, n_labels)) for _ in range(4))
+    whole, clause, quoted = (np.zeros((n, n_labels)) for _ in range(3))
     quoted_all = data.quoted or [""] * n
     step = 0
     for train_idx, test_idx in prep.folds:
@@ -336,11 +314,10 @@ def _oof_base(prep: _Prepared, report: ProgressFn) -> FloatArray:
             step += 1
             report("cross-validation", step / (n_labels * (N_FOLDS + 1)))
         whole[test_idx] = np.asarray(prep.x[test_idx] @ coef.T) + intercept
-        best, leads = prep.clause_index.clause_scores(coef, intercept)
-        clause[test_idx], lead[test_idx] = best[test_idx], leads[test_idx]
+        clause[test_idx] = prep.clause_index.max_scores(coef, intercept)[test_idx]
         quoted[test_idx] = prep.clause_index.quoted_scores(coef, intercept, test_idx)
     has = np.asarray([bool(q) for q in quoted_all], dtype=np.float64)
-    return meta_features(BaseScores(whole, clause, quoted, has, lead), data.texts)
+    return meta_features(BaseScores(whole, clause, quoted, has), data.texts)
 
 
 def _fit_stacker(meta: FloatArray, y: npt.NDArray[np.int8]) -> tuple[float, FloatArray, float]:
@@ -387,11 +364,7 @@ def _stack(prep: _Prepared, meta: FloatArray) -> _Stacked:
     everything = np.ones(n, dtype=bool)
     for j, label in enumerate(LABELS):
         yj, mj = prep.data.y[:, j], meta[:, j, :]
-        # The unconditional stacker never reads the clause lead: a zero input, and its weight set to 0.
-        st.intercept[j], st.coef[j], st.oof[:, j] = _fit_label(
-            prep, mj * UNCONDITIONAL_INPUTS, yj, everything
-        )
-        st.coef[j] *= UNCONDITIONAL_INPUTS
+        st.intercept[j], st.coef[j], st.oof[:, j] = _fit_label(prep, mj, yj, everything)
         others = [k for k, lb in enumerate(LABELS) if lb in COMBINING and k != j]
         rows = prep.data.y[:, others].max(axis=1) == 1
         if label in COMBINING and rows.any():

@@ -236,24 +236,3 @@ def test_quoted_context_is_scored_in_the_same_reading(model: Classifier) -> None
     assert np.allclose(scores[[0, 2]], own)
     assert (scores[1] == NO_QUOTE).all()
     assert np.allclose(index.quoted_scores(model.coef, model.intercept, np.array([2])), own[1:])
-
-
-def test_clause_lead_is_how_far_a_label_wins_its_best_clause() -> None:
-    from avgdesk.classifiers.model import clause_signals
-
-    # Text 0 has two clauses, text 1 one; columns are three labels' clause scores.
-    s = np.asarray([[2.0, 0.0, 1.0], [0.0, 3.0, -1.0], [-2.0, -1.0, 4.0]])
-    best, lead = clause_signals(s, [0, 2])
-    assert best.tolist() == [[2.0, 3.0, 1.0], [-2.0, -1.0, 4.0]]
-    # Label 0 wins clause 1 by 1, label 1 wins clause 2 by 3, label 2 wins nothing: 0, not negative.
-    assert lead.tolist() == [[1.0, 3.0, 0.0], [0.0, 0.0, 5.0]]
-
-
-def test_clause_lead_feeds_only_the_further_right_stacker(model: Classifier) -> None:
-    from avgdesk.classifiers.model import N_META, FittedModel
-
-    assert isinstance(model, FittedModel)
-    assert model.stack_coef.shape == (len(LABELS), N_META)
-    assert np.all(model.stack_coef[:, -1] == 0.0)
-    rights = [LABELS.index(label) for label in RIGHTS]
-    assert np.any(model.cond_coef[rights, -1] != 0.0)
