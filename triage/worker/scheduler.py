@@ -473,8 +473,11 @@ async def run_scheduler(
 ) -> None:
     """The worker's scheduler task: a tick every ``scheduler_interval_s`` until stopped.
 
-    Failures are logged and retried at the next tick; nothing is lost because a job
-    that failed left no claim behind. ``report`` hears each tick's problem (None: fine).
+    Failures are logged and retried after a wait that doubles from 1 s up to
+    ``worker_error_backoff_max_s`` (never longer than the interval), like the worker's other
+    loops, so a passing outage (a full disk, a database restart) clears within seconds, not a
+    whole interval; nothing is lost because a job that failed left no claim behind.
+    ``report`` hears each tick's problem (None: fine).
     """
     config = ScheduleConfig.from_settings(settings)  # a bad setting stops the worker at start
     log.info(
@@ -485,6 +488,7 @@ async def run_scheduler(
         config.reminder_time.strftime("%H:%M") if config.reminder_time else "off",
         config.interval_s,
     )
+    failures = 0
     while not stop_event.is_set():
         problem: str | None = None
         try:
@@ -493,10 +497,12 @@ async def run_scheduler(
             await asyncio.to_thread(identity.retry_id_copies, engine, settings, now)  # issue 13: hourly
         except RetryableError as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-            log.warning("scheduler: %s; retrying at the next tick", exc)
+            log.warning("scheduler: %s; retrying soon", exc)
         except Exception as exc:
             problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-            log.exception("scheduler tick failed; retrying at the next tick")
+            log.exception("scheduler tick failed; retrying soon")
         if report is not None:
             report(problem)
-        await _wait(stop_event, config.interval_s)
+        failures = failures + 1 if problem else 0
+        retry_s = min(2.0 ** (failures - 1), settings.worker_error_backoff_max_s)
+        await _wait(stop_event, min(config.interval_s, retry_s) if failures else config.interval_s)

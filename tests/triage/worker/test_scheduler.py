@@ -296,6 +296,31 @@ async def test_run_scheduler_loop_with_a_fixed_clock(engine: Engine, settings: C
     assert len(outbox(engine, "summary")) == 1
 
 
+async def test_a_failed_tick_is_retried_within_seconds_not_a_whole_interval(
+    engine: Engine, make_settings: Any
+) -> None:
+    """A passing outage (a full disk, a database restart) must not leave the status red for a
+    whole interval: the tick is retried after 1 s, 2 s ... (worker_error_backoff_max_s), and the
+    problem clears at the first good tick. Before, the retry waited the full interval (here an
+    hour; a full-disk test waited past its bound for the default minute)."""
+    from avgdesk.models.errors import RetryableError
+
+    settings = Cfg(make_settings(worker_id="w1"), scheduler_interval_s=3600.0)
+    stop = asyncio.Event()
+    reports: list[str | None] = []
+
+    def clock() -> datetime:
+        if len(reports) < 2:
+            raise RetryableError("database or disk is full")
+        return at(2026, 11, 24, 3, 0)
+
+    task = asyncio.create_task(run_scheduler(settings, engine, stop, clock, report=reports.append))
+    await until(lambda: None in reports, timeout_s=30)
+    stop.set()
+    await asyncio.wait_for(task, 60)
+    assert reports[:2] == ["RetryableError: database or disk is full"] * 2 and reports[2] is None
+
+
 # ---------------------------------------------------------------------------
 # Daily reminders
 # ---------------------------------------------------------------------------
