@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import PG_ADMIN_URL, temporary_postgres_database
 from hypothesis import settings as hypothesis_settings
 from imapclient import IMAPClient
 from servers import ImapServer, start_dovecot, start_pymap
@@ -32,9 +32,6 @@ from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
 from avgdesk.triage.settings import Settings, load_settings
 
-PG_ADMIN_URL = os.environ.get(
-    "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 # Property tests check logic, not speed: hypothesis' 200 ms deadline per example turned a
 # busy machine (the first example loads the holiday tables) into red runs.
 hypothesis_settings.register_profile("avgdesk", deadline=None)
@@ -141,17 +138,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     problem = _pg_available()
     if problem:
         pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} unreachable: {problem}")
-    name = f"avgdesk_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database("avgdesk_t_") as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,19 +13,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import subprocess
 import sys
 import tarfile
 import textwrap
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import FixedLabels, mail
+from helpers import FixedLabels, mail, temporary_postgres_database
 from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import Engine
 
@@ -39,9 +37,6 @@ from avgdesk.triage.intake.processing import Processor
 
 REPO = Path(__file__).resolve().parents[3]
 OLD_COMMIT = "3712441"  # the last commit before issue 16's batch write path
-PG_ADMIN_URL = os.environ.get(
-    "AVGDESK_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 T0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 ALERT_TO = ["privacy-team@nhmbsoftware.nl"]  # a breach alert is queued (the outbox item flushes)
 
@@ -239,16 +234,8 @@ def second_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
         return
-    name = f"avgdesk_old_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_postgres_database("avgdesk_old_") as url:
+        yield url
 
 
 def run_old(old_tree: Path, url: str, mails: list[tuple[bytes, datetime]], tmp: Path, batch: int) -> None:
