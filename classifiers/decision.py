@@ -278,7 +278,7 @@ def gate_auto(
 # Where a forward or an Outlook reply starts inside a prepared text: text.split_body folds
 # forwarded mail into the text when the sender's own words are (almost) none or point at it,
 # and the forward's "From:" line survives as the only mark of where their words end.
-_FORWARD_FROM = re.compile(r"^\s*\*?(from|van|von|de)\s*:\*?\s", re.M)
+_FORWARD_FROM = re.compile(r"^[^\S\n]*\*?(from|van|von|de)\s*:\*?\s", re.M)
 # Cues are looked up as substrings of the writer's own text with every run of other characters
 # made one space and a space at each end, so " wis" is a word start and " avg " a whole word:
 # one pass of a simple regex and C-speed substring tests, where one regex of 150 alternatives
