@@ -39,6 +39,7 @@ Row = dict[str, Any]
 NO_VARIANTS = frozenset(
     {
         "handwritten_breadth_3.jsonl",
+        "handwritten_breadth_4a.jsonl",  # fourth pass, writer a: kept out like the third
         "handwritten_breadth_4b.jsonl",  # fourth pass: kept out like the third, variants not tried
     }
 )
