@@ -45,3 +45,21 @@ def test_dev_set_targets(model: Classifier) -> None:
     assert report.auto_with_right == []
     assert report.request_recall >= 0.99
     assert report.macro_f1 >= 0.95
+
+
+PUBLIC_LETTERS = DEV.parent / "public-letters"
+
+
+def test_public_letters_every_request_found(model: Classifier) -> None:
+    """Issue 15: letters built from public request templates; every request must be found."""
+    if not (PUBLIC_LETTERS / "labels.jsonl").exists():
+        pytest.skip(f"public letters not found at {PUBLIC_LETTERS}")
+    rows = [json.loads(x) for x in (PUBLIC_LETTERS / "labels.jsonl").read_text().splitlines() if x.strip()]
+    docs = [_document((PUBLIC_LETTERS / r["file"]).read_bytes()) for r in rows]
+    preds = model.predict(docs)
+    report = evaluate(
+        [(r["file"], r["labels"]) for r in rows], [(r["file"], p) for r, p in zip(rows, preds, strict=True)]
+    )
+    print(format_report(report))
+    assert report.request_recall == 1.0, report.missed_requests
+    assert report.auto_with_right == []
