@@ -48,9 +48,22 @@ class Analysis:
 
 
 class Analyser(Protocol):
-    """Parses and classifies a batch; never raises for one message's fault."""
+    """Parses and classifies a batch; never raises for one message's fault.
 
-    def analyse(self, jobs: Sequence[Job]) -> list[Analysis]: ...
+    One batch at a time is in flight: ``submit`` hands it over, ``collect`` returns its
+    results (waiting for them), ``cancel`` abandons it. A ``background`` analyser works on
+    a submitted batch while the caller does something else (issue 16: the drain writes the
+    previous batch meanwhile); an inline one does the work in ``collect``."""
+
+    background: bool
+
+    def submit(self, jobs: Sequence[Job]) -> None: ...
+    def collect(self) -> list[Analysis]: ...
+    def cancel(self) -> None: ...
+    def analyse(self, jobs: Sequence[Job]) -> list[Analysis]:
+        """Submit, then collect: one batch, start to end."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -161,10 +174,24 @@ def _fill_language(items: Sequence[Analysis]) -> None:
 class InlineAnalyser:
     """In this process: for tests, ``run --once`` fallbacks and the web's contact form."""
 
+    background = False
+    """Nothing runs between submit and collect: the drain stays sequential with it."""
+
     def __init__(self, settings: Settings, limits: ParseLimits, classifier: Classifier | None) -> None:
         self.settings = settings
         self.limits = limits
         self.classifier = classifier
+        self._submitted: list[Job] = []
+
+    def submit(self, jobs: Sequence[Job]) -> None:
+        self._submitted = list(jobs)
+
+    def collect(self) -> list[Analysis]:
+        jobs, self._submitted = self._submitted, []
+        return self.analyse(jobs)
+
+    def cancel(self) -> None:
+        self._submitted = []
 
     def analyse(self, jobs: Sequence[Job]) -> list[Analysis]:
         results = [parse_one(job, self.settings, self.limits) for job in jobs]

@@ -66,6 +66,15 @@ class _Work:
     text_for_model: str = ""
 
 
+@dataclass
+class _Batch:
+    """A claimed batch handed to the analyser, waiting for its results and its write."""
+
+    token: str
+    ids: list[int]
+    exhausted: set[int]
+
+
 class Processor:
     def __init__(
         self,
@@ -82,20 +91,37 @@ class Processor:
         self.analyser: Analyser = analyser or InlineAnalyser(settings, self.limits, classifier)
 
     def drain(self, max_messages: int | None = None) -> ProcessResult:
-        """Process until nothing is waiting (or ``max_messages`` were handled)."""
+        """Process until nothing is waiting (or ``max_messages`` were handled).
+
+        With a background analyser (the child process) batch n+1 is analysed while batch n
+        is written (issue 16: the write phase is most of the drain, and the child idled
+        meanwhile). Batch n+1 is claimed in its own short transaction, committed, *before*
+        batch n's write transaction begins: never during it (SQLite has one writer, and the
+        claim would wait for our own lock) and not after it (the child would idle through
+        the write). It is claimed only if batch n cannot reach ``max_messages``, so no more
+        is claimed than the sequential drain claimed. Its claim runs from before the write
+        of batch n; a write slower than ``processing_claim_s`` lets another worker retake it,
+        and then the token check in the write leaves those messages to that worker."""
         total = ProcessResult()
-        while max_messages is None or total.processed + total.quarantined < max_messages:
-            step = self.process_batch()
-            if step.processed + step.quarantined + step.failed == 0:
-                break
-            total.processed += step.processed
-            total.failed += step.failed
-            total.quarantined += step.quarantined
-            total.cases_opened += step.cases_opened
-            total.attached += step.attached
-            total.case_ids.extend(step.case_ids)
-            if step.processed + step.quarantined == 0:
-                break  # only failures that will be retried on a later pass
+        batch = self._begin() if _below(total, 0, max_messages) else None
+        more = batch is not None
+        while batch is not None:
+            analyses = self._analyses(batch)
+            following = None
+            if more and self.analyser.background and _below(total, len(batch.ids), max_messages):
+                # Committed before batch n's write: a crash during it leaves both batches
+                # claimed (one attempt each) until the claim expires, then they are retried.
+                following = self._begin_next(batch)
+                more = following is not None  # nothing waiting: this drain ends after the write
+            step = self._write_then_next(batch, analyses, following)
+            _add(total, step)
+            # Only failures (retried on a later pass) or nothing ours: claim no more. A batch
+            # already claimed is still written (its attempt is counted: it must not be wasted).
+            more = more and step.processed + step.quarantined > 0 and _below(total, 0, max_messages)
+            if following is None and more:
+                following = self._begin()
+                more = following is not None
+            batch = following
         return total
 
     def pending_count(self) -> int:
@@ -121,17 +147,54 @@ class Processor:
         part, possibly in a child process: on SQLite an open transaction holds the write
         lock, which the intake, the web UI and the other loops need), then write all results
         in one short transaction that keeps only the messages still carrying our claim."""
+        batch = self._begin(only)
+        if batch is None:
+            return ProcessResult()
+        analyses = self._analyses(batch)
+        return self._write_then_next(batch, analyses, None)
+
+    def _begin(self, only: int | None = None) -> _Batch | None:
+        """Claim a batch, read it and hand it to the analyser (which may start at once)."""
         claimed = retry_on_conflict(lambda: self._claim(only))
         if claimed is None:
-            return ProcessResult()
+            return None
         token, ids = claimed
         try:
             jobs, exhausted = self._jobs(ids)
-            analyses = {a.pk: a for a in self.analyser.analyse(jobs)}
+            self.analyser.submit(jobs)
         except BaseException:
             self._release(token)
             raise
-        return retry_on_conflict(lambda: self._write(token, ids, analyses, exhausted))
+        return _Batch(token, ids, exhausted)
+
+    def _begin_next(self, current: _Batch) -> _Batch | None:
+        """The next batch, claimed while ``current`` waits for its write; if that fails,
+        ``current``'s claim is given back as well (it would only expire)."""
+        try:
+            return self._begin()
+        except BaseException:
+            self._release(current.token)
+            raise
+
+    def _analyses(self, batch: _Batch) -> dict[int, Analysis]:
+        try:
+            return {a.pk: a for a in self.analyser.collect()}
+        except BaseException:
+            # A stop request (AnalysisStopped) or an error: the claim is given back unused.
+            self._release(batch.token)
+            raise
+
+    def _write_then_next(
+        self, batch: _Batch, analyses: dict[int, Analysis], following: _Batch | None
+    ) -> ProcessResult:
+        """Write ``batch``; if that fails, the batch claimed behind it is abandoned too."""
+        try:
+            return retry_on_conflict(lambda: self._write(batch.token, batch.ids, analyses, batch.exhausted))
+        except BaseException:
+            if following is not None:
+                self.analyser.cancel()
+                self._release(following.token)
+            raise
 
     def _jobs(self, ids: list[int]) -> tuple[list[Job], set[int]]:
         """What the analyser needs; messages over the attempt limit get no more tries."""
@@ -566,6 +629,20 @@ def _set_fields(message: InboundMessage, analysis: Analysis) -> None:
         setattr(message, name, value)
     message.claim_token = None
     message.claimed_until = None
+
+
+def _below(total: ProcessResult, pending: int, limit: int | None) -> bool:
+    """Whether ``total`` plus ``pending`` more messages stays under ``limit``."""
+    return limit is None or total.processed + total.quarantined + pending < limit
+
+
+def _add(total: ProcessResult, step: ProcessResult) -> None:
+    total.processed += step.processed
+    total.failed += step.failed
+    total.quarantined += step.quarantined
+    total.cases_opened += step.cases_opened
+    total.attached += step.attached
+    total.case_ids.extend(step.case_ids)
 
 
 def retry_on_conflict(fn: Callable[[], _T], attempts: int = 4) -> _T:

@@ -106,6 +106,8 @@ class ChildAnalyser:
         self._proc: BaseProcess | None = None
         self._conn: Connection | None = None
         self._served = 0
+        self._inflight: list[Job] | None = None
+        self._sent = False
 
     # --- child lifecycle ----------------------------------------------------------------
     def _ensure_child(self) -> Connection:
@@ -141,6 +143,7 @@ class ChildAnalyser:
             proc.join(5)
 
     def close(self) -> None:
+        self._inflight, self._sent = None, False
         self._kill()
 
     @property
@@ -148,34 +151,77 @@ class ChildAnalyser:
         return self._proc.pid if self._proc is not None else None
 
     # --- work -----------------------------------------------------------------------------
-    def analyse(self, jobs: Sequence[Job]) -> list[Analysis]:
+    background = True
+    """The child parses and classifies a submitted batch while the caller writes the last one."""
+
+    def submit(self, jobs: Sequence[Job]) -> None:
+        """Hand a batch to the child and return at once. A child that died meanwhile is
+        replaced in ``collect`` (which sends the batch again), so this never raises for it."""
+        if self._inflight is not None:
+            raise RuntimeError("a batch is already in flight")
+        self._inflight, self._sent = list(jobs), False
+        if not jobs:
+            return
+        conn = self._ensure_child()
+        try:
+            conn.send(self._inflight)
+        except (OSError, ValueError):
+            self._kill()  # a dead child (broken pipe): collect starts a fresh one
+            return
+        self._served += len(jobs)
+        self._sent = True
+
+    def collect(self) -> list[Analysis]:
+        """The submitted batch's results. The per-message time limit runs from here, so a
+        runaway message gets the limit plus however long the caller took to come back."""
+        jobs, sent = self._inflight or [], self._sent
+        self._inflight, self._sent = None, False
         done: dict[int, Analysis] = {}
         remaining = list(jobs)
         while remaining:
-            conn = self._ensure_child()
-            conn.send(remaining)
-            self._served += len(remaining)
-            parsed = 0
-            for _ in remaining:
-                if self._receive(conn) is None:
-                    break
-                parsed += 1
-            if parsed < len(remaining):
-                victim = remaining[parsed]
-                done[victim.pk] = self._gave_up(victim, "parsing")
-                remaining = [j for j in remaining if j.pk != victim.pk]
-                continue
-            message = self._receive(conn)
-            if message is None:
-                # The model ran away on this batch: each message is retried alone later
-                # (attempts counted); a message alone here is quarantined at once.
-                for job in remaining:
-                    done[job.pk] = self._gave_up(job, "classification", quarantine=len(remaining) == 1)
+            # Not _ensure_child for a batch already sent: a recycle would kill its child.
+            conn = self._conn if sent and self._conn is not None else None
+            if conn is None:
+                conn = self._ensure_child()
+                conn.send(remaining)
+                self._served += len(remaining)
+            sent = False  # a retry after a kill goes to a fresh child: send again
+            if not self._collect_round(conn, remaining, done):
                 break
-            for analysis in message[1]:
-                done[analysis.pk] = analysis
-            remaining = []
+            remaining = [j for j in remaining if j.pk not in done]
         return [done[j.pk] for j in jobs if j.pk in done]
+
+    def cancel(self) -> None:
+        """Abandon the batch in flight: the child is killed, so no stale result is read later."""
+        if self._inflight is not None:
+            self._inflight, self._sent = None, False
+            self._kill()
+
+    def analyse(self, jobs: Sequence[Job]) -> list[Analysis]:
+        self.submit(jobs)
+        return self.collect()
+
+    def _collect_round(self, conn: Connection, remaining: list[Job], done: dict[int, Analysis]) -> bool:
+        """One child's answers for ``remaining``; False when nothing is left to retry."""
+        parsed = 0
+        for _ in remaining:
+            if self._receive(conn) is None:
+                break
+            parsed += 1
+        if parsed < len(remaining):
+            victim = remaining[parsed]
+            done[victim.pk] = self._gave_up(victim, "parsing")
+            return True  # the rest goes to a fresh child
+        message = self._receive(conn)
+        if message is None:
+            # The model ran away on this batch: each message is retried alone later
+            # (attempts counted); a message alone here is quarantined at once.
+            for job in remaining:
+                done[job.pk] = self._gave_up(job, "classification", quarantine=len(remaining) == 1)
+            return False
+        for analysis in message[1]:
+            done[analysis.pk] = analysis
+        return False
 
     def _receive(self, conn: Connection) -> tuple[str, Any] | None:
         """The child's next message, or None after the time limit (the child is killed)."""

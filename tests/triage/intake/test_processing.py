@@ -391,3 +391,176 @@ def test_a_breach_alert_in_a_batch_keeps_the_batch_path(
             select(AuditEvent).where(AuditEvent.action == "case.possible_breach")
         ).scalar_one()  # type: ignore[arg-type]
     assert alert.case_id == flagged.case_id is not None
+
+
+# --- issue 16: the next batch is analysed while this one is written ---------------------------
+class _Recording:
+    """A background analyser (as the child is) that notes, whenever a batch is handed over
+    or collected, how many messages were already written, and whether SQLite's write lock
+    was free while the drain waited for results."""
+
+    background = True
+
+    def __init__(self, engine: Any, settings: Any) -> None:
+        from helpers import FixedLabels
+
+        from avgdesk.triage.intake.analysis import InlineAnalyser
+        from avgdesk.triage.intake.reading import parse_limits
+
+        self.engine = engine
+        self.inner = InlineAnalyser(settings, parse_limits(settings), FixedLabels())
+        self.events: list[tuple[str, list[int], int]] = []
+        self.lock_free: list[bool] = []
+        self.on_submit: Any = None
+        self.jobs: list[Any] = []
+
+    def _processed(self) -> int:
+        with Session(self.engine) as s:
+            rows = s.execute(select(InboundMessage.id).where(InboundMessage.state == MessageState.PROCESSED))
+            return len(rows.all())
+
+    def _write_lock_free(self) -> bool:
+        import sqlite3
+
+        if self.engine.dialect.name != "sqlite":
+            return True
+        probe = sqlite3.connect(str(self.engine.url.database), timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # fails at once while anyone holds the write lock
+            probe.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+
+    def submit(self, jobs: Any) -> None:
+        pks = [j.pk for j in jobs]
+        self.events.append(("submit", pks, self._processed()))
+        if self.on_submit is not None:
+            self.on_submit(len([e for e in self.events if e[0] == "submit"]))
+        self.jobs = list(jobs)
+
+    def collect(self) -> Any:
+        self.events.append(("collect", [], self._processed()))
+        self.lock_free.append(self._write_lock_free())
+        jobs, self.jobs = self.jobs, []
+        return self.inner.analyse(jobs)
+
+    def cancel(self) -> None:
+        self.events.append(("cancel", [], self._processed()))
+        self.jobs = []
+
+    def analyse(self, jobs: Any) -> Any:  # the only entry point before the overlap
+        self.submit(jobs)
+        return self.collect()
+
+    def close(self) -> None:
+        return None
+
+
+def _rows(engine: Any) -> dict[int, InboundMessage]:
+    with Session(engine) as s:
+        return {int(m.id or 0): m for m in s.execute(select(InboundMessage)).scalars()}
+
+
+def test_the_next_batch_is_handed_over_before_this_batch_is_written(engine, make_settings) -> None:
+    """Fails before: batch n+1 was claimed and analysed only after batch n's commit."""
+    from helpers import mail
+
+    pks = [store_local_message(engine, mail(n), source="imap")[0] for n in range(1, 8)]
+    settings = make_settings(processing_batch=2)
+    analyser = _Recording(engine, settings)
+    assert Processor(engine, settings, analyser=analyser).drain(max_messages=0).processed == 0
+    assert analyser.events == []  # a limit of nothing claims nothing
+    result = Processor(engine, settings, analyser=analyser).drain(max_messages=5)
+    submits = [(batch, written) for kind, batch, written in analyser.events if kind == "submit"]
+    # Batch 2 goes to the analyser before batch 1 is written, batch 3 before batch 2 is.
+    assert submits == [(pks[0:2], 0), (pks[2:4], 0), (pks[4:6], 2)]
+    assert all(analyser.lock_free)  # no write transaction open while waiting for results
+    # max_messages: no more claimed than the sequential drain claimed (three batches of two).
+    assert result.processed == 6 and result.cases_opened == 6
+    rows = _rows(engine)
+    assert [rows[pk].attempts for pk in pks] == [1, 1, 1, 1, 1, 1, 0]
+    assert rows[pks[6]].state is MessageState.RECEIVED and rows[pks[6]].claim_token is None
+
+
+def _drain_and_die_at_the_second_handover(url: str, settings: Any) -> None:
+    import os
+    import signal
+
+    from avgdesk.models.engine import make_engine
+
+    engine = make_engine(url)
+    analyser = _Recording(engine, settings)
+
+    def die(submits: int) -> None:
+        if submits == 2:  # batch 2 claimed and committed, batch 1 analysed, not yet written
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    analyser.on_submit = die
+    Processor(engine, settings, analyser=analyser).drain()
+
+
+def test_a_kill_between_handover_and_write_loses_and_duplicates_nothing(
+    engine, db_url, make_settings
+) -> None:
+    """kill -9 with batch 1 analysed and batch 2 claimed: both claims expire, every message
+    is processed once afterwards, with the interrupted attempt counted. Fails before: batch 1
+    was already written when batch 2 was handed over."""
+    import multiprocessing
+
+    from helpers import mail, wait_for
+
+    from avgdesk.models.tables import Case
+    from avgdesk.models.types import utcnow
+
+    pks = [store_local_message(engine, mail(n), source="imap")[0] for n in range(1, 7)]
+    settings = make_settings(processing_batch=2, processing_claim_s=1.0)
+    engine.dispose()  # the forked drain opens its own connections
+    proc = multiprocessing.get_context("fork").Process(
+        target=_drain_and_die_at_the_second_handover, args=(db_url, settings)
+    )
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode == -9
+    rows = _rows(engine)
+    assert [rows[pk].attempts for pk in pks] == [1, 1, 1, 1, 0, 0]
+    assert all(rows[pk].state is MessageState.RECEIVED for pk in pks)
+    assert all(rows[pk].claim_token is not None for pk in pks[:4])
+    until = max(rows[pk].claimed_until for pk in pks[:4] if rows[pk].claimed_until is not None)
+    wait_for(lambda: utcnow() > until, timeout_s=30)  # the dead drain's claims expire
+
+    result = Processor(engine, settings, analyser=_Recording(engine, settings)).drain()
+    assert result.processed == 6 and result.cases_opened == 6
+    rows = _rows(engine)
+    assert [rows[pk].attempts for pk in pks] == [2, 2, 2, 2, 1, 1]
+    assert all(rows[pk].state is MessageState.PROCESSED and rows[pk].claim_token is None for pk in pks)
+    with Session(engine) as s:
+        cases = list(s.execute(select(Case.id)).scalars())
+    assert len(cases) == 6 and len({rows[pk].case_id for pk in pks}) == 6  # one case each
+
+
+def test_a_failed_write_abandons_and_gives_back_the_batch_in_flight(
+    engine, make_settings, monkeypatch
+) -> None:
+    """Fails before: nothing was in flight, so nothing was cancelled or given back."""
+    from helpers import mail
+
+    pks = [store_local_message(engine, mail(n), source="imap")[0] for n in range(1, 5)]
+    settings = make_settings(processing_batch=2)
+    analyser = _Recording(engine, settings)
+
+    def broken_write(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Processor, "_write", broken_write)
+    with pytest.raises(RuntimeError):
+        Processor(engine, settings, analyser=analyser).drain()
+    assert [kind for kind, _, _ in analyser.events] == ["submit", "collect", "submit", "cancel"]
+    rows = _rows(engine)
+    # Batch 2 was claimed (its attempt counted) and given back at once; batch 1's claim is
+    # left to expire as before (its write failed: a retry after the claim period).
+    assert [rows[pk].attempts for pk in pks] == [1, 1, 1, 1]
+    assert [rows[pk].claim_token is None for pk in pks] == [False, False, True, True]
+    assert all(rows[pk].state is MessageState.RECEIVED for pk in pks)

@@ -191,3 +191,66 @@ def test_the_child_is_recycled_after_the_set_number_of_messages(make_settings) -
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
     assert len(set(pids)) == 3
     assert loads == [1]  # the model is loaded once, before the first fork, and shared
+
+
+# --- issue 16: one batch in flight while the parent writes the one before -------------------
+def _job(n: int) -> analysis.Job:
+    return analysis.Job(pk=n, raw=mail(n, mid=f"j{n}@example.nl", body="#access inzage"))
+
+
+def test_the_child_works_on_a_submitted_batch_before_it_is_collected(make_settings) -> None:
+    """Fails before: there was only analyse(), which waited for the child's results."""
+    settings = make_settings(processing_child_recycle_messages=1)
+    analyser = ChildAnalyser(settings, parse_limits(settings), FixedLabels, isolation.threading.Event())
+    try:
+        analyser.submit([_job(1)])  # returns at once
+        assert analyser._conn is not None
+        conn = analyser._conn
+        wait_for(conn.poll, timeout_s=60)  # the child answers while nobody waits for it
+        pid = analyser.child_pid
+        # Collecting reads that same child, although it has served its recycle quota.
+        [first] = analyser.collect()
+        assert first.pk == 1 and first.error is None and analyser.child_pid == pid
+        # A batch abandoned in flight kills the child: the next batch never reads its results.
+        analyser.submit([_job(2)])
+        analyser.cancel()
+        assert analyser.child_pid is None
+        analyser.submit([_job(3)])
+        assert [a.pk for a in analyser.collect()] == [3]
+    finally:
+        analyser.close()
+
+
+def test_a_stop_while_a_batch_is_written_keeps_that_batch_and_gives_the_next_back(
+    engine, make_settings, monkeypatch
+) -> None:
+    """The stop request comes during batch 1's write, with batch 2 already in the child:
+    batch 1 is committed, batch 2's claim is given back and the child killed. Fails before:
+    batch 2 was claimed only after batch 1's write."""
+    import pytest
+
+    settings = make_settings(processing_batch=2)
+    pks = [store_local_message(engine, mail(n), source="imap")[0] for n in range(1, 5)]
+    stop = isolation.threading.Event()
+    analyser = ChildAnalyser(settings, parse_limits(settings), FixedLabels, stop)
+    claimed_at_write: list[list[int]] = []
+    write = Processor._write
+
+    def write_and_stop(self: Processor, *args: Any) -> Any:
+        if not claimed_at_write:
+            claimed_at_write.append([_state(engine, pk).attempts for pk in pks[2:]])
+            stop.set()  # SIGTERM arrives while batch 1 is being written
+        return write(self, *args)
+
+    monkeypatch.setattr(Processor, "_write", write_and_stop)
+    try:
+        with pytest.raises(isolation.AnalysisStopped):
+            Processor(engine, settings, analyser=analyser).drain()
+        assert analyser.child_pid is None  # killed on the stop
+    finally:
+        analyser.close()
+    assert claimed_at_write == [[1, 1]]  # batch 2 claimed before batch 1's write
+    rows = [_state(engine, pk) for pk in pks]
+    assert [r.state for r in rows[:2]] == [MessageState.PROCESSED] * 2
+    assert [r.state for r in rows[2:]] == [MessageState.RECEIVED] * 2
+    assert [(r.claim_token, r.attempts) for r in rows[2:]] == [(None, 1), (None, 1)]
