@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import sys
 import threading
 import time
@@ -18,7 +19,6 @@ import typer
 
 from avgdesk.models.errors import ConfigurationError, InvalidOperation, NotFoundError
 from avgdesk.models.vocabulary import Role
-from avgdesk.triage.netutil import free_port
 
 # Only light imports at module level: `avgdesk --help` imports this module to register
 # `serve` and `users`; SQLAlchemy, FastAPI, uvicorn and the settings load inside the commands.
@@ -135,11 +135,16 @@ def background_server(
     engine: Engine,
     *,
     port: int,
+    any_port_if_taken: bool = False,
     classifier_factory: Callable[[], Classifier | None] | None = None,
     warm_classifier: bool = True,
     **web_overrides: object,
 ) -> Iterator[str]:
-    """uvicorn in a daemon thread (no signal handlers there); yields the base URL."""
+    """uvicorn in a daemon thread (no signal handlers there); yields the base URL.
+
+    The socket is bound here and handed to uvicorn: checking that a port is free and
+    binding it later races another process starting at the same moment (two demos both
+    saw 8000 free and one failed). ``any_port_if_taken`` takes any free port instead."""
     import uvicorn
 
     from avgdesk.web.app import create_app
@@ -149,9 +154,11 @@ def background_server(
     app = create_app(
         settings, engine, web, classifier_factory=classifier_factory, warm_classifier=warm_classifier
     )
+    sock = _listening_socket(port, any_port_if_taken)
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="avgdesk-web", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="avgdesk-web", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -163,10 +170,27 @@ def background_server(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
+
+
+def _listening_socket(port: int, any_port_if_taken: bool) -> socket.socket:
+    """A loopback socket bound to ``port`` (0: any), or to any free port if it is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        # listen() at once: two sockets with SO_REUSEADDR may both bind a port on Linux
+        # until one of them listens.
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if not any_port_if_taken:
+            raise ConfigurationError(f"the web UI cannot listen on port {port}: {exc.strerror}") from exc
+        return _listening_socket(0, any_port_if_taken=False)
+    return sock
 
 
 def ensure_demo_user(engine: Engine) -> None:
-
 
     from avgdesk.web.users import ensure_user
 
@@ -180,6 +204,5 @@ async def demo_service(settings: Settings, engine: Engine) -> AsyncIterator[str]
     import asyncio  # here: asyncio costs ~30 ms at every start of the command line
 
     await asyncio.to_thread(ensure_demo_user, engine)
-    port = free_port(8000)
-    with background_server(settings, engine, port=port) as url:
+    with background_server(settings, engine, port=8000, any_port_if_taken=True) as url:
         yield (f"Web UI: {url}/ — log in as {DEMO_USERNAME} / {DEMO_PASSWORD} (contact form: {url}/contact)")

@@ -31,7 +31,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from avgdesk.models.engine import make_engine
     from avgdesk.models.migrate import upgrade
     from avgdesk.triage.settings import load_settings
-    from avgdesk.web.plugin import background_server, free_port
+    from avgdesk.web.plugin import background_server
 
     tmp = tmp_path_factory.mktemp("browser")
     sink = SmtpSink()
@@ -51,7 +51,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         with background_server(
             settings,
             engine,
-            port=free_port(),
+            port=0,  # bound by the server itself: no race with a concurrent run
             classifier_factory=webseed.KeywordClassifier,
             warm_classifier=False,
         ) as url:
