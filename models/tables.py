@@ -7,10 +7,14 @@ listing messages never loads the blobs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Field, SQLModel
 
 from avgdesk.models.types import StrEnumText, UTCDateTime, enum_column, utcnow
@@ -519,7 +523,6 @@ class DraftAttachment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-
 class DownloadLink(SQLModel, table=True):
     """A time-limited link on avgdesk's own site to one file of a reply that is too large to
     attach (issue 17). Only the sha256 of the token is kept: the token itself is in the
@@ -539,6 +542,7 @@ class DownloadLink(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
 
 def new_message_values(**values: Any) -> dict[str, Any]:
     """Column values for a Core ``INSERT`` of an :class:`InboundMessage`, with the
@@ -567,3 +571,56 @@ def new_message_values(**values: Any) -> dict[str, Any]:
     if unknown:
         raise TypeError(f"unknown InboundMessage columns: {sorted(unknown)}")
     return {**defaults, **values}
+
+
+def column_values(model: type[SQLModel], **values: Any) -> dict[str, Any]:
+    """Every column of ``model``'s table as ``model(**values)`` would hold it, for a Core
+    ``INSERT`` without building the ORM object (issue 16: pydantic's defaults and SQLAlchemy's
+    instrumentation cost more than rendering a letter). A table model does not validate, so
+    the values are kept as given; a column not given gets its field's default (a factory is
+    called per row), and a column without a default must be given."""
+    spec = _column_spec(model)
+    unknown = set(values) - set(spec)
+    if unknown:
+        raise TypeError(f"unknown {model.__name__} columns: {sorted(unknown)}")
+    row: dict[str, Any] = {}
+    for key, (default, factory) in spec.items():
+        if key in values:
+            row[key] = values[key]
+        elif factory is not None:
+            row[key] = factory()
+        elif default is PydanticUndefined:
+            raise TypeError(f"{model.__name__}.{key} has no default and was not given")
+        else:
+            row[key] = default
+    return row
+
+
+_COLUMN_SPECS: dict[type[SQLModel], dict[str, tuple[Any, Callable[[], Any] | None]]] = {}
+
+
+def _column_spec(model: type[SQLModel]) -> dict[str, tuple[Any, Callable[[], Any] | None]]:
+    """Column key → (default, default factory), in the table's column order; read once."""
+    spec = _COLUMN_SPECS.get(model)
+    if spec is None:
+        table = model.__table__  # type: ignore[attr-defined]
+        fields = model.model_fields
+        spec = {
+            c.key: (fields[c.key].default, fields[c.key].default_factory)  # type: ignore[misc]
+            for c in table.columns
+        }
+        _COLUMN_SPECS[model] = spec
+    return spec
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def as_loaded(model: type[_Row], row: dict[str, Any]) -> _Row:
+    """The object SQLAlchemy makes when it reads ``row`` of ``model``'s table (no ``__init__``,
+    no pydantic defaults: the class's ``__new__`` and the row's values, issue 16). Still
+    transient: :func:`sqlalchemy.orm.make_transient_to_detached` and ``session.add`` make it
+    the persistent object of a row that is (or will be) inserted without the ORM."""
+    obj = manager_of_class(model).new_instance()
+    instance_state(obj).dict.update(row)
+    return obj

@@ -158,9 +158,9 @@ def test_web_writes_during_a_batch_wait_for_it_and_collide_with_nothing(
     web = make_engine(db_url)
     sqlite = db_url.startswith("sqlite")
     reserved, web_done = threading.Event(), threading.Event()
-    real = processing.create_draft
+    real = processing.add_draft
 
-    def create_draft(session: Any, *args: Any, **kwargs: Any) -> Any:
+    def add_draft(session: Any, *args: Any, **kwargs: Any) -> Any:
         draft = real(session, *args, **kwargs)
         if not reserved.is_set():
             reserved.set()  # ids reserved, batch in flight: the web UI writes now
@@ -177,7 +177,7 @@ def test_web_writes_during_a_batch_wait_for_it_and_collide_with_nothing(
         web_done.set()
         return int(result.draft_id)
 
-    monkeypatch.setattr(processing, "create_draft", create_draft)
+    monkeypatch.setattr(processing, "add_draft", add_draft)
     worker = _Thread(lambda: Processor(engine, settings, classifier=FixedLabels()).process_batch())
     web_thread = _Thread(staff)
     with caplog.at_level("WARNING"):

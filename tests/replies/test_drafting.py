@@ -114,3 +114,60 @@ def test_html_part_falls_back_to_the_text_when_the_case_changed(engine) -> None:
         html = html_part(draft, case, CTX)
         assert "max-width:640px" not in html and "<p>" in html
         assert "20 maart" not in html
+
+
+def test_add_draft_keeps_back_exactly_the_row_create_draft_makes(engine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16's row path (a processing batch keeps rows back and has draft ids) against the
+    ORM object of create_draft: every column equal (id, Message-ID and clocks aside), the
+    audit event too, including a draft that fails to render and one with fields."""
+    from itertools import count
+
+    from sqlalchemy import text
+
+    from avgdesk.models.tables import AuditEvent
+    from avgdesk.replies.drafting import AUDIT_ROWS_KEY, DRAFT_IDS_KEY, PENDING_ROWS_KEY, add_draft
+
+    kinds = [
+        (DraftKind.ACKNOWLEDGEMENT, None, True),
+        (DraftKind.OBJECTION, {"suppression_list": True}, True),
+        (DraftKind.IDENTITY_REQUEST, {"id_copy_requested": True}, True),  # no reason: render error
+        (DraftKind.ACKNOWLEDGEMENT, None, False),  # a person's draft: with its HTML part
+    ]
+    with session_scope(engine) as s:
+        case = _case(s)
+        for kind, fields, automatic in kinds:
+            create_draft(s, case, kind, author="system:triage", ctx=CTX, fields=fields, automatic=automatic)
+        s.flush()
+        pending: dict = {}  # type: ignore[type-arg]
+        audit_rows: list = []  # type: ignore[type-arg]
+        ids = count(1000)
+        s.info.update(
+            {PENDING_ROWS_KEY: pending, DRAFT_IDS_KEY: lambda: next(ids), AUDIT_ROWS_KEY: audit_rows}
+        )
+        for kind, fields, automatic in kinds:
+            add_draft(s, case, kind, author="system:triage", ctx=CTX, fields=fields, automatic=automatic)
+        for key in (PENDING_ROWS_KEY, DRAFT_IDS_KEY, AUDIT_ROWS_KEY):
+            del s.info[key]
+        assert list(pending) == [Draft.__table__] and len(pending[Draft.__table__]) == len(kinds)  # type: ignore[attr-defined]
+        s.connection().execute(Draft.__table__.insert(), pending[Draft.__table__])  # type: ignore[attr-defined]
+        for row in audit_rows:
+            s.add(AuditEvent(**row))
+        s.commit()
+        volatile = {"id", "message_id", "created_at", "updated_at"}
+        drafts = [
+            {k: v for k, v in r._mapping.items() if k not in volatile}
+            for r in s.connection().execute(text("SELECT * FROM draft ORDER BY id"))
+        ]
+        events = [
+            (
+                e.action,
+                {k: v for k, v in e.detail.items() if k != "draft_id"},
+                e.detail["draft_id"] is not None,
+            )
+            for e in s.exec(
+                select(AuditEvent).where(AuditEvent.action == "draft.created").order_by(AuditEvent.id)
+            )
+        ]
+    n = len(kinds)
+    assert drafts[:n] == drafts[n:] and drafts[2]["render_error"] and drafts[3]["body_html"]
+    assert events[:n] == events[n:]

@@ -541,3 +541,55 @@ def test_squash_reuses_plain_lines_and_keeps_markup_markup() -> None:
     assert _squash_text.cache_info().hits == hits + 1
     html = _squash(Markup("<b>a</b>\n  &amp; b"))
     assert isinstance(html, Markup) and html == Markup("<b>a</b> &amp; b")
+
+
+MEMO_NAMES = [
+    None,
+    "Klant 12",
+    "Jan de Vries",
+    "Anne-Marie O'Neil",
+    "Zoë  Ünal",
+    "x\u00a0y z",
+    "12 maart 2026",
+    "artikel 15 lid 3",
+    "A" * 60 + " van den Berg-Achternaam",  # the salutation wraps
+    "Mark \ue000R\ue001",  # holds the memo's own slot mark: rendered in full
+]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_text_memo_gives_the_full_rendering_byte_for_byte(lang: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: letters rendered from the memo (once per kind, language, dates and fields,
+    the reference, name and subject filled in) against a full rendering of each, for every
+    kind the memo serves, names that wrap or look like dates and references of every length;
+    and the memo was used (it holds fewer texts than letters were made)."""
+    from avgdesk.replies import rendering
+
+    memo = rendering._TextMemo()
+    monkeypatch.setattr(rendering, "_TEXT_MEMO", memo)
+    served = [k for k in DraftKind if k not in rendering._NO_MEMO_KINDS]
+    made = 0
+    for kind, name, ref, rights in itertools.product(
+        served, MEMO_NAMES, ["AVG-2026-0001", "AVG-2026-123456"], [None, ("access", "erasure")]
+    ):
+        ctx = replace(sample_context(kind, lang, rights=rights, requester_name=name), reference=ref)
+        try:
+            got = render(kind, ctx, PROFILE, with_html=False)
+        except RenderError:
+            continue
+        with monkeypatch.context() as full:
+            full.setattr(rendering, "_memo_key", lambda *_: None)
+            assert render(kind, ctx, PROFILE, with_html=False) == got, (kind, name, ref, rights)
+        made += 1
+    assert made > 200 and 0 < len(memo._entries) < made / 5
+
+
+def test_a_template_that_reads_a_slot_is_rendered_in_full() -> None:
+    """A slot stands only for printing: its length, a method or a comparison stops the memo."""
+    from avgdesk.replies.rendering import _NotMemoisable, _Slot
+
+    slot = _Slot("\ue000N\ue001")
+    assert str(slot) == "\ue000N\ue001" and type(str(slot)) is str and slot
+    for use in (len, lambda s: s.upper(), lambda s: s == "x", lambda s: s[0], lambda s: "x" in s):
+        with pytest.raises(_NotMemoisable):
+            use(slot)

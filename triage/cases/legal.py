@@ -396,11 +396,11 @@ def confirm_marketing_stop(
     ``flagged``: whether the case carries the marketing flag, when the caller knows it (a
     case opened in this transaction: no query); ``inbound``: the message being answered."""
     from avgdesk.models.vocabulary import DraftKind
-    from avgdesk.replies.drafting import create_draft
+    from avgdesk.replies.drafting import add_draft
 
     if not (is_marketing_objection(session, case) if flagged is None else flagged):
         return False
-    create_draft(
+    add_draft(
         session,
         case,
         DraftKind.OBJECTION,

@@ -17,8 +17,10 @@ complaint without a right.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
 from sqlalchemy import select as sa_select
@@ -266,8 +268,42 @@ class RecentCases:
 
 
 def new_case_deadlines(case: Case, settings: Settings) -> None:
-    """Deadlines of a case that is being opened (no pauses or extension yet, no query)."""
-    refresh_due_date(None, case, settings, now=case.received_at, fresh=True)
+    """Deadlines of a case that is being opened (no pauses or extension yet, no query).
+
+    Those dates depend only on the day of receipt in ``settings.tz`` (the time of day only
+    reaches the explanation, which is not stored): a drain's cases share a few receipt days,
+    so each day's dates are computed once (issue 16). :func:`refresh_due_date` is the
+    reference (tests/triage/cases/test_lifecycle.py compares them day by day)."""
+    if case.extended_at is not None:  # not a new case: the general rule
+        refresh_due_date(None, case, settings, now=case.received_at, fresh=True)
+        return
+    receipt_day = case.received_at.astimezone(settings.tz).date()
+    legal_deadline, internal, due = _new_case_dates(
+        receipt_day,
+        settings.tz,
+        settings.policy_days,
+        settings.complaint_target_months,
+        bool(case.rights),
+        case.is_complaint,
+    )
+    if bool(case.rights) or case.is_complaint:
+        case.legal_deadline, case.internal_target, case.due_date = legal_deadline, internal, due
+
+
+@lru_cache(maxsize=1024)
+def _new_case_dates(
+    receipt_day: date, tz: ZoneInfo, policy_days: int, complaint_months: int, rights: bool, complaint: bool
+) -> tuple[date | None, date | None, date | None]:
+    """legal deadline, internal target and due date of a new case received on ``receipt_day``."""
+    # Noon of that day in tz: its local date is the receipt day whatever the offset.
+    received = datetime.combine(receipt_day, time(12), tzinfo=tz)
+    if rights:
+        deadline = deadlines.compute_deadline(received, tz=tz, policy_days=policy_days)
+        return deadline.legal_deadline, deadline.internal_target, deadline.due
+    if complaint:
+        target = deadlines.complaint_target(received, tz=tz, months=complaint_months)
+        return None, target, target
+    return None, None, None
 
 
 def _flag_earlier_cases(session: Session, case: Case) -> None:

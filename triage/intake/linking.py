@@ -18,13 +18,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from avgdesk.models.tables import Case, CaseState, Draft, InboundMessage, ReferenceCounter
+from avgdesk.models.tables import (
+    Case,
+    CaseState,
+    Draft,
+    InboundMessage,
+    ReferenceCounter,
+    as_loaded,
+    column_values,
+)
 from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import COMBINING, RIGHTS, reply_language
 from avgdesk.triage.cases import audit
@@ -222,26 +231,30 @@ def open_case(session: Session, message: InboundMessage, *, settings: Settings) 
     received: datetime = message.received_at
     reference = next_reference(session, received.astimezone(settings.tz).year)
     rights = [label for label in message.labels if label in RIGHTS]
-    case = Case(
-        reference=reference,
-        state=CaseState.NEW,
-        requester_email=message.requester_email,
-        requester_name=message.requester_name,
-        rights=rights,
-        is_complaint="complaint" in message.labels,
-        language=reply_language(message.language),
-        via_form=message.via_form,
-        received_at=received,
+    values: dict[str, Any] = {
+        "reference": reference,
+        "state": CaseState.NEW,
+        "requester_email": message.requester_email,
+        "requester_name": message.requester_name,
+        "rights": rights,
+        "is_complaint": "complaint" in message.labels,
+        "language": reply_language(message.language),
+        "via_form": message.via_form,
+        "received_at": received,
         # Given, not defaulted: pydantic reads every default factory's signature per object.
-        created_at=(now := utcnow()),
-        updated_at=now,
-    )
-    new_case_deadlines(case, settings)  # in the INSERT, not an UPDATE after it
+        "created_at": (now := utcnow()),
+        "updated_at": now,
+    }
     reserved = session.info.get(CASE_IDS_KEY)
     if reserved is None:
-        _insert_now(session, case)
+        case = Case(**values)
     else:
-        case.id = reserved()  # the row waits for the batch's commit (below)
+        # The row waits for the batch's commit (below); the object is made as if read from
+        # it, without Case's __init__ (a quarter of a millisecond per case, issue 16).
+        case = as_loaded(Case, column_values(Case, **values, id=reserved()))
+    new_case_deadlines(case, settings)  # in the INSERT, not an UPDATE after it
+    if reserved is None:
+        _insert_now(session, case)
     message.case_id = case.id
     audit.record(
         session,

@@ -31,7 +31,7 @@ from avgdesk.models.engine import is_postgres, session_scope
 from avgdesk.models.errors import DatabaseBusy
 from avgdesk.models.tables import Attachment, AuditEvent, Case, InboundMessage, MessageRaw, MessageState
 from avgdesk.models.types import utcnow
-from avgdesk.replies.drafting import DRAFT_IDS_KEY, DraftingContext, create_draft
+from avgdesk.replies.drafting import DRAFT_IDS_KEY, DraftingContext, add_draft
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import audit, legal, lifecycle
 from avgdesk.triage.drafting_config import drafting_context
@@ -460,7 +460,7 @@ class Processor:
         data to be shown, moved or erased. Both wait for a person's approval."""
         if legal.confirm_marketing_stop(session, case, self.drafting, flagged=marketing, inbound=message):
             return  # an objection to direct marketing: the immediate confirmation is the answer
-        create_draft(
+        add_draft(
             session,
             case,
             DraftKind.ACKNOWLEDGEMENT,
@@ -470,7 +470,7 @@ class Processor:
             inbound=message,
         )
         if message.via_form and set(case.rights) & {"access", "portability", "erasure"}:
-            create_draft(
+            add_draft(
                 session,
                 case,
                 DraftKind.IDENTITY_REQUEST,

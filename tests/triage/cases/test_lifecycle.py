@@ -211,3 +211,25 @@ def test_find_and_list_cases(engine, make_settings) -> None:
         assert [c.reference for c in queries.list_cases(s, right="erasure")] == ["AVG-2026-0002"]
         assert [c.reference for c in queries.list_cases(s, query="b@example")] == ["AVG-2026-0002"]
         assert queries.list_cases(s, due_before=date(2026, 4, 7))[0].reference == "AVG-2026-0001"
+
+
+def test_new_case_deadlines_per_receipt_day_equal_the_full_computation(make_settings) -> None:
+    """Issue 16: a new case's dates are computed once per receipt day (the time of day
+    reaches only the explanation). Against refresh_due_date, the reference, for every day of
+    two years at times around midnight and the DST changes in UTC and Amsterdam terms, for a
+    request, a complaint, both, and neither."""
+    from avgdesk.triage.cases.lifecycle import new_case_deadlines, refresh_due_date
+
+    settings = make_settings()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    kinds = [(["access"], False), ([], True), (["erasure"], True), ([], False)]
+    for day in range(730):
+        for minutes in (21 * 60 + 59, 22 * 60 + 1, 22 * 60 + 59, 23 * 60 + 1):
+            at = start + timedelta(days=day, minutes=minutes)
+            for rights, complaint in kinds:
+                fast = Case(reference="AVG-2026-0001", rights=rights, is_complaint=complaint, received_at=at)
+                full = Case(reference="AVG-2026-0001", rights=rights, is_complaint=complaint, received_at=at)
+                new_case_deadlines(fast, settings)
+                refresh_due_date(None, full, settings, now=at, fresh=True)
+                got = (fast.legal_deadline, fast.internal_target, fast.due_date)
+                assert got == (full.legal_deadline, full.internal_target, full.due_date), (at, rights)

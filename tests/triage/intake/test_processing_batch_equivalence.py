@@ -404,16 +404,16 @@ def test_a_lock_conflict_mid_batch_runs_the_batch_again_without_leftovers(
     mails = fifty_mails()[:20]
     expected = _reference_run(tmp_path, mails, db_url)
     store(engine, mails)
-    real = processing.create_draft
+    real = processing.add_draft
     calls: list[int] = []
 
-    def create_draft(session: Any, *args: Any, **kwargs: Any) -> Any:
+    def add_draft(session: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 5:
             raise DatabaseBusy("deadlock detected")
         return real(session, *args, **kwargs)
 
-    monkeypatch.setattr(processing, "create_draft", create_draft)
+    monkeypatch.setattr(processing, "add_draft", add_draft)
     result = Processor(engine, make_settings(), classifier=FixedLabels()).drain()
     assert len(calls) > 5 and result.processed == 20
     assert _expected_counts(engine) == expected
