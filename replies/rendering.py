@@ -44,8 +44,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-import threading
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -581,18 +580,8 @@ class _LetterEnvironment(jinja2.Environment):
         return template
 
 
-def _para(value: Any) -> str:
-    return _wrap(value) + "\n\n"
-
-
-def _bullet(value: Any) -> str:
-    return _wrap(value, "- ", "  ") + "\n"
-
-
 @cache
-def _environment(fmt: Literal["txt", "html"], deferring: bool = False) -> jinja2.Environment:
-    """``deferring``: the text environment of :class:`_TextMemo`, whose text filters leave
-    a paragraph that holds a slot for later (the same functions, applied to the real text)."""
+def _environment(fmt: Literal["txt", "html"]) -> jinja2.Environment:
     env = _LetterEnvironment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         undefined=jinja2.StrictUndefined,
@@ -602,15 +591,14 @@ def _environment(fmt: Literal["txt", "html"], deferring: bool = False) -> jinja2
         auto_reload=False,
     )
     env.globals.update(layout=f"base.{fmt}.j2", macros=f"_macros.{fmt}.j2", fmt=fmt)
-    text_filters: dict[str, Callable[[Any], Any]] = {
-        "squash": _squash,
-        "para": _para,
-        "bullet": _bullet,
-        "bullets": _bullets,
-    }
-    if deferring:
-        text_filters = {name: _deferred(fn) for name, fn in text_filters.items()}
-    env.filters.update(text_filters, longdate=_longdate, loc=_loc)
+    env.filters.update(
+        squash=_squash,
+        para=lambda v: _wrap(v) + "\n\n",
+        bullet=lambda v: _wrap(v, "- ", "  ") + "\n",
+        bullets=_bullets,
+        longdate=_longdate,
+        loc=_loc,
+    )
     return env
 
 
@@ -680,7 +668,7 @@ def render(
     }
     name = f"{lang}/{draft_kind.value}.j2"
     try:
-        text = _TEXT_MEMO.render(name, variables, draft_kind, profile)
+        text = _environment("txt").get_template(name).render(variables)
         html = _environment("html").get_template(name).render(variables) if with_html else ""
     except RenderError:
         raise
@@ -690,158 +678,6 @@ def render(
         raise RenderError(
             f"template {name} failed for {ctx.reference!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    return RenderedReply(subject=variables["subject"], text=text, html=html.strip() + "\n" if html else "")
-
-
-# --- the text memo (issue 16) ---------------------------------------------------------------
-# The worker drafts thousands of letters that differ only in the reference and the name: the
-# text is rendered once per letter kind, language, dates and fields with *slots* for those two
-# (and the subject that holds the reference), and each letter fills them in. A text filter
-# whose input holds a slot is not applied then but recorded; filling in applies the same
-# filter function to the real text, so every letter is byte for byte what a full rendering
-# gives (tests/replies/test_rendering.py compares the two). A template that does anything with
-# a slot but print it or test it (its length, a method, a comparison) is rendered in full.
-
-_MARK, _END = "\ue000", "\ue001"
-_SLOT_RE = re.compile("\ue000([RNS]|T[0-9]+)\ue001")
-_MEMO_SIZE = 256
-_NO_MEMO_KINDS = frozenset({DraftKind.ACCESS, DraftKind.PORTABILITY})  # the reference is in a field
-_LANGUAGE_CONSTANTS = frozenset({"right_names", "right_articles", "extension_grounds"})
-_SLOTTED = frozenset({"reference", "requester_name", "subject", "profile"})
-
-
-class _NotMemoisable(Exception):
-    """The template used a slot in a way a slot cannot stand for."""
-
-
-class _Slot(str):
-    """Stands for the reference, the name or the subject while a text is recorded: it can be
-    printed (``str()``) and tested (never empty); anything else stops the memo."""
-
-    __slots__ = ()
-
-    def __bool__(self) -> bool:
-        return True
-
-    def _refuse(self, *_: Any, **__: Any) -> Any:
-        raise _NotMemoisable("a template used a slot beyond printing it")
-
-    __len__ = __getitem__ = __iter__ = __contains__ = _refuse
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
-    __add__ = __radd__ = __mul__ = __rmul__ = __mod__ = __rmod__ = __format__ = _refuse
-    __hash__ = str.__hash__
-
-    def __getattribute__(self, name: str) -> Any:
-        if name.startswith("__"):
-            return super().__getattribute__(name)
-        raise _NotMemoisable(f"a template read {name!r} of a slot")
-
-
-_RECORDING = threading.local()
-
-
-def _deferred(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``fn`` as a filter of the recording environment: an input that holds a slot is kept,
-    with ``fn``, and stands in the output as a token until the slots are filled in."""
-
-    def apply(value: Any) -> Any:
-        tokens: list[tuple[Callable[[Any], Any], str]] | None = getattr(_RECORDING, "tokens", None)
-        text = str(value)
-        if tokens is None or _MARK not in text:
-            return fn(value)
-        tokens.append((fn, text))
-        return f"{_MARK}T{len(tokens) - 1}{_END}"
-
-    return apply
-
-
-_Recorded = tuple[str, tuple[tuple[Callable[[Any], Any], str], ...], object]
-
-
-class _TextMemo:
-    """Recorded texts (bounded, oldest out first); ``None`` for a key the memo refused."""
-
-    def __init__(self, size: int = _MEMO_SIZE) -> None:
-        self.size = size
-        self._entries: dict[tuple[Any, ...], _Recorded | None] = {}
-
-    def render(self, name: str, variables: dict[str, Any], kind: DraftKind, profile: object) -> str:
-        key = _memo_key(name, variables, kind, profile)
-        entry = self._entries.get(key) if key is not None else None
-        if key is not None and key not in self._entries:
-            entry = _record(name, variables, profile)
-            if self._entries and len(self._entries) >= self.size:
-                self._entries.pop(next(iter(self._entries)), None)
-            self._entries[key] = entry
-        if entry is None or entry[2] is not profile:
-            return _render_text(name, variables)
-        raw, tokens, _ = entry
-        values = {
-            "R": variables["reference"],
-            "N": variables["requester_name"] or "",
-            "S": variables["subject"],
-        }
-        return _normalise_text(_fill(raw, tokens, values))
-
-
-def _render_text(name: str, variables: Mapping[str, Any]) -> str:
-    """The text part rendered in full (the memo's reference)."""
-    return _normalise_text(_environment("txt").get_template(name).render(variables))
-
-
-def _memo_key(
-    name: str, variables: dict[str, Any], kind: DraftKind, profile: object
-) -> tuple[Any, ...] | None:
-    """Everything the text depends on but the slots; None when the memo must not be used."""
-    if kind in _NO_MEMO_KINDS:
-        return None
-    rest = repr([(k, v) for k, v in variables.items() if k not in _SLOTTED and k not in _LANGUAGE_CONSTANTS])
-    slotted = (variables["reference"], variables["requester_name"] or "", variables["subject"])
-    if _MARK in rest or any(_MARK in text for text in slotted) or not _profile_is_plain(profile):
-        return None  # a value that holds the slots' mark would be taken for a slot
-    return (name, id(profile), variables["requester_name"] is not None, rest)
-
-
-_PLAIN_PROFILES: dict[int, tuple[object, bool]] = {}
-
-
-def _profile_is_plain(profile: object) -> bool:
-    """No text of the (frozen) profile holds the slots' mark; looked at once per profile."""
-    known = _PLAIN_PROFILES.get(id(profile))
-    if known is None or known[0] is not profile:
-        known = _PLAIN_PROFILES[id(profile)] = (profile, _MARK not in repr(profile))
-    return known[1]
-
-
-def _record(name: str, variables: dict[str, Any], profile: object) -> _Recorded | None:
-    slotted = {
-        **variables,
-        "reference": _Slot(f"{_MARK}R{_END}"),
-        "requester_name": _Slot(f"{_MARK}N{_END}") if variables["requester_name"] is not None else None,
-        "subject": _Slot(f"{_MARK}S{_END}"),
-    }
-    tokens: list[tuple[Callable[[Any], Any], str]] = []
-    _RECORDING.tokens = tokens
-    try:
-        raw = _environment("txt", deferring=True).get_template(name).render(slotted)
-    except Exception:  # _NotMemoisable, or an error the full rendering reports itself
-        return None
-    finally:
-        _RECORDING.tokens = None
-    return raw, tuple(tokens), profile
-
-
-def _fill(text: str, tokens: tuple[tuple[Callable[[Any], Any], str], ...], values: dict[str, str]) -> str:
-    """The recorded text with the slots filled in and each kept filter applied to its real input."""
-
-    def one(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key[0] == "T":
-            fn, raw = tokens[int(key[1:])]
-            return str(fn(_fill(raw, tokens, values)))
-        return values[key]
-
-    return _SLOT_RE.sub(one, text)
-
-
-_TEXT_MEMO = _TextMemo()
+    return RenderedReply(
+        subject=variables["subject"], text=_normalise_text(text), html=html.strip() + "\n" if html else ""
+    )

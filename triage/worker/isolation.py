@@ -168,6 +168,10 @@ class ChildAnalyser:
         except (OSError, ValueError):
             self._kill()  # a dead child (broken pipe): collect starts a fresh one
             return
+        except BaseException:
+            self._kill()  # a half-sent batch must not reach the child as the next one's start
+            self._inflight = None
+            raise
         self._served += len(jobs)
         self._sent = True
 
@@ -176,6 +180,16 @@ class ChildAnalyser:
         runaway message gets the limit plus however long the caller took to come back."""
         jobs, sent = self._inflight or [], self._sent
         self._inflight, self._sent = None, False
+        try:
+            return self._collect(jobs, sent)
+        except BaseException:
+            # Whatever broke off the reading (a stop, an unpicklable answer, a bug), the rest
+            # of this batch's answers may still be in the pipe: the next batch must never
+            # read them as its own, so the child goes and the next batch gets a fresh one.
+            self._kill()
+            raise
+
+    def _collect(self, jobs: list[Job], sent: bool) -> list[Analysis]:
         done: dict[int, Analysis] = {}
         remaining = list(jobs)
         while remaining:

@@ -7,6 +7,7 @@ import os
 import time
 from typing import Any
 
+import pytest
 from helpers import FixedLabels, mail, until, wait_for
 from sqlmodel import Session
 
@@ -254,3 +255,33 @@ def test_a_stop_while_a_batch_is_written_keeps_that_batch_and_gives_the_next_bac
     assert [r.state for r in rows[:2]] == [MessageState.PROCESSED] * 2
     assert [r.state for r in rows[2:]] == [MessageState.RECEIVED] * 2
     assert [(r.claim_token, r.attempts) for r in rows[2:]] == [(None, 1), (None, 1)]
+
+
+def test_a_collect_that_breaks_off_never_hands_its_answers_to_the_next_batch(
+    make_settings, monkeypatch
+) -> None:
+    """Fails before (found by an attack review of 6ab86c7): an exception while reading that
+    was not the child's death or a stop left the child alive with the rest of batch 1's
+    answers in the pipe, and batch 2 read them as its own (a TypeError in collect)."""
+    settings = make_settings()
+    analyser = ChildAnalyser(settings, parse_limits(settings), FixedLabels, isolation.threading.Event())
+    real = analyser._receive
+    calls = {"n": 0}
+
+    def breaks_once(conn: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt("an interrupt, or an answer that cannot be unpickled")
+        return real(conn)
+
+    try:
+        analyser.submit([_job(1), _job(2)])
+        monkeypatch.setattr(analyser, "_receive", breaks_once)
+        with pytest.raises(KeyboardInterrupt):
+            analyser.collect()
+        assert analyser.child_pid is None  # the child and its pipe are gone
+        analyser.submit([_job(3)])
+        got = analyser.collect()
+        assert [(a.pk, a.error) for a in got] == [(3, None)]
+    finally:
+        analyser.close()
