@@ -153,9 +153,9 @@ class Processor:
         analyses = self._analyses(batch)
         return self._write_then_next(batch, analyses, None)
 
-    def _begin(self, only: int | None = None) -> _Batch | None:
+    def _begin(self, only: int | None = None, spare: str | None = None) -> _Batch | None:
         """Claim a batch, read it and hand it to the analyser (which may start at once)."""
-        claimed = retry_on_conflict(lambda: self._claim(only))
+        claimed = retry_on_conflict(lambda: self._claim(only, spare))
         if claimed is None:
             return None
         token, ids = claimed
@@ -171,7 +171,7 @@ class Processor:
         """The next batch, claimed while ``current`` waits for its write; if that fails,
         ``current``'s claim is given back as well (it would only expire)."""
         try:
-            return self._begin()
+            return self._begin(spare=current.token)
         except BaseException:
             self._release(current.token)
             raise
@@ -353,19 +353,23 @@ class Processor:
         message.last_error = None
         self._thread(session, _Work(message, analysis.attachments, analysis.text_for_model), result)
 
-    def _claim(self, only: int | None = None) -> tuple[str, list[int]] | None:
+    def _claim(self, only: int | None = None, spare: str | None = None) -> tuple[str, list[int]] | None:
         """Claim the next messages in ONE statement and count the attempt before any work.
 
         The UPDATE that selects the rows also sets a claim token and an expiry, so no other
         worker takes them while this one lives (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` in the
         sub-select; SQLite: ``BEGIN IMMEDIATE`` serialises claimers). Never-tried messages
-        come in batches; a message that was tried before comes alone.
+        come in batches; a message that was tried before comes alone. ``spare``: the token of
+        our own batch still waiting for its write, whose claim may have run out meanwhile
+        (a slow first analysis); claiming it again would leave that batch's write nothing.
         """
         now = utcnow()
         token = uuid.uuid4().hex
         t = InboundMessage.__table__  # type: ignore[attr-defined]
         expired = t.c.claimed_until.is_(None) | (t.c.claimed_until < now)
         free = (t.c.state == MessageState.RECEIVED) & expired
+        if spare is not None:
+            free = free & (t.c.claim_token.is_(None) | (t.c.claim_token != spare))
         pick = sa.select(t.c.id).where(free).order_by(t.c.id)
         if only is not None:
             pick = pick.where(t.c.id == only)

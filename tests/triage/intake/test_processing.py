@@ -485,6 +485,36 @@ def test_the_next_batch_is_handed_over_before_this_batch_is_written(engine, make
     assert rows[pks[6]].state is MessageState.RECEIVED and rows[pks[6]].claim_token is None
 
 
+def test_a_batch_whose_claim_ran_out_while_analysed_is_not_claimed_again_by_its_own_drain(
+    engine, make_settings
+) -> None:
+    """Fails before (found by the kill -9 crash test at low load): the first batch's analysis
+    outlasted its claim (the child starts and loads the model), the claim of the next batch
+    took the same messages again, the first write found none of them ours, and the drain
+    stopped after one message with 999 waiting."""
+    import time
+
+    from helpers import mail
+
+    pks = [store_local_message(engine, mail(n), source="imap")[0] for n in range(1, 6)]
+    settings = make_settings(processing_batch=2, processing_claim_s=0.2)
+    analyser = _Recording(engine, settings)
+    collect = analyser.collect
+
+    def slow_first(_calls: list[int] = []) -> Any:  # noqa: B006 - a counter across calls
+        _calls.append(1)
+        if len(_calls) == 1:
+            time.sleep(0.5)  # longer than the claim
+        return collect()
+
+    analyser.collect = slow_first  # type: ignore[method-assign]
+    result = Processor(engine, settings, analyser=analyser).drain()
+    assert result.processed == 5
+    rows = _rows(engine)
+    assert all(rows[pk].state is MessageState.PROCESSED for pk in pks)
+    assert [rows[pk].attempts for pk in pks] == [1, 1, 1, 1, 1]
+
+
 def _drain_and_die_at_the_second_handover(url: str, settings: Any) -> None:
     import os
     import signal
