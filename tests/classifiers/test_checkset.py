@@ -8,14 +8,12 @@ writers fails here, while noise from a retrain does not.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from checksets import DATA, predict_and_report, read_rows, trained_on
 
-from avgdesk.classifiers import Classifier, Document, evaluate, format_report
+from avgdesk.classifiers import Classifier, Document, format_report
 from avgdesk.classifiers.labels import is_request
-from avgdesk.classifiers.trainingdata import read_corpus
 
-CHECKSET = Path(__file__).resolve().parent / "data" / "checkset.jsonl"
+CHECKSET = DATA / "checkset.jsonl"
 
 # Measured at the last model change (issue 15, second pass: learned doubt model, breadth
 # corpus): macro-F1 0.916, exact 0.841, request recall 1.000, 38 % of the wrong predictions
@@ -36,7 +34,7 @@ MAX_FLAGGED = 0.25
 
 
 def _rows() -> list[dict[str, object]]:
-    return [json.loads(line) for line in CHECKSET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_rows(CHECKSET)
 
 
 def test_check_set_is_never_trained_on() -> None:
@@ -44,18 +42,11 @@ def test_check_set_is_never_trained_on() -> None:
     assert len(rows) >= 150
     assert {r["lang"] for r in rows} == {"nl", "en", "de"}
     assert sum(len(r["labels"]) > 1 for r in rows) >= 25  # type: ignore[arg-type]
-    trained = {" ".join(ex.body.split()) for ex, _ in read_corpus()}
-    leaked = [r["id"] for r in rows if " ".join(str(r["body"]).split()) in trained]
-    assert leaked == []
+    assert trained_on(rows) == []
 
 
 def test_check_set_floors(model: Classifier) -> None:
-    rows = _rows()
-    preds = model.predict([Document(str(r["subject"]), str(r["body"])) for r in rows])
-    report = evaluate(
-        [(str(r["id"]), list(r["labels"])) for r in rows],  # type: ignore[call-overload]
-        [(str(r["id"]), p) for r, p in zip(rows, preds, strict=True)],
-    )
+    _, report = predict_and_report(model, _rows())
     print(format_report(report))
     assert report.request_recall >= MIN_REQUEST_RECALL, report.missed_requests
     assert report.macro_f1 >= MIN_MACRO_F1

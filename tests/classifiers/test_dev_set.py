@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from avgdesk.classifiers import Classifier, Document, evaluate, format_report
+from avgdesk.classifiers import Classifier, Document, EvalReport, evaluate, format_report
 
 DEV = Path("/work/shared/eval/dev")
 
@@ -32,16 +32,21 @@ def _document(raw: bytes) -> Document:
     return Document(subject=str(msg.get("Subject", "") or ""), text=text)
 
 
-def test_dev_set_targets(model: Classifier) -> None:
-    if not (DEV / "labels.jsonl").exists():
-        pytest.skip(f"dev set not found at {DEV}")
-    rows = [json.loads(x) for x in (DEV / "labels.jsonl").read_text().splitlines() if x.strip()]
-    docs = [_document((DEV / r["file"]).read_bytes()) for r in rows]
-    preds = model.predict(docs)
+def _report(folder: Path, model: Classifier) -> EvalReport:
+    """The model on a folder of .eml files with a labels.jsonl, printed and returned."""
+    rows = [json.loads(x) for x in (folder / "labels.jsonl").read_text().splitlines() if x.strip()]
+    preds = model.predict([_document((folder / r["file"]).read_bytes()) for r in rows])
     report = evaluate(
         [(r["file"], r["labels"]) for r in rows], [(r["file"], p) for r, p in zip(rows, preds, strict=True)]
     )
     print(format_report(report))
+    return report
+
+
+def test_dev_set_targets(model: Classifier) -> None:
+    if not (DEV / "labels.jsonl").exists():
+        pytest.skip(f"dev set not found at {DEV}")
+    report = _report(DEV, model)
     assert report.auto_with_right == []
     assert report.request_recall >= 0.99
     assert report.macro_f1 >= 0.95
@@ -54,12 +59,6 @@ def test_public_letters_every_request_found(model: Classifier) -> None:
     """Issue 15: letters built from public request templates; every request must be found."""
     if not (PUBLIC_LETTERS / "labels.jsonl").exists():
         pytest.skip(f"public letters not found at {PUBLIC_LETTERS}")
-    rows = [json.loads(x) for x in (PUBLIC_LETTERS / "labels.jsonl").read_text().splitlines() if x.strip()]
-    docs = [_document((PUBLIC_LETTERS / r["file"]).read_bytes()) for r in rows]
-    preds = model.predict(docs)
-    report = evaluate(
-        [(r["file"], r["labels"]) for r in rows], [(r["file"], p) for r, p in zip(rows, preds, strict=True)]
-    )
-    print(format_report(report))
+    report = _report(PUBLIC_LETTERS, model)
     assert report.request_recall == 1.0, report.missed_requests
     assert report.auto_with_right == []
