@@ -41,6 +41,7 @@ NO_VARIANTS = frozenset(
         "handwritten_breadth_3.jsonl",
         "handwritten_breadth_4a.jsonl",  # fourth pass, writer a: kept out like the third
         "handwritten_breadth_4b.jsonl",  # fourth pass: kept out like the third, variants not tried
+        "handwritten_breadth_5a.jsonl",  # fifth pass, writer a: kept out like the third and fourth
         "handwritten_breadth_5b.jsonl",  # fifth pass, writer b: kept out like the third and fourth
     }
 )
