@@ -15,6 +15,7 @@ problem in the file listed as ``dotted.path: message``.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -410,6 +411,29 @@ def load_profile(path: Path | None = None, *, strict: bool = True) -> Controller
         raw = file.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"controller profile {file}: cannot be read: {exc}") from exc
+    # Keyed on the file's bytes, not its mtime: an edited profile is seen at the next call.
+    key = (str(file), strict, raw)
+    with _LOADED_LOCK:
+        cached = _LOADED.get(key)
+    if cached is not None:
+        return cached
+    profile = _parse_profile(file, raw, strict=strict)
+    with _LOADED_LOCK:
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = profile
+    return profile
+
+
+# Parsed profiles by (path, strict, content): the web renders drafts with the profile on
+# every page view, and parsing and validating it costs ~3 ms. The models are frozen; a
+# profile that fails validation is never cached, so its error is raised every time.
+_LOADED: dict[tuple[str, bool, bytes], ControllerProfile] = {}
+_LOADED_MAX = 8
+_LOADED_LOCK = threading.Lock()
+
+
+def _parse_profile(file: Path, raw: bytes, *, strict: bool) -> ControllerProfile:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

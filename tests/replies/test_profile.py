@@ -119,3 +119,22 @@ def test_another_organisation_replaces_the_file_not_the_templates(tmp_path: Path
     ctx = ReplyContext("AVG-1", "nl", None, ("access",), False, date(2026, 1, 5), date(2026, 2, 5), "Ans")
     reply = render(DraftKind.ACKNOWLEDGEMENT, ctx, profile)
     assert "Voorbeeld BV" in reply.text and "NHMB" not in reply.text
+
+
+def test_a_parsed_profile_is_reused_until_the_file_changes(tmp_path: Path) -> None:
+    # The web renders drafts with the profile on every page view: parsing it each time
+    # cost ~3 ms. The same bytes give the same (frozen) profile; an edit is seen at once.
+    path = write(tmp_path, GOOD)
+    first = load_profile(path)
+    assert load_profile(path) is first
+    path.write_text(GOOD.replace('name = "NHMB software"', 'name = "Voorbeeld BV"'), encoding="utf-8")
+    edited = load_profile(path)
+    assert edited is not first and edited.controller.name == "Voorbeeld BV"
+
+
+def test_an_incomplete_profile_fails_every_time_even_after_a_lenient_load(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('name = "Belastingdienst"', 'name = "[INVULLEN: naam]"'))
+    load_profile(path, strict=False)
+    for _ in range(2):
+        with pytest.raises(ConfigurationError, match=r"\[INVULLEN"):
+            load_profile(path)
