@@ -43,6 +43,7 @@ NO_VARIANTS = frozenset(
         "handwritten_breadth_4b.jsonl",  # fourth pass: kept out like the third, variants not tried
         "handwritten_breadth_5a.jsonl",  # fifth pass, writer a: kept out like the third and fourth
         "handwritten_breadth_5b.jsonl",  # fifth pass, writer b: kept out like the third and fourth
+        "handwritten_breadth_6.jsonl",  # sixth pass: trained as written, like the third to fifth
     }
 )
 
