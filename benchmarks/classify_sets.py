@@ -7,8 +7,8 @@ rules (mailbox/automatic.py) are NOT applied, so the peer-mail figures say what 
 model would do if those rules let a message through. Nothing here is copied into the repository;
 the shared sets are read at run time.
 
-The check sets: `checkset.jsonl` (the first hand) and `checkset_2.jsonl` (a second hand that never read
-the training corpus); neither is trained on.
+The check sets: `checkset.jsonl` (the first hand), `checkset_2.jsonl` and `checkset_3.jsonl` (two other
+hands that never read the training corpus); none is trained on.
 
 Usage: python benchmarks/classify_sets.py [--model FILE.joblib] [--cache DIR] [--list]
 """
@@ -166,6 +166,7 @@ def main() -> int:
         ("public-letters", *labelled_dir(SHARED / "eval" / "public-letters")),
         ("checkset", *checkset()),
         ("checkset_2", *checkset(CHECKSET.with_name("checkset_2.jsonl"))),
+        ("checkset_3", *checkset(CHECKSET.with_name("checkset_3.jsonl"))),
     ]
     for name, gold, docs in sets:
         f = figures(name, clf, gold, docs)

@@ -4,10 +4,12 @@ that none of their bodies is in the training corpus, and scoring a model on them
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from avgdesk.classifiers import Classifier, Document, EvalReport, Prediction, evaluate
+from avgdesk.classifiers import Classifier, Document, EvalReport, Prediction, evaluate, format_report
+from avgdesk.classifiers.labels import LABELS, STANDALONE, is_request
 from avgdesk.classifiers.trainingdata import read_corpus
 
 DATA = Path(__file__).resolve().parent.parent / "classifiers" / "data"
@@ -31,3 +33,57 @@ def predict_and_report(model: Classifier, rows: list[dict[str, Any]]) -> tuple[l
         [(str(r["id"]), p) for r, p in zip(rows, preds, strict=True)],
     )
     return preds, report
+
+
+def assert_well_formed(rows: list[dict[str, Any]], min_rows: int) -> None:
+    """A check set of a second or third hand: its keys, its labels by the dev set's rules
+    (question, other and auto stand alone), all three languages, and none of it trained on."""
+    assert len(rows) >= min_rows
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert {r["lang"] for r in rows} == {"nl", "en", "de"}
+    for r in rows:
+        assert set(r) == {"id", "voice", "subject", "body", "labels", "lang"}, r["id"]
+        labels = r["labels"]
+        assert isinstance(labels, list) and labels, r["id"]
+        assert all(label in LABELS for label in labels) and len(set(labels)) == len(labels), r["id"]
+        assert len(labels) == 1 or not set(labels) & set(STANDALONE), r["id"]
+        assert all(isinstance(r[k], str) and str(r[k]).strip() for k in ("voice", "subject", "body")), r["id"]
+    assert trained_on(rows) == []
+
+
+def wrong_rows(rows: list[dict[str, Any]], preds: list[Prediction]) -> list[tuple[Any, ...]]:
+    """(id, language, gold, predicted, flagged) of every message whose label set is wrong."""
+    return [
+        (r["id"], r["lang"], "+".join(r["labels"]), "+".join(p.labels), p.needs_review)
+        for r, p in zip(rows, preds, strict=True)
+        if sorted(p.labels) != sorted(r["labels"])
+    ]
+
+
+@dataclass(frozen=True)
+class Floors:
+    """What a check set's figures may not fall under (flagged: not rise over)."""
+
+    macro_f1: float
+    exact: float
+    request_recall: float
+    wrong_flagged: float
+    max_flagged: float
+
+
+def assert_floors(model: Classifier, rows: list[dict[str, Any]], floors: Floors) -> None:
+    """Score ``model`` on ``rows``, print the report and every wrong label set, and hold the
+    floors; no automatic mail may ever get a right."""
+    preds, report = predict_and_report(model, rows)
+    print(format_report(report))
+    wrong = wrong_rows(rows, preds)
+    for row in wrong:
+        print("wrong", *row)
+    requests = sum(is_request(r["labels"]) for r in rows)
+    print(f"{len(rows)} messages, {requests} requests, {len(wrong)} wrong label sets")
+    assert report.request_recall >= floors.request_recall, report.missed_requests
+    assert report.macro_f1 >= floors.macro_f1
+    assert report.exact_match >= floors.exact
+    assert report.flagged_share <= floors.max_flagged
+    assert report.wrong_flagged_share >= floors.wrong_flagged
+    assert report.auto_with_right == []
