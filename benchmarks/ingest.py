@@ -177,6 +177,16 @@ PEAK_WRAPPER = (
 )
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ``ru_maxrss``: Linux carries that across
+    exec, so a child started by this (large, model-holding) benchmark process reported the
+    parent's size (the 355-382 MB "PostgreSQL intake" figures of earlier runs)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def intake_child(port: int, user: str, db_url: str, data_dir: Path) -> None:
     """Run intake alone in this (child) process and print its time, count and peak RSS."""
     import json
@@ -184,7 +194,7 @@ def intake_child(port: int, user: str, db_url: str, data_dir: Path) -> None:
 
     server = SimpleNamespace(host="127.0.0.1", port=port, password="secret")
     elapsed, stored = intake_only(server, user, db_url, data_dir)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = own_peak_rss_mb()
     print(json.dumps({"elapsed": elapsed, "stored": stored, "peak_mb": peak_mb}))
 
 
