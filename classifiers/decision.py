@@ -299,6 +299,7 @@ _ACTION_CUES = (
     "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
     "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
     "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
+    "toestemming", "intrek", "trek ik",
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
@@ -308,13 +309,13 @@ _ACTION_CUES = (
     "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
     "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
     "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
-    "login", "leak",
+    "login", "leak", "withdraw", "consent", "revoke",
     # German
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
     "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
     "aufsicht", "dsgvo", "bdsg", "erinner", "noch keine", "noch immer keine", "immer noch", "weiterhin",
     "mochte", "fordere", "ersuche", "schick", "wissen", "brauch", "erwarte", "veraltet", " neue",
-    "umgezogen",
+    "umgezogen", "nicht mehr", "keine anrufe", "anruf", "anzuruf", "einwilligung", "werbung",
 )  # fmt: skip
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
 _ARTICLE = re.compile(r"\bart(ikel|icle)?\.? ?\d")

@@ -8,8 +8,9 @@ of the wrong predictions flagged, 34 % of all mail flagged. The sixth training p
 written against the error *kinds* it showed (German one-liners and polite-question requests,
 complaints without a request), never from its messages, so later figures here are optimistic.
 Never trained on. The floors sit a little under the figures of the model they were set with
-(corpus with the fifth pass and the sixth pass's German part): macro-F1 0.927, exact 0.865,
-request recall 0.982, 78 % of the wrong predictions flagged, 31.5 % of all mail flagged.
+(corpus with the fifth pass and the sixth pass's German part, request cue with the words of
+withdrawn consent and stopped calls): macro-F1 0.929, exact 0.870, request recall 0.991, 77 % of
+the wrong predictions flagged, 31 % of all mail flagged.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from avgdesk.classifiers import Classifier
 
 CHECKSET_3 = DATA / "checkset_3.jsonl"
 
-MIN_REQUEST_RECALL = 0.95
+MIN_REQUEST_RECALL = 0.97
 MIN_MACRO_F1 = 0.90
 MIN_EXACT = 0.84
 MIN_WRONG_FLAGGED = 0.70

@@ -144,6 +144,11 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "\ngeen reclame meer per sms. dank",  # no pronoun, but thanks for doing it
         "tel\nmn telefoonnummer is veranderd, de nieuwe is numx",
         "\nbrauch alles was ihr uber mich habt als datei",
+        # Withdrawn consent and stopped calls are objections (dev README), in any of the three.
+        "anrufe\nhort auf mich anzurufen. hab kein interesse. klaus",
+        "\nich will nicht mehr angerufen werden",
+        "\nde toestemming voor de nieuwsbrief trek ik hierbij in",
+        "\ni withdraw my consent to your marketing",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
