@@ -299,7 +299,6 @@ _ACTION_CUES = (
     "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
     "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
     "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
-    "toestemming", "intrek", "trek ik",
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
@@ -309,15 +308,27 @@ _ACTION_CUES = (
     "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
     "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
     "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
-    "login", "leak", "withdraw", "consent", "revoke",
+    "login", "leak",
     # German
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
     "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
     "aufsicht", "dsgvo", "bdsg", "erinner", "noch keine", "noch immer keine", "immer noch", "weiterhin",
     "mochte", "fordere", "ersuche", "schick", "wissen", "brauch", "erwarte", "veraltet", " neue",
-    "umgezogen", "nicht mehr", "keine anrufe", "anruf", "anzuruf", "einwilligung", "werbung",
+    "umgezogen",
 )  # fmt: skip
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
+# Withdrawn consent and stopped calls or advertising (objection, as the dev set labels them):
+# a withdrawal or stop phrase within one sentence, never the topic word alone ("ik geef
+# toestemming", "Ihre Einwilligung wurde gespeichert", "Sie dürfen mich anrufen" ask nothing).
+_WITHDRAWN = re.compile(
+    r"\btoestemming\b[^.!?\n]{0,60}\b(?:trek\w*|intrek\w*|ingetrokken)\b"
+    r"|\b(?:trek\w*|intrek\w*|ingetrokken)\b[^.!?\n]{0,60}\btoestemming\b"
+    r"|\b(?:withdraw\w*|revok\w*|retract\w*)\b[^.!?\n]{0,40}\bconsent\b"
+    r"|\bconsent\b[^.!?\n]{0,40}\b(?:withdrawn|revoked)\b"
+    r"|\b(?:nicht mehr|keine|kein|aufhor\w*|hort auf|horen sie auf|unterlass\w*)\b[^.!?\n]{0,40}"
+    r"\b(?:anruf|anzuruf|angeruf|werbeanruf|werbung|werbemail)"
+)
+_WITHDRAWN_HINTS = ("toestemming", "consent", "ruf", "werb")
 _ARTICLE = re.compile(r"\bart(ikel|icle)?\.? ?\d")
 # The writer speaks for themselves or to us, or points at the mail they forward ("zie onder");
 # an order at the start of a line ("stop met mailen") is tested apart (_ORDERS).
@@ -352,6 +363,7 @@ def request_cue(text: str) -> bool:
         or any(cue in words for cue in _ACTION_CUES)
         or ("geen" in own and _NO_MORE.search(own) is not None)
         or ("art" in own and _ARTICLE.search(own) is not None)
+        or (any(hint in own for hint in _WITHDRAWN_HINTS) and _WITHDRAWN.search(own) is not None)
     )
     if not action:
         return False

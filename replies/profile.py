@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -27,6 +29,8 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_serializer,
+    field_validator,
     model_validator,
 )
 
@@ -306,8 +310,9 @@ class ControllerProfile(_Model):
     automated_decision_making_details: LocalizedText | None = None
     """Required when automated_decision_making is true: logic, significance, consequences."""
     language_default: Literal["nl", "en"] = "nl"
-    staff: dict[str, StaffMember] = Field(default_factory=dict)
-    """Login name -> display name and role for the signature; unknown logins sign as the team."""
+    staff: Mapping[str, StaffMember] = Field(default_factory=dict)
+    """Login name -> display name and role for the signature; unknown logins sign as the team.
+    Read-only (a ``MappingProxyType``): one parsed profile is shared by every caller."""
     systems: tuple[System, ...] = ()
     """The systems register (issue 17): one task per system and right when a case opens."""
 
@@ -319,6 +324,15 @@ class ControllerProfile(_Model):
         if language == "en":
             return f"The privacy team of {self.controller.name}"
         return f"Het privacyteam van {self.controller.name}"
+
+    @field_validator("staff", mode="after")
+    @classmethod
+    def _read_only_staff(cls, value: Mapping[str, StaffMember]) -> Mapping[str, StaffMember]:
+        return MappingProxyType(dict(value))
+
+    @field_serializer("staff")
+    def _dump_staff(self, value: Mapping[str, StaffMember]) -> dict[str, StaffMember]:
+        return dict(value)
 
     @model_validator(mode="after")
     def _check(self) -> ControllerProfile:
@@ -375,6 +389,9 @@ class ControllerProfile(_Model):
             elif isinstance(value, tuple):
                 for index, item in enumerate(value):
                     walk(item, f"{path}[{index}]")
+            elif isinstance(value, Mapping):
+                for key, item in value.items():
+                    walk(item, f"{path}.{key}")
             elif isinstance(value, str) and PLACEHOLDER_MARK in value:
                 found.append(path)
 

@@ -126,6 +126,22 @@ def test_only_the_writers_own_words_count_as_a_request() -> None:
     assert own_text(FORWARDED_NOTICE) == "fyi\nhoi\n"
     assert not request_cue(FORWARDED_NOTICE)  # "unsubscribe" sits below the forward's From: line
     assert not request_cue(CAPTION)  # "my" but nothing asked for and no right named
+    # Consent given, confirmed or merely mentioned, and calls welcomed, ask for nothing (an
+    # attack review found these opening objection cases when the topic words alone counted).
+    for text in (
+        "einwilligung werbung\nhiermit erteile ich meine einwilligung zur werbung per e-mail und telefon.",
+        "toestemming\nik geef toestemming voor het ontvangen van de nieuwsbrief.",
+        "newsletter\nich erhalte ihren newsletter nicht mehr, obwohl ich angemeldet bin.",
+        "consent confirmed\nthanks! we have recorded your consent to marketing by email and phone.",
+        "anmeldung bestatigt\nihre einwilligung fur unseren newsletter wurde gespeichert. ihr team",
+        "einwilligung\nich bin mit anrufen einverstanden. sie durfen mich gerne anrufen",
+        "bewerbung\nanbei meine bewerbungsunterlagen, ich freue mich",
+        "urlaub\nmorgen vertrek ik op vakantie",
+        "urlaub\nich bin nicht mehrere tage da",
+        "study\ni consented to the study",
+        "verhuizing\nik neem mijn intrek in het nieuwe huis",
+    ):
+        assert not request_cue(text), text
     p = _p(objection=0.9)
     assert guessed_right_without_evidence(FORWARDED_NOTICE, p, T, ["objection"])
     assert guessed_right_without_evidence(CAPTION, _p(rectification=0.9), T, ["rectification"])
@@ -148,7 +164,9 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "anrufe\nhort auf mich anzurufen. hab kein interesse. klaus",
         "\nich will nicht mehr angerufen werden",
         "\nde toestemming voor de nieuwsbrief trek ik hierbij in",
+        "\nik heb mijn toestemming ingetrokken",
         "\ni withdraw my consent to your marketing",
+        "werbung\nkeine werbung mehr, bitte",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text

@@ -138,3 +138,21 @@ def test_an_incomplete_profile_fails_every_time_even_after_a_lenient_load(tmp_pa
     for _ in range(2):
         with pytest.raises(ConfigurationError, match=r"\[INVULLEN"):
             load_profile(path)
+
+
+def test_the_shared_profile_cannot_be_changed_by_a_caller() -> None:
+    # One parsed profile serves every caller (web threads, the worker): none may change what
+    # the others see, e.g. add a signature to it.
+    profile = load_profile()
+    with pytest.raises(TypeError):
+        profile.staff["mallory"] = profile.staff["petra"]  # type: ignore[index]
+    assert "mallory" not in load_profile().staff
+    assert load_profile().model_dump()["staff"]["petra"]["name"] == "Petra Jansen"
+
+
+def test_a_placeholder_in_a_staff_name_is_found(tmp_path: Path) -> None:
+    text = default_profile_path().read_text(encoding="utf-8")
+    text = text.replace('name = "Petra Jansen"', 'name = "[INVULLEN: naam]"')
+    assert "staff.petra.name" in load_profile(write(tmp_path, text), strict=False).placeholders()
+    with pytest.raises(ConfigurationError, match=r"staff\.petra\.name"):
+        load_profile(write(tmp_path, text))
