@@ -77,9 +77,11 @@ def touch(engine: Engine, digest: str, now: datetime, busy_timeout_s: float) -> 
     sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as conn:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA busy_timeout=1000")
-                conn.commit()  # ends the PRAGMA's autobegun transaction (begin() below needs none)
+            # On the driver's connection: through SQLAlchemy the PRAGMA would open a
+            # transaction of its own, whose BEGIN IMMEDIATE waits the full timeout first.
+            driver = conn.connection.driver_connection if sqlite else None
+            if driver is not None:
+                driver.execute("PRAGMA busy_timeout=1000")
             try:
                 with conn.begin():
                     # Crash before the commit: last_seen_at is a little older; harmless.
@@ -89,7 +91,7 @@ def touch(engine: Engine, digest: str, now: datetime, busy_timeout_s: float) -> 
                         .values(last_seen_at=now)
                     )
             finally:
-                if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+                if driver is not None:
+                    driver.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     except OperationalError as exc:
         log.info("session touch skipped (database busy): %s", type(exc).__name__)
