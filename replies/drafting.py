@@ -175,6 +175,10 @@ def create_draft(
         session, case, kind, author=author, ctx=ctx, fields=fields, language=language,
         automatic=automatic, inbound=inbound,
     )  # fmt: skip
+    return _add_draft_object(session, case, author, values)
+
+
+def _add_draft_object(session: Session, case: Case, author: str, values: dict[str, Any]) -> Draft:
     draft = Draft(**values)
     draft.id = reserved() if (reserved := session.info.get(DRAFT_IDS_KEY)) is not None else None
     session.add(draft)
@@ -203,16 +207,14 @@ def add_draft(
     :func:`create_draft`'s object would have (issue 16: building the ORM object cost a
     fifth of a draft); the batch inserts them together before its commit. Anywhere else
     (the careful path, a single message) it is :func:`create_draft`."""
-    pending = session.info.get(PENDING_ROWS_KEY)
-    reserved = session.info.get(DRAFT_IDS_KEY)
-    if not isinstance(pending, dict) or reserved is None:
-        create_draft(
-            session, case, kind, author=author, ctx=ctx, fields=fields, automatic=automatic, inbound=inbound
-        )
-        return
     values = _new_draft_values(
         session, case, kind, author=author, ctx=ctx, fields=fields, automatic=automatic, inbound=inbound
     )
+    pending = session.info.get(PENDING_ROWS_KEY)
+    reserved = session.info.get(DRAFT_IDS_KEY)
+    if not isinstance(pending, dict) or reserved is None:
+        _add_draft_object(session, case, author, values)
+        return
     row = column_values(Draft, **values, id=reserved())
     pending.setdefault(Draft.__table__, []).append(row)  # type: ignore[attr-defined]
     detail = {"kind": values["kind"], "render_error": values["render_error"]}
