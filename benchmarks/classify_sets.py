@@ -7,8 +7,8 @@ rules (mailbox/automatic.py) are NOT applied, so the peer-mail figures say what 
 model would do if those rules let a message through. Nothing here is copied into the repository;
 the shared sets are read at run time.
 
-The check sets: `checkset.jsonl` (the first hand), `checkset_2.jsonl` and `checkset_3.jsonl` (two other
-hands that never read the training corpus); none is trained on.
+The check sets: every `tests/classifiers/data/checkset*.jsonl` (`checkset.jsonl` by the first hand, the
+others by hands that never read the training corpus); none is trained on.
 
 Usage: python benchmarks/classify_sets.py [--model FILE.joblib] [--cache DIR] [--list]
 """
@@ -164,10 +164,10 @@ def main() -> int:
     sets = [
         ("dev", *labelled_dir(SHARED / "eval" / "dev")),
         ("public-letters", *labelled_dir(SHARED / "eval" / "public-letters")),
-        ("checkset", *checkset()),
-        ("checkset_2", *checkset(CHECKSET.with_name("checkset_2.jsonl"))),
-        ("checkset_3", *checkset(CHECKSET.with_name("checkset_3.jsonl"))),
     ]
+    # Every check set present (checkset.jsonl, checkset_2.jsonl, ...), in order.
+    for path in sorted(CHECKSET.parent.glob("checkset*.jsonl"), key=lambda p: (len(p.stem), p.stem)):
+        sets.append((path.stem, *checkset(path)))
     for name, gold, docs in sets:
         f = figures(name, clf, gold, docs)
         conf = f.pop("confusions")

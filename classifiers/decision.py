@@ -315,6 +315,14 @@ _ACTION_CUES = (
     "aufsicht", "dsgvo", "bdsg", "erinner", "noch keine", "noch immer keine", "immer noch", "weiterhin",
     "mochte", "fordere", "ersuche", "schick", "wissen", "brauch", "erwarte", "veraltet", " neue",
     "umgezogen",
+    # German had no words for a complaint or a telling-off that Dutch ("datalek", "schandalig",
+    # "onacceptabel") and English ("breach", "leak", "unacceptable") have, nor for "tell me"
+    # (check set 4: a breach complaint scored 1.00 was vetoed). "ß" is a separator here, so
+    # "Verstoß" reads "versto ".
+    "versto ", "verstoss", "datenleck", "datenpanne", "leck", "skandal", "akzeptabel", "unverschamt",
+    "unzulassig", "darf nicht", "durfen nicht", "nicht in ordnung", "unzufrieden", "verlange", " will ",
+    "wunsche", "stopp", "aufhor", "unterlass", "mitteil", "teilen sie", "nennen sie", "sagen sie",
+    "offenleg", "weitergegeb", "ausblend", "zusend", " sende", " sehen",
 )  # fmt: skip
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
 # Withdrawn consent and stopped calls or advertising (objection, as the dev set labels them):

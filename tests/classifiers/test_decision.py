@@ -167,6 +167,11 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "\nik heb mijn toestemming ingetrokken",
         "\ni withdraw my consent to your marketing",
         "werbung\nkeine werbung mehr, bitte",
+        # German complaints that name no right and ask nothing politely (check set 4's kind).
+        "rundmail\nmeine adresse stand fur alle sichtbar in der liste. das darf nicht passieren.",
+        "weitergabe\nich halte das fur einen klaren versto gegen den datenschutz.",
+        "partner\nteilen sie mir mit, wem sie meine nummer gegeben haben",
+        "dienstplan\nmein geburtsdatum steht fur alle sichtbar im plan, das ist nicht in ordnung",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
