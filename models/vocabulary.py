@@ -1,10 +1,11 @@
 """The shared vocabulary: every enum and name more than one package uses (DESIGN.md).
 
 Labels and their grouping rules, staff roles, case, right, draft, message and outbox states,
-pause reasons, which case states count as open, and the Dutch names people read (labels,
-states, roles, months). One place, so classifier, cases, letters, summary and web cannot
-drift. No SQLAlchemy here: the command line and the classifier import it cheaply; the
-tables in ``models/tables.py`` use these enums for their columns.
+pause reasons, which case states count as open, the reply languages, and the names people
+read (labels, states, roles; months in Dutch, English and German). One place, so classifier,
+cases, letters, summary and web cannot drift. No SQLAlchemy here: the command line and the
+classifier import it cheaply; the tables in ``models/tables.py`` use these enums for their
+columns.
 """
 
 from __future__ import annotations
@@ -242,20 +243,28 @@ MONTHS_EN: tuple[str, ...] = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
+MONTHS_DE: tuple[str, ...] = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)
 MONTHS_NL_SHORT: tuple[str, ...] = (
     "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 )
 # fmt: on
 
 # --- reply languages ---------------------------------------------------------------------------
-# Letters exist in Dutch and English. A German (or other non-Dutch) writer gets English,
-# which they are far likelier to read than Dutch; unknown stays Dutch, the house language.
-REPLY_LANGUAGES: tuple[str, ...] = ("nl", "en")
-_REPLY_LANGUAGE_FOR: dict[str, str] = {"nl": "nl", "en": "en", "de": "en"}
+# Letters exist in Dutch, English and German (issue 15); each writer gets their own language.
+# The language detector knows only these three; anything else (or nothing) stays Dutch, the
+# house language. A case keeps the language stored when it was opened: German cases opened
+# before German letters existed stay English.
+REPLY_LANGUAGES: tuple[str, ...] = ("nl", "en", "de")
+_REPLY_LANGUAGE_FOR: dict[str, str] = {"nl": "nl", "en": "en", "de": "de"}
+REPLY_LANGUAGE_NL: dict[str, str] = {"nl": "Nederlands", "en": "Engels", "de": "Duits"}
+"""The reply languages as staff read them (the draft form's language choice)."""
 
 
 def reply_language(detected: str | None) -> str:
-    """The language of the letters for a detected message language ("de" → "en")."""
+    """The language of the letters for a detected message language (unknown → "nl")."""
     return _REPLY_LANGUAGE_FOR.get(detected or "", "nl")
 
 

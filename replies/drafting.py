@@ -53,7 +53,7 @@ from avgdesk.models.tables import (
     column_values,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import APPROVER_ROLES, reply_language
+from avgdesk.models.vocabulary import APPROVER_ROLES, REPLY_LANGUAGES, reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields
 from avgdesk.replies.attachments import add_attachments
@@ -244,7 +244,7 @@ def _new_draft_values(
         # This person's facts, not the whole profile: the rule proposes, staff adjust.
         hints = (last.text if last is not None else None) or ""
         fields = {**default_access_fields(ctx.controller(), text=hints), **fields}
-    case_lang = language if language in ("nl", "en") else reply_language(case.language)
+    case_lang = language if language in REPLY_LANGUAGES else reply_language(case.language)
     # Issue 13: letters are signed by name and role (profile [staff]) or by the team, in
     # the letter's language; never with a login name.
     staff = ctx.controller().signature(None if automatic else author, case_lang)

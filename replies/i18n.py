@@ -1,7 +1,8 @@
 """Language tables for replies: month names, names of rights, subjects.
 
 Dates are formatted from these tables, never through the OS locale, so a server
-without a Dutch locale still writes "5 maart 2026".
+without a Dutch locale still writes "5 maart 2026". Every table has one entry per
+language of ``LANGUAGES`` (tests/replies/test_golden_de.py checks that none is missing).
 """
 
 from __future__ import annotations
@@ -9,35 +10,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from avgdesk.models.vocabulary import LABEL_NL, MONTHS_EN, MONTHS_NL
+from avgdesk.models.vocabulary import LABEL_NL, MONTHS_DE, MONTHS_EN, MONTHS_NL, REPLY_LANGUAGES
 from avgdesk.models.vocabulary import RIGHTS as RIGHTS
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = REPLY_LANGUAGES
 
-#: Fixed grounds for an extension (EDPB 01/2022 §162-164): key -> (Dutch, English) as the
-#: letter says it (a clause after "De reden is dat"). Workload ("drukte") is deliberately
-#: absent: it is no reason.
-EXTENSION_GROUNDS: Mapping[str, tuple[str, str]] = {
-    "volume": (
-        "het om een grote hoeveelheid gegevens over u gaat",
-        "a large amount of data about you is involved",
-    ),
-    "spread": (
-        "uw gegevens in verschillende systemen en bij verschillende afdelingen staan",
-        "your data are held in several systems and departments",
-    ),
-    "redaction": (
-        "in de gegevens ook gegevens van anderen staan, die wij eerst moeten afschermen",
-        "the data also contain data of other people, which we must first redact",
-    ),
-    "intelligibility": (
-        "de gegevens eerst begrijpelijk moeten worden gemaakt voordat wij ze u kunnen geven",
-        "the data must first be made intelligible before we can give them to you",
-    ),
-    "several_requests": (
-        "u meerdere verzoeken heeft gedaan die wij samen moeten uitzoeken",
-        "you made several requests that we must look into together",
-    ),
+#: Fixed grounds for an extension (EDPB 01/2022 §162-164): key -> language -> the clause
+#: the letter puts after "De reden is dat" / "The reason is that" / "Der Grund ist, dass".
+#: Workload ("drukte") is deliberately absent: it is no reason.
+EXTENSION_GROUNDS: Mapping[str, Mapping[str, str]] = {
+    "volume": {
+        "nl": "het om een grote hoeveelheid gegevens over u gaat",
+        "en": "a large amount of data about you is involved",
+        "de": "es um eine große Menge an Daten über Sie geht",
+    },
+    "spread": {
+        "nl": "uw gegevens in verschillende systemen en bij verschillende afdelingen staan",
+        "en": "your data are held in several systems and departments",
+        "de": "Ihre Daten in verschiedenen Systemen und bei verschiedenen Abteilungen gespeichert sind",
+    },
+    "redaction": {
+        "nl": "in de gegevens ook gegevens van anderen staan, die wij eerst moeten afschermen",
+        "en": "the data also contain data of other people, which we must first redact",
+        "de": "die Daten auch Daten anderer Personen enthalten, die wir zuerst unkenntlich machen müssen",
+    },
+    "intelligibility": {
+        "nl": "de gegevens eerst begrijpelijk moeten worden gemaakt voordat wij ze u kunnen geven",
+        "en": "the data must first be made intelligible before we can give them to you",
+        "de": "die Daten zuerst verständlich aufbereitet werden müssen, bevor wir sie Ihnen geben können",
+    },
+    "several_requests": {
+        "nl": "u meerdere verzoeken heeft gedaan die wij samen moeten uitzoeken",
+        "en": "you made several requests that we must look into together",
+        "de": "Sie mehrere Anträge gestellt haben, die wir zusammen prüfen müssen",
+    },
 }
 
 
@@ -61,38 +67,56 @@ RIGHT_NAMES = {
         "objection": "objection",
         "complaint": "complaint",
     },
+    "de": {
+        "access": "Auskunft",
+        "rectification": "Berichtigung",
+        "erasure": "Löschung",
+        "restriction": "Einschränkung der Verarbeitung",
+        "portability": "Datenübertragbarkeit",
+        "objection": "Widerspruch",
+        "complaint": "Beschwerde",
+    },
 }
 
-MONTHS = {"nl": MONTHS_NL, "en": MONTHS_EN}
+MONTHS = {"nl": MONTHS_NL, "en": MONTHS_EN, "de": MONTHS_DE}
 
 
 def format_date(value: date, language: str) -> str:
-    """``5 maart 2026`` (nl) or ``5 March 2026`` (en), independent of the OS locale."""
+    """``5 maart 2026`` (nl), ``5 March 2026`` (en), ``5. März 2026`` (de), independent of
+    the OS locale."""
     months = MONTHS.get(language, MONTHS["nl"])
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    day = f"{value.day}." if language == "de" else str(value.day)
+    return f"{day} {months[value.month - 1]} {value.year}"
+
+
+_AND = {"nl": " en ", "en": " and ", "de": " und "}
 
 
 def join_words(words: list[str], language: str) -> str:
-    """``a, b en c`` / ``a, b and c``."""
+    """``a, b en c`` / ``a, b and c`` / ``a, b und c`` (no serial comma in any of them)."""
     if not words:
         return ""
     if len(words) == 1:
         return words[0]
-    last = " en " if language == "nl" else " and "
-    return ", ".join(words[:-1]) + last + words[-1]
+    return ", ".join(words[:-1]) + _AND.get(language, " en ") + words[-1]
+
+
+#: What the customer sent, in the case the letters need it (the object of "received"):
+#: request with the rights in brackets, complaint, and the word for a bare message.
+_PHRASES = {
+    "nl": ("uw privacyverzoek", "uw klacht", "uw bericht"),
+    "en": ("your privacy request", "your complaint", "your message"),
+    "de": ("Ihren Antrag nach der DSGVO", "Ihre Beschwerde", "Ihre Nachricht"),
+}
 
 
 def request_phrase(rights: tuple[str, ...], is_complaint: bool, language: str) -> str:
     """What the customer sent, as a noun phrase: ``uw privacyverzoek (inzage en wissen)``."""
     names = join_words([RIGHT_NAMES[language][r] for r in rights], language)
-    if language == "nl":
-        request = f"uw privacyverzoek ({names})" if rights else ""
-        complaint, fallback, both = "uw klacht", "uw bericht", " en "
-    else:
-        request = f"your privacy request ({names})" if rights else ""
-        complaint, fallback, both = "your complaint", "your message", " and "
+    request_word, complaint, fallback = _PHRASES[language]
+    request = f"{request_word} ({names})" if rights else ""
     if request and is_complaint:
-        return request + both + complaint
+        return request + _AND[language] + complaint
     if request:
         return request
     if is_complaint:
@@ -138,5 +162,24 @@ SUBJECTS = {
         "withheld": "Data we did not provide",
         "abandoned": "We are closing your privacy request",
         "complaint": "Reply to your complaint",
+    },
+    "de": {
+        "acknowledgement": "Eingangsbestätigung Ihres Antrags nach der DSGVO",
+        "acknowledgement_complaint": "Eingangsbestätigung Ihrer Beschwerde",
+        "identity_request": "Bestätigung Ihrer Identität für Ihren Antrag nach der DSGVO",
+        "clarification_request": "Rückfrage zu Ihrem Antrag nach der DSGVO",
+        "access": "Antwort auf Ihren Antrag auf Auskunft",
+        "rectification": "Antwort auf Ihren Antrag auf Berichtigung",
+        "erasure": "Antwort auf Ihren Antrag auf Löschung Ihrer Daten",
+        "restriction": "Antwort auf Ihren Antrag auf Einschränkung der Verarbeitung",
+        "portability": "Ihre Daten zur Übermittlung (Datenübertragbarkeit)",
+        "objection": "Antwort auf Ihren Widerspruch gegen Direktwerbung",
+        "extension": "Verlängerung der Frist für Ihren Antrag nach der DSGVO",
+        "refusal": "Entscheidung über Ihren Antrag nach der DSGVO",
+        "objection_answer": "Entscheidung über Ihren Widerspruch",
+        "no_data": "Antwort auf Ihren Antrag auf Auskunft: keine Daten",
+        "withheld": "Daten, die wir Ihnen nicht herausgegeben haben",
+        "abandoned": "Wir schließen Ihren Antrag nach der DSGVO ab",
+        "complaint": "Antwort auf Ihre Beschwerde",
     },
 }

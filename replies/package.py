@@ -136,6 +136,30 @@ _TEXTS = {
         "messages": "Your messages to us are in the folder berichten.",
         "files": "Files in this package",
     },
+    "de": {
+        "title": "Ihre Daten bei {org}",
+        "intro": "Diese Übersicht gehört zu unserer Antwort auf Ihren Antrag {ref}. Sie enthält eine "
+        "Kopie der personenbezogenen Daten, die wir über Sie verarbeiten, und die Informationen nach "
+        "Art. 15 DSGVO.",
+        "systems": "Wo wir gesucht haben",
+        "rows": "{n} Datensätze",
+        "incomplete": " (mehr als in dieser Datei: fragen Sie uns nach dem Rest)",
+        "manual": "von Hand durchsucht; ein Export liegt im Ordner bijlagen, wenn etwas gefunden wurde",
+        "purposes": "Wofür wir Ihre Daten verwenden (Art. 15 Abs. 1 Buchst. a)",
+        "categories": "Welche Daten (Buchst. b)",
+        "recipients": "An wen wir Daten weitergeben (Buchst. c)",
+        "retention": "Wie lange wir sie speichern (Buchst. d)",
+        "rights": "Ihre Rechte (Buchst. e und f)",
+        "rights_text": "Sie können von uns verlangen, Ihre Daten zu berichtigen, zu vervollständigen oder zu "
+        "löschen oder ihre Verarbeitung einzuschränken, und Sie können Widerspruch einlegen. Sie können sich "
+        "bei der {sa} beschweren.",
+        "sources": "Woher die Daten stammen (Buchst. g)",
+        "adm": "Automatisierte Entscheidungen (Buchst. h)",
+        "adm_none": "Wir treffen keine Entscheidungen über Sie, die ausschließlich auf automatisierter "
+        "Verarbeitung beruhen.",
+        "messages": "Ihre Nachrichten an uns liegen im Ordner berichten.",
+        "files": "Dateien in diesem Paket",
+    },
 }
 
 
@@ -144,7 +168,7 @@ def _list(items: Sequence[str]) -> str:
 
 
 def _overview(data: PackageInput, profile: ControllerProfile, names: Sequence[str]) -> bytes:
-    lang = "en" if data.language == "en" else "nl"
+    lang = data.language if data.language in _TEXTS else "nl"
     t = _TEXTS[lang]
     org = profile.controller.name
     counts: dict[str, list[str]] = {}

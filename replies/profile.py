@@ -5,8 +5,11 @@ route, data categories, purposes, recipients, transfers, retention and the
 supervisory authority all come from one TOML file, by default the packaged
 ``controller.toml``. Another organisation replaces that file, not the templates.
 
-Texts that end up in letters are bilingual (``{ nl = "...", en = "..." }``) because a
-reply is written in the customer's language.
+Texts that end up in letters are given in every reply language
+(``{ nl = "...", en = "...", de = "..." }``) because a reply is written in the customer's
+language. German is required like the other two (issue 15): a German letter never falls back
+to a Dutch or English sentence, so a profile without it is refused when loaded, naming each
+missing ``.de``.
 
 ``load_profile`` raises :class:`avgdesk.models.errors.ConfigurationError` with every
 problem in the file listed as ``dotted.path: message``.
@@ -73,10 +76,13 @@ class LocalizedText(_Model):
 
     nl: Text
     en: Text
+    de: Text
 
     def get(self, language: str) -> str:
         if language == "en":
             return self.en
+        if language == "de":
+            return self.de
         return self.nl
 
 
@@ -309,7 +315,7 @@ class ControllerProfile(_Model):
     """Art. 15(1)(h): decisions based solely on automated processing (Art. 22)."""
     automated_decision_making_details: LocalizedText | None = None
     """Required when automated_decision_making is true: logic, significance, consequences."""
-    language_default: Literal["nl", "en"] = "nl"
+    language_default: Literal["nl", "en", "de"] = "nl"
     staff: Mapping[str, StaffMember] = Field(default_factory=dict)
     """Login name -> display name and role for the signature; unknown logins sign as the team.
     Read-only (a ``MappingProxyType``): one parsed profile is shared by every caller."""
@@ -323,6 +329,8 @@ class ControllerProfile(_Model):
             return f"{member.name}, {member.role.get(language)}"
         if language == "en":
             return f"The privacy team of {self.controller.name}"
+        if language == "de":
+            return f"Das Datenschutzteam von {self.controller.name}"
         return f"Het privacyteam van {self.controller.name}"
 
     @field_validator("staff", mode="after")

@@ -99,7 +99,7 @@ class ReplyContext:
 
     reference: str
     language: str
-    """``nl`` or ``en``: the language the customer wrote in."""
+    """``nl``, ``en`` or ``de`` (``i18n.LANGUAGES``): the language of the letter."""
     requester_name: str | None
     rights: tuple[str, ...]
     """Label ids of the rights invoked: access, rectification, erasure, restriction,
@@ -512,14 +512,19 @@ def _squash_text(value: str) -> str:
 
 
 _MONTH_NAMES = "|".join(sorted({m for names in MONTHS.values() for m in names}))
+# German dates carry a dot after the day ("5. März 2026") and German citations read
+# "Art. 17 Abs. 3 Buchst. b DSGVO"; neither may be split at the end of a line.
 _KEEP_TOGETHER = re.compile(
-    rf"\b\d{{1,2}} (?:{_MONTH_NAMES}) \d{{4}}\b|\b(?:artikel|Article|section) \d+(?: lid \d+)?\b"
+    rf"\b\d{{1,2}}\.? (?:{_MONTH_NAMES}) \d{{4}}\b"
+    r"|\b(?:artikel|Article|section) \d+(?: lid \d+)?\b"
+    r"|\bArt\. \d+(?: Abs\. \d+)?(?: Buchst\. [a-h])?(?: DSGVO)?"
 )
 _NBSP = "\u00a0"
 
 
 def _wrap(value: Any, first: str = "", rest: str = "") -> str:
-    """Reflow to TEXT_WIDTH columns; never split a date, "artikel 15", a URL or address."""
+    """Reflow to TEXT_WIDTH columns; never split a date, "artikel 15", "Art. 15 DSGVO", a URL
+    or address."""
     return _wrap_text(str(value), first, rest)
 
 
@@ -605,7 +610,7 @@ def _environment(fmt: Literal["txt", "html"]) -> jinja2.Environment:
 @cache
 def _extension_grounds(lang: str) -> dict[str, str]:
     """The grounds' wording per language, made once (templates only read it)."""
-    return {k: v[0 if lang == "nl" else 1] for k, v in EXTENSION_GROUNDS.items()}
+    return {key: wording[lang] for key, wording in EXTENSION_GROUNDS.items()}
 
 
 def _normalise_text(text: str) -> str:

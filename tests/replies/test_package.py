@@ -70,3 +70,14 @@ def test_english_cover_and_portability() -> None:
     assert "crm/klantgegevens.json" in names
     assert package_name("AVG-2026-0001") == "inzage-AVG-2026-0001.zip"
     assert package_name("AVG-2026-0001", portability=True) == "overdracht-AVG-2026-0001.zip"
+
+
+def test_german_cover() -> None:
+    """Issue 15: a German access answer's package speaks German too (only names stay)."""
+    archive = zipfile.ZipFile(io.BytesIO(build_package(_input(language="de"), PROFILE)))
+    cover = archive.read("overzicht.html").decode()
+    assert '<html lang="de">' in cover and "Ihre Daten bei NHMB software" in cover
+    assert "CRM — klantgegevens: 1 Datensätze, contracten: 2 Datensätze (mehr als" in cover
+    assert "Art. 15 DSGVO" in cover and "die Speicherung von Daten" in cover
+    for foreign in ("Uw gegevens", "Your data", "gegevens bij", "records", "artikel 15 AVG"):
+        assert foreign not in cover

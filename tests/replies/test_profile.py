@@ -95,9 +95,15 @@ def test_automated_decision_making_needs_details(tmp_path: Path) -> None:
         load_profile(write(tmp_path, text))
 
 
-def test_missing_translation_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace(', en = "the Netherlands" }', " }", 1)
-    with pytest.raises(ConfigurationError, match=r"country\.en"):
+@pytest.mark.parametrize(
+    ("translation", "missing"),
+    [(', en = "the Netherlands"', r"country\.en"), (', de = "Niederlande"', r"country\.de")],
+)
+def test_missing_translation_is_refused(tmp_path: Path, translation: str, missing: str) -> None:
+    """Issue 15: German is required like English; a German letter never borrows a sentence."""
+    assert translation in GOOD
+    text = GOOD.replace(translation, "", 1)
+    with pytest.raises(ConfigurationError, match=missing):
         load_profile(write(tmp_path, text))
 
 

@@ -418,7 +418,7 @@ def test_required_fields_table() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"language": "de"}, "language"),
+        ({"language": "fr"}, "language"),  # issue 15: "de" has letters now
         ({"rights": ("access", "vragen")}, "unknown right"),
         ({"staff_name": " "}, "staff_name"),
         ({"reference": "\r\n"}, "reference"),
