@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Attachment, MessageRaw, User
-from avgdesk.models.vocabulary import DraftKind
+from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, DraftKind
 from avgdesk.triage.cases import actions, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.web import labels as L
@@ -276,7 +276,8 @@ def add_note(
 @router.get("/cases/{reference}/drafts/new")
 def new_draft_form(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
     case = lifecycle.find_case(session, reference)
-    return render(request, "draft_new.html", {"case": case, "kinds": list(DraftKind)})
+    page = {"case": case, "kinds": list(DraftKind), "reply_languages": REPLY_LANGUAGE_NL}
+    return render(request, "draft_new.html", page)
 
 
 @router.post("/cases/{reference}/drafts/new")

@@ -113,6 +113,11 @@ def _link_lines(links: list[tuple[str, str]], expires: datetime, settings: Setti
         lines.append(
             f"The link works until {day} and for at most {settings.download_link_max_downloads} downloads."
         )
+    elif language == "de":
+        lines.append(
+            f"Der Link funktioniert bis einschließlich {day} und für höchstens"
+            f" {settings.download_link_max_downloads} Downloads."
+        )
     else:
         lines.append(
             f"De link werkt tot en met {day} en hoogstens {settings.download_link_max_downloads} keer."

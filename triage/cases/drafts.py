@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import DraftChanged, DraftNotFound, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Case, Draft, DraftState, DraftVersion
+from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, REPLY_LANGUAGES
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import attachments, download_links, lifecycle, tasks
@@ -113,6 +114,14 @@ def create(
         letter = DraftKind(kind)
     except ValueError as exc:
         raise UnknownChoice(f"unknown letter kind {kind!r}", "Onbekend soort brief.") from exc
+    if language and language not in REPLY_LANGUAGES:
+        # Issue 15: a language we have no letters in is refused, not silently replaced.
+        raise UnknownChoice(
+            f"unknown reply language {language!r}; known: {', '.join(REPLY_LANGUAGES)}",
+            "Onbekende taal voor de brief. Kies "
+            + ", ".join(REPLY_LANGUAGE_NL[code] for code in REPLY_LANGUAGES[:-1])
+            + f" of {REPLY_LANGUAGE_NL[REPLY_LANGUAGES[-1]]}, of de taal van de klant.",
+        )
     with unit_of_work(engine) as session:
         case = lifecycle.find_case(session, reference)
         if letter is DraftKind.ACCESS:  # issue 13: start from the facts staff chose for this person
@@ -126,7 +135,7 @@ def create(
             author=by,
             ctx=drafting_context(settings),
             fields=fields,
-            language=language if language in ("nl", "en") else None,
+            language=language or None,
         )
         _keep_version(session, draft, editor=by, how="create")
         return _result(draft, case)

@@ -1,0 +1,64 @@
+"""Issue 15: staff may write a letter in German; a language without letters is refused in
+Dutch, never a server error and never silently replaced by the customer's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from avgdesk.models.tables import Case, Draft
+
+
+def _reference(engine: Any) -> str:
+    with Session(engine) as s:
+        return s.exec(select(Case).order_by(Case.id)).first().reference  # type: ignore[union-attr]
+
+
+def test_the_language_choice_offers_german(client: TestClient, login: Any, web_engine: Any) -> None:
+    login(client, "mw")
+    page = client.get(f"/cases/{_reference(web_engine)}/drafts/new").text
+    for code, name in (("nl", "Nederlands"), ("en", "Engels"), ("de", "Duits")):
+        assert f'<option value="{code}">{name}</option>' in page
+
+
+def test_a_german_draft_is_written_in_german(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    login(client, "mw")
+    token = csrf_of(client)
+    ref = _reference(web_engine)
+    r = client.post(
+        f"/cases/{ref}/drafts/new",
+        data={"csrf_token": token, "kind": "clarification_request", "language": "de"},
+    )
+    assert r.status_code == 303
+    with Session(web_engine) as s:
+        draft = s.get(Draft, int(r.headers["location"].rsplit("/", 1)[1]))
+    assert draft is not None and draft.language == "de" and not draft.render_error
+    assert (
+        "Vielen Dank für Ihre Nachricht" in draft.body_text and "Mit freundlichen Grüßen" in draft.body_text
+    )
+
+
+def test_an_unknown_language_is_refused_in_dutch(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    login(client, "mw")
+    token = csrf_of(client)
+    ref = _reference(web_engine)
+    with Session(web_engine) as s:
+        before = len(list(s.exec(select(Draft))))
+    r = client.post(
+        f"/cases/{ref}/drafts/new",
+        data={"csrf_token": token, "kind": "clarification_request", "language": "fr"},
+    )
+    assert r.status_code == 409 and "Onbekende taal voor de brief" in r.text and "Duits" in r.text
+    r = client.post(
+        f"/cases/{ref}/drafts/new",
+        data={"csrf_token": token, "kind": "clarification_request", "language": "deu"},
+    )
+    assert r.status_code == 400 and "Ongeldige invoer" in r.text
+    with Session(web_engine) as s:
+        assert len(list(s.exec(select(Draft)))) == before
