@@ -205,3 +205,21 @@ def test_a_hand_edited_letter_keeps_its_words_when_the_files_outgrow_the_mail(
     with pytest.raises(AttachmentRefused) as refused:
         drafts.approve(engine, settings, draft_id, by="anna")
     assert MARKER in refused.value.staff_message
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Der Link funktioniert bis einschließlich 5. März 2026 und für höchstens"),
+        ("en", "The link works until 5 March 2026 and for at most"),
+        ("nl", "De link werkt tot en met 5 maart 2026 en hoogstens"),
+    ],
+)
+def test_the_link_line_speaks_the_letters_language(make_settings: Any, language: str, expected: str) -> None:
+    """Issue 15: a German letter's link line is German too."""
+    from datetime import UTC, datetime
+
+    settings = _settings(make_settings)
+    expires = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    text = download_links._link_lines([("inzage.zip", "https://x/d/abc")], expires, settings, language)
+    assert text.startswith("inzage.zip: https://x/d/abc\n") and expected in text
