@@ -319,10 +319,13 @@ _ACTION_CUES = (
     # "onacceptabel") and English ("breach", "leak", "unacceptable") have, nor for "tell me"
     # (check set 4: a breach complaint scored 1.00 was vetoed). "ß" is a separator here, so
     # "Verstoß" reads "versto ".
-    "versto ", "verstoss", "datenleck", "datenpanne", "leck", "skandal", "akzeptabel", "unverschamt",
-    "unzulassig", "darf nicht", "durfen nicht", "nicht in ordnung", "unzufrieden", "verlange", " will ",
-    "wunsche", "stopp", "aufhor", "unterlass", "mitteil", "teilen sie", "nennen sie", "sagen sie",
-    "offenleg", "weitergegeb", "ausblend", "zusend", " sende", " sehen",
+    # Whole phrases, not stems that everyday German shares ("wir sehen uns", "wir wünschen Ihnen",
+    # "Pressemitteilung", "lecker", "teilen Sie uns mit"): an attack review showed consent *given*
+    # opening objection cases through such stems.
+    "versto ", "verstoss", "datenleck", "datenpanne", " leck ", "skandalos", "inakzeptabel",
+    "nicht akzeptabel", "unverschamt", "unzulassig", "darf nicht", "durfen nicht", "nicht in ordnung",
+    "unzufrieden", "verlange", "stopp", "aufhor", "unterlass", "teilen sie mir", "nennen sie mir",
+    "sagen sie mir",
 )  # fmt: skip
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
 # Withdrawn consent and stopped calls or advertising (objection, as the dev set labels them):

@@ -140,6 +140,13 @@ def test_only_the_writers_own_words_count_as_a_request() -> None:
         "urlaub\nich bin nicht mehrere tage da",
         "study\ni consented to the study",
         "verhuizing\nik neem mijn intrek in het nieuwe huis",
+        # Everyday German that shares stems with complaint words (found by an attack review).
+        "einwilligung\nhiermit erteile ich meine einwilligung zur werbung per telefon. sie werden sehen.",
+        "weihnachten\nwir wunschen ihnen frohe weihnachten und einen guten rutsch",
+        "presse\nanbei unsere pressemitteilung zur messe. wir freuen uns auf sie.",
+        "rechnung\nanbei ihre rechnung. teilen sie uns gern mit, ob alles passt.",
+        "kuchen\nunser kuchen war lecker, wir danken ihnen fur die bestellung.",
+        "partner\nunser partner hat ihre anfrage weitergegeben an uns.",
     ):
         assert not request_cue(text), text
     p = _p(objection=0.9)
