@@ -156,6 +156,22 @@ def test_one_word_unsubscribe_is_an_objection(model: Classifier) -> None:
     assert all(p.labels == ["objection"] for p in preds), [p.labels for p in preds]
 
 
+def test_asking_for_the_newsletter_is_never_an_unchecked_opt_out(model: Classifier) -> None:
+    # The topic words (newsletter, advertising, calls) read as an opt-out: a sign-up became an
+    # objection case with a "marketing stopped" letter drafted, unflagged (issue 15).
+    for subject, body in (
+        ("Newsletter", "Please add me to your newsletter."),
+        ("Newsletter", "Bitte nehmen Sie mich in Ihren Newsletter auf."),
+        ("Nieuwsbrief", "Ik wil graag jullie nieuwsbrief ontvangen."),
+        ("Werbung", "Sie dürfen mir gerne Werbung schicken."),
+    ):
+        prediction = model.predict([Document(subject, body)])[0]
+        assert prediction.labels == ["other"] or prediction.needs_review, (body, prediction.labels)
+    opt_outs = (("Newsletter", "Ich möchte Ihren Newsletter abbestellen."), ("", "please unsubscribe me"))
+    for subject, body in opt_outs:
+        assert "objection" in model.predict([Document(subject, body)])[0].labels, body
+
+
 def test_german_requests_are_read(model: Classifier) -> None:
     cases = [
         (

@@ -45,6 +45,7 @@ NO_VARIANTS = frozenset(
         "handwritten_breadth_5b.jsonl",  # fifth pass, writer b: kept out like the third and fourth
         "handwritten_breadth_6.jsonl",  # sixth pass: trained as written, like the third to fifth
         "handwritten_breadth_7.jsonl",  # seventh pass: trained as written, like the third to sixth
+        "handwritten_breadth_9.jsonl",  # ninth pass (sign-ups against opt-outs): trained as written
     }
 )
 
