@@ -179,7 +179,7 @@ SUBJECTS = {
         "objection_answer": "Entscheidung über Ihren Widerspruch",
         "no_data": "Antwort auf Ihren Antrag auf Auskunft: keine Daten",
         "withheld": "Daten, die wir Ihnen nicht herausgegeben haben",
-        "abandoned": "Wir schließen Ihren Antrag nach der DSGVO ab",
+        "abandoned": "Wir stellen die Bearbeitung Ihres Antrags nach der DSGVO ein",
         "complaint": "Antwort auf Ihre Beschwerde",
     },
 }

@@ -1,12 +1,17 @@
 """The access package (issue 17): one ZIP with what the controller holds about a person.
 
-``inzage-<reference>.zip`` holds
+``inzage-<reference>.zip`` (English ``access-``, German ``auskunft-``; portability
+``overdracht-``, ``portability-``, ``datenuebertragung-``) holds, named in the reply language
+(Dutch shown; :data:`_NAMES`):
 
 * ``overzicht.html`` — a readable cover page in the reply language with the Art. 15(1)
   (a)–(h) facts from the controller profile, the systems searched and what each held;
 * ``<system>/<query>.csv`` and ``.json`` — the rows each ``sql`` system returned;
 * ``berichten/NN-<date>.txt`` — a copy of the person's messages in this case;
 * ``bijlagen/<name>`` — files staff added (exports from ``manual`` systems, scans).
+
+The ZIP is built from the database each time and stored only as bytes, so nothing reads
+these names back.
 
 For portability (Art. 20) only the machine-readable files go in. Pure: no database, no
 clock (the caller passes ``created_at``), so the same input gives the same bytes.
@@ -63,8 +68,49 @@ class PackageInput:
     portability: bool = False
 
 
-def package_name(reference: str, *, portability: bool = False) -> str:
-    return f"{'overdracht' if portability else 'inzage'}-{_safe(reference)}.zip"
+_NAMES = {
+    "nl": {
+        "access": "inzage",
+        "portability": "overdracht",
+        "cover": "overzicht.html",
+        "messages": "berichten",
+        "files": "bijlagen",
+        "from": "Van",
+        "date": "Datum",
+        "subject": "Onderwerp",
+    },
+    "en": {
+        "access": "access",
+        "portability": "portability",
+        "cover": "overview.html",
+        "messages": "messages",
+        "files": "files",
+        "from": "From",
+        "date": "Date",
+        "subject": "Subject",
+    },
+    "de": {
+        "access": "auskunft",
+        "portability": "datenuebertragung",
+        "cover": "uebersicht.html",
+        "messages": "nachrichten",
+        "files": "anlagen",
+        "from": "Von",
+        "date": "Datum",
+        "subject": "Betreff",
+    },
+}
+"""Names inside and of the package per reply language (ASCII: ZIP readers differ on others)."""
+
+
+def _names(language: str) -> dict[str, str]:
+    return _NAMES.get(language, _NAMES["nl"])
+
+
+def package_name(reference: str, *, language: str = "nl", portability: bool = False) -> str:
+    """The file the letter names by default; the letter and the attachment both use this."""
+    prefix = _names(language)["portability" if portability else "access"]
+    return f"{prefix}-{_safe(reference)}.zip"
 
 
 def _safe(name: str) -> str:
@@ -99,9 +145,10 @@ _TEXTS = {
         "intro": "Dit overzicht hoort bij ons antwoord op uw verzoek {ref}. Het bevat een kopie van de "
         "persoonsgegevens die wij van u verwerken, en de informatie van artikel 15 AVG.",
         "systems": "Waar wij hebben gezocht",
-        "rows": "{n} gegevens",
+        "row": "1 record",
+        "rows": "{n} records",
         "incomplete": " (meer dan in dit bestand: vraag ons om de rest)",
-        "manual": "doorzocht door een medewerker; een export staat in de map bijlagen als er iets was",
+        "manual": "doorzocht door een medewerker; een export staat in de map {files} als er iets was",
         "purposes": "Waarvoor wij uw gegevens gebruiken (art. 15 lid 1 sub a)",
         "categories": "Welke gegevens (sub b)",
         "recipients": "Aan wie wij gegevens verstrekken (sub c)",
@@ -112,7 +159,7 @@ _TEXTS = {
         "sources": "Waar de gegevens vandaan komen (sub g)",
         "adm": "Geautomatiseerde besluiten (sub h)",
         "adm_none": "Wij nemen geen besluiten over u die uitsluitend geautomatiseerd zijn.",
-        "messages": "Uw berichten aan ons staan in de map berichten.",
+        "messages": "Uw berichten aan ons staan in de map {messages}.",
         "files": "Bestanden in dit pakket",
     },
     "en": {
@@ -120,20 +167,23 @@ _TEXTS = {
         "intro": "This overview belongs to our answer to your request {ref}. It contains a copy of the "
         "personal data we process about you and the information of Article 15 GDPR.",
         "systems": "Where we searched",
+        "row": "1 record",
         "rows": "{n} records",
         "incomplete": " (more than in this file: ask us for the rest)",
-        "manual": "searched by a member of staff; an export is in the folder bijlagen if anything was found",
+        "manual": "searched by a member of staff; an export is in the folder {files} if anything was found",
         "purposes": "What we use your data for (Art. 15(1)(a))",
         "categories": "Which data (b)",
         "recipients": "To whom we disclose data (c)",
         "retention": "How long we keep them (d)",
         "rights": "Your rights (e and f)",
         "rights_text": "You may ask us to correct, complete or erase your data or to restrict its "
-        "processing, and you may object. You may lodge a complaint with the {sa}.",
+        "processing, and you may object. You may lodge a complaint with the {sa} or with the supervisory "
+        "authority in the member state of your habitual residence, your place of work or the alleged "
+        "infringement (Art. 77(1) GDPR).",
         "sources": "Where the data come from (g)",
         "adm": "Automated decisions (h)",
         "adm_none": "We take no decisions about you based solely on automated processing.",
-        "messages": "Your messages to us are in the folder berichten.",
+        "messages": "Your messages to us are in the folder {messages}.",
         "files": "Files in this package",
     },
     "de": {
@@ -142,9 +192,10 @@ _TEXTS = {
         "Kopie der personenbezogenen Daten, die wir über Sie verarbeiten, und die Informationen nach "
         "Art. 15 DSGVO.",
         "systems": "Wo wir gesucht haben",
+        "row": "1 Datensatz",
         "rows": "{n} Datensätze",
         "incomplete": " (mehr als in dieser Datei: fragen Sie uns nach dem Rest)",
-        "manual": "von Hand durchsucht; ein Export liegt im Ordner bijlagen, wenn etwas gefunden wurde",
+        "manual": "von Hand durchsucht; ein Export liegt im Ordner {files}, wenn etwas gefunden wurde",
         "purposes": "Wofür wir Ihre Daten verwenden (Art. 15 Abs. 1 Buchst. a)",
         "categories": "Welche Daten (Buchst. b)",
         "recipients": "An wen wir Daten weitergeben (Buchst. c)",
@@ -152,12 +203,14 @@ _TEXTS = {
         "rights": "Ihre Rechte (Buchst. e und f)",
         "rights_text": "Sie können von uns verlangen, Ihre Daten zu berichtigen, zu vervollständigen oder zu "
         "löschen oder ihre Verarbeitung einzuschränken, und Sie können Widerspruch einlegen. Sie können sich "
-        "bei der {sa} beschweren.",
+        "bei der {sa} beschweren oder bei der Datenschutzaufsichtsbehörde des Mitgliedstaats Ihres "
+        "gewöhnlichen Aufenthalts, Ihres Arbeitsplatzes oder des mutmaßlichen Verstoßes "
+        "(Art. 77 Abs. 1 DSGVO).",
         "sources": "Woher die Daten stammen (Buchst. g)",
         "adm": "Automatisierte Entscheidungen (Buchst. h)",
         "adm_none": "Wir treffen keine Entscheidungen über Sie, die ausschließlich auf automatisierter "
         "Verarbeitung beruhen.",
-        "messages": "Ihre Nachrichten an uns liegen im Ordner berichten.",
+        "messages": "Ihre Nachrichten an uns liegen im Ordner {messages}.",
         "files": "Dateien in diesem Paket",
     },
 }
@@ -173,10 +226,12 @@ def _overview(data: PackageInput, profile: ControllerProfile, names: Sequence[st
     org = profile.controller.name
     counts: dict[str, list[str]] = {}
     for e in data.extracts:
-        line = t["rows"].format(n=len(e.rows)) + (t["incomplete"] if e.truncated else "")
+        count = t["row"] if len(e.rows) == 1 else t["rows"].format(n=len(e.rows))
+        line = count + (t["incomplete"] if e.truncated else "")
         counts.setdefault(e.system_name, []).append(f"{e.query}: {line}")
     systems = [f"{name} — {', '.join(parts)}" for name, parts in counts.items()]
-    systems += [f"{name} — {t['manual']}" for name in data.manual_systems]
+    manual = t["manual"].format(files=_names(lang)["files"])
+    systems += [f"{name} — {manual}" for name in data.manual_systems]
     sections = [
         (t["systems"], _list(systems)),
         (t["purposes"], _list([p.description.get(lang) for p in profile.purposes])),
@@ -209,18 +264,20 @@ def _overview(data: PackageInput, profile: ControllerProfile, names: Sequence[st
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
         "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;line-height:1.5}</style>"
         f"</head><body><h1>{title}</h1><p>{html.escape(t['intro'].format(ref=data.reference))}</p>"
-        f"<p>{html.escape(t['messages'])}</p>{body}</body></html>\n"
+        f"<p>{html.escape(t['messages'].format(messages=_names(lang)['messages']))}</p>{body}</body></html>\n"
     )
     return page.encode("utf-8")
 
 
-def _message_text(index: int, m: MessageCopy) -> tuple[str, bytes]:
-    name = f"berichten/{index:02d}-{m.received_at:%Y-%m-%d}.txt"
-    text = f"Van: {m.sender}\nDatum: {m.received_at:%Y-%m-%d %H:%M} UTC\nOnderwerp: {m.subject}\n\n{m.text}\n"
+def _message_text(index: int, m: MessageCopy, names: dict[str, str]) -> tuple[str, bytes]:
+    name = f"{names['messages']}/{index:02d}-{m.received_at:%Y-%m-%d}.txt"
+    head = f"{names['from']}: {m.sender}\n{names['date']}: {m.received_at:%Y-%m-%d %H:%M} UTC\n"
+    text = f"{head}{names['subject']}: {m.subject}\n\n{m.text}\n"
     return name, text.encode("utf-8")
 
 
 def _entries(data: PackageInput) -> list[tuple[str, bytes]]:
+    names = _names(data.language)
     entries: list[tuple[str, bytes]] = []
     seen: set[str] = set()
     for e in data.extracts:
@@ -231,8 +288,8 @@ def _entries(data: PackageInput) -> list[tuple[str, bytes]]:
         entries.append((f"{base}.csv", _csv(e)))
         entries.append((f"{base}.json", _json(e)))
     if not data.portability:
-        entries += [_message_text(i, m) for i, m in enumerate(data.messages, start=1)]
-    entries += [(f"bijlagen/{_safe(name)}", content) for name, content in data.files]
+        entries += [_message_text(i, m, names) for i, m in enumerate(data.messages, start=1)]
+    entries += [(f"{names['files']}/{_safe(name)}", content) for name, content in data.files]
     return entries
 
 
@@ -240,8 +297,9 @@ def build_package(data: PackageInput, profile: ControllerProfile) -> bytes:
     """The ZIP's bytes (deflated; fixed timestamps, so equal input gives equal bytes)."""
     entries = _entries(data)
     if not data.portability:
-        names = ["overzicht.html", *(name for name, _ in entries)]
-        entries.insert(0, ("overzicht.html", _overview(data, profile, names)))
+        cover = _names(data.language)["cover"]
+        names = [cover, *(name for name, _ in entries)]
+        entries.insert(0, (cover, _overview(data, profile, names)))
     stamp = data.created_at.timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

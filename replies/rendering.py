@@ -73,6 +73,7 @@ from .i18n import (
     join_words,
     request_phrase,
 )
+from .package import package_name
 from .profile import ControllerProfile, LocalizedText
 
 __all__ = [
@@ -201,7 +202,12 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
         ),
     ),
     DraftKind.ACCESS: (
-        FieldSpec("attachment_name", "text", False, "name of the attached copy (default inzage-<ref>.zip)"),
+        FieldSpec(
+            "attachment_name",
+            "text",
+            False,
+            "name of the attached copy (default: the package, inzage-<ref>.zip)",
+        ),
         FieldSpec("download_link", "bool", False, "the file goes as a download link (too large for e-mail)"),
         FieldSpec(
             "categories",
@@ -250,7 +256,12 @@ FIELD_SPECS: dict[DraftKind, tuple[FieldSpec, ...]] = {
     ),
     DraftKind.PORTABILITY: (
         FieldSpec("export_format", "choice", True, "format of the export", ("json", "csv")),
-        FieldSpec("attachment_name", "text", False, "file name of the export (default overdracht-<ref>.zip)"),
+        FieldSpec(
+            "attachment_name",
+            "text",
+            False,
+            "file name of the export (default: the package, overdracht-<ref>.zip)",
+        ),
         FieldSpec("download_link", "bool", False, "the file goes as a download link (too large for e-mail)"),
         FieldSpec(
             "transmitted_to",
@@ -434,9 +445,12 @@ def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     given = dict(ctx.fields)
     if kind in (DraftKind.ACCESS, DraftKind.PORTABILITY) and given.get("attachment_name") is None:
         # Issue 17: the package avgdesk builds carries this name (staff may rename it); a new
-        # access draft no longer opens with a "missing required field" error.
-        prefix = "inzage" if kind is DraftKind.ACCESS else "overdracht"
-        given["attachment_name"] = f"{prefix}-{_one_line(str(ctx.reference))}.zip"
+        # access draft no longer opens with a "missing required field" error. The same
+        # function names the package when it is attached, so letter and file agree.
+        portability = kind is DraftKind.PORTABILITY
+        given["attachment_name"] = package_name(
+            str(ctx.reference), language=ctx.language, portability=portability
+        )
     problems: list[str] = []
     unknown = sorted(set(given) - _ALL_FIELD_NAMES)
     if unknown:
@@ -513,11 +527,12 @@ def _squash_text(value: str) -> str:
 
 _MONTH_NAMES = "|".join(sorted({m for names in MONTHS.values() for m in names}))
 # German dates carry a dot after the day ("5. März 2026") and German citations read
-# "Art. 17 Abs. 3 Buchst. b DSGVO"; neither may be split at the end of a line.
+# "Art. 17 Abs. 3 Buchst. b DSGVO" or "§ 20 Abs. 2 PAuswG"; none may be split at the end of a line.
 _KEEP_TOGETHER = re.compile(
     rf"\b\d{{1,2}}\.? (?:{_MONTH_NAMES}) \d{{4}}\b"
     r"|\b(?:artikel|Article|section) \d+(?: lid \d+)?\b"
     r"|\bArt\. \d+(?: Abs\. \d+)?(?: Buchst\. [a-h])?(?: DSGVO)?"
+    r"|§ \d+(?: Abs\. \d+)?(?: PAuswG)?"
 )
 _NBSP = "\u00a0"
 

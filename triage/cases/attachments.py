@@ -86,7 +86,13 @@ def promised_name(draft: Draft, reference: str) -> str | None:
     given = (draft.fields or {}).get("attachment_name")
     if isinstance(given, str) and given.strip():
         return given.strip()
-    return package_name(reference, portability=draft.kind == DraftKind.PORTABILITY)
+    portability = draft.kind == DraftKind.PORTABILITY
+    name = package_name(reference, language=draft.language, portability=portability)
+    # A draft rendered before package names followed the language says the Dutch name.
+    legacy = package_name(reference, portability=portability)
+    if name not in draft.body_text and legacy in draft.body_text:
+        return legacy
+    return name
 
 
 def _editable(session: Session, draft_id: int, settings: Settings, *, by: str) -> Draft:
@@ -283,7 +289,7 @@ def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str)
         data = zip_package(
             _package_input(session, case, draft, settings), drafting_context(settings).controller()
         )
-        name = promised_name(draft, case.reference) or package_name(case.reference)
+        name = promised_name(draft, case.reference) or package_name(case.reference, language=draft.language)
         _check_size(session, draft_id, name, len(data), settings)
         item_id = _store(session, draft, name, data, "application/zip", by=by, origin="package")
         _sync_delivery(session, draft, settings, by=by)

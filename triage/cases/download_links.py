@@ -109,19 +109,16 @@ def revoke_for_draft(session: Session, draft_id: int, *, by: str, now: datetime 
 def _link_lines(links: list[tuple[str, str]], expires: datetime, settings: Settings, language: str) -> str:
     day = format_date(expires.astimezone(settings.tz).date(), language)
     lines = [f"{name}: {url}" for name, url in links]
+    most = settings.download_link_max_downloads
+    plural = "" if most == 1 else "s"  # "keer" is the same in the singular
     if language == "en":
-        lines.append(
-            f"The link works until {day} and for at most {settings.download_link_max_downloads} downloads."
-        )
+        lines.append(f"The link works until {day} and for at most {most} download{plural}.")
     elif language == "de":
         lines.append(
-            f"Der Link funktioniert bis einschließlich {day} und für höchstens"
-            f" {settings.download_link_max_downloads} Downloads."
+            f"Der Link funktioniert bis einschließlich {day} und für höchstens {most} Download{plural}."
         )
     else:
-        lines.append(
-            f"De link werkt tot en met {day} en hoogstens {settings.download_link_max_downloads} keer."
-        )
+        lines.append(f"De link werkt tot en met {day} en hoogstens {most} keer.")
     return "\n".join(lines)
 
 

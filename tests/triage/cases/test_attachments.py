@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from crm import create_crm
-from draft_files import PDF, access_draft, close_all_tasks
+from draft_files import PDF, access_case, access_draft, close_all_tasks
 from sqlmodel import Session, select
 
 from avgdesk.models.errors import AttachmentRefused
@@ -95,3 +95,35 @@ def test_package_goes_out_with_the_access_answer(
         retention._delete_cases(s, [case.id or 0])
         s.commit()
         assert s.exec(select(DraftAttachment)).first() is None and s.exec(select(CaseTask)).first() is None
+
+
+def test_a_german_access_answer_names_and_carries_a_german_package(
+    engine: Any, make_settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reviewer (issue 15): the default package name follows the letter's language, and the
+    package built and attached carries the name the letter states; a draft written before
+    (its text says inzage-…) keeps that name."""
+    create_crm(db_url)
+    monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
+    settings = make_settings()
+    reference = access_case(engine, settings)
+    draft_id = drafts.create(engine, settings, reference, "access", by="anna", language="de").draft_id
+    collect.collect(engine, settings, reference, by="anna")
+    close_all_tasks(engine)
+    name = f"auskunft-{reference}.zip"
+    with Session(engine) as s:
+        draft = s.get(Draft, draft_id)
+        assert draft is not None and f"({name})" in " ".join(draft.body_text.split())
+    with pytest.raises(AttachmentRefused) as missing:
+        drafts.approve(engine, settings, draft_id, by="anna")
+    assert name in missing.value.staff_message
+    attachments.build_package(engine, settings, draft_id, by="anna")
+    drafts.approve(engine, settings, draft_id, by="anna")
+    with Session(engine) as s:
+        stored = {a.filename: a.data for a in s.exec(select(DraftAttachment))}
+        assert set(stored) == {name}
+        assert "uebersicht.html" in zipfile.ZipFile(io.BytesIO(stored[name])).namelist()
+        draft = s.get(Draft, draft_id)
+        assert draft is not None
+        draft.body_text = draft.body_text.replace(name, f"inzage-{reference}.zip")
+        assert attachments.promised_name(draft, reference) == f"inzage-{reference}.zip"

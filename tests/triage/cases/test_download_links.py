@@ -223,3 +223,24 @@ def test_the_link_line_speaks_the_letters_language(make_settings: Any, language:
     expires = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
     text = download_links._link_lines([("inzage.zip", "https://x/d/abc")], expires, settings, language)
     assert text.startswith("inzage.zip: https://x/d/abc\n") and expected in text
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("de", "für höchstens 1 Download.", "für höchstens 2 Downloads."),
+        ("en", "for at most 1 download.", "for at most 2 downloads."),
+        ("nl", "hoogstens 1 keer.", "hoogstens 2 keer."),
+    ],
+)
+def test_the_link_line_counts_one_download_in_the_singular(
+    make_settings: Any, language: str, one: str, two: str
+) -> None:
+    """Reviewer (issue 15): 'für höchstens 1 Downloads', 'at most 1 downloads'."""
+    from datetime import UTC, datetime
+
+    expires = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    for limit, expected in ((1, one), (2, two)):
+        settings = _settings(make_settings, download_link_max_downloads=limit)
+        text = download_links._link_lines([("a.zip", "https://x/d/abc")], expires, settings, language)
+        assert text.endswith(expected), text
