@@ -244,7 +244,9 @@ def _new_draft_values(
         # This person's facts, not the whole profile: the rule proposes, staff adjust.
         hints = (last.text if last is not None else None) or ""
         fields = {**default_access_fields(ctx.controller(), text=hints), **fields}
-    case_lang = language if language in REPLY_LANGUAGES else reply_language(case.language)
+    wanted = language if language in REPLY_LANGUAGES else reply_language(case.language)
+    # A profile without German texts writes English to German writers (as before issue 15).
+    case_lang = ctx.controller().letter_language(wanted)
     # Issue 13: letters are signed by name and role (profile [staff]) or by the team, in
     # the letter's language; never with a login name.
     staff = ctx.controller().signature(None if automatic else author, case_lang)

@@ -7,9 +7,10 @@ supervisory authority all come from one TOML file, by default the packaged
 
 Texts that end up in letters are given in every reply language
 (``{ nl = "...", en = "...", de = "..." }``) because a reply is written in the customer's
-language. German is required like the other two (issue 15): a German letter never falls back
-to a Dutch or English sentence, so a profile without it is refused when loaded, naming each
-missing ``.de``.
+language. German is optional (issue 15): a profile with every text in German writes German
+letters to German writers; one written before German letters existed (no ``de`` anywhere, or
+not everywhere) still loads, with a warning, and German writers get English letters, as before.
+A German letter never borrows a Dutch or English sentence.
 
 ``load_profile`` raises :class:`avgdesk.models.errors.ConfigurationError` with every
 problem in the file listed as ``dotted.path: message``.
@@ -17,6 +18,7 @@ problem in the file listed as ``dotted.path: message``.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import tomllib
@@ -39,6 +41,8 @@ from pydantic import (
 
 from avgdesk.models.errors import ConfigurationError
 from avgdesk.models.vocabulary import IDENTITY_KEY_NL
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "PLACEHOLDER_MARK",
@@ -72,17 +76,19 @@ class _Model(BaseModel):
 
 
 class LocalizedText(_Model):
-    """One text in every reply language."""
+    """One text in every reply language. German may be missing from a profile written before
+    German letters existed: such a profile still loads, and its German cases get English
+    letters (:meth:`ControllerProfile.letter_language`), so ``get("de")`` never runs for it."""
 
     nl: Text
     en: Text
-    de: Text
+    de: Text | None = None
 
     def get(self, language: str) -> str:
         if language == "en":
             return self.en
         if language == "de":
-            return self.de
+            return self.de if self.de is not None else self.en
         return self.nl
 
 
@@ -322,6 +328,18 @@ class ControllerProfile(_Model):
     systems: tuple[System, ...] = ()
     """The systems register (issue 17): one task per system and right when a case opens."""
 
+    def letter_languages(self) -> tuple[str, ...]:
+        """The languages this profile can write whole letters in: German only when every text
+        of the profile has it (a German letter never borrows an English sentence)."""
+        return ("nl", "en", "de") if _has_german(self) else ("nl", "en")
+
+    def letter_language(self, wanted: str) -> str:
+        """The language a letter for ``wanted`` is written in: ``wanted`` when this profile
+        has it, English for German without German texts (as before German letters existed)."""
+        if wanted in self.letter_languages():
+            return wanted
+        return "en" if wanted == "de" else "nl"
+
     def signature(self, login: str | None, language: str) -> str:
         """The signature line: "Name, role" for a known login, else the privacy team."""
         member = self.staff.get((login or "").strip())
@@ -412,6 +430,19 @@ def default_profile_path() -> Path:
     return Path(str(resources.files("avgdesk.replies").joinpath("controller.toml")))
 
 
+def _has_german(node: object) -> bool:
+    """Whether every LocalizedText in a (parsed, frozen) profile has its German text."""
+    if isinstance(node, LocalizedText):
+        return node.de is not None
+    if isinstance(node, BaseModel):
+        return all(_has_german(getattr(node, name)) for name in type(node).model_fields)
+    if isinstance(node, Mapping):
+        return all(_has_german(value) for value in node.values())
+    if isinstance(node, (tuple, list)):
+        return all(_has_german(item) for item in node)
+    return True
+
+
 def _describe(exc: ValidationError) -> str:
     """Every problem as ``dotted.path: message``, on one line (the CLI prints one line)."""
     lines = []
@@ -477,4 +508,7 @@ def _parse_profile(file: Path, raw: bytes, *, strict: bool) -> ControllerProfile
         ]
         if problems:
             raise ConfigurationError(f"controller profile {file} is not complete:\n" + "\n".join(problems))
+    if "de" not in profile.letter_languages():
+        # Parsed once per file content (the cache above), so this is said once, not per letter.
+        log.warning("controller profile %s lacks German (de) texts: German writers get English letters", file)
     return profile

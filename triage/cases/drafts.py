@@ -114,14 +114,8 @@ def create(
         letter = DraftKind(kind)
     except ValueError as exc:
         raise UnknownChoice(f"unknown letter kind {kind!r}", "Onbekend soort brief.") from exc
-    if language and language not in REPLY_LANGUAGES:
-        # Issue 15: a language we have no letters in is refused, not silently replaced.
-        raise UnknownChoice(
-            f"unknown reply language {language!r}; known: {', '.join(REPLY_LANGUAGES)}",
-            "Onbekende taal voor de brief. Kies "
-            + ", ".join(REPLY_LANGUAGE_NL[code] for code in REPLY_LANGUAGES[:-1])
-            + f" of {REPLY_LANGUAGE_NL[REPLY_LANGUAGES[-1]]}, of de taal van de klant.",
-        )
+    ctx = drafting_context(settings)
+    _check_language(language, ctx.controller().letter_languages())
     with unit_of_work(engine) as session:
         case = lifecycle.find_case(session, reference)
         if letter is DraftKind.ACCESS:  # issue 13: start from the facts staff chose for this person
@@ -133,12 +127,31 @@ def create(
             case,
             letter,
             author=by,
-            ctx=drafting_context(settings),
+            ctx=ctx,
             fields=fields,
             language=language or None,
         )
         _keep_version(session, draft, editor=by, how="create")
         return _result(draft, case)
+
+
+def _check_language(language: str | None, available: Sequence[str]) -> None:
+    """Issue 15: a language we have no letters in is refused, not silently replaced; German
+    also needs the organisation's profile texts in German."""
+    if not language or language in available:
+        return
+    if language in REPLY_LANGUAGES:
+        raise UnknownChoice(
+            f"reply language {language!r} needs the controller profile's texts in it",
+            f"Brieven in het {REPLY_LANGUAGE_NL[language]} kunnen pas als het organisatieprofiel "
+            "(controller.toml) al zijn teksten ook in die taal heeft.",
+        )
+    raise UnknownChoice(
+        f"unknown reply language {language!r}; known: {', '.join(REPLY_LANGUAGES)}",
+        "Onbekende taal voor de brief. Kies "
+        + ", ".join(REPLY_LANGUAGE_NL[code] for code in REPLY_LANGUAGES[:-1])
+        + f" of {REPLY_LANGUAGE_NL[REPLY_LANGUAGES[-1]]}, of de taal van de klant.",
+    )
 
 
 def edit(

@@ -169,3 +169,23 @@ def test_bulk_approval_audits_each_and_applies_the_single_approval_rules(engine,
     # A medewerker approves nothing, each refusal reported.
     rest = drafts.approve_acknowledgements(engine, settings, [ids[1]], by="mo")
     assert not rest[0].approved and "mag geen brieven goedkeuren" in (rest[0].reason or "")
+
+
+def test_german_is_refused_in_dutch_when_the_profile_has_no_german_texts(
+    engine: Any, make_settings: Any, tmp_path: Any
+) -> None:
+    """Staff who choose Duits get a reason they can act on, not an English letter labelled German."""
+    from avgdesk.replies.profile import default_profile_path
+
+    profile = tmp_path / "controller.toml"
+    text = default_profile_path().read_text(encoding="utf-8")
+    profile.write_text(text.replace(', de = "Niederlande"', "", 1), encoding="utf-8")
+    settings = make_settings(controller_profile=profile)
+    [ref] = _seed(engine, settings)
+    with pytest.raises(UnknownChoice) as refused:
+        drafts.create(engine, settings, ref, "acknowledgement", by="anna", language="de")
+    assert "organisatieprofiel" in refused.value.staff_message and "Duits" in refused.value.staff_message
+    english = drafts.create(engine, settings, ref, "acknowledgement", by="anna", language="en")
+    assert english.render_error is None
+    with pytest.raises(UnknownChoice, match="unknown reply language"):
+        drafts.create(engine, make_settings(), ref, "acknowledgement", by="anna", language="fr")

@@ -62,3 +62,26 @@ def test_the_case_and_its_acknowledgement_take_the_writers_language(
     assert draft.kind == "acknowledgement" and draft.language == stored
     assert draft.subject.endswith(subject)
     assert greeting in draft.body_text
+
+
+def test_a_profile_without_german_gives_german_writers_english_letters(
+    engine: Any, make_settings: Any, tmp_path: Any
+) -> None:
+    """An organisation's profile from before German letters (no German texts) keeps working: the
+    case is German, its letters English, as they were; nothing stops and no letter mixes languages."""
+    from avgdesk.replies.profile import default_profile_path
+
+    profile = tmp_path / "controller.toml"
+    text = default_profile_path().read_text(encoding="utf-8")
+    profile.write_text(text.replace(', de = "Niederlande"', "", 1), encoding="utf-8")
+    assert profile.read_text(encoding="utf-8") != text
+    store_local_message(
+        engine, mail(1, subject="Auskunft", body="#access Bitte um Auskunft"), received_at=RECEIVED
+    )
+    settings = make_settings(controller_profile=profile)
+    Processor(engine, settings, classifier=LabelsInLanguage("de")).drain()
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        draft = s.exec(select(Draft)).one()
+    assert case.language == "de"
+    assert draft.language == "en" and "Dear Klant," in draft.body_text and draft.render_error is None
