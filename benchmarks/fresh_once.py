@@ -41,7 +41,10 @@ def one_run(server, user: str, work: Path) -> tuple[float, float, list[str]]:  #
     cpu0, wall0 = children_cpu_s(), time.perf_counter()
     subprocess.run(
         [sys.executable, "-P", "-c", ENTRY, "run", "--once"],
-        env=env, check=True, capture_output=True, timeout=600,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     wall, cpu = time.perf_counter() - wall0, children_cpu_s() - cpu0
     model_files = sorted(p.name for p in (data_dir / "model").glob("*") if p.is_file())

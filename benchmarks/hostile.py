@@ -53,10 +53,12 @@ def shapes(size: int) -> dict[str, Callable[[], bytes]]:
             HEAD.format(subject="=?utf-8?q?caf=C3=A9_?= " * (1_000_000 // 21)) + "\r\nInzage"
         ).encode(),
         "subject: 1 MB '=?' runs": lambda: (HEAD.format(subject="=?" * 500_000) + "\r\nInzage").encode(),
-        "subject: 1 MB raw 8-bit": lambda: HEAD.format(subject="x").encode().replace(
-            b"Subject: x", b"Subject: " + "Zoë ".encode() * 200_000 + b"\xe9"
-        )
-        + b"\r\nInzage",
+        "subject: 1 MB raw 8-bit": lambda: (
+            HEAD.format(subject="x")
+            .encode()
+            .replace(b"Subject: x", b"Subject: " + "Zoë ".encode() * 200_000 + b"\xe9")
+            + b"\r\nInzage"
+        ),
         "to: 20,000 addresses": lambda: (
             HEAD.format(subject="x")
             + "Cc: "

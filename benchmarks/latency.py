@@ -141,9 +141,7 @@ def main() -> None:
         latencies = sorted(watcher.seen[m] - t for m, t in appended.items())
         p95 = latencies[min(len(latencies) - 1, round(0.95 * len(latencies)) - 1)]
         print(f"arrival -> case with acknowledgement draft, {len(latencies)} mails (IDLE, SQLite):")
-        print(
-            f"  p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s"
-        )
+        print(f"  p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s")
         print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if worker is not None and worker.poll() is None:

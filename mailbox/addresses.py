@@ -225,5 +225,3 @@ def _parse_piece(piece: str, defects: list[str] | None, name: str, groups: bool)
         except InvalidAddress as exc:
             problem = exc.reason
     return ParsedAddress(address, display or None, problem is None, problem)
-
-

@@ -75,12 +75,12 @@ _ALIASES = {
 _SNIFF = frozenset(
     {"", "us-ascii", "ascii", "ansi_x3.4-1968", "x-unknown", "unknown", "unknown-8bit", "x-unknown-8bit",
      "x-user-defined", "default", "charset", "8bit", "7bit", "none", "x-binaryenc"}
-)
+)  # fmt: skip
 # Python codecs that are not what a mail means by a charset.
 _REFUSED = frozenset(
     {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined", "mbcs", "oem",
      "charmap", "unicode_internal"}
-)
+)  # fmt: skip
 ISO2022JP = "iso2022_jp"
 
 

@@ -181,8 +181,7 @@ class ImapConnection:
         except LoginError as exc:
             problem = claims_problem(token.value, audience=p.token_audience, role=None)
             raise MailboxAuthError(
-                f"IMAP refused the OAuth token for {p.username}: "
-                f"{problem or p.token_provider.refused_hint()}"
+                f"IMAP refused the OAuth token for {p.username}: {problem or p.token_provider.refused_hint()}"
             ) from exc
 
     def close(self) -> None:

@@ -86,7 +86,6 @@ def valid_address_or_none(addr: str | None) -> str | None:
         return None
 
 
-
 _NAME_CHARS = re.compile(r"[^\W\d_]|[ .'\u2019-]")
 _BAD_NAME_WORDS = re.compile(
     r"(log ?in|inlog|klik|click|http|www|account|wachtwoord|password|geblokkeerd|blocked|verif|"

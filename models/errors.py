@@ -193,9 +193,7 @@ class DraftNotEditable(RuleViolation):
 
 
 class DraftChanged(RuleViolation):
-    staff_message = (
-        "De brief is intussen gewijzigd. Lees de nieuwe versie en keur die zo nodig opnieuw goed."
-    )
+    staff_message = "De brief is intussen gewijzigd. Lees de nieuwe versie en keur die zo nodig opnieuw goed."
 
 
 class ApprovalRefused(RuleViolation):

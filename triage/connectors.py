@@ -265,6 +265,10 @@ async def mailbox_check(settings: Settings) -> CheckReport:
         )
         await check_sender("smtp login", mailer.check_login, report, fix)
     else:
-        report.add("sending", "warn", "no SMTP server configured: approved replies wait in the outbox",
-                   "set AVGDESK_SMTP_HOST, or AVGDESK_OUTBOX_TRANSPORT=graph")
+        report.add(
+            "sending",
+            "warn",
+            "no SMTP server configured: approved replies wait in the outbox",
+            "set AVGDESK_SMTP_HOST, or AVGDESK_OUTBOX_TRANSPORT=graph",
+        )
     return report

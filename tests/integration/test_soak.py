@@ -271,8 +271,9 @@ def test_intake_soak_two_workers_on_postgresql_kill_9(
         attempts = Counter(int(a) for a in s.execute(select(InboundMessage.attempts)).scalars())
         quarantined = [
             (m.message_id, m.attempts, (m.quarantine_reason or "")[:80])
-            for m in s.execute(select(InboundMessage).where(InboundMessage.state == MessageState.QUARANTINED))
-            .scalars()
+            for m in s.execute(
+                select(InboundMessage).where(InboundMessage.state == MessageState.QUARANTINED)
+            ).scalars()
         ]
     print(
         f"\nintake soak seed={seed} kills={kills} messages={n} stored={stored} cases={cases} "

@@ -159,9 +159,7 @@ class Intake:
         with session_scope(self.engine) as session:
             session.execute(
                 update(MailboxCursor)
-                .where(
-                    col(MailboxCursor.account) == self.account, col(MailboxCursor.folder) == self.folder
-                )
+                .where(col(MailboxCursor.account) == self.account, col(MailboxCursor.folder) == self.folder)
                 .values(last_poll_at=self.clock())
             )
             # Crash either side: only the status display is affected.

@@ -228,8 +228,10 @@ def _auth_lines(auth: dict[str, Any] | None) -> list[str]:
     if not auth:
         return []
     provider = f" provider={auth['oauth_provider']}" if auth.get("oauth_provider") else ""
-    out = [f"{'auth':16} imap={auth['imap_auth']} smtp={auth['smtp_auth']} "
-           f"outbox={auth['outbox_transport']}{provider}"]
+    out = [
+        f"{'auth':16} imap={auth['imap_auth']} smtp={auth['smtp_auth']} "
+        f"outbox={auth['outbox_transport']}{provider}"
+    ]
     out.extend(
         f"token            {scope} expires {t.get('expires_at')} ({t.get('provider')})"
         for scope, t in sorted(auth.get("tokens", {}).items())

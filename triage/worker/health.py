@@ -105,8 +105,12 @@ class Health:
             return False
         data = json.dumps(self.snapshot(running=running)).encode()
         if len(data) >= _SIZE:
-            data = json.dumps({**self.snapshot(running=running), "problems": {"worker": {
-                "reason": "too many problems to list", "since": "", "count": 0}}}).encode()
+            data = json.dumps(
+                {
+                    **self.snapshot(running=running),
+                    "problems": {"worker": {"reason": "too many problems to list", "since": "", "count": 0}},
+                }
+            ).encode()
         try:
             if self._fd is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

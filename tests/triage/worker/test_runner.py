@@ -85,9 +85,7 @@ async def running(worker: Worker) -> AsyncIterator[Worker]:
         worker.close()
 
 
-def _fake_worker(
-    engine: Any, make_settings: Callable[..., Any], server: FakeImapServer, **kw: Any
-) -> Worker:
+def _fake_worker(engine: Any, make_settings: Callable[..., Any], server: FakeImapServer, **kw: Any) -> Worker:
     settings = make_settings(**{**FAKE_IMAP, **kw})
     mailer = RecordingMailer()
     factory = server.session
