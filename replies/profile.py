@@ -32,6 +32,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     field_serializer,
@@ -78,7 +79,9 @@ class _Model(BaseModel):
 class LocalizedText(_Model):
     """One text in every reply language. German may be missing from a profile written before
     German letters existed: such a profile still loads, and its German cases get English
-    letters (:meth:`ControllerProfile.letter_language`), so ``get("de")`` never runs for it."""
+    letters (:meth:`ControllerProfile.letter_language`). A German letter that is rendered
+    anyway (a draft made while the profile still had German) fails instead of borrowing an
+    English sentence."""
 
     nl: Text
     en: Text
@@ -88,7 +91,9 @@ class LocalizedText(_Model):
         if language == "en":
             return self.en
         if language == "de":
-            return self.de if self.de is not None else self.en
+            if self.de is None:
+                raise ValueError("the controller profile has no German (de) text for this letter")
+            return self.de
         return self.nl
 
 
@@ -328,10 +333,17 @@ class ControllerProfile(_Model):
     systems: tuple[System, ...] = ()
     """The systems register (issue 17): one task per system and right when a case opens."""
 
+    # Worked out once per parsed profile: every letter asks (issue 16: rendering is the drain's
+    # largest step), and the walk over the whole profile costs more than a lookup.
+    _letter_languages: tuple[str, ...] = PrivateAttr(default=())
+
+    def model_post_init(self, context: object, /) -> None:
+        self._letter_languages = ("nl", "en", "de") if _has_german(self) else ("nl", "en")
+
     def letter_languages(self) -> tuple[str, ...]:
         """The languages this profile can write whole letters in: German only when every text
         of the profile has it (a German letter never borrows an English sentence)."""
-        return ("nl", "en", "de") if _has_german(self) else ("nl", "en")
+        return self._letter_languages
 
     def letter_language(self, wanted: str) -> str:
         """The language a letter for ``wanted`` is written in: ``wanted`` when this profile

@@ -441,6 +441,9 @@ def _empty(spec: FieldSpec) -> Any:
     return {"bool": False, "lines": [], "retained": []}.get(spec.type)
 
 
+_PLAIN_FILE_NAME = re.compile(r"[^/\\:*?\"<>|\x00-\x1f\x7f]{1,120}(?<![ .])")
+
+
 def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     given = dict(ctx.fields)
     if kind in (DraftKind.ACCESS, DraftKind.PORTABILITY) and given.get("attachment_name") is None:
@@ -475,15 +478,28 @@ def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     refused = kind is DraftKind.OBJECTION_ANSWER and result.get("decision") == "refused"
     if refused and not result.get("compelling_grounds"):
         missing.append("compelling_grounds (required because decision is refused)")
-    new_deadline = result.get("new_deadline")
-    moved_back = isinstance(new_deadline, date) and new_deadline <= ctx.respond_by
-    if kind is DraftKind.EXTENSION and moved_back:
-        problems.append(f"new_deadline {new_deadline} is not after respond_by {ctx.respond_by.isoformat()}")
+    problems += _value_problems(kind, ctx, result)
     if missing:
         problems.insert(0, f"missing required field(s) for {kind.value}: {', '.join(missing)}")
     if problems:
         raise RenderError(f"cannot render {kind.value} for {ctx.reference!r}: " + "; ".join(problems))
     return result
+
+
+def _value_problems(kind: DraftKind, ctx: ReplyContext, result: Mapping[str, Any]) -> list[str]:
+    """Problems with converted values: a file name no attachment can carry, a deadline that
+    does not move forward."""
+    problems: list[str] = []
+    name = result.get("attachment_name")
+    if isinstance(name, str) and name and not _PLAIN_FILE_NAME.fullmatch(name):
+        # The letter names the file that is attached under exactly this name: a path or a
+        # character mail clients trip on would be a name no attached file can carry.
+        problems.append(f'attachment_name {name!r} is not a plain file name (no / \\ : * ? " < > |)')
+    new_deadline = result.get("new_deadline")
+    moved_back = isinstance(new_deadline, date) and new_deadline <= ctx.respond_by
+    if kind is DraftKind.EXTENSION and moved_back:
+        problems.append(f"new_deadline {new_deadline} is not after respond_by {ctx.respond_by.isoformat()}")
+    return problems
 
 
 def _check_context(ctx: ReplyContext) -> tuple[str, ...]:
@@ -659,6 +675,11 @@ def render(
     if draft_kind is DraftKind.ACKNOWLEDGEMENT and not rights and not ctx.is_complaint:
         raise RenderError(
             f"cannot render acknowledgement for {ctx.reference!r}: the case has no right and is no complaint"
+        )
+    if ctx.language not in profile.letter_languages():
+        raise RenderError(
+            f"cannot render {draft_kind.value} for {ctx.reference!r}: the controller profile has no"
+            f" texts in {ctx.language!r} (any more); make the letter again in another language"
         )
     lang = ctx.language
     requester = ctx.requester_name.strip() if ctx.requester_name else ""

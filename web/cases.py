@@ -27,6 +27,7 @@ from avgdesk.models.tables import Attachment, MessageRaw, User
 from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, DraftKind
 from avgdesk.triage.cases import actions, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
+from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web import labels as L
 from avgdesk.web.auth import require_role
 from avgdesk.web.deps import db, get_ctx, render
@@ -276,7 +277,10 @@ def add_note(
 @router.get("/cases/{reference}/drafts/new")
 def new_draft_form(request: Request, reference: str, session: Annotated[Session, Depends(db)]) -> Response:
     case = lifecycle.find_case(session, reference)
-    page = {"case": case, "kinds": list(DraftKind), "reply_languages": REPLY_LANGUAGE_NL}
+    # Only the languages the organisation's profile can write whole letters in (issue 15).
+    profile = drafting_context(get_ctx(request).settings).controller()
+    offered = {code: REPLY_LANGUAGE_NL[code] for code in profile.letter_languages()}
+    page = {"case": case, "kinds": list(DraftKind), "reply_languages": REPLY_LANGUAGE_NL, "offered": offered}
     return render(request, "draft_new.html", page)
 
 

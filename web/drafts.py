@@ -249,9 +249,20 @@ def _draft_fields(request: Request, draft_id: int, form: FormData) -> Response:
         typed = field_values(draft.kind, fields)
         manual = draft_cases.has_manual_text(session, draft_id)
         if form.get("action") == "preview":
-            rctx = drafting.reply_context(case, staff_name=user.username, tz=ctx.settings.tz, fields=fields)
+            # As the edit will render it: the draft's own language and the signature the
+            # letter gets (name and role, or the team), never a login name.
+            profile = drafting_context(ctx.settings).controller()
+            staff = profile.signature(None if draft.automatic else user.username, draft.language)
+            rctx = drafting.reply_context(
+                case,
+                staff_name=staff,
+                tz=ctx.settings.tz,
+                fields=fields,
+                kind=DraftKind(draft.kind),
+                language=draft.language,
+            )
             try:
-                rendered = render(draft.kind, rctx, drafting_context(ctx.settings).controller())
+                rendered = render(draft.kind, rctx, profile)
             except RenderError as exc:
                 return _editor(
                     request, session, draft, case, preview_error=str(exc), values=typed, status_code=400

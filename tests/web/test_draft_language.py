@@ -62,3 +62,33 @@ def test_an_unknown_language_is_refused_in_dutch(
     assert r.status_code == 400 and "Ongeldige invoer" in r.text
     with Session(web_engine) as s:
         assert len(list(s.exec(select(Draft)))) == before
+
+
+def test_the_preview_is_in_the_drafts_language_and_signed_as_the_letter(
+    client: TestClient, login: Any, csrf_of: Any, web_engine: Any
+) -> None:
+    """Review of issue 15: the editor's preview used the case's language and the login name, so
+    an English draft on a Dutch case previewed as a Dutch letter signed "mw"."""
+    import html
+    import re
+
+    login(client, "mw")
+    ref = _reference(web_engine)
+    with Session(web_engine) as s:
+        case_language = s.exec(select(Case).where(Case.reference == ref)).one().language
+    other = "en" if case_language != "en" else "de"
+    r = client.post(
+        f"/cases/{ref}/drafts/new",
+        data={"csrf_token": csrf_of(client), "kind": "clarification_request", "language": other},
+    )
+    draft_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with Session(web_engine) as s:
+        stored = s.get(Draft, draft_id)
+        assert stored is not None
+        first_line = stored.body_text.strip().splitlines()[0]
+    r = client.post(f"/drafts/{draft_id}/fields", data={"csrf_token": csrf_of(client), "action": "preview"})
+    shown = re.search(r'<div class="mail-text letter">(.*?)</div>', r.text, re.S)
+    assert r.status_code == 200 and shown is not None
+    preview = html.unescape(shown.group(1)).strip()
+    assert preview.splitlines()[0] == first_line
+    assert "\nmw\n" not in preview and not preview.rstrip().endswith("mw")

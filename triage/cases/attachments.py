@@ -31,7 +31,7 @@ from avgdesk.models.tables import (
     MessageState,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import DraftKind
+from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, DraftKind
 from avgdesk.replies import drafting
 from avgdesk.replies.attachments import attachments_of
 from avgdesk.replies.package import Extract, MessageCopy, PackageInput, package_name
@@ -286,14 +286,43 @@ def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str)
             )
         case = session.get(Case, draft.case_id)
         assert case is not None
-        data = zip_package(
-            _package_input(session, case, draft, settings), drafting_context(settings).controller()
-        )
+        profile = drafting_context(settings).controller()
+        if draft.language not in profile.letter_languages():
+            language = REPLY_LANGUAGE_NL.get(draft.language, draft.language)
+            raise AttachmentRefused(
+                f"draft {draft_id} is in {draft.language!r}, which the controller profile no longer has",
+                f"Het organisatieprofiel heeft geen teksten meer in het {language}: maak de brief opnieuw"
+                " in een andere taal.",
+            )
+        data = zip_package(_package_input(session, case, draft, settings), profile)
         name = promised_name(draft, case.reference) or package_name(case.reference, language=draft.language)
+        # A package built earlier under another name (staff renamed it, or the letter's
+        # language changed) is out of date: it must not go out beside the new one.
+        _drop_earlier_packages(session, draft, keep=name, by=by)
         _check_size(session, draft_id, name, len(data), settings)
         item_id = _store(session, draft, name, data, "application/zip", by=by, origin="package")
         _sync_delivery(session, draft, settings, by=by)
         return item_id
+
+
+def _drop_earlier_packages(session: Session, draft: Draft, *, keep: str, by: str) -> None:
+    """Remove the draft's packages under any other name than ``keep`` (and their links)."""
+    for old in attachments_of(session, draft.id or -1):
+        if old.origin != "package" or old.filename == keep:
+            continue
+        _drop_links(session, old)
+        session.delete(old)
+        audit.record(
+            session,
+            actor=by,
+            action="draft.attachment_removed",
+            case_id=draft.case_id,
+            draft_id=draft.id,
+            name=old.filename,
+            sha256=old.sha256,
+            reason="replaced by a package under another name",
+        )
+    session.flush()
 
 
 def require_promised(session: Session, draft: Draft) -> None:

@@ -127,3 +127,83 @@ def test_a_german_access_answer_names_and_carries_a_german_package(
         assert draft is not None
         draft.body_text = draft.body_text.replace(name, f"inzage-{reference}.zip")
         assert attachments.promised_name(draft, reference) == f"inzage-{reference}.zip"
+
+
+def _profile_without_german(tmp_path: Any) -> Any:
+    from avgdesk.replies.profile import default_profile_path
+
+    path = tmp_path / "controller-no-de.toml"
+    text = default_profile_path().read_text(encoding="utf-8")
+    path.write_text(text.replace(', de = "Niederlande"', "", 1), encoding="utf-8")
+    return path
+
+
+def test_a_german_draft_whose_profile_lost_german_is_refused_not_mixed(
+    engine: Any, make_settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Review of issue 15: a German draft made while the profile had German, edited after the
+    profile lost it, rendered English profile sentences (and "None") into a German letter and a
+    German package cover, with no error. Now the edit keeps a render error and the package is
+    refused, each with a reason staff can act on."""
+    create_crm(db_url)
+    monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
+    full = make_settings()
+    ref = access_case(engine, full)
+    created = drafts.create(engine, full, ref, "access", by="anna", language="de")
+    assert created.render_error is None
+    partial = make_settings(controller_profile=_profile_without_german(tmp_path))
+    with Session(engine) as s:
+        draft = s.get(Draft, created.draft_id)
+        assert draft is not None
+        fields = dict(draft.fields or {})
+    edited = drafts.edit(engine, partial, created.draft_id, by="anna", fields=fields)
+    assert edited.render_error is not None and "no texts in 'de'" in edited.render_error
+    collect.collect(engine, partial, ref, by="anna")
+    with pytest.raises(AttachmentRefused) as refused:
+        attachments.build_package(engine, partial, created.draft_id, by="anna")
+    assert "organisatieprofiel" in refused.value.staff_message and "Duits" in refused.value.staff_message
+
+
+def test_a_package_rebuilt_under_another_name_replaces_the_old_one(
+    engine: Any, make_settings: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of issue 15: an English draft rendered before package names followed the language
+    (its text said inzage-…) got its package, was re-rendered (access-…), and then went out
+    with both ZIPs: an out-of-date copy of personal data the letter does not name."""
+    create_crm(db_url)
+    monkeypatch.setenv("AVGDESK_SYSTEM_CRM_URL", db_url)
+    settings = make_settings()
+    ref = access_case(engine, settings)
+    created = drafts.create(engine, settings, ref, "access", by="anna", language="en")
+    with Session(engine) as s:
+        draft = s.get(Draft, created.draft_id)
+        assert draft is not None
+        draft.body_text = draft.body_text.replace(f"access-{ref}.zip", f"inzage-{ref}.zip")
+        s.add(draft)
+        s.commit()
+    collect.collect(engine, settings, ref, by="anna")
+    close_all_tasks(engine)
+    attachments.build_package(engine, settings, created.draft_id, by="anna")
+    with Session(engine) as s:
+        fields = dict(s.get(Draft, created.draft_id).fields or {})  # type: ignore[union-attr]
+    drafts.edit(engine, settings, created.draft_id, by="anna", fields=fields)
+    attachments.build_package(engine, settings, created.draft_id, by="anna")
+    approved = drafts.approve(engine, settings, created.draft_id, by="anna")
+    with Session(engine) as s:
+        item = s.get(OutboxItem, approved.outbox_id)
+        assert item is not None
+        mail_out = email.message_from_bytes(item.raw, policy=email.policy.SMTP)
+        names = [part.get_filename() for part in mail_out.iter_attachments()]
+        removed = [e for e in s.exec(select(AuditEvent)) if e.action == "draft.attachment_removed"]
+    assert names == [f"access-{ref}.zip"]
+    assert len(removed) == 1
+
+
+def test_a_staff_typed_package_name_must_be_a_plain_file_name(engine: Any, make_settings: Any) -> None:
+    settings = make_settings()
+    _, draft_id = access_draft(engine, settings)
+    with Session(engine) as s:
+        fields = dict(s.get(Draft, draft_id).fields or {})  # type: ignore[union-attr]
+    fields["attachment_name"] = "../../etc/inzage:x?.zip"
+    edited = drafts.edit(engine, settings, draft_id, by="anna", fields=fields)
+    assert edited.render_error is not None and "not a plain file name" in edited.render_error
