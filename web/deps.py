@@ -200,6 +200,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["state_nl"] = L.state_nl
     env.filters["draft_state_nl"] = L.draft_state_nl
     env.filters["kind_nl"] = L.kind_nl
+    env.filters["language_nl"] = L.language_nl
     env.filters["person_name"] = L.person_name
     env.filters["right_status_nl"] = L.right_status_nl
     env.filters["audit_detail"] = L.audit_detail

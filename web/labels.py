@@ -9,6 +9,7 @@ from avgdesk.models.vocabulary import LABEL_NL as _LABEL_NL
 from avgdesk.models.vocabulary import LABELS as LABELS
 from avgdesk.models.vocabulary import OPEN_STATES as _OPEN_STATES
 from avgdesk.models.vocabulary import OUTCOME_NL as OUTCOME_NL
+from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL as _REPLY_LANGUAGE_NL
 from avgdesk.models.vocabulary import RIGHTS as RIGHTS
 from avgdesk.models.vocabulary import ROLE_NL as _ROLE_NL
 
@@ -108,6 +109,11 @@ def draft_state_nl(state: object) -> str:
 
 def kind_nl(kind: str) -> str:
     return KIND_NL.get(kind, kind)
+
+
+def language_nl(code: str | None) -> str:
+    """The language's Dutch name ("Duits" for de): staff read names, not codes."""
+    return _REPLY_LANGUAGE_NL.get(code or "", code or "–")
 
 
 def person_name(name: str | None) -> str | None:

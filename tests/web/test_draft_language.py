@@ -37,6 +37,8 @@ def test_a_german_draft_is_written_in_german(
     with Session(web_engine) as s:
         draft = s.get(Draft, int(r.headers["location"].rsplit("/", 1)[1]))
     assert draft is not None and draft.language == "de" and not draft.render_error
+    page = client.get(f"/drafts/{draft.id}").text
+    assert "taal Duits" in page  # the language's name, not its code
     assert (
         "Vielen Dank für Ihre Nachricht" in draft.body_text and "Mit freundlichen Grüßen" in draft.body_text
     )
