@@ -124,6 +124,48 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+def reading_session(engine: Engine) -> Session:
+    """A session for reading (a web request's): it keeps loaded objects when its transaction
+    ends and notes whether it ever flushed a change (see :func:`end_reading`)."""
+    session = Session(engine, expire_on_commit=False)
+    event.listen(session, "after_flush", _note_write)
+    # A transaction that ended (a use case committed in this session, or a rollback) takes
+    # its writes with it.
+    event.listen(session, "after_commit", _forget_writes)
+    event.listen(session, "after_rollback", _forget_writes)
+    return session
+
+
+_WROTE = "avgdesk.wrote"
+
+
+def _note_write(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def end_reading(session: Session) -> None:
+    """End a reading session's open transaction, so that no lock is held while a page renders:
+    on SQLite every transaction starts with ``BEGIN IMMEDIATE`` and holds the write lock, which
+    the worker and every other request wait for (issue 11).
+
+    It ends with a commit rather than a rollback only because a rollback expires every loaded
+    object, and the page would then load each again in a new transaction that takes the lock
+    again. A session that did change something (pending, or flushed by autoflush) belongs to a
+    caller that failed half-way: that is rolled back, never committed here.
+    """
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE, False):
+        session.rollback()
+    else:
+        # Writes nothing (no change pending or flushed): a crash before or after loses nothing.
+        session.commit()
+
+
 def is_busy(exc: OperationalError) -> bool:
     """A lock wait that ran out, a deadlock or a serialization failure: worth a retry."""
     text = str(exc.orig).lower()

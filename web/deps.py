@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
 
+from avgdesk.models.engine import end_reading, reading_session
 from avgdesk.models.errors import NotFoundError, staff_text
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
@@ -114,26 +114,8 @@ def get_ctx(request: Request) -> WebContext:
 
 
 def request_session(engine: Engine) -> Session:
-    """The request's session: it keeps loaded objects at the end of its transaction and
-    notes whether it ever flushed a change (see :func:`end_transaction`)."""
-    session = Session(engine, expire_on_commit=False)
-    event.listen(session, "after_flush", _note_write)
-    # A transaction that ended (a use case committed in this session, or a rollback) takes
-    # its writes with it.
-    event.listen(session, "after_commit", _forget_writes)
-    event.listen(session, "after_rollback", _forget_writes)
-    return session
-
-
-_WROTE = "avgdesk.wrote"
-
-
-def _note_write(session: Session, _flush_context: Any) -> None:
-    session.info[_WROTE] = True
-
-
-def _forget_writes(session: Session) -> None:
-    session.info.pop(_WROTE, None)
+    """The request's session (:func:`avgdesk.models.engine.reading_session`)."""
+    return reading_session(engine)
 
 
 def db(request: Request) -> Iterator[Session]:
@@ -154,26 +136,12 @@ def db(request: Request) -> Iterator[Session]:
 
 
 def end_transaction(request: Request) -> None:
-    """No transaction stays open while a page renders: on SQLite every transaction starts
-    with ``BEGIN IMMEDIATE`` and so holds the write lock, which the worker and every other
-    request wait for (issue 11: a slow case page gave other pages "database is locked").
-
-    Why this dependency, and not a use case, ends the transaction: it is the request's own
-    reading transaction, which has written nothing (use cases write in their own
-    ``session_scope``). Ending it is plumbing, like closing the session. It ends with a
-    commit rather than a rollback only because a rollback expires every loaded object and
-    the page would then load each again, in a new transaction that takes the lock again.
-    A session that did change something (pending, or flushed by autoflush) belongs to a
-    route that failed half-way: that is rolled back, never committed here.
-    """
+    """No transaction stays open while a page renders (issue 11). The request's session only
+    reads (use cases write in their own ``session_scope``); ending its transaction is the
+    storage layer's :func:`avgdesk.models.engine.end_reading`, called here like closing it."""
     session = getattr(request.state, "db_session", None)
-    if not isinstance(session, Session) or not session.in_transaction():
-        return
-    if session.new or session.dirty or session.deleted or session.info.get(_WROTE, False):
-        session.rollback()
-    else:
-        # Writes nothing (no change pending or flushed): a crash before or after loses nothing.
-        session.commit()
+    if isinstance(session, Session):
+        end_reading(session)
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
