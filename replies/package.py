@@ -24,6 +24,7 @@ import html
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,15 @@ def package_name(reference: str, *, language: str = "nl", portability: bool = Fa
     """The file the letter names by default; the letter and the attachment both use this."""
     prefix = _names(language)["portability" if portability else "access"]
     return f"{prefix}-{_safe(reference)}.zip"
+
+
+def clean_file_name(filename: str) -> str:
+    """A file name as it is stored and mailed: the last path part, NFC, without control
+    characters or characters mail clients trip on, at most 120 characters. A name staff type
+    for the letter must already be in this form (the letter names the stored file)."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]+", "", name).strip(" .")
+    return name[:120]
 
 
 def _safe(name: str) -> str:

@@ -73,7 +73,7 @@ from .i18n import (
     join_words,
     request_phrase,
 )
-from .package import package_name
+from .package import clean_file_name, package_name
 from .profile import ControllerProfile, LocalizedText
 
 __all__ = [
@@ -441,9 +441,6 @@ def _empty(spec: FieldSpec) -> Any:
     return {"bool": False, "lines": [], "retained": []}.get(spec.type)
 
 
-_PLAIN_FILE_NAME = re.compile(r"[^/\\:*?\"<>|\x00-\x1f\x7f]{1,120}(?<![ .])")
-
-
 def _check_fields(kind: DraftKind, ctx: ReplyContext) -> dict[str, Any]:
     given = dict(ctx.fields)
     if kind in (DraftKind.ACCESS, DraftKind.PORTABILITY) and given.get("attachment_name") is None:
@@ -491,7 +488,7 @@ def _value_problems(kind: DraftKind, ctx: ReplyContext, result: Mapping[str, Any
     does not move forward."""
     problems: list[str] = []
     name = result.get("attachment_name")
-    if isinstance(name, str) and name and not _PLAIN_FILE_NAME.fullmatch(name):
+    if isinstance(name, str) and name and clean_file_name(name) != name:
         # The letter names the file that is attached under exactly this name: a path or a
         # character mail clients trip on would be a name no attached file can carry.
         problems.append(f'attachment_name {name!r} is not a plain file name (no / \\ : * ? " < > |)')

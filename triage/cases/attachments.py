@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
@@ -34,7 +32,7 @@ from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, DraftKind
 from avgdesk.replies import drafting
 from avgdesk.replies.attachments import attachments_of
-from avgdesk.replies.package import Extract, MessageCopy, PackageInput, package_name
+from avgdesk.replies.package import Extract, MessageCopy, PackageInput, clean_file_name, package_name
 from avgdesk.replies.package import build_package as zip_package
 from avgdesk.triage.cases import audit, download_links, tasks
 from avgdesk.triage.cases.actions import unit_of_work
@@ -69,13 +67,6 @@ def sniff_type(data: bytes, filename: str) -> str | None:
     except ValueError:
         pass
     return "text/csv" if filename.lower().endswith(".csv") else "text/plain"
-
-
-def _clean_name(filename: str) -> str:
-    """The last path part, NFC, without control characters or characters mail clients trip on."""
-    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]+", "", name).strip(" .")
-    return name[:120]
 
 
 def promised_name(draft: Draft, reference: str) -> str | None:
@@ -171,7 +162,7 @@ def _check_size(session: Session, draft_id: int, name: str, size: int, settings:
 
 def add(engine: Engine, settings: Settings, draft_id: int, filename: str, data: bytes, *, by: str) -> int:
     """Attach an uploaded file (a file with the same name is replaced)."""
-    name = _clean_name(filename)
+    name = clean_file_name(filename)
     if not name:
         raise AttachmentRefused("attachment without a name", "Geef het bestand een naam.")
     if not data:
