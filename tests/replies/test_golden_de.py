@@ -8,14 +8,13 @@ Rewrite after a reviewed change with AVGDESK_UPDATE_EXPECTED=1 and read the diff
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from replies_samples import VARIANTS, sample_context
+from replies_samples import check_golden, sample_context, translated_cases
 
 from avgdesk.models.vocabulary import MONTHS_EN, MONTHS_NL
 from avgdesk.replies import DraftKind, ReplyContext
@@ -24,7 +23,6 @@ from avgdesk.replies.profile import load_profile
 from avgdesk.replies.rendering import TEMPLATE_DIR, render
 
 EXPECTED = Path(__file__).parent / "expected" / "de"
-UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
 PROFILE = load_profile()
 
 DE_TEXT: dict[DraftKind, dict[str, Any]] = {
@@ -108,36 +106,14 @@ NAME = "Frau De Vries"
 
 
 def german_cases() -> dict[str, tuple[DraftKind, ReplyContext]]:
-    cases = {
-        k.value: (k, sample_context(k, "de", extra=DE_TEXT.get(k), requester_name=NAME)) for k in DraftKind
-    }
-    for name, (kind, extra) in VARIANTS.items():
-        fields = {**extra, **DE_TEXT.get(kind, {}), **DE_VARIANTS.get(name, {})}
-        if name == "objection_answer_granted":
-            fields["compelling_grounds"] = []
-        if name == "acknowledgement_complaint":
-            ctx = sample_context(kind, "de", rights=(), is_complaint=True, requester_name=NAME)
-        elif name == "refusal_partial":
-            ctx = sample_context(kind, "de", rights=("erasure",), extra=fields, requester_name=NAME)
-        else:
-            ctx = sample_context(kind, "de", extra=fields, requester_name=NAME)
-        cases[name] = (kind, ctx)
-    return cases
+    return translated_cases("de", DE_TEXT, DE_VARIANTS, NAME)
 
 
 @pytest.mark.parametrize("name", sorted(german_cases()))
 @pytest.mark.parametrize("part", ["txt", "html"])
 def test_german_rendering_matches_reviewed_expected_file(name: str, part: str) -> None:
     kind, ctx = german_cases()[name]
-    reply = render(kind, ctx, PROFILE)
-    actual = f"Subject: {reply.subject}\n\n{reply.text}" if part == "txt" else reply.html
-    path = EXPECTED / f"{name}.{part}"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        pytest.skip("expected file rewritten; review it before committing")
-    assert path.exists(), f"missing expected file {path}; run with AVGDESK_UPDATE_EXPECTED=1"
-    assert actual == path.read_text(encoding="utf-8")
+    check_golden(EXPECTED / f"{name}.{part}", render(kind, ctx, PROFILE), part)
 
 
 def test_every_kind_and_variant_has_a_german_golden_file() -> None:

@@ -8,20 +8,18 @@ Rewrite after a reviewed change with AVGDESK_UPDATE_EXPECTED=1 and read the diff
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from replies_samples import VARIANTS, sample_context
+from replies_samples import check_golden, translated_cases
 
 from avgdesk.replies import DraftKind, ReplyContext
 from avgdesk.replies.profile import load_profile
 from avgdesk.replies.rendering import render
 
 EXPECTED = Path(__file__).parent / "expected" / "en"
-UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
 PROFILE = load_profile()
 
 EN_TEXT: dict[DraftKind, dict[str, Any]] = {
@@ -93,37 +91,14 @@ EN_VARIANTS: dict[str, dict[str, Any]] = {
 
 
 def english_cases() -> dict[str, tuple[DraftKind, ReplyContext]]:
-    cases = {
-        k.value: (k, sample_context(k, "en", extra=EN_TEXT.get(k), requester_name="Ms De Vries"))
-        for k in DraftKind
-    }
-    for name, (kind, extra) in VARIANTS.items():
-        fields = {**extra, **EN_TEXT.get(kind, {}), **EN_VARIANTS.get(name, {})}
-        if name == "objection_answer_granted":
-            fields["compelling_grounds"] = []
-        if name == "acknowledgement_complaint":
-            ctx = sample_context(kind, "en", rights=(), is_complaint=True, requester_name="Ms De Vries")
-        elif name == "refusal_partial":
-            ctx = sample_context(kind, "en", rights=("erasure",), extra=fields, requester_name="Ms De Vries")
-        else:
-            ctx = sample_context(kind, "en", extra=fields, requester_name="Ms De Vries")
-        cases[name] = (kind, ctx)
-    return cases
+    return translated_cases("en", EN_TEXT, EN_VARIANTS, "Ms De Vries")
 
 
 @pytest.mark.parametrize("name", sorted(english_cases()))
 @pytest.mark.parametrize("part", ["txt", "html"])
 def test_english_rendering_matches_reviewed_expected_file(name: str, part: str) -> None:
     kind, ctx = english_cases()[name]
-    reply = render(kind, ctx, PROFILE)
-    actual = f"Subject: {reply.subject}\n\n{reply.text}" if part == "txt" else reply.html
-    path = EXPECTED / f"{name}.{part}"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        pytest.skip("expected file rewritten; review it before committing")
-    assert path.exists(), f"missing expected file {path}; run with AVGDESK_UPDATE_EXPECTED=1"
-    assert actual == path.read_text(encoding="utf-8")
+    check_golden(EXPECTED / f"{name}.{part}", render(kind, ctx, PROFILE), part)
 
 
 def test_every_kind_and_variant_has_an_english_golden_file() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from dataclasses import replace
 from datetime import date
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from markupsafe import Markup
-from replies_samples import FIELDS, golden_cases, sample_context
+from replies_samples import FIELDS, check_golden, golden_cases, sample_context
 
 from avgdesk.models.errors import PermanentError
 from avgdesk.replies import (
@@ -28,7 +27,6 @@ from avgdesk.replies.i18n import RIGHTS
 from avgdesk.replies.rendering import _environment, _squash, _squash_text
 
 EXPECTED = Path(__file__).parent / "expected"
-UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
 PROFILE = load_profile()
 
 ALL_RIGHT_SETS = [combo for n in range(1, len(RIGHTS) + 1) for combo in itertools.combinations(RIGHTS, n)]
@@ -113,15 +111,7 @@ def test_every_restriction_ground_renders(ground: str) -> None:
 @pytest.mark.parametrize("part", ["txt", "html"])
 def test_dutch_rendering_matches_reviewed_expected_file(name: str, part: str) -> None:
     kind, ctx = golden_cases()[name]
-    reply = render(kind, ctx, PROFILE)
-    actual = f"Subject: {reply.subject}\n\n{reply.text}" if part == "txt" else reply.html
-    path = EXPECTED / "nl" / f"{name}.{part}"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        pytest.skip("expected file rewritten; review it before committing")
-    assert path.exists(), f"missing expected file {path}; run with AVGDESK_UPDATE_EXPECTED=1"
-    assert actual == path.read_text(encoding="utf-8")
+    check_golden(EXPECTED / "nl" / f"{name}.{part}", render(kind, ctx, PROFILE), part)
 
 
 def test_every_kind_has_a_golden_file() -> None:

@@ -6,10 +6,14 @@ renderings of exactly these samples.
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from avgdesk.replies import DraftKind, ReplyContext
+import pytest
+
+from avgdesk.replies import DraftKind, RenderedReply, ReplyContext
 
 RECEIVED = date(2026, 3, 5)
 RESPOND_BY = date(2026, 4, 7)
@@ -179,3 +183,47 @@ def golden_cases() -> dict[str, tuple[DraftKind, ReplyContext]]:
         else:
             cases[name] = (kind, sample_context(kind, extra=extra))
     return cases
+
+
+def translated_cases(
+    language: str,
+    texts: dict[DraftKind, dict[str, Any]],
+    variants: dict[str, dict[str, Any]],
+    requester_name: str,
+) -> dict[str, tuple[DraftKind, ReplyContext]]:
+    """Every golden file name -> (kind, context) in ``language``: the Dutch samples, with the
+    free-text fields staff would write in that language (``texts`` per kind, ``variants`` per
+    variant name) over the Dutch ones."""
+    cases = {
+        k.value: (k, sample_context(k, language, extra=texts.get(k), requester_name=requester_name))
+        for k in DraftKind
+    }
+    for name, (kind, extra) in VARIANTS.items():
+        fields = {**extra, **texts.get(kind, {}), **variants.get(name, {})}
+        if name == "objection_answer_granted":
+            fields["compelling_grounds"] = []
+        if name == "acknowledgement_complaint":
+            ctx = sample_context(kind, language, rights=(), is_complaint=True, requester_name=requester_name)
+        elif name == "refusal_partial":
+            ctx = sample_context(
+                kind, language, rights=("erasure",), extra=fields, requester_name=requester_name
+            )
+        else:
+            ctx = sample_context(kind, language, extra=fields, requester_name=requester_name)
+        cases[name] = (kind, ctx)
+    return cases
+
+
+UPDATE = os.environ.get("AVGDESK_UPDATE_EXPECTED") == "1"
+
+
+def check_golden(path: Path, reply: RenderedReply, part: str) -> None:
+    """Compare one rendering (``part`` "txt": subject and text, "html") with its reviewed file;
+    with AVGDESK_UPDATE_EXPECTED=1 rewrite the file instead (then read the diff)."""
+    actual = f"Subject: {reply.subject}\n\n{reply.text}" if part == "txt" else reply.html
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        pytest.skip("expected file rewritten; review it before committing")
+    assert path.exists(), f"missing expected file {path}; run with AVGDESK_UPDATE_EXPECTED=1"
+    assert actual == path.read_text(encoding="utf-8")
