@@ -189,20 +189,28 @@ def remove(engine: Engine, settings: Settings, draft_id: int, attachment_id: int
             raise AttachmentRefused(
                 f"no attachment {attachment_id} on draft {draft_id}", "Deze bijlage bestaat niet."
             )
-        _drop_links(session, item)
-        session.delete(item)
+        _remove_item(session, draft, item, by=by)
         draft.updated_at = utcnow()
-        audit.record(
-            session,
-            actor=by,
-            action="draft.attachment_removed",
-            case_id=draft.case_id,
-            draft_id=draft_id,
-            name=item.filename,
-            sha256=item.sha256,
-        )
         session.flush()
         _sync_delivery(session, draft, settings, by=by)
+
+
+def _remove_item(
+    session: Session, draft: Draft, item: DraftAttachment, *, by: str, reason: str | None = None
+) -> None:
+    """Delete one of the draft's files with its download links, and say so in the audit trail."""
+    _drop_links(session, item)
+    session.delete(item)
+    audit.record(
+        session,
+        actor=by,
+        action="draft.attachment_removed",
+        case_id=draft.case_id,
+        draft_id=draft.id,
+        name=item.filename,
+        sha256=item.sha256,
+        **({"reason": reason} if reason else {}),
+    )
 
 
 def _sync_delivery(session: Session, draft: Draft, settings: Settings, *, by: str) -> None:
@@ -299,20 +307,8 @@ def build_package(engine: Engine, settings: Settings, draft_id: int, *, by: str)
 def _drop_earlier_packages(session: Session, draft: Draft, *, keep: str, by: str) -> None:
     """Remove the draft's packages under any other name than ``keep`` (and their links)."""
     for old in attachments_of(session, draft.id or -1):
-        if old.origin != "package" or old.filename == keep:
-            continue
-        _drop_links(session, old)
-        session.delete(old)
-        audit.record(
-            session,
-            actor=by,
-            action="draft.attachment_removed",
-            case_id=draft.case_id,
-            draft_id=draft.id,
-            name=old.filename,
-            sha256=old.sha256,
-            reason="replaced by a package under another name",
-        )
+        if old.origin == "package" and old.filename != keep:
+            _remove_item(session, draft, old, by=by, reason="replaced by a package under another name")
     session.flush()
 
 
