@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
@@ -201,6 +202,7 @@ def _remove_item(
     """Delete one of the draft's files with its download links, and say so in the audit trail."""
     _drop_links(session, item)
     session.delete(item)
+    detail: dict[str, Any] = {"reason": reason} if reason else {}
     audit.record(
         session,
         actor=by,
@@ -209,7 +211,7 @@ def _remove_item(
         draft_id=draft.id,
         name=item.filename,
         sha256=item.sha256,
-        **({"reason": reason} if reason else {}),
+        **detail,
     )
 
 
