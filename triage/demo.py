@@ -1,7 +1,7 @@
 """``avgdesk demo``: everything on embedded defaults, on a fresh machine.
 
-Starts an in-memory IMAP server (pymap), seeds it with a dozen realistic Dutch and
-English enquiries, points a worker at it with SQLite in ``<data_dir>/demo``, drains
+Starts an in-memory IMAP server (pymap), seeds it with thirteen realistic Dutch, English
+and German enquiries, points a worker at it with SQLite in ``<data_dir>/demo``, drains
 the mailbox and shows what arrived. Beside the demo data it creates NHMB's sample CRM
 (SQLite, a few customers; the packaged profile registers it as an ``sql`` system) and
 answers one access request end to end: the CRM read, the package built and attached, the

@@ -19,11 +19,12 @@ def test_demo_runs_everything_on_embedded_defaults(tmp_path: Path, trained_model
     shutil.copytree(trained_model_dir, data / "demo" / "model")  # skip the first training
     out = avgdesk("demo", "--no-serve", env={"AVGDESK_DATA_DIR": str(data), "COLUMNS": "100"}, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "ingested 12, processed 12, quarantined 0" in out.stdout
+    assert "ingested 13, processed 13, quarantined 0" in out.stdout
     assert "AVG-2026-0001" in out.stdout and "Mail the customer receives" in out.stdout
     sent = sorted((data / "demo" / "sent-mail").glob("*.eml"))
     assert len(sent) == 2  # the acknowledgement, and the access answer with its package
     _check_access_answer(data, sent[1], out.stdout)
+    _check_german_case(data, out.stdout)
     msg = email.message_from_bytes(sent[0].read_bytes())
     assert msg["From"].endswith("<privacy@nhmbsoftware.nl>") and "[AVG-2026-" in msg["Subject"]
     # Issue 14 item 9: a clean terminal that says where things are and what left.
@@ -37,7 +38,39 @@ def test_demo_runs_everything_on_embedded_defaults(tmp_path: Path, trained_model
     assert command == [f"  AVGDESK_DATABASE_URL='{url}' avgdesk drafts list"]
     # A second run starts from scratch again (no duplicate cases from the first).
     again = avgdesk("demo", "--no-serve", env={"AVGDESK_DATA_DIR": str(data)}, cwd=tmp_path)
-    assert again.returncode == 0 and "ingested 12, processed 12" in again.stdout
+    assert again.returncode == 0 and "ingested 13, processed 13" in again.stdout
+
+
+GERMAN_REQUESTER = "k.schaefer@druckerei-terhorst.example.com"
+"""The demo's German enquiry (13-auskunft-loeschung-de.eml): Auskunft and Löschung."""
+
+
+def _check_german_case(data: Path, stdout: str) -> None:
+    """The German enquiry opens a clean German case (access and erasure, no review flag)
+    with a German acknowledgement draft: what a visitor of the demo should see."""
+    from sqlmodel import Session, select
+
+    from avgdesk.models.engine import make_engine
+    from avgdesk.models.tables import Case, Draft, InboundMessage
+
+    assert f"{GERMAN_REQUESTER}: Auskunft und Löschung meiner Daten" in stdout
+    engine = make_engine(f"sqlite:///{data / 'demo' / 'avgdesk-demo.sqlite3'}")
+    try:
+        with Session(engine) as session:
+            [message] = session.exec(
+                select(InboundMessage).where(InboundMessage.requester_email == GERMAN_REQUESTER)
+            ).all()
+            case = session.get(Case, message.case_id)
+            drafts = session.exec(select(Draft).where(Draft.case_id == message.case_id)).all()
+    finally:
+        engine.dispose()
+    assert sorted(message.labels) == ["access", "erasure"] and not message.needs_review
+    assert case is not None and case.language == "de"
+    [draft] = [d for d in drafts if d.kind == "acknowledgement"]
+    assert draft.language == "de"
+    assert draft.subject.endswith("Eingangsbestätigung Ihres Antrags nach der DSGVO")
+    assert draft.body_text.startswith("Guten Tag Katrin Schäfer,")
+    assert "(Auskunft und Löschung)" in draft.body_text
 
 
 def _check_access_answer(data: Path, path: Path, stdout: str) -> None:
