@@ -384,4 +384,7 @@ def request_cue(text: str) -> bool:
         or "s.v.p" in own
         or any(cue in words for cue in _ASK_CUES)
         or any(line.lstrip().startswith(_ORDERS) for line in own.split("\n"))
+        # A terse letter that cites the articles it invokes ("Art 15 + Art 17. Copy of all
+        # data, then delete.") asks without a pronoun or a please (check set 6).
+        or ("art" in own and _ARTICLE.search(own) is not None)
     )

@@ -179,6 +179,9 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "weitergabe\nich halte das fur einen klaren versto gegen den datenschutz.",
         "partner\nteilen sie mir mit, wem sie meine nummer gegeben haben",
         "dienstplan\nmein geburtsdatum steht fur alle sichtbar im plan, das ist nicht in ordnung",
+        # Terse letters that cite the articles they invoke, without a pronoun or a please.
+        "gdpr\nart 15 + art 17. copy of all data, then delete. no further marketing. /erik",
+        "\nart. 17 avg. alles wissen. account: namex",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
