@@ -339,6 +339,9 @@ def draft_text(
     return RedirectResponse(f"/drafts/{draft_id}#voorbeeld", status_code=303)
 
 
+UNSAVED_EDITS = "Uw wijzigingen zijn nog niet opgeslagen: sla eerst op en lees de nieuwe versie."
+
+
 @router.post("/drafts/{draft_id}/approve")
 def draft_approve(
     request: Request,
@@ -346,9 +349,20 @@ def draft_approve(
     session: Annotated[Session, Depends(db)],
     version: Annotated[int, Form()],
     confirm: Annotated[str, Form(max_length=1)] = "",
+    subject: Annotated[str | None, Form(max_length=500)] = None,
+    body_text: Annotated[str | None, Form(max_length=200_000)] = None,
 ) -> Response:
+    """Approve the version the approver read. The editor page's approve button submits the
+    text boxes too: text that differs from that version was typed and not saved, and is
+    never dropped silently — the approval is refused and the boxes come back as typed."""
     user = require_role(request, "approver")
     ctx = get_ctx(request)
+    draft, case = _load(session, draft_id)
+    typed = _typed_text(draft, subject, body_text)
+    if typed is not None and typed != _read_text(session, draft, version):
+        return _editor(request, session, draft, case, text=typed, error=UNSAVED_EDITS, status_code=409)
+    # End the read before the use case opens its own transaction (SQLite: one writer).
+    session.rollback()
     try:
         if not confirm:
             raise UnknownChoice(
@@ -359,6 +373,24 @@ def draft_approve(
         draft, case = _load(session, draft_id)
         return _editor(request, session, draft, case, error=staff_text(exc), status_code=409)
     return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
+
+
+def _typed_text(draft: Draft, subject: str | None, body_text: str | None) -> tuple[str, str] | None:
+    """(subject, body) as sent with the approval, or None when the form sent no text."""
+    if subject is None and body_text is None:
+        return None
+    body = draft.body_text if body_text is None else body_text.replace("\r\n", "\n")
+    return (draft.subject if subject is None else subject, body)
+
+
+def _read_text(session: Session, draft: Draft, version: int) -> tuple[str, str]:
+    """The text of the version the approver had on screen (the current one when that
+    version is not kept: the approval then fails on the version anyway)."""
+    if version != draft.version:
+        for kept in draft_cases.versions(session, draft.id or -1):
+            if kept.version == version:
+                return (kept.subject, kept.body_text)
+    return (draft.subject, draft.body_text)
 
 
 @router.post("/drafts/{draft_id}/discard")
