@@ -22,7 +22,14 @@ from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from avgdesk.models.engine import is_busy
-from avgdesk.models.errors import DatabaseBusy, InvalidOperation, NotFoundError, staff_text
+from avgdesk.models.errors import (
+    CaseNotFound,
+    DatabaseBusy,
+    DraftNotFound,
+    InvalidOperation,
+    NotFoundError,
+    staff_text,
+)
 from avgdesk.triage.settings import Settings
 from avgdesk.web import (
     attachments,
@@ -204,18 +211,35 @@ def _install_error_pages(app: FastAPI) -> None:
         response.headers["Retry-After"] = "5"
         return response
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: Exception) -> Response:
-        errors: list[Any] = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
-        fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in errors})
-        return _error(request, 400, "Ongeldige invoer", "Controleer deze velden: " + ", ".join(fields))
+    app.add_exception_handler(RequestValidationError, _validation)
 
+
+PATH_NOT_FOUND = {
+    "draft_id": DraftNotFound.staff_message,
+    "attachment_id": "Deze bijlage bestaat niet.",
+    "part_index": "Deze bijlage bestaat niet.",
+    "message_pk": "Dit bericht bestaat niet.",
+    "task_id": "Deze taak bestaat niet.",
+    "view_id": "Deze weergave bestaat niet.",
+    "reference": CaseNotFound.staff_message,
+}
+"""What a 404 says when a path parameter is not even a valid id (``/drafts/abc``)."""
 
 HTTP_TEXTS = {
     404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
     405: ("Methode niet toegestaan", "Deze pagina kan zo niet worden opgevraagd."),
     413: ("Te groot", "Het formulier is te groot om te verwerken."),
 }
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    errors: list[Any] = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
+    in_path = [str(e["loc"][-1]) for e in errors if tuple(e.get("loc", ()))[:1] == ("path",)]
+    if in_path:
+        # A malformed id names nothing: the same page as an id that does not exist.
+        return _error(request, 404, "Niet gevonden", PATH_NOT_FOUND.get(in_path[0], HTTP_TEXTS[404][1]))
+    fields = sorted({str(e.get("loc", ["", "?"])[-1]) for e in errors})
+    return _error(request, 400, "Ongeldige invoer", "Controleer deze velden: " + ", ".join(fields))
 
 
 def _error(request: Request, status: int, title: str, message: str, *, user: bool = True) -> Response:

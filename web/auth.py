@@ -27,6 +27,7 @@ from avgdesk.models.tables import User, WebSession
 from avgdesk.models.types import utcnow
 from avgdesk.web import sessions
 from avgdesk.web.deps import db, get_ctx, render
+from avgdesk.web.labels import ROLE_NL
 from avgdesk.web.security import CSRF_FIELD, client_ip, new_token, tokens_match
 from avgdesk.web.sessions import token_hash
 from avgdesk.web.users import has_role, verify_password
@@ -65,6 +66,11 @@ class Forbidden(Exception):
 
 class CsrfFailed(Exception):
     pass
+
+
+def _role_nl(role: str) -> str:
+    """The Dutch name staff see for a role (medewerker, goedkeurder, beheerder)."""
+    return ROLE_NL.get(role, role)
 
 
 def _load_session(request: Request, session: Session) -> CurrentUser | None:
@@ -124,7 +130,7 @@ def require_role(request: Request, role: str) -> CurrentUser:
     if not isinstance(user, CurrentUser):
         raise LoginRequired()
     if not user.can(role):
-        raise Forbidden(f"Hiervoor is de rol {role} nodig; u bent {user.role}.")
+        raise Forbidden(f"Hiervoor is de rol {_role_nl(role)} nodig; u bent {_role_nl(user.role)}.")
     return user
 
 
