@@ -15,9 +15,11 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -212,6 +214,7 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
     console = console or Console()
     server = EmbeddedImap()
     sink: SmtpSink | None = None
+    previous = _stop_on_sigterm()
     try:
         data_dir = base.data_dir / "demo"
         shutil.rmtree(data_dir / "sent-mail", ignore_errors=True)
@@ -246,6 +249,20 @@ def run_demo(base: Settings, *, keep_running: bool = False, console: Console | N
         server.stop()
         if sink is not None:
             sink.stop()
+        if previous is not _NOT_SET and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+_NOT_SET = object()  # no handler was changed (not the main thread)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (a service manager, ``kill``) stops the demo as Ctrl-C does, so the embedded
+    IMAP server and the SMTP sink are stopped too; by default it ended the process at once
+    and left the IMAP child running. Only the main thread may set a handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return _NOT_SET
+    return signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 async def _session(

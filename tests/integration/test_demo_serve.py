@@ -48,6 +48,31 @@ def test_the_web_ui_starts_before_the_first_training(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"{url.group(1)}/contact", timeout=30) as response:
             assert response.status == 200
         assert not list((tmp_path / "data" / "demo" / "model").glob("classifier-*.joblib"))
-    finally:
+        children = _children(proc.pid)
+        assert children, "the embedded IMAP server runs as a child process"
         proc.terminate()
-        proc.wait(timeout=60)
+        proc.wait(timeout=120)
+        # SIGTERM stops the demo as Ctrl-C does: its embedded IMAP server goes with it (it
+        # was left running when SIGTERM ended the process at once).
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (a reaped-later child counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
