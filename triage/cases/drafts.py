@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import DraftChanged, DraftNotFound, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Case, Draft, DraftState, DraftVersion
-from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, REPLY_LANGUAGES
+from avgdesk.models.vocabulary import OPEN_STATES, REPLY_LANGUAGE_NL, REPLY_LANGUAGES
 from avgdesk.replies import drafting
 from avgdesk.replies.rendering import DraftKind
 from avgdesk.triage.cases import attachments, download_links, lifecycle, tasks
@@ -191,6 +191,7 @@ def approve(
     with unit_of_work(engine) as session:
         draft, case = _load(session, draft_id)
         _check_version(draft, expected_version)
+        lifecycle.check_letter_may_go(case, draft)  # a closed case sends nothing more
         tasks.require_done_for(session, draft)  # issue 17: no answer while its tasks are open
         attachments.require_promised(session, draft)  # issue 17: the file the letter names
         download_links.prepare(session, draft, settings, by=by)  # issue 17: too large to attach
@@ -225,6 +226,7 @@ def approve_acknowledgements(
                         f"draft {draft_id} is a {draft.kind}, not an acknowledgement",
                         "Alleen ontvangstbevestigingen kunnen in één keer worden goedgekeurd.",
                     )
+                lifecycle.check_letter_may_go(case, draft)
                 drafting.approve_draft(session, draft, approver=by, ctx=drafting_context(settings))
             outcomes.append(BulkOutcome(draft_id, reference, True))
         except (RuleViolation, DraftNotFound) as exc:
@@ -266,6 +268,7 @@ def pending_acknowledgements(session: Session) -> list[tuple[Draft, Case]]:
         select(Draft, Case)
         .join(Case, col(Case.id) == col(Draft.case_id))
         .where(Draft.state == DraftState.DRAFT, Draft.kind == DraftKind.ACKNOWLEDGEMENT.value)
+        .where(col(Case.state).in_(list(OPEN_STATES)))  # a closed case sends no confirmation
         .order_by(col(Draft.created_at))
     )
     return [(d, c) for d, c in rows]

@@ -59,7 +59,7 @@ from avgdesk.models.tables import (
     User,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import LABEL_NL, OPEN_STATES, RIGHTS
+from avgdesk.models.vocabulary import LABEL_NL, LETTER_KIND_NL, OPEN_STATES, RIGHTS
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
@@ -84,6 +84,11 @@ ANSWER_KINDS: dict[str, frozenset[str]] = {
     "complaint": frozenset({DraftKind.COMPLAINT.value}),
 }
 """Which sent letter answers which right (or the complaint) in substance."""
+CLOSING_LETTER_KINDS = frozenset({DraftKind.ABANDONED.value})
+"""Letters that tell the requester the case was closed: closing keeps them, and they may
+still be approved on a closed case. Every other letter not yet approved is withdrawn."""
+CASE_CLOSED_REASON = "case_closed"
+"""``reason`` of the ``draft.discarded`` event of a letter withdrawn because its case closed."""
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -674,11 +679,13 @@ def close(
 
     *answered* needs a sent substantive answer for every right and the complaint, or an
     explicit ``override_reason`` (audited); *unfounded* (Art. 12(5)) only by a staff
-    member, with a written justification — never automatically.
+    member, with a written justification — never automatically. Letters not yet approved
+    are withdrawn; an approved letter not yet sent blocks closing (:func:`_letters_to_withdraw`).
     """
     _check_outcome(case, by=by, outcome=outcome, justification=justification)
     if outcome == "unfounded":
         legal.check_unfounded_close(session, case)  # the refusal with remedies went out first
+    waiting = _letters_to_withdraw(session, case, by=by)
     override = (override_reason or "").strip() or None
     missing = unanswered(session, case) if outcome == "answered" else []
     if missing and override is None:
@@ -699,6 +706,8 @@ def close(
     case.justification = (justification or "").strip() or None
     case.closed_at = now
     _touch(case)
+    for draft in waiting:  # a closed case sends nothing it had not approved (defect 1)
+        _withdraw(session, draft, by=by, now=now)
     audit.record(
         session,
         actor=by,
@@ -710,6 +719,60 @@ def close(
         override_reason=override if missing else None,
         unanswered=missing or None,
     )
+
+
+class LetterBeingSent(CaseNotOpen):
+    staff_message = "Er staat nog een goedgekeurde brief van deze zaak klaar voor verzending."
+
+
+def _letters_to_withdraw(session: Session, case: Case, *, by: str) -> list[Draft]:
+    """The case's letters that closing withdraws (not yet approved, no closing letter).
+
+    Refused while a letter is approved but not sent: the outbox may be sending it at this
+    moment, so it is never taken back here; staff wait until it went out (or failed). The
+    worker's own closing (retention) is not refused: its case waited weeks on the requester.
+    """
+    drafts = session.exec(
+        select(Draft).where(
+            Draft.case_id == case.id,
+            col(Draft.state).in_([DraftState.DRAFT, DraftState.APPROVED]),
+            col(Draft.kind).not_in(list(CLOSING_LETTER_KINDS)),
+        )
+    ).all()
+    approved = [d for d in drafts if d.state is DraftState.APPROVED]
+    if approved and not by.startswith("system:"):
+        names = ", ".join(LETTER_KIND_NL.get(d.kind, d.kind).lower() for d in approved)
+        raise LetterBeingSent(
+            f"case {case.reference}: approved letters not sent yet ({', '.join(d.kind for d in approved)})",
+            f"Zaak {case.reference} kan nog niet worden gesloten: een goedgekeurde brief wacht op "
+            f"verzending ({names}). Sluit de zaak als de brief is verzonden (of als verzenden is mislukt).",
+        )
+    return [d for d in drafts if d.state is DraftState.DRAFT]
+
+
+def _withdraw(session: Session, draft: Draft, *, by: str, now: datetime) -> None:
+    """A letter of a closed case that was never approved: discarded, audited, in the timeline."""
+    draft.state = DraftState.DISCARDED
+    draft.updated_at = now
+    audit.record(
+        session,
+        actor=by,
+        action="draft.discarded",
+        case_id=draft.case_id,
+        draft_id=draft.id,
+        kind=draft.kind,
+        reason=CASE_CLOSED_REASON,
+    )
+
+
+def check_letter_may_go(case: Case, draft: Draft) -> None:
+    """A letter of a closed case is not approved (only the letter announcing the closing)."""
+    if case.state not in OPEN_STATES and draft.kind not in CLOSING_LETTER_KINDS:
+        raise CaseNotOpen(
+            f"case {case.reference} is {case.state.value}; draft {draft.id} is not approved",
+            f"Zaak {case.reference} is gesloten: deze brief wordt niet meer verzonden. Heropen de "
+            "zaak en stel een nieuwe brief op als er toch iets naar de verzoeker moet.",
+        )
 
 
 def _check_outcome(case: Case, *, by: str, outcome: str, justification: str | None) -> None:

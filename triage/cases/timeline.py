@@ -168,7 +168,11 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "draft.edited": lambda d, k: f"Brief bewerkt: {_letter(d, k)}",
     "draft.approved": lambda d, k: f"Brief goedgekeurd voor verzending: {_letter(d, k)}",
     "draft.approval_revoked": lambda d, k: f"Goedkeuring ingetrokken (brief gewijzigd): {_letter(d, k)}",
-    "draft.discarded": lambda d, k: f"Brief verworpen: {_letter(d, k)}",
+    "draft.discarded": lambda d, k: (
+        f"Brief ingetrokken omdat de zaak is gesloten (wordt niet verzonden): {_letter(d, k)}"
+        if d.get("reason") == "case_closed"
+        else f"Brief verworpen: {_letter(d, k)}"
+    ),
     # Issue 17: tasks in the systems, collected data, attachments (never a hash).
     "task.assigned": lambda d, k: f"Taak ‘{d.get('title', '')}’ toegewezen aan {d.get('after') or 'niemand'}",
     "task.closed": lambda d, k: (

@@ -10,7 +10,7 @@ from typing import Any
 from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
-from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseState, Draft, PauseReason
+from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseState, Draft, DraftState, PauseReason
 from avgdesk.replies.drafting import approve_draft
 from avgdesk.triage.cases import ledger, lifecycle
 from avgdesk.triage.cases.retention import close_abandoned, purge
@@ -37,6 +37,7 @@ def test_purge_writes_a_content_free_ledger_entry_first(engine, make_settings) -
         approve_draft(
             s, ack, approver="bert", ctx=drafting_context(settings), now=RECEIVED + timedelta(hours=2)
         )
+        ack.state = DraftState.SENT  # as the outbox leaves it: an approved, unsent letter blocks closing
         lifecycle.close(s, case, by="anna", outcome="closed", justification="ingetrokken", now=RECEIVED)
         s.commit()
         reference, sha = case.reference, ack.approved_sha256

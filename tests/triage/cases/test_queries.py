@@ -117,8 +117,8 @@ def test_backlog_snapshot_counts_in_sql_by_the_shared_definitions(engine, make_s
         assert snap.awaiting_approval == 3  # two with a draft, one by its state
         # refs[0]; refs[2] twice (its subject "Nieuwsbrief" makes the objection one to direct
         # marketing: the immediate confirmation, and the acknowledgement for its complaint);
-        # and the withdrawn case's draft.
-        assert snap.drafts_awaiting == 1 + 2 + 1
+        # the withdrawn case's draft was withdrawn with its case (defect 1 of the browser walk).
+        assert snap.drafts_awaiting == 1 + 2
         listed = queries.awaiting_approval_cases(s)
     assert [(c.reference, n) for c, n in listed] == [(refs[0], 1), (refs[1], 0), (refs[2], 2)]
     later = date(2026, 6, 1)
@@ -130,12 +130,12 @@ def test_backlog_snapshot_counts_in_sql_by_the_shared_definitions(engine, make_s
 def test_timeline_is_dutch_without_keys_or_hashes(engine, make_settings) -> None:
     settings = make_settings()
     refs = _seed(engine, settings)
-    actions.close(engine, refs[0], by="anna", outcome="closed")
-    actions.reopen(engine, settings, refs[0], by="anna", reason="Klant reageerde")
     with Session(engine) as s:
         case = s.exec(select(Case).where(Case.reference == refs[0])).one()
         ack = s.exec(select(Draft).where(Draft.case_id == case.id)).one()
     drafts.edit(engine, settings, ack.id or 0, by="anna", body_text="Beste klant,\n\nOntvangen.\n")
+    actions.close(engine, refs[0], by="anna", outcome="withdrawn")
+    actions.reopen(engine, settings, refs[0], by="anna", reason="Klant reageerde")
     with Session(engine) as s:
         events = list(
             s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(col(AuditEvent.id)))
@@ -144,8 +144,11 @@ def test_timeline_is_dutch_without_keys_or_hashes(engine, make_settings) -> None
     texts = [e.text for e in entries]
     assert texts[0] == "Zaak geopend (inzage)"
     assert "Brief opgesteld: ontvangstbevestiging" in texts
-    assert "Zaak gesloten: status gewijzigd van nieuw naar gesloten" in texts
-    assert "Zaak heropend: status gewijzigd van gesloten naar in behandeling, reden: Klant reageerde" in texts
+    assert "Zaak gesloten: status gewijzigd van nieuw naar ingetrokken" in texts
+    assert "Brief ingetrokken omdat de zaak is gesloten (wordt niet verzonden): ontvangstbevestiging" in texts
+    assert (
+        "Zaak heropend: status gewijzigd van ingetrokken naar in behandeling, reden: Klant reageerde" in texts
+    )
     assert "Brief bewerkt: ontvangstbevestiging" in texts
     assert entries[0].actor == "avgdesk (verwerking)"
     joined = " ".join(texts)
