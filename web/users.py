@@ -10,7 +10,7 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
@@ -104,8 +104,14 @@ def set_password(session: Session, username: str, password: str, *, by: str = "c
 
 
 def disable_user(session: Session, username: str, *, by: str = "cli") -> None:
-    """Disable the account and end all its sessions at once."""
+    """Disable the account and end all its sessions at once; never the last active admin."""
     user = _get(session, username)
+    if user.active and user.role is Role.ADMIN:
+        others = session.exec(
+            select(User.id).where(User.role == Role.ADMIN, col(User.active), User.id != user.id)
+        ).first()
+        if others is None:
+            raise LastAdmin()
     user.active = False
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
     audit.record(session, actor=by, action="user.disabled", username=username)
@@ -118,6 +124,15 @@ class SelfDisable(InvalidOperation):
 
     def __init__(self) -> None:
         super().__init__("an administrator cannot disable their own account")
+
+
+class LastAdmin(InvalidOperation):
+    """The last active admin stays: without one nobody can manage accounts in the UI."""
+
+    staff_message = "Dit is de laatste actieve beheerder; die kan niet worden uitgeschakeld."
+
+    def __init__(self) -> None:
+        super().__init__("the last active administrator cannot be disabled")
 
 
 def create_user(engine: Engine, username: str, role: str, password: str, *, by: str) -> None:
@@ -190,18 +205,52 @@ def users_add(
     return RedirectResponse("/users", status_code=303)
 
 
+@router.get("/users/{username}/disable")
+def users_disable_confirm(
+    request: Request, username: Annotated[str, Path(max_length=64)], session: Annotated[Session, Depends(db)]
+) -> Response:
+    """The confirmation step (a page, so it works without JavaScript); changes nothing."""
+    from avgdesk.web.auth import require_role
+
+    require_role(request, "admin")
+    _get(session, username)
+    return _users_page(request, session, confirm_disable=username)
+
+
 @router.post("/users/{username}/disable")
-def users_disable(request: Request, username: str, session: Annotated[Session, Depends(db)]) -> Response:
+def users_disable(
+    request: Request,
+    username: Annotated[str, Path(max_length=64)],
+    session: Annotated[Session, Depends(db)],
+    confirm: Annotated[str, Form(max_length=1)] = "",
+) -> Response:
     from avgdesk.web.auth import require_role
 
     me = require_role(request, "admin")
+    if not confirm:
+        _get(session, username)
+        return _users_page(
+            request,
+            session,
+            confirm_disable=username,
+            error="Vink aan dat u dit account wilt uitschakelen.",
+            status_code=409,
+        )
     try:
         deactivate_user(get_ctx(request).engine, username, by=me.username)
-    except SelfDisable as exc:
-        return render(
-            request,
-            "users.html",
-            {"users": list_users(session), "roles": ROLES, "error": exc.staff_message},
-            status_code=400,
-        )
+    except (SelfDisable, LastAdmin) as exc:
+        return _users_page(request, session, error=exc.staff_message, status_code=409)
     return RedirectResponse("/users", status_code=303)
+
+
+def _users_page(
+    request: Request,
+    session: Session,
+    *,
+    confirm_disable: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    session.rollback()  # read the accounts as they are now (after a refused change)
+    context = {"users": list_users(session), "roles": ROLES, "confirm_disable": confirm_disable}
+    return render(request, "users.html", {**context, "error": error}, status_code=status_code)

@@ -218,7 +218,7 @@ def test_admin_manages_users(client: TestClient, login: Any, csrf_of: Any) -> No
         data={"csrf_token": token, "username": "nieuw", "role": "medewerker", "password": "lang-genoeg-123"},
     )
     assert r.status_code == 303
-    assert client.post("/users/nieuw/disable", data={"csrf_token": token}).status_code == 303
+    assert client.post("/users/nieuw/disable", data={"csrf_token": token, "confirm": "1"}).status_code == 303
     assert ">nieuw<" in client.get("/users").text
 
 
