@@ -120,7 +120,7 @@ def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="
     application = open_runtime(_settings(ctx))
     try:
         deactivate_user(application.engine, name, by="cli")
-    except NotFoundError as exc:
+    except (NotFoundError, InvalidOperation) as exc:  # unknown, or the last active admin
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"user {name} disabled")

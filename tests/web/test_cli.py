@@ -72,3 +72,20 @@ def test_demo_service_serves_and_prints_a_login(tmp_path: Path) -> None:
     line = asyncio.run(run())
     assert f"log in as {DEMO_USERNAME} / {DEMO_PASSWORD}" in line
     engine.dispose()
+
+
+def test_users_disable_refuses_the_last_admin_without_a_traceback(tmp_path: Path) -> None:
+    _register_plugins()
+    env = {"AVGDESK_DATA_DIR": str(tmp_path), "AVGDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        ["users", "add", "beheer", "--role", "admin", "--password-stdin"],
+        input="geheim-wachtwoord\n",
+        env=env,
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["users", "disable", "beheer"], env=env)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception  # a message, not a crash
+    assert "last active administrator" in r.output
+    assert "beheer\tadmin\tactive" in runner.invoke(app, ["users", "list"], env=env).output
