@@ -678,9 +678,10 @@ def close(
     """Close with an outcome: answered, closed, withdrawn, or unfounded.
 
     *answered* needs a sent substantive answer for every right and the complaint, or an
-    explicit ``override_reason`` (audited); *unfounded* (Art. 12(5)) only by a staff
-    member, with a written justification — never automatically. Letters not yet approved
-    are withdrawn; an approved letter not yet sent blocks closing (:func:`_letters_to_withdraw`).
+    explicit ``override_reason`` (audited); *closed* (no answer) a written reason, kept as
+    the ``justification``; *unfounded* (Art. 12(5)) only by a staff member, with a written
+    justification — never automatically. Letters not yet approved are withdrawn; an
+    approved letter not yet sent blocks closing (:func:`_letters_to_withdraw`).
     """
     _check_outcome(case, by=by, outcome=outcome, justification=justification)
     if outcome == "unfounded":
@@ -788,6 +789,12 @@ def _check_outcome(case: Case, *, by: str, outcome: str, justification: str | No
         raise ReasonRequired(
             "manifestly unfounded or excessive (Art. 12(5)) needs a written justification",
             "Kennelijk ongegrond of buitensporig (art. 12 lid 5 AVG) vraagt een schriftelijke onderbouwing.",
+        )
+    if outcome == "closed" and not (justification or "").strip():
+        raise ReasonRequired(
+            "closing with outcome 'closed' (no answer) needs a written reason",
+            "Sluiten met uitkomst ‘gesloten’ vraagt een reden: schrijf op waarom de zaak zonder"
+            " antwoord wordt gesloten (de reden komt in de tijdlijn).",
         )
     if case.state not in OPEN_STATES:
         raise CaseNotOpen(

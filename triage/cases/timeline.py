@@ -94,6 +94,8 @@ def _closed(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     text = f"Zaak gesloten: status gewijzigd van {state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
     if d.get("override_reason"):
         text += f". Gesloten zonder verzonden antwoord, reden: {d['override_reason']}"
+    elif d.get("justification") and d.get("after") == CaseState.CLOSED.value:
+        text += f". Reden: {d['justification']}"
     elif d.get("justification"):
         text += f". Onderbouwing: {d['justification']}"
     return text

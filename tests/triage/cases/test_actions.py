@@ -134,7 +134,14 @@ def test_reopen_needs_a_closed_case_and_a_reason(engine, make_settings) -> None:
     ref = _open(engine, settings)
     with pytest.raises(CaseNotClosed):
         actions.reopen(engine, settings, ref, by="anna", reason="x")
-    actions.close(engine, ref, by="anna", outcome="closed", now=RECEIVED + timedelta(days=3))
+    actions.close(
+        engine,
+        ref,
+        by="anna",
+        outcome="closed",
+        justification="Dubbel verzoek",
+        now=RECEIVED + timedelta(days=3),
+    )
     with pytest.raises(ReasonRequired):
         actions.reopen(engine, settings, ref, by="anna", reason=" ")
     assert _case(engine, ref).state is CaseState.CLOSED

@@ -35,7 +35,14 @@ def test_purge_deletes_old_closed_cases_and_old_unlinked_mail_only(engine, make_
     Processor(engine, settings, classifier=FixedLabels()).drain()
     with session_scope(engine) as s:
         first = lifecycle.find_case(s, "AVG-2025-0001")
-        lifecycle.close(s, first, by="anna", outcome="closed", now=old + timedelta(days=20))
+        lifecycle.close(
+            s,
+            first,
+            by="anna",
+            outcome="closed",
+            justification="Dubbel verzoek",
+            now=old + timedelta(days=20),
+        )
         msg = s.exec(select(InboundMessage).where(InboundMessage.case_id == first.id)).one()
         s.add(LabelCorrection(message_pk=msg.id, labels=["access"], corrected_by="anna"))  # type: ignore[arg-type]
         s.commit()
@@ -79,7 +86,9 @@ def test_purge_deletes_draft_versions_and_internal_notes_with_the_case(engine, m
             DraftVersion(draft_id=draft.id, version=1, subject="s", body_text="Geachte Anna", editor="anna")
         )  # type: ignore[arg-type]
         s.add(CaseNote(case_id=case.id, author="anna", text="belde op 06-12345678"))  # type: ignore[arg-type]
-        lifecycle.close(s, case, by="anna", outcome="closed", now=old + timedelta(days=20))
+        lifecycle.close(
+            s, case, by="anna", outcome="closed", justification="Dubbel verzoek", now=old + timedelta(days=20)
+        )
         s.commit()
     result = purge(engine, settings, now=NOW)
     assert result.cases == ["AVG-2025-0001"]

@@ -130,7 +130,14 @@ def test_the_index_follows_inserts_changes_and_retention(engine, make_settings) 
     # Retention deletes a closed case and its mail: it is gone from the index too.
     now = RECEIVED + timedelta(days=600)
     with session_scope(engine) as s:
-        lifecycle.close(s, lifecycle.find_case(s, refs[3]), by="anna", outcome="closed", now=RECEIVED)
+        lifecycle.close(
+            s,
+            lifecycle.find_case(s, refs[3]),
+            by="anna",
+            outcome="closed",
+            justification="Dubbel verzoek",
+            now=RECEIVED,
+        )
         # Crash here: the test's database is thrown away.
         s.commit()
     assert purge(engine, settings, now=now).cases == [refs[3]]
