@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Attachment, MessageRaw, User
-from avgdesk.models.vocabulary import REPLY_LANGUAGE_NL, DraftKind
+from avgdesk.models.vocabulary import OUTCOME_NL, REPLY_LANGUAGE_NL, DraftKind, Role
 from avgdesk.triage.cases import actions, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.triage.drafting_config import drafting_context
@@ -67,6 +67,7 @@ def _case_page(
     detail = queries.case_detail(session, case, ctx.settings)
     active = select(User).where(col(User.active).is_(True)).order_by(col(User.username))
     kinds = {d.id: d.kind for d in detail.drafts if d.id is not None}
+    role = getattr(getattr(request.state, "user", None), "role", Role.MEDEWERKER.value)
     return render(
         request,
         "case.html",
@@ -82,6 +83,8 @@ def _case_page(
             "staff": [u.username for u in session.exec(active)],
             "kinds": list(DraftKind),
             "timeline": timeline.timeline(detail.audit, kinds),
+            # Only the outcomes this user may choose (an option that ends in a 403 is not offered).
+            "outcomes": {key: OUTCOME_NL[key] for key in lifecycle.closing_outcomes(role)},
             "error": error,
         },
         status_code=status_code,
@@ -220,7 +223,7 @@ def close(
     confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     # Only approvers may call a request manifestly unfounded (Art. 12(5)): a role, not a rule.
-    user = require_role(request, "approver" if outcome == "unfounded" else "medewerker")
+    user = require_role(request, lifecycle.OUTCOME_ROLES.get(outcome, Role.MEDEWERKER).value)
     if not confirm:
         # The confirmation of an irreversible step is the page's, not a rule of the case.
         return _refused(

@@ -32,3 +32,16 @@ def test_closing_as_gesloten_asks_for_a_reason_and_shows_it(
     assert done.status_code == 303
     page = client.get(f"/cases/{ref}").text
     assert "Reden: Dubbel verzoek" in page  # the timeline
+
+
+def test_kennelijk_ongegrond_is_offered_only_to_approvers(
+    app_factory: Any, web_engine: Engine, login: Any
+) -> None:
+    ref = _first_open(web_engine)
+    for user, offered in (("mw", False), ("goedkeurder", True), ("beheer", True)):
+        with TestClient(app_factory(), base_url="http://testserver", follow_redirects=False) as c:
+            login(c, user)
+            page = c.get(f"/cases/{ref}").text
+        assert ('value="unfounded"' in page) is offered, user
+        assert ("kennelijk ongegrond of buitensporig" in page) is offered, user
+        assert 'value="closed"' in page and 'value="withdrawn"' in page

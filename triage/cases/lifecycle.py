@@ -59,7 +59,7 @@ from avgdesk.models.tables import (
     User,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import LABEL_NL, LETTER_KIND_NL, OPEN_STATES, RIGHTS
+from avgdesk.models.vocabulary import LABEL_NL, LETTER_KIND_NL, OPEN_STATES, RIGHTS, Role
 from avgdesk.replies import letter_rules
 from avgdesk.replies.drafting import DraftingContext, create_draft
 from avgdesk.replies.rendering import DraftKind
@@ -84,6 +84,9 @@ ANSWER_KINDS: dict[str, frozenset[str]] = {
     "complaint": frozenset({DraftKind.COMPLAINT.value}),
 }
 """Which sent letter answers which right (or the complaint) in substance."""
+OUTCOME_ROLES: dict[str, Role] = {"unfounded": Role.APPROVER}
+"""The lowest role that may choose an outcome (others: any staff member). Declaring a request
+manifestly unfounded or excessive (Art. 12(5)) is the approvers'."""
 CLOSING_LETTER_KINDS = frozenset({DraftKind.ABANDONED.value})
 """Letters that tell the requester the case was closed: closing keeps them, and they may
 still be approved on a closed case. Every other letter not yet approved is withdrawn."""
@@ -720,6 +723,12 @@ def close(
         override_reason=override if missing else None,
         unanswered=missing or None,
     )
+
+
+def closing_outcomes(role: str) -> list[str]:
+    """The outcomes a user with ``role`` may close a case with (what the case page offers)."""
+    rank = Role(role).rank
+    return [o for o in CLOSING_OUTCOMES if rank >= OUTCOME_ROLES.get(o, Role.MEDEWERKER).rank]
 
 
 class LetterBeingSent(CaseNotOpen):
