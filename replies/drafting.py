@@ -358,6 +358,13 @@ def html_part(draft: Draft, case: Case | None, ctx: DraftingContext | None) -> s
     return _text_to_html(draft.body_text)
 
 
+def normalise_newlines(text: str) -> str:
+    """Line ends as stored: a browser's textarea sends CRLF for every line end, also for a
+    lone CR kept from a pasted text, so a stored CR made the text differ from what the
+    approver's browser sent back and refused every approval (attack review)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def edit_draft(
     session: Session,
     draft: Draft,
@@ -390,7 +397,7 @@ def edit_draft(
             text = f"[{case.reference}] {text}"
         draft.subject = text
     if body_text is not None:
-        draft.body_text = body_text.replace("\r\n", "\n")
+        draft.body_text = normalise_newlines(body_text)
         draft.body_html = _text_to_html(draft.body_text)
     if editor not in draft.editors:
         # A new list, so the JSON column is seen as changed.

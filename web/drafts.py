@@ -318,7 +318,7 @@ def draft_text(
     come back with the typed text."""
     user = require_role(request, "medewerker")
     ctx = get_ctx(request)
-    typed = (subject, body_text.replace("\r\n", "\n"))
+    typed = (subject, drafting.normalise_newlines(body_text))
     if action == "preview":
         draft, case = _load(session, draft_id)
         shown = RenderedReply(subject=subject, text=typed[1], html=drafting._text_to_html(typed[1]))
@@ -364,11 +364,14 @@ def draft_approve(
     # End the read before the use case opens its own transaction (SQLite: one writer).
     session.rollback()
     try:
-        if not confirm:
-            raise UnknownChoice(
-                "approval not confirmed", "Vink aan dat u deze versie goedkeurt en laat versturen."
-            )
-        draft_cases.approve(ctx.engine, ctx.settings, draft_id, by=user.username, expected_version=version)
+        draft_cases.approve(
+            ctx.engine,
+            ctx.settings,
+            draft_id,
+            by=user.username,
+            expected_version=version,
+            confirmed=bool(confirm),
+        )
     except RuleViolation as exc:
         draft, case = _load(session, draft_id)
         return _editor(request, session, draft, case, error=staff_text(exc), status_code=409)
@@ -379,7 +382,7 @@ def _typed_text(draft: Draft, subject: str | None, body_text: str | None) -> tup
     """(subject, body) as sent with the approval, or None when the form sent no text."""
     if subject is None and body_text is None:
         return None
-    body = draft.body_text if body_text is None else body_text.replace("\r\n", "\n")
+    body = draft.body_text if body_text is None else drafting.normalise_newlines(body_text)
     return (draft.subject if subject is None else subject, body)
 
 

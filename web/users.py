@@ -107,10 +107,16 @@ def disable_user(session: Session, username: str, *, by: str = "cli") -> None:
     """Disable the account and end all its sessions at once; never the last active admin."""
     user = _get(session, username)
     if user.active and user.role is Role.ADMIN:
-        others = session.exec(
-            select(User.id).where(User.role == Role.ADMIN, col(User.active), User.id != user.id)
-        ).first()
-        if others is None:
+        # Every active admin row locked (in id order: two of these never deadlock) before
+        # counting: on PostgreSQL (READ COMMITTED) two admins disabling each other at once
+        # each still saw the other active and left none. SQLite serialises writers anyway.
+        admins = session.exec(
+            select(User.id)
+            .where(User.role == Role.ADMIN, col(User.active))
+            .order_by(col(User.id))
+            .with_for_update()
+        ).all()
+        if not [pk for pk in admins if pk != user.id]:
             raise LastAdmin()
     user.active = False
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))

@@ -59,3 +59,39 @@ def test_the_last_active_admin_stays(web_engine: Any) -> None:
             disable_user(s, "tweede", by="cli")
         s.rollback()
     assert _active(web_engine, "beheer")
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one(engine: Any, monkeypatch: Any) -> None:
+    """An attack review found both succeeding on PostgreSQL (each saw the other still active)."""
+    import threading
+    import time
+
+    from avgdesk.web import users
+
+    with Session(engine) as s:
+        add_user(s, "adm1", "admin", "correct horse battery staple one")
+        add_user(s, "adm2", "admin", "correct horse battery staple two")
+        s.commit()
+    slow_get = users._get
+
+    def slowed(session: Session, username: str) -> User:
+        user = slow_get(session, username)
+        time.sleep(0.3)  # both transactions have read their target before either counts
+        return user
+
+    monkeypatch.setattr(users, "_get", slowed)
+    refused: list[str] = []
+
+    def disable(victim: str, me: str) -> None:
+        try:
+            users.deactivate_user(engine, victim, by=me)
+        except LastAdmin:
+            refused.append(victim)
+
+    threads = [threading.Thread(target=disable, args=pair) for pair in (("adm1", "adm2"), ("adm2", "adm1"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(refused) == 1
+    assert [_active(engine, name) for name in ("adm1", "adm2")].count(True) == 1

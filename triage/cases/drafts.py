@@ -51,7 +51,11 @@ class BulkOutcome:
 
 
 def _load(session: Session, draft_id: int) -> tuple[Draft, Case]:
-    draft = session.get(Draft, draft_id)
+    """The draft, locked for this write (every caller writes): on PostgreSQL an approval
+    and a save at the same moment each passed the version check on an unlocked read, and
+    the mail went out as the old version while the row showed the new one approved.
+    SQLite serialises writers anyway."""
+    draft = session.get(Draft, draft_id, with_for_update=True)
     if draft is None:
         raise DraftNotFound(f"no draft {draft_id}", f"Brief {draft_id} bestaat niet.")
     case = session.get(Case, draft.case_id)
@@ -185,12 +189,24 @@ def edit(
 
 
 def approve(
-    engine: Engine, settings: Settings, draft_id: int, *, by: str, expected_version: int | None = None
+    engine: Engine,
+    settings: Settings,
+    draft_id: int,
+    *,
+    by: str,
+    expected_version: int | None = None,
+    confirmed: bool = True,
 ) -> DraftResult:
-    """Approve exactly the version the approver read and queue it for the outbox."""
+    """Approve exactly the version the approver read and queue it for the outbox. A changed
+    letter is said before a missing confirmation: ticking the box on the page that asked for
+    it must not approve a newer version nobody said had changed."""
     with unit_of_work(engine) as session:
         draft, case = _load(session, draft_id)
         _check_version(draft, expected_version)
+        if not confirmed:
+            raise UnknownChoice(
+                "approval not confirmed", "Vink aan dat u deze versie goedkeurt en laat versturen."
+            )
         lifecycle.check_letter_may_go(case, draft)  # a closed case sends nothing more
         tasks.require_done_for(session, draft)  # issue 17: no answer while its tasks are open
         attachments.require_promised(session, draft)  # issue 17: the file the letter names

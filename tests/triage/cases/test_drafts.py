@@ -189,3 +189,52 @@ def test_german_is_refused_in_dutch_when_the_profile_has_no_german_texts(
     assert english.render_error is None
     with pytest.raises(UnknownChoice, match="unknown reply language"):
         drafts.create(engine, make_settings(), ref, "acknowledgement", by="anna", language="fr")
+
+
+def test_an_approval_and_a_save_at_once_never_send_the_old_text(engine, make_settings, monkeypatch) -> None:
+    """Attack review (PostgreSQL): both passed the version check on an unlocked read, so the
+    mail went out as version 1 while the row said version 2 was approved. Now the draft row is
+    locked for the write: one of the two waits and then sees the other's result."""
+    import threading
+    import time
+
+    settings = make_settings()
+    [ref] = _seed(engine, settings)
+    created = drafts.create(engine, settings, ref, "acknowledgement", by="mo")
+    check = drafts._check_version
+
+    def slowed(draft: Draft, expected: int | None) -> None:
+        check(draft, expected)
+        time.sleep(0.3)  # both have read version 1 before either writes
+
+    monkeypatch.setattr(drafts, "_check_version", slowed)
+    errors: list[str] = []
+
+    def run(step: Any) -> None:
+        try:
+            step()
+        except DraftChanged:
+            errors.append("changed")
+
+    steps = [
+        lambda: drafts.approve(engine, settings, created.draft_id, by="anna", expected_version=1),
+        lambda: drafts.edit(
+            engine, settings, created.draft_id, by="mo", body_text="Nieuw", expected_version=1
+        ),
+    ]
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    final = _draft(engine, created.draft_id)
+    with Session(engine) as s:
+        queued = s.exec(select(OutboxItem).where(OutboxItem.draft_id == created.draft_id)).all()
+    if final.state is DraftState.APPROVED:
+        # The approval came last: what is queued is the text the row holds.
+        assert final.approved_version == final.version and len(queued) == 1
+        assert final.body_text.split()[0].encode() in queued[0].raw
+    else:
+        # The save came last (revoking the approval) or the approval saw the new version.
+        assert final.state is DraftState.DRAFT and final.body_text == "Nieuw"
+        assert not queued  # a revoked approval takes its queued mail with it
