@@ -53,7 +53,7 @@ from avgdesk.models.tables import (
     column_values,
 )
 from avgdesk.models.types import utcnow
-from avgdesk.models.vocabulary import APPROVER_ROLES, REPLY_LANGUAGES, reply_language
+from avgdesk.models.vocabulary import APPROVER_ROLES, REPLY_LANGUAGES, ROLE_NL, reply_language
 from avgdesk.replies import letter_rules
 from avgdesk.replies.access_facts import default_access_fields
 from avgdesk.replies.attachments import add_attachments
@@ -484,7 +484,7 @@ def _check_approvable(session: Session, draft: Draft, approver: str, ctx: Drafti
     if user is not None and (not user.active or user.role not in APPROVER_ROLES):
         raise ApproverRequired(
             f"{approver} may not approve replies (role {user.role})",
-            f"{approver} mag geen brieven goedkeuren (rol {user.role}).",
+            f"{approver} mag geen brieven goedkeuren (rol {ROLE_NL.get(user.role, user.role)}).",
         )
     if draft.state is not DraftState.DRAFT:
         raise DraftNotAwaitingApproval(

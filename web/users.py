@@ -6,6 +6,7 @@ also manages accounts.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -58,6 +59,10 @@ def has_role(role: str, needed: str) -> bool:
 MIN_PASSWORD_SCORE = 3
 """zxcvbn's score (0-4): 3 is "safely unguessable" against an offline attack on a slow hash."""
 _STRENGTH_CHARS = 100
+# Names that stay plain text in URLs and the audit trail (an address as a name is allowed:
+# reminders go to an assignee whose name is an address).
+_USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
+_RESERVED_NAMES = frozenset({"cli", "avgdesk"})
 """zxcvbn's time grows with the length; past this many characters only the start is judged."""
 
 
@@ -81,8 +86,14 @@ def check_password_rules(password: str, username: str = "") -> None:
 
 def add_user(session: Session, username: str, role: str, password: str, *, by: str = "cli") -> User:
     username = username.strip()
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise InvalidOperation("een gebruikersnaam heeft 1 tot 64 tekens zonder spaties")
+    if _USERNAME.fullmatch(username) is None:
+        raise InvalidOperation(
+            "een gebruikersnaam heeft 1 tot 64 tekens: letters, cijfers en . _ - @ + (geen spaties)"
+        )
+    if username.lower() in _RESERVED_NAMES or username.lower().startswith("system"):
+        # Audit trails and pages name the worker "system:…" and the command line "cli":
+        # a person with such a name would pass for them.
+        raise InvalidOperation(f"de gebruikersnaam {username} is gereserveerd; kies een andere")
     if role not in ROLES:
         raise InvalidOperation(f"onbekende rol {role!r}; kies uit {', '.join(ROLES)}")
     check_password_rules(password, username)

@@ -95,3 +95,21 @@ def test_two_admins_disabling_each_other_at_once_leave_one(engine: Any, monkeypa
         t.join(timeout=30)
     assert len(refused) == 1
     assert [_active(engine, name) for name in ("adm1", "adm2")].count(True) == 1
+
+
+@pytest.mark.parametrize("name", ["system:triage", "System", "cli", "a/b", "naam met spatie", "x" * 65, ""])
+def test_names_that_would_pass_for_the_system_or_break_links_are_refused(engine: Any, name: str) -> None:
+    """Attack review: an account named system:triage showed as 'avgdesk (verwerking)' on
+    the drafts pages, 'cli' could not be disabled from the command line, and a '/' broke
+    the disable link."""
+    from avgdesk.models.errors import InvalidOperation
+
+    with Session(engine) as s, pytest.raises(InvalidOperation):
+        add_user(s, name, "medewerker", "correct horse battery staple")
+
+
+def test_ordinary_names_and_addresses_are_accepted(engine: Any) -> None:
+    with Session(engine) as s:
+        for name in ("anna", "j.de-vries", "privacy@nhmb.example", "piet_2"):
+            add_user(s, name, "medewerker", "correct horse battery staple")
+        s.commit()

@@ -113,7 +113,7 @@ def test_approve_exactly_the_version_read_with_roles_and_four_eyes(engine, make_
     created = drafts.create(engine, settings, ref, "acknowledgement", by="anna")
     with pytest.raises(ApproverRequired) as refused:
         drafts.approve(engine, settings, created.draft_id, by="mo")  # a medewerker
-    assert "mag geen brieven goedkeuren" in refused.value.staff_message
+    assert "mag geen brieven goedkeuren (rol medewerker)" in refused.value.staff_message
     with pytest.raises(FourEyesRule):
         drafts.approve(engine, settings, created.draft_id, by="anna")  # the author
     with pytest.raises(DraftChanged):
@@ -238,3 +238,17 @@ def test_an_approval_and_a_save_at_once_never_send_the_old_text(engine, make_set
         # The save came last (revoking the approval) or the approval saw the new version.
         assert final.state is DraftState.DRAFT and final.body_text == "Nieuw"
         assert not queued  # a revoked approval takes its queued mail with it
+
+
+def test_a_refused_approver_is_named_by_the_dutch_role(engine, make_settings) -> None:
+    """Staff read 'rol goedkeurder', not the internal 'approver' (attack review)."""
+    settings = make_settings()
+    [ref] = _seed(engine, settings)
+    created = drafts.create(engine, settings, ref, "acknowledgement", by="anna")
+    with Session(engine) as s:
+        bert = s.exec(select(User).where(User.username == "bert")).one()
+        bert.active = False
+        s.commit()
+    with pytest.raises(ApproverRequired) as refused:
+        drafts.approve(engine, settings, created.draft_id, by="bert")
+    assert "(rol goedkeurder)" in refused.value.staff_message
