@@ -24,8 +24,9 @@ from starlette.responses import Response
 
 from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, UnknownChoice, staff_text
 from avgdesk.models.tables import Attachment, MessageRaw, User
+from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import OUTCOME_NL, REPLY_LANGUAGE_NL, DraftKind, Role
-from avgdesk.triage.cases import actions, lifecycle, queries, timeline
+from avgdesk.triage.cases import actions, legal, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web import labels as L
@@ -85,6 +86,8 @@ def _case_page(
             "timeline": timeline.timeline(detail.audit, kinds),
             # Only the outcomes this user may choose (an option that ends in a 403 is not offered).
             "outcomes": {key: OUTCOME_NL[key] for key in lifecycle.closing_outcomes(role)},
+            "breach_late": detail.breach is not None and detail.breach.overdue(utcnow()),
+            "may_decide_breach": Role(role).rank >= legal.BREACH_DECISION_ROLE.rank,
             "error": error,
         },
         status_code=status_code,
@@ -240,6 +243,33 @@ def close(
             outcome=outcome,
             justification=justification or None,
             override_reason=override_reason or None,
+        )
+    except RuleViolation as exc:
+        return _refused(request, session, reference, exc)
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/breach")
+def breach_decision(
+    request: Request,
+    reference: str,
+    session: Annotated[Session, Depends(db)],
+    decision: Annotated[str, Form(max_length=20)] = "",
+    reported_on: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Possible breach: reported to the AP on a day, or not notifiable with a reason."""
+    user = require_role(request, legal.BREACH_DECISION_ROLE.value)
+    ctx = get_ctx(request)
+    try:
+        actions.decide_breach(
+            ctx.engine,
+            ctx.settings,
+            reference,
+            by=user.username,
+            decision=decision,
+            reported_on=reported_on or None,
+            reason=reason,
         )
     except RuleViolation as exc:
         return _refused(request, session, reference, exc)

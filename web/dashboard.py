@@ -84,6 +84,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
             "awaiting": awaiting,
             "chart": chart_svg_data(_due_buckets(snap)),
             "breaches": legal.open_breaches(session),  # issue 13: the Art. 33 72-hour clock
+            "now": utcnow(),
         },
     )
 

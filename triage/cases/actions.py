@@ -298,6 +298,29 @@ def _with_facts(engine: Engine, draft_id: int, facts: Mapping[str, list[str]]) -
         return {**(draft.fields if draft else {}), **facts}
 
 
+def decide_breach(
+    engine: Engine,
+    settings: Settings,
+    reference: str,
+    *,
+    by: str,
+    decision: str,
+    reported_on: date | str | None = None,
+    reason: str | None = None,
+) -> CaseResult:
+    """Use case: record whether a possible breach was reported to the AP (on which day) or
+    is not notifiable (with a reason); audited, and the 72-hour warning ends."""
+    from avgdesk.triage.cases import legal
+
+    with unit_of_work(engine) as session:
+        case = lifecycle.find_case(session, reference)
+        today = utcnow().astimezone(settings.tz).date()
+        legal.decide_breach(
+            session, case, by=by, decision=decision, reported_on=reported_on, reason=reason, today=today
+        )
+        return _result(case)
+
+
 def link_message(engine: Engine, reference: str, message_pk: int, *, by: str) -> CaseResult:
     """Use case: staff decide a message belongs to ``reference`` (issue 11: a stranger
     cannot thread into a case, a person can). The message leaves the case it was in."""

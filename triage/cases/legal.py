@@ -15,6 +15,8 @@ fact about the case with who/when, exactly what the audit trail records.
   for information is *sent* (see ``lifecycle.start_requested_pauses``).
 * **Possible breach** (Art. 33): a message with breach words is flagged at once; the
   72-hour clock runs from its arrival, and the privacy team is mailed through the outbox.
+  An approver records the decision (reported to the AP on a day, or not notifiable with a
+  reason; Art. 33(5)), which ends the warning.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -30,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import RuleViolation
 from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
+from avgdesk.models.vocabulary import Role
 from avgdesk.replies.drafting import DraftingContext
 from avgdesk.triage.cases import audit
 from avgdesk.triage.settings import Settings
@@ -198,19 +201,26 @@ class BreachClock:
 
     since: datetime
     notify_by: datetime
+    alert_unsent: bool = False
+    """The warning mail to the privacy team was not sent (no recipients, or it failed)."""
 
     def hours_left(self, now: datetime) -> float:
         return (self.notify_by - now).total_seconds() / 3600
 
+    def overdue(self, now: datetime) -> bool:
+        """The 72 hours have passed without a recorded decision."""
+        return now >= self.notify_by
+
 
 def breach_clock(session: Session, case: Case) -> BreachClock | None:
+    """The 72-hour clock of a flagged breach still undecided (a recorded decision ends it)."""
     event = session.exec(
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == BREACH_FLAG).limit(1)
     ).first()
-    if event is None:
+    if event is None or case.id is None or has_flag(session, case, BREACH_DECIDED):
         return None
     since = datetime.fromisoformat(str(event.detail.get("since")))
-    return BreachClock(since, since + BREACH_NOTIFY_WITHIN)
+    return BreachClock(since, since + BREACH_NOTIFY_WITHIN, bool(_alert_unsent_ids(session, [case.id])))
 
 
 def flag_breach(
@@ -346,7 +356,7 @@ def _queue_breach_alert(session: Session, case: Case, message: InboundMessage, s
 
     recipients = list(settings.breach_alert_recipients or settings.summary_recipients)
     if not recipients:
-        audit.record(session, actor="system:triage", action="case.breach_alert_unsent", case_id=case.id)
+        audit.record(session, actor="system:triage", action=BREACH_ALERT_UNSENT, case_id=case.id)
         return
     domain = settings.internal_mail_from.rpartition("@")[2] or "avgdesk.invalid"
     alert = breach_alert(
@@ -358,6 +368,96 @@ def _queue_breach_alert(session: Session, case: Case, message: InboundMessage, s
         domain=domain,
     )
     enqueue_internal(session, alert, kind="breach_alert", recipients=recipients, case_id=case.id)
+
+
+# --- the decision about a possible breach (Art. 33(1) and 33(5)) -------------------------------
+BREACH_DECIDED = "case.breach_decided"
+BREACH_ALERT_UNSENT = "case.breach_alert_unsent"
+BREACH_DECISIONS = ("reported", "not_notifiable")
+BREACH_DECISION_ROLE = Role.APPROVER
+"""Who records whether a possible breach was reported to the AP (as for Art. 12(5))."""
+
+
+class BreachDecisionInvalid(RuleViolation):
+    staff_message = (
+        "Kies of het datalek is gemeld bij de AP (met de datum) of niet meldplichtig is (met reden)."
+    )
+
+
+def decide_breach(
+    session: Session,
+    case: Case,
+    *,
+    by: str,
+    decision: str,
+    reported_on: date | str | None = None,
+    reason: str | None = None,
+    today: date,
+) -> None:
+    """Record the decision on a flagged breach: reported to the AP on a day, or not notifiable
+    with a reason (Art. 33(5): every breach is documented). It ends the 72-hour warning."""
+    if not has_flag(session, case, BREACH_FLAG):
+        raise BreachDecisionInvalid(
+            f"case {case.reference} carries no possible breach",
+            f"Zaak {case.reference} heeft geen signaal van een mogelijk datalek.",
+        )
+    if has_flag(session, case, BREACH_DECIDED):
+        raise BreachDecisionInvalid(
+            f"case {case.reference}: the breach decision is already recorded",
+            "Over dit mogelijke datalek is al een beslissing vastgelegd (zie de tijdlijn).",
+        )
+    text = " ".join((reason or "").split())[:1000] or None
+    day = _reported_on(decision, reported_on, text, today)
+    audit.record(
+        session,
+        actor=by,
+        action=BREACH_DECIDED,
+        case_id=case.id,
+        decision=decision,
+        reported_on=day.isoformat() if day else None,
+        reason=text,
+    )
+
+
+def _reported_on(decision: str, value: date | str | None, reason: str | None, today: date) -> date | None:
+    if decision not in BREACH_DECISIONS:
+        raise BreachDecisionInvalid(f"unknown breach decision {decision!r}")
+    if decision == "not_notifiable":
+        if reason is None:
+            raise BreachDecisionInvalid(
+                "'not notifiable' needs a reason",
+                "Niet meldplichtig vraagt een reden (bijvoorbeeld: geen risico voor de betrokkenen);"
+                " die wordt vastgelegd (art. 33 lid 5 AVG).",
+            )
+        return None
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        day = None
+    if day is None or day > today:
+        raise BreachDecisionInvalid(
+            f"reported_on {value!r} is no date up to today",
+            "Vul de datum in waarop het datalek bij de Autoriteit Persoonsgegevens is gemeld"
+            " (niet in de toekomst).",
+        )
+    return day
+
+
+def _alert_unsent_ids(session: Session, case_ids: Sequence[int]) -> set[int]:
+    """Cases whose warning to the privacy team was not sent (no recipients, or it failed)."""
+    from avgdesk.models.tables import OutboxItem
+    from avgdesk.models.vocabulary import OutboxState
+
+    if not case_ids:
+        return set()
+    failed = session.exec(
+        select(OutboxItem.case_id).where(
+            OutboxItem.kind == "breach_alert",
+            col(OutboxItem.case_id).in_(list(case_ids)),
+            col(OutboxItem.state).in_([OutboxState.FAILED, OutboxState.AMBIGUOUS]),
+        )
+    )
+    return flagged_case_ids(session, BREACH_ALERT_UNSENT, case_ids) | {c for c in failed if c is not None}
 
 
 # --- closing -------------------------------------------------------------------------------------
@@ -428,8 +528,15 @@ def open_breaches(session: Session) -> list[OpenBreach]:
         .join(AuditEvent, col(AuditEvent.case_id) == col(Case.id))
         .where(AuditEvent.action == BREACH_FLAG, col(Case.state).in_(list(OPEN_STATES)))
     )
+    flagged = [(case, event) for case, event in rows if case.id is not None]
+    ids = [case.id for case, _ in flagged if case.id is not None]
+    decided = flagged_case_ids(session, BREACH_DECIDED, ids)
+    unsent = _alert_unsent_ids(session, ids)
     found = []
-    for case, event in rows:
+    for case, event in flagged:
+        if case.id in decided:
+            continue
         since = datetime.fromisoformat(str(event.detail.get("since")))
-        found.append(OpenBreach(case.reference, BreachClock(since, since + BREACH_NOTIFY_WITHIN)))
+        clock = BreachClock(since, since + BREACH_NOTIFY_WITHIN, case.id in unsent)
+        found.append(OpenBreach(case.reference, clock))
     return sorted(found, key=lambda b: b.clock.notify_by)

@@ -101,6 +101,13 @@ def _closed(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     return text
 
 
+def _breach_decided(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
+    reason = f", toelichting: {d['reason']}" if d.get("reason") else ""
+    if d.get("decision") == "reported":
+        return f"Datalek gemeld bij de Autoriteit Persoonsgegevens op {date_nl(d.get('reported_on'))}{reason}"
+    return f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {d.get('reason') or '–'}"
+
+
 _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "case.opened": _opened,
     "message.attached": lambda d, k: (
@@ -154,8 +161,10 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         "Bezwaar tegen direct marketing: meteen stoppen en bevestigen (art. 21 lid 3 AVG)"
     ),
     "case.possible_breach": lambda d, k: (
-        f"Mogelijk datalek gemeld; beslissen over melding vóór {_when(d.get('notify_by'))}"
+        "Mogelijk datalek gesignaleerd (nog niet gemeld bij de AP); beslissen over melding vóór "
+        f"{_when(d.get('notify_by'))}"
     ),
+    "case.breach_decided": _breach_decided,
     "case.breach_alert_unsent": lambda d, k: (
         "Waarschuwing over een mogelijk datalek kon niet worden verstuurd"
     ),

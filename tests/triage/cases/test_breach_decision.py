@@ -1,0 +1,94 @@
+"""A possible data breach (Art. 33): the 72-hour mark shown as passed, a failed warning shown,
+and an approver's recorded decision that ends the warning (browser walk, defect 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from helpers import FixedLabels, mail
+from sqlmodel import Session, col, select
+
+from avgdesk.models.tables import AuditEvent, Case, OutboxItem
+from avgdesk.models.vocabulary import OutboxState
+from avgdesk.triage.cases import actions, legal, lifecycle, timeline
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+LEAK = "#access Ik kreeg de factuur van een andere klant: een datalek."
+
+
+def _flagged(engine, settings) -> str:  # type: ignore[no-untyped-def]
+    store_local_message(engine, mail(1, body=LEAK), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        assert legal.breach_clock(s, case) is not None
+        return case.reference
+
+
+def _events(engine, ref: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        case = lifecycle.find_case(s, ref)
+        return list(
+            s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(col(AuditEvent.id)))
+        )
+
+
+def test_the_clock_says_overdue_and_the_failed_warning(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(breach_alert_recipients=["privacy@nhmbsoftware.nl"])
+    ref = _flagged(engine, settings)
+    with Session(engine) as s:
+        case = lifecycle.find_case(s, ref)
+        clock = legal.breach_clock(s, case)
+        assert clock is not None and not clock.alert_unsent
+        assert not clock.overdue(RECEIVED + timedelta(hours=71)) and clock.overdue(
+            RECEIVED + timedelta(hours=72)
+        )
+        item = s.exec(select(OutboxItem).where(OutboxItem.kind == "breach_alert")).one()
+        item.state = OutboxState.FAILED  # the warning could not be delivered
+        s.commit()
+        clock = legal.breach_clock(s, case)
+        assert clock is not None and clock.alert_unsent
+        [listed] = legal.open_breaches(s)
+        assert listed.reference == ref and listed.clock.alert_unsent
+    texts = [e.text for e in timeline.timeline(_events(engine, ref))]
+    assert any(t.startswith("Mogelijk datalek gesignaleerd (nog niet gemeld bij de AP)") for t in texts)
+
+
+def test_a_recorded_decision_is_audited_and_ends_the_warning(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    with Session(engine) as s:
+        assert legal.breach_clock(s, lifecycle.find_case(s, ref)).alert_unsent  # type: ignore[union-attr]
+    refusals = [
+        {"decision": "maybe"},
+        {"decision": "reported"},
+        {"decision": "reported", "reported_on": "gisteren"},
+        {"decision": "reported", "reported_on": date.today() + timedelta(days=2)},
+        {"decision": "not_notifiable", "reason": "  "},
+    ]
+    for form in refusals:
+        with pytest.raises(legal.BreachDecisionInvalid) as refused:
+            actions.decide_breach(engine, settings, ref, by="bert", **form)  # type: ignore[arg-type]
+        assert refused.value.staff_message.startswith(("Kies", "Vul", "Niet meldplichtig")), form
+    actions.decide_breach(engine, settings, ref, by="bert", decision="reported", reported_on="2026-03-07")
+    with Session(engine) as s:
+        assert legal.breach_clock(s, lifecycle.find_case(s, ref)) is None
+        assert legal.open_breaches(s) == []
+    with pytest.raises(legal.BreachDecisionInvalid, match="already"):
+        actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason="x")
+    [decided] = [e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]
+    assert decided.actor == "bert" and decided.detail["reported_on"] == "2026-03-07"
+    texts = [e.text for e in timeline.timeline(_events(engine, ref))]
+    assert "Datalek gemeld bij de Autoriteit Persoonsgegevens op 7 maart 2026" in texts
+
+
+def test_not_notifiable_keeps_its_reason_in_the_timeline(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    why = "Factuur ging naar een collega-klant die hem direct heeft verwijderd; geen risico."
+    actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason=why)
+    texts = [e.text for e in timeline.timeline(_events(engine, ref))]
+    assert f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {why}" in texts
