@@ -217,7 +217,12 @@ def cases_close(
     reference: str,
     by: By,
     outcome: Annotated[str, typer.Option(help="answered | closed | withdrawn | unfounded")],
-    justification: Annotated[str | None, typer.Option(help="Required for unfounded (Art. 12(5)).")] = None,
+    justification: Annotated[
+        str | None,
+        typer.Option(
+            help="Required for unfounded (Art. 12(5)) and for closed (the reason, without an answer)."
+        ),
+    ] = None,
     override_reason: Annotated[
         str | None,
         typer.Option(help="Close as answered although no answer was sent for every right (audited)."),

@@ -121,7 +121,19 @@ def test_case_actions_are_audited_and_explained(seeded: dict[str, str], tmp_path
     )
     run(seeded, tmp_path, "cases", "reopen", "AVG-2026-0002", "--by", "bert", "--reason", "Klant belt terug")
     run(seeded, tmp_path, "cases", "note", "AVG-2026-0002", "--by", "bert", "--text", "Belde om 10:00")
-    run(seeded, tmp_path, "cases", "close", "AVG-2026-0002", "--by", "bert", "--outcome", "closed")
+    run(
+        seeded,
+        tmp_path,
+        "cases",
+        "close",
+        "AVG-2026-0002",
+        "--by",
+        "bert",
+        "--outcome",
+        "closed",
+        "--justification",
+        "Klant trekt het verzoek telefonisch in",
+    )
     shown = json.loads(run(seeded, tmp_path, "cases", "show", "AVG-2026-0001", "--json").stdout)
     actions = [e["action"] for e in shown["audit"]]
     assert actions[:1] == ["case.opened"] and {"case.pause_requested", "case.extended"} <= set(actions)
