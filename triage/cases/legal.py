@@ -396,18 +396,22 @@ def decide_breach(
 ) -> None:
     """Record the decision on a flagged breach: reported to the AP on a day, or not notifiable
     with a reason (Art. 33(5): every breach is documented). It ends the 72-hour warning."""
-    if not has_flag(session, case, BREACH_FLAG):
+    # The case row locked first: two approvers deciding at once on PostgreSQL both passed the
+    # "already decided" check and recorded two decisions. SQLite serialises writers anyway.
+    session.exec(select(Case.id).where(Case.id == case.id).with_for_update()).first()
+    clock = breach_clock(session, case)
+    if clock is None:
+        if has_flag(session, case, BREACH_DECIDED):
+            raise BreachDecisionInvalid(
+                f"case {case.reference}: the breach decision is already recorded",
+                "Over dit mogelijke datalek is al een beslissing vastgelegd (zie de tijdlijn).",
+            )
         raise BreachDecisionInvalid(
             f"case {case.reference} carries no possible breach",
             f"Zaak {case.reference} heeft geen signaal van een mogelijk datalek.",
         )
-    if has_flag(session, case, BREACH_DECIDED):
-        raise BreachDecisionInvalid(
-            f"case {case.reference}: the breach decision is already recorded",
-            "Over dit mogelijke datalek is al een beslissing vastgelegd (zie de tijdlijn).",
-        )
     text = " ".join((reason or "").split())[:1000] or None
-    day = _reported_on(decision, reported_on, text, today)
+    day = _reported_on(decision, reported_on, text, today, clock)
     audit.record(
         session,
         actor=by,
@@ -419,7 +423,9 @@ def decide_breach(
     )
 
 
-def _reported_on(decision: str, value: date | str | None, reason: str | None, today: date) -> date | None:
+def _reported_on(
+    decision: str, value: date | str | None, reason: str | None, today: date, clock: BreachClock
+) -> date | None:
     if decision not in BREACH_DECISIONS:
         raise BreachDecisionInvalid(f"unknown breach decision {decision!r}")
     if decision == "not_notifiable":
@@ -434,11 +440,18 @@ def _reported_on(decision: str, value: date | str | None, reason: str | None, to
         day = value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
     except ValueError:
         day = None
-    if day is None or day > today:
+    # A report cannot predate the mail that raised the breach (a day's margin for time zones).
+    if day is None or day > today or day < clock.since.date() - timedelta(days=1):
         raise BreachDecisionInvalid(
-            f"reported_on {value!r} is no date up to today",
+            f"reported_on {value!r} is not between the signal and today",
             "Vul de datum in waarop het datalek bij de Autoriteit Persoonsgegevens is gemeld"
-            " (niet in de toekomst).",
+            f" (tussen {clock.since.date():%d-%m-%Y} en vandaag).",
+        )
+    if day > clock.notify_by.date() and reason is None:
+        raise BreachDecisionInvalid(
+            "a report after the 72 hours needs the reason for the delay",
+            "De melding kwam na de 72 uur: vul de reden van de vertraging in; die hoort bij de"
+            " melding en wordt vastgelegd (art. 33 lid 1 AVG).",
         )
     return day
 
@@ -520,13 +533,12 @@ class OpenBreach:
 
 
 def open_breaches(session: Session) -> list[OpenBreach]:
-    """Open cases flagged as a possible breach, most urgent first (for the dashboard)."""
-    from avgdesk.models.vocabulary import OPEN_STATES
-
+    """Cases flagged as a possible breach and not yet decided, most urgent first (for the
+    dashboard). Closed cases too: the duty of Art. 33 does not end with the request."""
     rows = session.exec(
         select(Case, AuditEvent)
         .join(AuditEvent, col(AuditEvent.case_id) == col(Case.id))
-        .where(AuditEvent.action == BREACH_FLAG, col(Case.state).in_(list(OPEN_STATES)))
+        .where(AuditEvent.action == BREACH_FLAG)
     )
     flagged = [(case, event) for case, event in rows if case.id is not None]
     ids = [case.id for case, _ in flagged if case.id is not None]

@@ -92,3 +92,73 @@ def test_not_notifiable_keeps_its_reason_in_the_timeline(engine, make_settings) 
     actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason=why)
     texts = [e.text for e in timeline.timeline(_events(engine, ref))]
     assert f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {why}" in texts
+
+
+def test_the_report_day_lies_between_the_signal_and_today_and_a_late_one_says_why(
+    engine, make_settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Attack review: 1 January 1901 was accepted, and a report after the 72 hours needed no
+    reason for the delay (Art. 33(1): a late notification gives its reasons)."""
+    settings = make_settings()
+    ref = _flagged(engine, settings)  # signalled on 5 March 2026, 72 hours end on 8 March
+    with pytest.raises(legal.BreachDecisionInvalid) as refused:
+        actions.decide_breach(engine, settings, ref, by="bert", decision="reported", reported_on="1901-01-01")
+    assert "tussen 05-03-2026 en vandaag" in refused.value.staff_message
+    with pytest.raises(legal.BreachDecisionInvalid) as refused:
+        actions.decide_breach(engine, settings, ref, by="bert", decision="reported", reported_on="2026-03-10")
+    assert "reden van de vertraging" in refused.value.staff_message
+    actions.decide_breach(
+        engine,
+        settings,
+        ref,
+        by="bert",
+        decision="reported",
+        reported_on="2026-03-10",
+        reason="Pas na onderzoek",
+    )
+    [decided] = [e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]
+    assert decided.detail["reason"] == "Pas na onderzoek"
+
+
+def test_closing_the_request_keeps_an_undecided_breach_on_the_dashboard(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Attack review: closing the case made the undecided breach vanish; Art. 33 does not end
+    with the request."""
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    actions.close(engine, ref, by="bert", outcome="withdrawn")
+    with Session(engine) as s:
+        [listed] = legal.open_breaches(s)
+        assert listed.reference == ref
+
+
+def test_two_decisions_at_once_record_one(engine, make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Attack review (PostgreSQL): both passed the 'already decided' check on an unlocked read."""
+    import threading
+    import time
+
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    has_flag = legal.has_flag
+
+    def slowed(session, case, flag):  # type: ignore[no-untyped-def]
+        found = has_flag(session, case, flag)
+        if flag == legal.BREACH_DECIDED:
+            time.sleep(0.3)  # both have read "undecided" before either writes
+        return found
+
+    monkeypatch.setattr(legal, "has_flag", slowed)
+    refused: list[str] = []
+
+    def decide(reason: str) -> None:
+        try:
+            actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason=reason)
+        except legal.BreachDecisionInvalid:
+            refused.append(reason)
+
+    threads = [threading.Thread(target=decide, args=(r,)) for r in ("geen risico", "klein risico")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(refused) == 1
+    assert len([e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]) == 1
