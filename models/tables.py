@@ -198,6 +198,12 @@ class Case(SQLModel, table=True):
     """A recent open case of the same requester, offered to staff; never merged silently."""
     duplicate_of_case_id: int | None = Field(default=None, foreign_key="case.id")
     """Same requester, same right within 30 days: flagged for staff."""
+    answers_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    """When the last substantive answer the case owed was sent (every right and the complaint;
+    ``lifecycle.mark_answered``): the Art. 12(3) deadline is met, the case waits to be closed.
+    None while something is owed; cleared by reopening and by a new right."""
+    reopened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    """Last reopening: only an answer sent after it marks the case answered again."""
     outcome: str | None = None
     justification: str | None = Field(default=None, sa_column=Column(Text))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
@@ -237,8 +243,12 @@ class Draft(SQLModel, table=True):
     """A reply being written. The Message-ID is fixed at creation and reused on every retry."""
 
     __tablename__ = "draft"
-    # The drafts list (newest first, per state) and the oldest waiting ones (issue 16).
-    __table_args__ = (Index("ix_draft_state_created", "state", "created_at"),)
+    # The drafts list (newest first, per state) and the oldest waiting ones (issue 16); the
+    # snapshot's count of letters that can still be approved, read from the index alone.
+    __table_args__ = (
+        Index("ix_draft_state_created", "state", "created_at"),
+        Index("ix_draft_state_case_kind", "state", "case_id", "kind"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -64,7 +64,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
         session.exec(
             select(Draft, Case.reference)
             .join(Case, col(Case.id) == col(Draft.case_id))
-            .where(Draft.state == DraftState.DRAFT)
+            .where(Draft.state == DraftState.DRAFT, queries.draft_may_go_clause())
             .order_by(col(Draft.created_at), col(Draft.id))
             .limit(rows)
         )
@@ -97,4 +97,5 @@ def _due_buckets(snap: queries.BacklogSnapshot) -> list[Bar]:
         Bar("8 tot 14 dagen", snap.due_8_to_14, "ok"),
         Bar("Later", snap.due_later, "ok"),
         Bar("Zonder termijn", snap.no_due_date, "none"),
+        Bar("Beantwoord, nog sluiten", snap.answered_open, "ok"),
     ]

@@ -30,12 +30,13 @@ DUE_FILTERS = {
     "7": ("binnen 7 dagen", 7),
     "14": ("binnen 14 dagen", 14),
 }
-QUEUE_PARAMS = ("q", "state", "right", "due", "mine", "approval", "sort", "dir", "page")
+QUEUE_PARAMS = ("q", "state", "right", "due", "mine", "approval", "answered", "sort", "dir", "page")
 """What a queue link keeps; ``page`` is dropped from saved views (a view is a filter)."""
 BUILTIN_VIEWS = (
     ("Mijn zaken", {"mine": "1"}),
     ("Te laat", {"due": "overdue"}),
     ("Wacht op goedkeuring", {"approval": "1"}),
+    ("Beantwoord, nog sluiten", {"answered": "1"}),
 )
 COLUMNS = (
     ("due", "Termijn"),
@@ -60,6 +61,7 @@ def _queue_filter(params: dict[str, str], user: CurrentUser, today: date) -> que
         query=params.get("q", "").strip() or None,
         assignee=user.username if params.get("mine") else None,
         awaiting_approval=bool(params.get("approval")),
+        answered_open=bool(params.get("answered")),
         sort=params.get("sort") if params.get("sort") in queries.SORT_KEYS else "due",  # type: ignore[arg-type]
         descending=params.get("dir") == "desc",
     )
@@ -80,6 +82,7 @@ def queue(
     q: Annotated[str, Query(max_length=200)] = "",
     mine: Annotated[str, Query(max_length=1)] = "",
     approval: Annotated[str, Query(max_length=1)] = "",
+    answered: Annotated[str, Query(max_length=1)] = "",
     sort: Annotated[str, Query(max_length=20)] = "due",
     dir: Annotated[str, Query(max_length=4)] = "asc",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -88,6 +91,7 @@ def queue(
     user = require_role(request, "medewerker")
     today = utcnow().astimezone(ctx.settings.tz).date()
     params = {"q": q, "state": state, "right": right, "due": due, "mine": mine, "approval": approval}
+    params["answered"] = answered
     params.update({"sort": sort if sort != "due" else "", "dir": dir if dir == "desc" else ""})
     found = queries.queue_page(
         session, _queue_filter(params, user, today), number=page, size=ctx.web.page_rows

@@ -71,3 +71,53 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_0013_takes_the_last_reopening_from_the_audit_trail(db_url: str) -> None:
+    from avgdesk.models.tables import Case
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0012")
+    at = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    cases, events = Case.__table__, AuditEvent.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for n in (1, 2):
+            conn.execute(
+                cases.insert().values(
+                    id=n,
+                    reference=f"AVG-2026-000{n}",
+                    state="in_progress",
+                    rights=["access"],
+                    is_complaint=False,
+                    language="nl",
+                    via_form=False,
+                    received_at=at,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        for days in (3, 9):
+            conn.execute(
+                events.insert().values(
+                    at=at + timedelta(days=days), actor="anna", action="case.reopened", case_id=1, detail={}
+                )
+            )
+    upgrade(engine)
+    with Session(engine) as s:
+        found = {c.reference: c for c in s.exec(select(Case))}
+    assert found["AVG-2026-0001"].reopened_at == at + timedelta(days=9)
+    assert found["AVG-2026-0002"].reopened_at is None
+    assert found["AVG-2026-0001"].answers_sent_at is None
+    if engine.dialect.name == "sqlite":  # the snapshot still reads only its covering index
+        from avgdesk.triage.cases.queries import _open_groups
+
+        with engine.connect() as conn:
+            plan = " ".join(
+                str(r[-1])
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN "
+                    + str(_open_groups(at.date()).compile(engine, compile_kwargs={"literal_binds": True}))
+                )
+            )
+        assert "COVERING INDEX ix_case_open_snapshot" in plan, plan
+    engine.dispose()

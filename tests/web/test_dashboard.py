@@ -15,3 +15,59 @@ def test_the_dashboard_caps_its_lists_and_links_to_the_whole_list(two_per_page: 
     assert "(4)" in waiting.split("</h2>", 1)[0]
     assert waiting.count('<li><a href="/drafts/') == 1
     assert '<a href="/drafts?state=draft">Alle 4 wachtende brieven</a>' in waiting
+
+
+def _late_list(page: str) -> str:
+    return page.split('id="h-late"', 1)[1].split('id="h-approve"', 1)[0]
+
+
+def test_an_answered_case_is_not_late_but_shown_as_to_close(two_per_page: TestClient) -> None:
+    from sqlmodel import Session, select
+
+    from avgdesk.models.tables import Case, Draft, DraftState
+    from avgdesk.triage.cases import actions, drafts
+
+    ctx = two_per_page.app.state.ctx  # type: ignore[attr-defined]
+    with Session(ctx.engine) as s:
+        jan = s.exec(select(Case).where(Case.requester_email == "jan.devries@example.nl")).one()
+    before = two_per_page.get("/").text
+    assert jan.reference in _late_list(before)  # 40 days old: late
+    answer = drafts.create(
+        ctx.engine, ctx.settings, jan.reference, "access", by="mw", fields={"attachment_name": "x.zip"}
+    )
+    with Session(ctx.engine) as s:
+        sent = s.get(Draft, answer.draft_id)
+        assert sent is not None
+        sent.state = DraftState.SENT
+        s.add(sent)
+        s.commit()
+    actions.letters_sent(ctx.engine, ctx.settings)
+    page = two_per_page.get("/").text
+    assert jan.reference not in _late_list(page)
+    assert '<span class="num">0</span> te laat' in page
+    assert (
+        '<a class="tile" href="/cases?answered=1"><span class="num">1</span> beantwoord, nog sluiten' in page
+    )
+    queue = two_per_page.get("/cases?answered=1").text
+    assert "1 zaak." in queue and jan.reference in queue and "beantwoord, nog sluiten</span>" in queue
+    assert "in behandeling" in queue
+    assert jan.reference not in two_per_page.get("/cases?due=overdue").text
+    case_page = two_per_page.get(f"/cases/{jan.reference}").text
+    assert "<strong>Beantwoord, nog sluiten</strong>" in case_page and "dagen te laat" not in case_page
+    assert "inzage: antwoord verzonden" in case_page
+
+
+def test_letters_of_closed_cases_do_not_wait_on_the_dashboard(two_per_page: TestClient) -> None:
+    from sqlmodel import Session, select
+
+    from avgdesk.models.tables import Case, CaseState
+
+    ctx = two_per_page.app.state.ctx  # type: ignore[attr-defined]
+    with Session(ctx.engine) as s:  # closed before closing withdrew its letters (defect 1)
+        for case in s.exec(select(Case)):
+            case.state = CaseState.CLOSED
+            s.add(case)
+        s.commit()
+    page = two_per_page.get("/").text
+    waiting = page.split('id="h-approve"', 1)[1]
+    assert "(0)" in waiting.split("</h2>", 1)[0] and "Geen concepten die wachten." in waiting

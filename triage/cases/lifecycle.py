@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import Table, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -84,6 +84,10 @@ ANSWER_KINDS: dict[str, frozenset[str]] = {
     "complaint": frozenset({DraftKind.COMPLAINT.value}),
 }
 """Which sent letter answers which right (or the complaint) in substance."""
+ANSWER_LETTER_KINDS: frozenset[str] = frozenset().union(*ANSWER_KINDS.values())
+"""Every letter kind that answers something in substance."""
+AUTOMATIC_KINDS = frozenset({DraftKind.ACKNOWLEDGEMENT.value})
+"""Letters the worker drafts on its own: approving one does not start the handling."""
 OUTCOME_ROLES: dict[str, Role] = {"unfounded": Role.APPROVER}
 """The lowest role that may choose an outcome (others: any staff member). Declaring a request
 manifestly unfounded or excessive (Art. 12(5)) is the approvers'."""
@@ -178,7 +182,9 @@ def refresh_due_date(
 
 
 def case_risk(case: Case, settings: Settings, now: datetime | None = None) -> deadlines.Risk | None:
-    if case.due_date is None or case.state not in OPEN_STATES:
+    """Overdue or at risk: only while the case is open and still owes an answer (a case whose
+    answers were all sent met its deadline; it waits to be closed)."""
+    if case.due_date is None or case.state not in OPEN_STATES or case.answers_sent_at is not None:
         return None
     return deadlines.risk(
         case.due_date, now=now or utcnow(), tz=settings.tz, at_risk_working_days=settings.at_risk_working_days
@@ -526,7 +532,108 @@ def letters_sent(session: Session, settings: Settings, now: datetime | None = No
         changed.append(case.reference)
     # Identity/clarification requests: the pause starts when the request was sent (issue 13).
     changed += start_requested_pauses(session, settings)
+    start_handling(session)  # after the pauses: it only moves cases that are still new
+    mark_answered(session)
     return changed
+
+
+def start_handling(session: Session) -> list[str]:
+    """``nieuw`` → ``in behandeling`` once a letter of the case other than the automatic
+    acknowledgement was approved or sent (staff acted on it). Idempotent, audited."""
+    acted = (
+        select(Case, Draft)
+        .join(Draft, col(Draft.case_id) == col(Case.id))
+        .where(
+            Case.state == CaseState.NEW,
+            col(Draft.state).in_([DraftState.APPROVED, DraftState.SENT]),
+            col(Draft.kind).not_in(list(AUTOMATIC_KINDS)),
+        )
+        .order_by(col(Draft.id))
+    )
+    started: list[str] = []
+    for case, draft in session.exec(acted):
+        if case.state is not CaseState.NEW:
+            continue  # a second letter of a case moved by its first
+        case.state = CaseState.IN_PROGRESS
+        _touch(case)
+        audit.record(
+            session,
+            actor="system:outbox",
+            action="case.started",
+            case_id=case.id,
+            before=CaseState.NEW.value,
+            after=case.state.value,
+            draft_id=draft.id,
+            kind=draft.kind,
+            by=draft.approved_by,
+        )
+        started.append(case.reference)
+    return started
+
+
+def mark_answered(session: Session) -> list[str]:
+    """Record ``answers_sent_at`` on every open case whose rights and complaint all have a
+    sent substantive answer (:func:`unanswered`), after its last reopening: its deadline is
+    met and it only waits to be closed. Idempotent; one query for the candidates, one for
+    their sent letters. Returns the references marked."""
+    sent_after_reopening = or_(col(Case.reopened_at).is_(None), col(Draft.updated_at) > col(Case.reopened_at))
+    candidates = session.exec(
+        select(Case)
+        .where(
+            col(Case.state).in_(list(OPEN_STATES)),
+            col(Case.answers_sent_at).is_(None),
+            col(Case.id).in_(
+                select(col(Draft.case_id))
+                .join(Case, col(Case.id) == col(Draft.case_id))
+                .where(
+                    Draft.state == DraftState.SENT,
+                    col(Draft.kind).in_(list(ANSWER_LETTER_KINDS)),
+                    sent_after_reopening,
+                )
+            ),
+        )
+        .order_by(col(Case.id))
+    ).all()
+    if not candidates:
+        return []
+    sent: dict[int, list[tuple[str, datetime]]] = {}
+    for case_id, kind, at in session.exec(
+        select(Draft.case_id, Draft.kind, Draft.updated_at).where(
+            col(Draft.case_id).in_([c.id for c in candidates]), Draft.state == DraftState.SENT
+        )
+    ):
+        sent.setdefault(case_id, []).append((kind, at))
+    marked: list[str] = []
+    for case in candidates:
+        letters = sent.get(case.id or 0, [])
+        if _owed(case, {kind for kind, _ in letters}):
+            continue
+        case.answers_sent_at = max(at for kind, at in letters if kind in ANSWER_LETTER_KINDS)
+        _touch(case)
+        audit.record(
+            session,
+            actor="system:outbox",
+            action="case.answers_sent",
+            case_id=case.id,
+            answered=list(case.rights) + (["complaint"] if case.is_complaint else []),
+        )
+        marked.append(case.reference)
+    return marked
+
+
+def _owed(case: Case, sent_kinds: set[str]) -> list[str]:
+    owed = list(case.rights) + (["complaint"] if case.is_complaint else [])
+    return [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & sent_kinds)]
+
+
+def answers_owed_again(session: Session, case: Case, *, by: str, reason: str) -> None:
+    """The case owes an answer again (reopened, or a new right): it counts as late or at
+    risk again, audited. Nothing happens when it was not marked answered."""
+    if case.answers_sent_at is None:
+        return
+    case.answers_sent_at = None
+    _touch(case)
+    audit.record(session, actor=by, action="case.answers_owed", case_id=case.id, reason=reason)
 
 
 def pause(
@@ -664,8 +771,7 @@ def unanswered(session: Session, case: Case) -> list[str]:
     sent = set(
         session.exec(select(Draft.kind).where(Draft.case_id == case.id, Draft.state == DraftState.SENT))
     )
-    owed = list(case.rights) + (["complaint"] if case.is_complaint else [])
-    return [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & sent)]
+    return _owed(case, sent)
 
 
 def close(
@@ -821,10 +927,13 @@ def reopen(
     if not reason.strip():
         raise ReasonRequired("reopening needs a reason", "Geef een reden om de zaak te heropenen.")
     before = case.state
+    now = now or utcnow()
     case.state = CaseState.IN_PROGRESS
     case.outcome = None
     case.justification = None
     case.closed_at = None
+    case.reopened_at = now  # only an answer sent from now on marks it answered again
+    answers_owed_again(session, case, by=by, reason="reopened")
     refresh_due_date(session, case, settings, now)
     _touch(case)
     audit.record(
@@ -875,6 +984,8 @@ def relabel(
     session.flush()
     refresh_due_date(session, case, settings)
     tasks.sync_rights(session, case, settings, by=by)
+    if case.answers_sent_at is not None and unanswered(session, case):
+        answers_owed_again(session, case, by=by, reason="relabelled")  # a new right is owed
     _touch(case)
 
 

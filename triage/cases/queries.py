@@ -31,7 +31,14 @@ from avgdesk.models.tables import (
 )
 from avgdesk.models.vocabulary import OPEN_STATES, RIGHTS
 from avgdesk.triage.cases import deadlines, legal
-from avgdesk.triage.cases.lifecycle import case_risk, deadline_of, extension_pending, pauses_of
+from avgdesk.triage.cases.lifecycle import (
+    CLOSING_LETTER_KINDS,
+    case_risk,
+    deadline_of,
+    extension_pending,
+    pauses_of,
+    unanswered,
+)
 from avgdesk.triage.settings import Settings
 
 SORT_KEYS = ("due", "reference", "received", "requester", "state", "assignee")
@@ -86,6 +93,8 @@ class CaseDetail:
     marketing_objection: bool = False
     breach: legal.BreachClock | None = None
     """A possible data breach: the 72-hour clock of Art. 33 from arrival (issue 13)."""
+    unanswered: list[str] = field(default_factory=list)
+    """The rights (and ``complaint``) without a sent substantive answer."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ class QueueFilter:
     """A name, e-mail address, reference (or a fragment such as ``0004``) or subject."""
     assignee: str | None = None
     awaiting_approval: bool = False
+    answered_open: bool = False
+    """Only open cases whose answers were all sent ("beantwoord, nog sluiten")."""
     sort: str = "due"
     descending: bool = False
 
@@ -107,6 +118,23 @@ class QueueFilter:
 # --- shared definitions ------------------------------------------------------------------------
 def open_clause() -> ColumnElement[bool]:
     return col(Case.state).in_(list(OPEN_STATES))
+
+
+def owes_answer_clause() -> ColumnElement[bool]:
+    """Still owes a substantive answer (``answers_sent_at`` unset): only such a case can be
+    late or at risk. The one definition for dashboard, queue, summary and reminders."""
+    return col(Case.answers_sent_at).is_(None)
+
+
+def answered_open_clause() -> ColumnElement[bool]:
+    """Open, every answer sent: "beantwoord, nog sluiten" (the deadline is met)."""
+    return and_(open_clause(), col(Case.answers_sent_at).is_not(None))
+
+
+def draft_may_go_clause() -> ColumnElement[bool]:
+    """A letter that can still be approved: its case is open, or it announces the closing
+    (``lifecycle.check_letter_may_go``). Needs ``Case`` joined."""
+    return or_(open_clause(), col(Draft.kind).in_(list(CLOSING_LETTER_KINDS)))
 
 
 def awaiting_approval_clause() -> ColumnElement[bool]:
@@ -203,8 +231,10 @@ def _queue_where(f: QueueFilter, session: Session) -> list[ColumnElement[bool]]:
         where.append(col(Case.state).in_(list(f.states)))
     if f.open_only:
         where.append(open_clause())
-    if f.due_before is not None:
-        where.append(col(Case.due_date) <= f.due_before)
+    if f.due_before is not None:  # a deadline filter: an answered case is not late any more
+        where += [col(Case.due_date) <= f.due_before, owes_answer_clause()]
+    if f.answered_open:
+        where.append(answered_open_clause())
     if f.query and f.query.strip():
         where.append(search_clause(f.query, indexed=search_indexed(session)))
     if f.assignee:
@@ -263,7 +293,9 @@ def due_cases(session: Session, *, due_by: date, limit: int) -> list[Case]:
     order = (col(Case.due_date), col(Case.received_at), col(Case.reference))
     found: list[Case] = []
     for state in sorted(OPEN_STATES):
-        stmt = select(Case).where(col(Case.state) == state, col(Case.due_date) <= due_by)
+        stmt = select(Case).where(
+            col(Case.state) == state, col(Case.due_date) <= due_by, owes_answer_clause()
+        )
         found += session.exec(stmt.order_by(*order).limit(limit))
     found.sort(key=lambda c: (c.due_date, c.received_at, c.reference))
     return found[:limit]
@@ -376,6 +408,7 @@ def case_detail(session: Session, case: Case, settings: Settings, now: datetime 
         pause_requested=legal.pending_pause_request(session, case) is not None,
         marketing_objection=any(e.action == legal.MARKETING_FLAG for e in events),
         breach=legal.breach_clock(session, case),
+        unanswered=unanswered(session, case),
     )
 
 
@@ -444,7 +477,10 @@ class BacklogSnapshot:
 
     Definitions (also those of the weekly summary): *open* is :data:`OPEN_STATES`;
     *overdue* is due before today (a case due today is not late yet); *due within N days*
-    is ``today <= due <= today + N``; *awaiting approval* is :func:`awaiting_approval_clause`;
+    is ``today <= due <= today + N``; both (and every due bucket) count only cases that still
+    owe an answer (:func:`owes_answer_clause`); the others are *answered_open* ("beantwoord,
+    nog sluiten"); *awaiting approval* is :func:`awaiting_approval_clause`; *drafts awaiting*
+    are letters that can still be approved (:func:`draft_may_go_clause`);
     *waiting on the customer* has a pause that was not resumed. By right, a case with
     several rights counts under each, a complaint as ``complaint``, neither as ``other``.
     """
@@ -460,6 +496,8 @@ class BacklogSnapshot:
     due_8_to_14: int
     due_later: int
     no_due_date: int
+    answered_open: int
+    """Open, every answer sent: the deadline is met, staff only close it."""
     awaiting_approval: int
     drafts_awaiting: int
     drafts_failed: int
@@ -473,7 +511,7 @@ class BacklogSnapshot:
 
 
 _DUE_KEYS = ("overdue", "due_today", "due_within_7", "due_8_to_14", "due_later", "no_due_date")
-_SUMMED = (*_DUE_KEYS, "extension_pending", "awaiting_approval")
+_SUMMED = (*_DUE_KEYS, "answered_open", "extension_pending", "awaiting_approval")
 
 
 def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
@@ -493,7 +531,11 @@ def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
         by_right={key: n for key, n in by_right.items() if n},
         **sums,
         drafts_awaiting=_count(
-            session, select(func.count()).select_from(Draft).where(Draft.state == DraftState.DRAFT)
+            session,
+            select(func.count())
+            .select_from(Draft)
+            .join(Case, col(Case.id) == col(Draft.case_id))
+            .where(Draft.state == DraftState.DRAFT, draft_may_go_clause()),
         ),
         drafts_failed=_count(
             session, select(func.count()).select_from(Draft).where(Draft.state == DraftState.FAILED)
@@ -514,9 +556,13 @@ def _open_groups(today: date) -> Any:
     buckets, pending extension notices and awaiting approval, summed up by the caller."""
     week, fortnight = today + timedelta(days=7), today + timedelta(days=14)
     due = col(Case.due_date)
+    owed = owes_answer_clause()
 
     def bucket(cond: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    def owed_bucket(cond: ColumnElement[bool]) -> Any:
+        return bucket(and_(owed, cond))
 
     rights_text = cast(col(Case.rights), Text)
     groups = (col(Case.state), rights_text, col(Case.is_complaint))
@@ -524,12 +570,13 @@ def _open_groups(today: date) -> Any:
         sa_select(
             *groups,
             func.count(),
-            bucket(due < today),
-            bucket(due == today),
-            bucket(and_(due > today, due <= week)),
-            bucket(and_(due > week, due <= fortnight)),
-            bucket(due > fortnight),
-            bucket(due.is_(None)),
+            owed_bucket(due < today),
+            owed_bucket(due == today),
+            owed_bucket(and_(due > today, due <= week)),
+            owed_bucket(and_(due > week, due <= fortnight)),
+            owed_bucket(due > fortnight),
+            owed_bucket(due.is_(None)),
+            bucket(col(Case.answers_sent_at).is_not(None)),
             bucket(and_(col(Case.extended_at).is_not(None), col(Case.extension_notice_sent_at).is_(None))),
             bucket(awaiting_approval_clause()),
         )

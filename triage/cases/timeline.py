@@ -152,6 +152,18 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         f"Zaak heropend: status gewijzigd van {state_nl(d.get('before'))} naar "
         f"{state_nl(d.get('after'))}, reden: {d.get('reason', '–')}"
     ),
+    "case.started": lambda d, k: (
+        f"In behandeling genomen (eerste brief goedgekeurd of verzonden): status gewijzigd van "
+        f"{state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
+    ),
+    "case.answers_sent": lambda d, k: (
+        "Elk recht beantwoord: de termijn is gehaald; de zaak kan worden gesloten"
+    ),
+    "case.answers_owed": lambda d, k: (
+        "Er is weer een antwoord verschuldigd ("
+        + ("zaak heropend" if d.get("reason") == "reopened" else "nieuw recht na correctie van de labels")
+        + "): de termijn telt weer"
+    ),
     "case.note_added": lambda d, k: "Interne notitie toegevoegd",
     "case.pause_requested": lambda d, k: (
         f"Pauze aangevraagd: verzoek om {PAUSE_NL.get(str(d.get('reason')), 'informatie')} "

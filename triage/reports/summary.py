@@ -15,9 +15,12 @@ configured time zone (Europe/Amsterdam). Definitions, so every number means one 
 * **open by right** — a case with several rights counts under each; a complaint counts
   as ``klacht``; a case with neither as ``overig``. The rows can add up to more than the
   number of open cases.
-* **overdue** — open, ``due_date`` before today (a case due today is not overdue yet:
-  Art. 3(2)(c) Reg. 1182/71 ends a period with the last hour of its last day).
-* **due within 7 days** — open, ``today <= due_date <= today + 7``.
+* **overdue** — open, still owing an answer (``answers_sent_at`` unset), ``due_date``
+  before today (a case due today is not overdue yet: Art. 3(2)(c) Reg. 1182/71 ends a
+  period with the last hour of its last day).
+* **due within 7 days** — open, still owing an answer, ``today <= due_date <= today + 7``.
+* **answered, to close** — open with every answer sent (``answers_sent_at``): the deadline
+  is met, staff only close the case; never overdue or due soon.
 * **awaiting approval** — open cases in state ``awaiting_approval`` or with at least one
   draft in state ``draft`` (written, not yet approved). Each case once.
 * **waiting on the customer** — open cases with a pause that has not been resumed.
@@ -67,7 +70,12 @@ from avgdesk.models.tables import (
     TaskStatus,
 )
 from avgdesk.models.vocabulary import CASE_STATE_NL, LABEL_NL, MONTHS_NL
-from avgdesk.triage.cases.queries import awaiting_approval_clause, backlog_snapshot, open_clause
+from avgdesk.triage.cases.queries import (
+    awaiting_approval_clause,
+    backlog_snapshot,
+    open_clause,
+    owes_answer_clause,
+)
 from avgdesk.triage.cases.tasks import open_counts as open_task_counts
 from avgdesk.triage.settings import Settings
 
@@ -295,6 +303,8 @@ class WeeklySummary:
     """Open cases at the end of each of the last 8 ISO weeks, oldest first."""
     web_base_url: str
     open_tasks: tuple[CaseLine, ...] = ()
+    answered_open: int = 0
+    """Open cases with every answer sent: the deadline is met, they wait to be closed."""
     """Open cases with open tasks in the systems (issue 17), detail "3 taken open"."""
     totals: Mapping[str, int] = field(default_factory=dict)
     """How many cases each list has in all (``overdue``, ``due_soon``, ``awaiting_approval``,
@@ -392,6 +402,7 @@ def build_summary(
         backlog=tuple(_backlog_weeks(cases, w)),
         web_base_url=config.web_base_url,
         open_tasks=tuple(tasks),
+        answered_open=snapshot.answered_open,
         totals={
             "overdue": snapshot.overdue,
             # due_soon_days other than 7 is for tests; the snapshot counts seven.
@@ -444,12 +455,17 @@ def _deadline_lines(
     """The longest overdue first, then the soonest due; ``rows`` of each, cut in SQL."""
     due = col(Case.due_date)
     late = session.exec(
-        select(Case).where(open_clause(), due < today).order_by(due, col(Case.reference)).limit(rows)
+        select(Case)
+        .where(open_clause(), owes_answer_clause(), due < today)
+        .order_by(due, col(Case.reference))
+        .limit(rows)
     )
     overdue = [line(c, (today - c.due_date).days, "") for c in late if c.due_date is not None]
     soon = session.exec(
         select(Case)
-        .where(open_clause(), due >= today, due <= today + timedelta(days=due_soon_days))
+        .where(
+            open_clause(), owes_answer_clause(), due >= today, due <= today + timedelta(days=due_soon_days)
+        )
         .order_by(due, col(Case.reference))
         .limit(rows)
     )

@@ -61,6 +61,7 @@ from avgdesk.models.tables import Case, OutboxItem, ReminderSent, ScheduledRun
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import identity
 from avgdesk.triage.cases.deadlines import RiskLevel, is_working_day, risk, working_days_between
+from avgdesk.triage.cases.queries import owes_answer_clause
 from avgdesk.triage.reports.summary import (
     OPEN_STATES,
     CaseLine,
@@ -325,7 +326,8 @@ def run_reminders(
 def _reminder_groups(
     session: Session, now: datetime, today: date, config: ScheduleConfig
 ) -> dict[tuple[str, ...], _Group]:
-    """Open cases at risk or overdue and not yet reminded today, grouped by recipients.
+    """Open cases at risk or overdue, still owing an answer and not yet reminded today,
+    grouped by recipients.
 
     SQL selects them (due on or before the last at-risk day, no reminder today); the risk
     is then scored only for those, not for every open case."""
@@ -334,6 +336,7 @@ def _reminder_groups(
         select(col(Case.id), col(Case.reference), col(Case.due_date), col(Case.assignee))
         .where(
             col(Case.state).in_(OPEN_STATES),
+            owes_answer_clause(),  # every answer sent: the deadline is met, nothing to remind
             col(Case.due_date) <= _last_at_risk_day(today, config.at_risk_working_days),
             col(Case.id).not_in(reminded_today),
         )

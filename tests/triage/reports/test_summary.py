@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import typer
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from avgdesk.mailbox.automatic import LOOP_HEADER
@@ -606,3 +607,22 @@ def test_uncapped_lists_have_no_queue_link(summary: WeeklySummary, config: Sched
     msg = build_summary_message(summary, config, recipients=["t@nhmbsoftware.nl"], now=NOW)
     assert "en nog" not in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "En nog" not in msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_an_answered_open_case_is_neither_overdue_nor_due_soon(
+    seeded: Engine, config: ScheduleConfig
+) -> None:
+    with session_scope(seeded) as s:  # every answer of 0105 (overdue) and 0106 (due today) sent
+        for case in s.exec(select(Case).where(col(Case.reference).in_(["AVG-2026-0105", "AVG-2026-0106"]))):
+            case.answers_sent_at = NOW - timedelta(days=1)
+            s.add(case)
+        s.commit()
+    with session_scope(seeded) as s:
+        summary = build_summary(s, NOW, config)
+    assert refs(summary.overdue) == [("AVG-2026-0104", 3)] and summary.total("overdue") == 1
+    assert refs(summary.due_soon) == [("AVG-2026-0107", 7)] and summary.total("due_soon") == 1
+    assert summary.open_total == 9 and summary.answered_open == 2
+    text = build_summary_message(summary, config, recipients=["t@nhmbsoftware.nl"], now=NOW).get_body(
+        ("plain",)
+    )
+    assert text is not None and "waarvan beantwoord, nog sluiten: 2 (termijn gehaald)" in text.get_content()

@@ -444,3 +444,19 @@ async def test_summary_and_reminders_go_through_the_outbox(engine: Engine, setti
     assert len(mailer.sent) == 4
     assert outbox(engine, "summary")[0].sent_at is not None
     assert timedelta(0) <= datetime.now(TZ) - outbox(engine, "summary")[0].created_at < timedelta(minutes=5)
+
+
+async def test_a_case_whose_answers_were_all_sent_is_never_reminded(engine: Engine, settings: Cfg) -> None:
+    ids = seed_cases(engine)
+    with session_scope(engine) as s:  # 0104 (anne, overdue) and 0107 (at risk) were answered
+        for ref in ("AVG-2026-0104", "AVG-2026-0107"):
+            case = s.get(Case, ids[ref])
+            assert case is not None
+            case.answers_sent_at = at(2026, 11, 23)
+            s.add(case)
+        s.commit()
+    done = await scheduler_tick(settings, engine, at(2026, 11, 24, 8, 30))
+    assert sorted(done) == [
+        "reminder 2026-11-24 to bert@nhmbsoftware.nl: AVG-2026-0105",
+        f"reminder 2026-11-24 to {TEAM}: AVG-2026-0106, AVG-2026-0108",
+    ]

@@ -1,0 +1,160 @@
+"""A case whose rights all have a sent answer met its deadline: never late or at risk again
+until it owes something anew (reopened, a new right); "nieuw" becomes "in behandeling" with
+the first letter staff approve — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from helpers import FixedLabels, mail
+from sqlmodel import Session, select
+
+from avgdesk.models.tables import AuditEvent, Case, CaseState, Draft, DraftState
+from avgdesk.models.types import utcnow
+from avgdesk.triage.cases import actions, drafts, lifecycle, queries
+from avgdesk.triage.intake.local import store_local_message
+from avgdesk.triage.intake.processing import Processor
+
+RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)  # legal deadline Tue 7 Apr 2026
+LATE = date(2026, 4, 20)  # two weeks past it
+LATE_AT = datetime(2026, 4, 20, 10, 0, tzinfo=UTC)
+
+
+def _open(engine: Any, settings: Any, body: str = "#access") -> str:
+    store_local_message(engine, mail(1, body=body), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        return s.exec(select(Case)).one().reference
+
+
+def _case(engine: Any, ref: str) -> Case:
+    with Session(engine) as s:
+        return s.exec(select(Case).where(Case.reference == ref)).one()
+
+
+def _events(engine: Any, action: str) -> list[AuditEvent]:
+    with Session(engine) as s:
+        return list(s.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def _set(engine: Any, draft_id: int, state: DraftState) -> None:
+    """What approval or the outbox records (both are tested elsewhere)."""
+    with Session(engine) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        d.state, d.updated_at = state, utcnow()
+        d.approved_by = "bert"
+        s.add(d)
+        s.commit()
+
+
+def _answer(engine: Any, settings: Any, ref: str, kind: str = "access") -> int:
+    fields = {"attachment_name": "export.zip"} if kind == "access" else {}
+    draft = drafts.create(engine, settings, ref, kind, by="anna", fields=fields)
+    assert draft.draft_id is not None
+    _set(engine, draft.draft_id, DraftState.SENT)
+    return draft.draft_id
+
+
+def _snapshot(engine: Any) -> queries.BacklogSnapshot:
+    with Session(engine) as s:
+        return queries.backlog_snapshot(s, today=LATE)
+
+
+def test_a_case_with_every_answer_sent_is_not_late_but_waits_to_be_closed(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings, body="#access #erasure")
+    assert _snapshot(engine).overdue == 1
+    _answer(engine, settings, ref)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1  # erasure owed
+    _answer(engine, settings, ref, "erasure")
+    actions.letters_sent(engine, settings)
+    actions.letters_sent(engine, settings)  # idempotent: one event
+    case = _case(engine, ref)
+    assert case.answers_sent_at is not None and case.state is CaseState.IN_PROGRESS  # open, not closed
+    assert len(_events(engine, "case.answers_sent")) == 1
+    snap = _snapshot(engine)
+    assert (snap.open_total, snap.overdue, snap.answered_open) == (1, 0, 1)
+    assert snap.due_soon + snap.due_later + snap.no_due_date + snap.due_8_to_14 == 0
+    assert lifecycle.case_risk(case, settings, LATE_AT) is None
+    with Session(engine) as s:
+        assert queries.due_cases(s, due_by=LATE, limit=10) == []
+        late = queries.QueueFilter(open_only=True, due_before=LATE)
+        assert queries.queue_page(s, late, number=1, size=10).total == 0
+        done = queries.queue_page(s, queries.QueueFilter(answered_open=True), number=1, size=10)
+        assert [c.reference for c in done.items] == [ref]
+        assert queries.case_detail(s, case, settings, LATE_AT).unanswered == []
+    assert actions.close(engine, ref, by="anna", outcome="answered").state == "answered"
+
+
+def test_reopening_or_a_new_right_makes_the_case_owe_an_answer_again(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    _answer(engine, settings, ref)
+    actions.letters_sent(engine, settings)
+    actions.close(engine, ref, by="anna", outcome="answered")
+    actions.reopen(engine, settings, ref, by="anna", reason="Klant mist gegevens")
+    actions.letters_sent(engine, settings)  # the old answer does not count after reopening
+    assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
+    assert [e.detail["reason"] for e in _events(engine, "case.answers_owed")] == ["reopened"]
+    _answer(engine, settings, ref)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is not None and _snapshot(engine).overdue == 0
+    # Relabelled with a new right: owed again, and late again.
+    actions.relabel(engine, settings, ref, ["access", "erasure"], by="anna")
+    assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
+    assert [e.detail["reason"] for e in _events(engine, "case.answers_owed")][-1] == "relabelled"
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is None
+
+
+def test_the_first_letter_staff_approve_starts_the_handling(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    with Session(engine) as s:
+        ack = s.exec(select(Draft).where(Draft.kind == "acknowledgement")).one()
+    assert ack.id is not None
+    _set(engine, ack.id, DraftState.SENT)  # the worker's own acknowledgement: still new
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).state is CaseState.NEW
+    draft = drafts.create(engine, settings, ref, "access", by="anna", fields={"attachment_name": "x.zip"})
+    assert draft.draft_id is not None
+    _set(engine, draft.draft_id, DraftState.APPROVED)
+    actions.letters_sent(engine, settings)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).state is CaseState.IN_PROGRESS
+    started = _events(engine, "case.started")
+    assert len(started) == 1 and started[0].detail["before"] == "new"
+    assert started[0].detail["after"] == "in_progress" and started[0].detail["by"] == "bert"
+
+
+def test_an_approved_pause_request_starts_the_handling_and_its_sending_pauses(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    note = "Het afzenderadres wijkt af van het adres in ons klantbestand"
+    result = actions.pause(engine, settings, ref, by="anna", reason="identity", note=note)
+    assert result.draft_id is not None
+    _set(engine, result.draft_id, DraftState.APPROVED)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).state is CaseState.IN_PROGRESS  # "pauze aangevraagd"
+    _set(engine, result.draft_id, DraftState.SENT)
+    actions.letters_sent(engine, settings)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).state is CaseState.AWAITING_IDENTITY  # the pause wins, and stays
+    assert len(_events(engine, "case.started")) == 1
+
+
+def test_letters_of_closed_cases_do_not_wait_for_approval(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    drafts.create(engine, settings, ref, "access", by="anna", fields={"attachment_name": "x.zip"})
+    assert _snapshot(engine).drafts_awaiting == 2  # acknowledgement and answer
+    with Session(engine) as s:  # closed before closing withdrew its letters (defect 1)
+        case = s.exec(select(Case)).one()
+        case.state, case.closed_at = CaseState.CLOSED, RECEIVED + timedelta(days=3)
+        s.add(case)
+        s.commit()
+    snap = _snapshot(engine)
+    assert (snap.drafts_awaiting, snap.awaiting_approval, snap.open_total) == (0, 0, 0)
