@@ -96,6 +96,8 @@ CLOSING_LETTER_KINDS = frozenset({DraftKind.ABANDONED.value})
 still be approved on a closed case. Every other letter not yet approved is withdrawn."""
 CASE_CLOSED_REASON = "case_closed"
 """``reason`` of the ``draft.discarded`` event of a letter withdrawn because its case closed."""
+CASE_REOPENED_REASON = "case_reopened"
+"""... and of a closing letter withdrawn because its case was reopened."""
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -848,26 +850,44 @@ def _letters_to_withdraw(session: Session, case: Case, *, by: str) -> list[Draft
     moment, so it is never taken back here; staff wait until it went out (or failed). The
     worker's own closing (retention) is not refused: its case waited weeks on the requester.
     """
-    drafts = session.exec(
-        select(Draft).where(
-            Draft.case_id == case.id,
-            col(Draft.state).in_([DraftState.DRAFT, DraftState.APPROVED]),
-            col(Draft.kind).not_in(list(CLOSING_LETTER_KINDS)),
-        )
-    ).all()
+    drafts = _waiting_letters(session, case, closing=False)
     approved = [d for d in drafts if d.state is DraftState.APPROVED]
     if approved and not by.startswith("system:"):
         names = ", ".join(LETTER_KIND_NL.get(d.kind, d.kind).lower() for d in approved)
         raise LetterBeingSent(
             f"case {case.reference}: approved letters not sent yet ({', '.join(d.kind for d in approved)})",
             f"Zaak {case.reference} kan nog niet worden gesloten: een goedgekeurde brief wacht op "
-            f"verzending ({names}). Sluit de zaak als de brief is verzonden (of als verzenden is mislukt).",
+            f"verzending ({names}). Sluit de zaak als de brief is verzonden (of als verzenden is "
+            "mislukt), of trek de goedkeuring in op de pagina van de brief (Concept verwerpen) als hij "
+            "niet meer weg mag.",
         )
     return [d for d in drafts if d.state is DraftState.DRAFT]
 
 
-def _withdraw(session: Session, draft: Draft, *, by: str, now: datetime) -> None:
-    """A letter of a closed case that was never approved: discarded, audited, in the timeline."""
+def _waiting_letters(session: Session, case: Case, *, closing: bool) -> list[Draft]:
+    """The case's letters not yet sent and not withdrawn: the closing letters or all others.
+    Locked (in id order) for the caller's change: on PostgreSQL a close racing an approval
+    overwrote the approval with "withdrawn" after the approval had queued its mail."""
+    kinds = col(Draft.kind).in_(list(CLOSING_LETTER_KINDS))
+    return list(
+        session.exec(
+            select(Draft)
+            .where(
+                Draft.case_id == case.id,
+                col(Draft.state).in_([DraftState.DRAFT, DraftState.APPROVED]),
+                kinds if closing else ~kinds,
+            )
+            .order_by(col(Draft.id))
+            .with_for_update()
+        ).all()
+    )
+
+
+def _withdraw(
+    session: Session, draft: Draft, *, by: str, now: datetime, reason: str = CASE_CLOSED_REASON
+) -> None:
+    """A letter of a closed (or reopened) case that was never approved: discarded, audited,
+    in the timeline."""
     draft.state = DraftState.DISCARDED
     draft.updated_at = now
     audit.record(
@@ -877,12 +897,19 @@ def _withdraw(session: Session, draft: Draft, *, by: str, now: datetime) -> None
         case_id=draft.case_id,
         draft_id=draft.id,
         kind=draft.kind,
-        reason=CASE_CLOSED_REASON,
+        reason=reason,
     )
 
 
 def check_letter_may_go(case: Case, draft: Draft) -> None:
-    """A letter of a closed case is not approved (only the letter announcing the closing)."""
+    """A letter of a closed case is not approved (only the letter announcing the closing),
+    and a letter announcing the closing is not approved while the case is open (again)."""
+    if case.state in OPEN_STATES and draft.kind in CLOSING_LETTER_KINDS:
+        raise CaseNotOpen(
+            f"case {case.reference} is open; closing letter {draft.id} is not approved",
+            f"Deze brief meldt dat zaak {case.reference} is gesloten, maar de zaak is open. "
+            "Verwerp deze brief; hij wordt niet verzonden.",
+        )
     if case.state not in OPEN_STATES and draft.kind not in CLOSING_LETTER_KINDS:
         raise CaseNotOpen(
             f"case {case.reference} is {case.state.value}; draft {draft.id} is not approved",
@@ -928,6 +955,7 @@ def reopen(
         raise ReasonRequired("reopening needs a reason", "Geef een reden om de zaak te heropenen.")
     before = case.state
     now = now or utcnow()
+    _withdraw_closing_letters(session, case, by=by, now=now)
     case.state = CaseState.IN_PROGRESS
     case.outcome = None
     case.justification = None
@@ -945,6 +973,21 @@ def reopen(
         after=case.state.value,
         reason=reason.strip()[:500],
     )
+
+
+def _withdraw_closing_letters(session: Session, case: Case, *, by: str, now: datetime) -> None:
+    """Reopening withdraws the letter that announces the closing (it would tell the requester
+    the case is closed while it is open); refused while one is approved and may be sending."""
+    letters = _waiting_letters(session, case, closing=True)
+    if any(d.state is DraftState.APPROVED for d in letters):
+        raise LetterBeingSent(
+            f"case {case.reference}: an approved closing letter is not sent yet",
+            f"Zaak {case.reference} kan nog niet worden heropend: de goedgekeurde brief dat de zaak is "
+            "gesloten wacht op verzending. Trek de goedkeuring in (Concept verwerpen) of wacht tot hij is "
+            "verzonden.",
+        )
+    for draft in letters:
+        _withdraw(session, draft, by=by, now=now, reason=CASE_REOPENED_REASON)
 
 
 def relabel(

@@ -194,6 +194,8 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "draft.discarded": lambda d, k: (
         f"Brief ingetrokken omdat de zaak is gesloten (wordt niet verzonden): {_letter(d, k)}"
         if d.get("reason") == "case_closed"
+        else f"Brief ingetrokken omdat de zaak is heropend (wordt niet verzonden): {_letter(d, k)}"
+        if d.get("reason") == "case_reopened"
         else f"Brief verworpen: {_letter(d, k)}"
     ),
     # Issue 17: tasks in the systems, collected data, attachments (never a hash).
