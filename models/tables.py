@@ -202,6 +202,9 @@ class Case(SQLModel, table=True):
     """When the last substantive answer the case owed was sent (every right and the complaint;
     ``lifecycle.mark_answered``): the Art. 12(3) deadline is met, the case waits to be closed.
     None while something is owed; cleared by reopening and by a new right."""
+    answered_on: date | None = None
+    """The local day (``Settings.tz``) of ``answers_sent_at``: after ``due_date`` the case was
+    answered late (Art. 12(3) breached), which stays visible and counted until it closes."""
     reopened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     """Last reopening: only an answer sent after it marks the case answered again."""
     outcome: str | None = None

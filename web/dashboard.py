@@ -97,5 +97,6 @@ def _due_buckets(snap: queries.BacklogSnapshot) -> list[Bar]:
         Bar("8 tot 14 dagen", snap.due_8_to_14, "ok"),
         Bar("Later", snap.due_later, "ok"),
         Bar("Zonder termijn", snap.no_due_date, "none"),
-        Bar("Beantwoord, nog sluiten", snap.answered_open, "ok"),
+        Bar("Beantwoord, nog sluiten", snap.answered_open - snap.answered_late, "ok"),
+        Bar("Te laat beantwoord", snap.answered_late, "late"),
     ]

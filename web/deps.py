@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from avgdesk.models.engine import end_reading, reading_session
 from avgdesk.models.errors import NotFoundError, staff_text
+from avgdesk.triage.cases.lifecycle import answered_late
 from avgdesk.triage.cases.timeline import actor_nl
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
@@ -177,6 +178,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["actor_nl"] = actor_nl  # "system:triage" → "avgdesk (verwerking)", as the timeline
     env.filters["pct"] = lambda v: f"{float(v) * 100:.0f}%"
     env.globals["L"] = L
+    env.globals["answered_late"] = answered_late  # answered, but after the due date
     return templates
 
 

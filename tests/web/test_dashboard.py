@@ -48,12 +48,15 @@ def test_an_answered_case_is_not_late_but_shown_as_to_close(two_per_page: TestCl
     assert (
         '<a class="tile" href="/cases?answered=1"><span class="num">1</span> beantwoord, nog sluiten' in page
     )
+    # 40 days old when answered: late, and it says so (Art. 12(3) was breached).
+    assert '<span class="num">1</span> te laat beantwoord (termijn niet gehaald)' in page
     queue = two_per_page.get("/cases?answered=1").text
-    assert "1 zaak." in queue and jan.reference in queue and "beantwoord, nog sluiten</span>" in queue
-    assert "in behandeling" in queue
+    assert "1 zaak." in queue and jan.reference in queue and "te laat beantwoord op " in queue
+    assert "(termijn was " in queue and "in behandeling" in queue
     assert jan.reference not in two_per_page.get("/cases?due=overdue").text
     case_page = two_per_page.get(f"/cases/{jan.reference}").text
     assert "<strong>Beantwoord, nog sluiten</strong>" in case_page and "dagen te laat" not in case_page
+    assert "<strong>te laat beantwoord op " in case_page and "termijn gehaald" not in case_page
     assert "inzage: antwoord verzonden" in case_page
 
 

@@ -535,7 +535,7 @@ def letters_sent(session: Session, settings: Settings, now: datetime | None = No
     # Identity/clarification requests: the pause starts when the request was sent (issue 13).
     changed += start_requested_pauses(session, settings)
     start_handling(session)  # after the pauses: it only moves cases that are still new
-    mark_answered(session)
+    mark_answered(session, settings)
     return changed
 
 
@@ -573,7 +573,7 @@ def start_handling(session: Session) -> list[str]:
     return started
 
 
-def mark_answered(session: Session) -> list[str]:
+def mark_answered(session: Session, settings: Settings) -> list[str]:
     """Record ``answers_sent_at`` on every open case whose rights and complaint all have a
     sent substantive answer (:func:`unanswered`), after its last reopening: its deadline is
     met and it only waits to be closed. Idempotent; one query for the candidates, one for
@@ -611,6 +611,7 @@ def mark_answered(session: Session) -> list[str]:
         if _owed(case, {kind for kind, _ in letters}):
             continue
         case.answers_sent_at = max(at for kind, at in letters if kind in ANSWER_LETTER_KINDS)
+        case.answered_on = case.answers_sent_at.astimezone(settings.tz).date()
         _touch(case)
         audit.record(
             session,
@@ -618,6 +619,9 @@ def mark_answered(session: Session) -> list[str]:
             action="case.answers_sent",
             case_id=case.id,
             answered=list(case.rights) + (["complaint"] if case.is_complaint else []),
+            answered_on=_iso(case.answered_on),
+            due=_iso(case.due_date),
+            late=answered_late(case),
         )
         marked.append(case.reference)
     return marked
@@ -628,12 +632,19 @@ def _owed(case: Case, sent_kinds: set[str]) -> list[str]:
     return [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & sent_kinds)]
 
 
+def answered_late(case: Case) -> bool:
+    """Every answer was sent, but (local day) after the due date: Art. 12(3) was breached.
+    Off the action lists (nothing is left to do but close it), never "termijn gehaald"."""
+    return case.answered_on is not None and case.due_date is not None and case.answered_on > case.due_date
+
+
 def answers_owed_again(session: Session, case: Case, *, by: str, reason: str) -> None:
     """The case owes an answer again (reopened, or a new right): it counts as late or at
     risk again, audited. Nothing happens when it was not marked answered."""
     if case.answers_sent_at is None:
         return
     case.answers_sent_at = None
+    case.answered_on = None
     _touch(case)
     audit.record(session, actor=by, action="case.answers_owed", case_id=case.id, reason=reason)
 

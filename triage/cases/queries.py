@@ -131,6 +131,11 @@ def answered_open_clause() -> ColumnElement[bool]:
     return and_(open_clause(), col(Case.answers_sent_at).is_not(None))
 
 
+def answered_late_clause() -> ColumnElement[bool]:
+    """Every answer sent, but (local day, ``answered_on``) after the due date."""
+    return and_(col(Case.answers_sent_at).is_not(None), col(Case.answered_on) > col(Case.due_date))
+
+
 def draft_may_go_clause() -> ColumnElement[bool]:
     """A letter that can still be approved: its case is open, or it announces the closing
     (``lifecycle.check_letter_may_go``). Needs ``Case`` joined."""
@@ -479,7 +484,8 @@ class BacklogSnapshot:
     *overdue* is due before today (a case due today is not late yet); *due within N days*
     is ``today <= due <= today + N``; both (and every due bucket) count only cases that still
     owe an answer (:func:`owes_answer_clause`); the others are *answered_open* ("beantwoord,
-    nog sluiten"); *awaiting approval* is :func:`awaiting_approval_clause`; *drafts awaiting*
+    nog sluiten"), of which *answered_late* after the due date (:func:`answered_late_clause`);
+    *awaiting approval* is :func:`awaiting_approval_clause`; *drafts awaiting*
     are letters that can still be approved (:func:`draft_may_go_clause`);
     *waiting on the customer* has a pause that was not resumed. By right, a case with
     several rights counts under each, a complaint as ``complaint``, neither as ``other``.
@@ -497,7 +503,9 @@ class BacklogSnapshot:
     due_later: int
     no_due_date: int
     answered_open: int
-    """Open, every answer sent: the deadline is met, staff only close it."""
+    """Open, every answer sent: staff only close it (late ones included)."""
+    answered_late: int
+    """Of those, answered after the due date ("te laat beantwoord"): Art. 12(3) was breached."""
     awaiting_approval: int
     drafts_awaiting: int
     drafts_failed: int
@@ -511,7 +519,7 @@ class BacklogSnapshot:
 
 
 _DUE_KEYS = ("overdue", "due_today", "due_within_7", "due_8_to_14", "due_later", "no_due_date")
-_SUMMED = (*_DUE_KEYS, "answered_open", "extension_pending", "awaiting_approval")
+_SUMMED = (*_DUE_KEYS, "answered_open", "answered_late", "extension_pending", "awaiting_approval")
 
 
 def backlog_snapshot(session: Session, *, today: date) -> BacklogSnapshot:
@@ -577,6 +585,7 @@ def _open_groups(today: date) -> Any:
             owed_bucket(due > fortnight),
             owed_bucket(due.is_(None)),
             bucket(col(Case.answers_sent_at).is_not(None)),
+            bucket(answered_late_clause()),
             bucket(and_(col(Case.extended_at).is_not(None), col(Case.extension_notice_sent_at).is_(None))),
             bucket(awaiting_approval_clause()),
         )

@@ -157,7 +157,13 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         f"{state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
     ),
     "case.answers_sent": lambda d, k: (
-        "Elk recht beantwoord: de termijn is gehaald; de zaak kan worden gesloten"
+        "Elk recht beantwoord: "
+        + (
+            f"te laat beantwoord op {date_nl(d.get('answered_on'))} (termijn was {date_nl(d.get('due'))})"
+            if d.get("late")
+            else "de termijn is gehaald"
+        )
+        + "; de zaak kan worden gesloten"
     ),
     "case.answers_owed": lambda d, k: (
         "Er is weer een antwoord verschuldigd ("

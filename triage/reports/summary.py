@@ -19,8 +19,9 @@ configured time zone (Europe/Amsterdam). Definitions, so every number means one 
   before today (a case due today is not overdue yet: Art. 3(2)(c) Reg. 1182/71 ends a
   period with the last hour of its last day).
 * **due within 7 days** — open, still owing an answer, ``today <= due_date <= today + 7``.
-* **answered, to close** — open with every answer sent (``answers_sent_at``): the deadline
-  is met, staff only close the case; never overdue or due soon.
+* **answered, to close** — open with every answer sent (``answers_sent_at``): staff only
+  close the case; never overdue or due soon. **Answered late** counts those of them whose
+  answer went out (local day, ``answered_on``) after ``due_date``: Art. 12(3) was breached.
 * **awaiting approval** — open cases in state ``awaiting_approval`` or with at least one
   draft in state ``draft`` (written, not yet approved). Each case once.
 * **waiting on the customer** — open cases with a pause that has not been resumed.
@@ -303,9 +304,11 @@ class WeeklySummary:
     """Open cases at the end of each of the last 8 ISO weeks, oldest first."""
     web_base_url: str
     open_tasks: tuple[CaseLine, ...] = ()
-    answered_open: int = 0
-    """Open cases with every answer sent: the deadline is met, they wait to be closed."""
     """Open cases with open tasks in the systems (issue 17), detail "3 taken open"."""
+    answered_open: int = 0
+    """Open cases with every answer sent: they wait to be closed (late ones included)."""
+    answered_late: int = 0
+    """Of those, answered after the due date: Art. 12(3) was breached (counted apart)."""
     totals: Mapping[str, int] = field(default_factory=dict)
     """How many cases each list has in all (``overdue``, ``due_soon``, ``awaiting_approval``,
     ``open_tasks``, ``waiting_on_customer``): a list shows at most ``summary_list_rows``."""
@@ -403,6 +406,7 @@ def build_summary(
         web_base_url=config.web_base_url,
         open_tasks=tuple(tasks),
         answered_open=snapshot.answered_open,
+        answered_late=snapshot.answered_late,
         totals={
             "overdue": snapshot.overdue,
             # due_soon_days other than 7 is for tests; the snapshot counts seven.

@@ -158,3 +158,44 @@ def test_letters_of_closed_cases_do_not_wait_for_approval(engine, make_settings)
         s.commit()
     snap = _snapshot(engine)
     assert (snap.drafts_awaiting, snap.awaiting_approval, snap.open_total) == (0, 0, 0)
+
+
+def test_a_late_answer_stays_late_and_counted(engine, make_settings) -> None:
+    """Due Tue 7 Apr, answered 30 Nov (local day): off the action lists, but never "termijn
+    gehaald"; counted as "te laat beantwoord" by the snapshot and the audit trail."""
+    settings = make_settings()
+    ref = _open(engine, settings)
+    draft_id = _answer(engine, settings, ref)
+    with Session(engine) as s:  # sent 30 Nov 23:30 local time (22:30 UTC): still 30 Nov
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        d.updated_at = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+        s.add(d)
+        s.commit()
+    actions.letters_sent(engine, settings)
+    case = _case(engine, ref)
+    assert case.due_date == date(2026, 4, 7) and case.answered_on == date(2026, 11, 30)
+    assert lifecycle.answered_late(case)
+    snap = _snapshot(engine)
+    assert (snap.overdue, snap.answered_open, snap.answered_late) == (0, 1, 1)
+    event = _events(engine, "case.answers_sent")[0]
+    assert event.detail["late"] is True and event.detail["due"] == "2026-04-07"
+    from avgdesk.triage.cases.timeline import describe
+
+    assert "te laat" in describe(event) and "gehaald" not in describe(event)
+
+
+def test_an_answer_on_the_due_day_local_time_is_on_time(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    draft_id = _answer(engine, settings, ref)
+    with Session(engine) as s:  # 7 Apr 23:30 in Amsterdam is 21:30 UTC: on the due day
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        d.updated_at = datetime(2026, 4, 7, 21, 30, tzinfo=UTC)
+        s.add(d)
+        s.commit()
+    actions.letters_sent(engine, settings)
+    case = _case(engine, ref)
+    assert case.answered_on == date(2026, 4, 7) and not lifecycle.answered_late(case)
+    assert _snapshot(engine).answered_late == 0

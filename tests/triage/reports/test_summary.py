@@ -626,3 +626,21 @@ def test_an_answered_open_case_is_neither_overdue_nor_due_soon(
         ("plain",)
     )
     assert text is not None and "waarvan beantwoord, nog sluiten: 2 (termijn gehaald)" in text.get_content()
+
+
+def test_a_late_answer_is_counted_apart_not_as_deadline_met(seeded: Engine, config: ScheduleConfig) -> None:
+    with session_scope(seeded) as s:  # 0105 was overdue when its last answer went out; 0106 in time
+        for case in s.exec(select(Case).where(col(Case.reference).in_(["AVG-2026-0105", "AVG-2026-0106"]))):
+            case.answers_sent_at = NOW - timedelta(days=1)
+            assert case.due_date is not None
+            case.answered_on = case.due_date + timedelta(days=1 if case.reference.endswith("5") else 0)
+            s.add(case)
+        s.commit()
+    with session_scope(seeded) as s:
+        summary = build_summary(s, NOW, config)
+    assert summary.answered_open == 2 and summary.answered_late == 1
+    msg = build_summary_message(summary, config, recipients=["t@nhmbsoftware.nl"], now=NOW)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "waarvan beantwoord, nog sluiten: 1 (termijn gehaald)" in text
+    assert "waarvan te laat beantwoord, nog sluiten: 1 (termijn niet gehaald" in text
+    assert ">te laat beantwoord</div>" in msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
