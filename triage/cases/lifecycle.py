@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, or_
+from sqlalchemy import ColumnElement, Table, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -600,9 +600,9 @@ def mark_answered(session: Session, settings: Settings) -> list[str]:
         return []
     sent: dict[int, list[tuple[str, datetime]]] = {}
     for case_id, kind, at in session.exec(
-        select(Draft.case_id, Draft.kind, Draft.updated_at).where(
-            col(Draft.case_id).in_([c.id for c in candidates]), Draft.state == DraftState.SENT
-        )
+        select(Draft.case_id, Draft.kind, Draft.updated_at)
+        .join(Case, col(Case.id) == col(Draft.case_id))
+        .where(col(Draft.case_id).in_([c.id for c in candidates]), _counts_as_sent())
     ):
         sent.setdefault(case_id, []).append((kind, at))
     marked: list[str] = []
@@ -625,6 +625,15 @@ def mark_answered(session: Session, settings: Settings) -> list[str]:
         )
         marked.append(case.reference)
     return marked
+
+
+def _counts_as_sent() -> ColumnElement[bool]:
+    """A sent letter that counts as an answer: after the case's last reopening, if any (a case
+    reopened because access was missing is not answered by its old letters)."""
+    return and_(
+        col(Draft.state) == DraftState.SENT,
+        or_(col(Case.reopened_at).is_(None), col(Draft.updated_at) > col(Case.reopened_at)),
+    )
 
 
 def _owed(case: Case, sent_kinds: set[str]) -> list[str]:
@@ -780,9 +789,14 @@ def resume(session: Session, case: Case, *, by: str, now: datetime | None = None
 
 
 def unanswered(session: Session, case: Case) -> list[str]:
-    """The rights (and ``complaint``) of ``case`` without a sent substantive answer."""
+    """The rights (and ``complaint``) of ``case`` without a sent substantive answer (after its
+    last reopening, as :func:`mark_answered`)."""
     sent = set(
-        session.exec(select(Draft.kind).where(Draft.case_id == case.id, Draft.state == DraftState.SENT))
+        session.exec(
+            select(Draft.kind)
+            .join(Case, col(Case.id) == col(Draft.case_id))
+            .where(Draft.case_id == case.id, _counts_as_sent())
+        )
     )
     return _owed(case, sent)
 

@@ -199,3 +199,22 @@ def test_an_answer_on_the_due_day_local_time_is_on_time(engine, make_settings) -
     case = _case(engine, ref)
     assert case.answered_on == date(2026, 4, 7) and not lifecycle.answered_late(case)
     assert _snapshot(engine).answered_late == 0
+
+
+def test_after_a_reopening_only_letters_sent_after_it_count(engine, make_settings) -> None:
+    """Reopened because access was missing: an erasure letter alone does not answer it again."""
+    settings = make_settings()
+    ref = _open(engine, settings, body="#access #erasure")
+    _answer(engine, settings, ref)
+    _answer(engine, settings, ref, "erasure")
+    actions.letters_sent(engine, settings)
+    actions.close(engine, ref, by="anna", outcome="answered")
+    actions.reopen(engine, settings, ref, by="anna", reason="Klant mist zijn inzage")
+    _answer(engine, settings, ref, "erasure")
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
+    with Session(engine) as s:  # closing agrees: access has no answer since the reopening
+        assert lifecycle.unanswered(s, _case(engine, ref)) == ["access"]
+    _answer(engine, settings, ref)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is not None
