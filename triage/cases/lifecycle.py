@@ -74,13 +74,16 @@ CLOSING_OUTCOMES = {
     "unfounded": CaseState.UNFOUNDED,
 }
 DUPLICATE_WINDOW = timedelta(days=30)
-ANSWERS_ANY_RIGHT = frozenset({DraftKind.REFUSAL.value})
-"""Letter kinds that answer whichever right they are about (a (partial) refusal)."""
+REFUSAL_KINDS = frozenset({DraftKind.REFUSAL.value})
+"""A (partial) refusal: its fields do not name the right it refuses, so it answers one right
+only, the single right left without its own letter (:func:`_owed`): access sent and a
+refusal answer access + erasure; a refusal alone does not (staff send the other right's
+letter or close with an audited reason)."""
 ANSWER_KINDS: dict[str, frozenset[str]] = {
-    **{right: frozenset({right}) | ANSWERS_ANY_RIGHT for right in RIGHTS},
+    **{right: frozenset({right}) | REFUSAL_KINDS for right in RIGHTS},
     # Issue 13: an Art. 21(1) decision answers an objection; "no data" answers access.
-    "objection": frozenset({"objection", "objection_answer"}) | ANSWERS_ANY_RIGHT,
-    "access": frozenset({"access", "no_data"}) | ANSWERS_ANY_RIGHT,
+    "objection": frozenset({"objection", "objection_answer"}) | REFUSAL_KINDS,
+    "access": frozenset({"access", "no_data"}) | REFUSAL_KINDS,
     "complaint": frozenset({DraftKind.COMPLAINT.value}),
 }
 """Which sent letter answers which right (or the complaint) in substance."""
@@ -638,7 +641,12 @@ def _counts_as_sent() -> ColumnElement[bool]:
 
 def _owed(case: Case, sent_kinds: set[str]) -> list[str]:
     owed = list(case.rights) + (["complaint"] if case.is_complaint else [])
-    return [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & sent_kinds)]
+    own = sent_kinds - REFUSAL_KINDS
+    left = [item for item in owed if not (ANSWER_KINDS.get(item, frozenset()) & own)]
+    rights_left = [item for item in left if item in RIGHTS]
+    if sent_kinds & REFUSAL_KINDS and len(rights_left) == 1:  # which right it refused is not recorded
+        left.remove(rights_left[0])
+    return left
 
 
 def answered_late(case: Case) -> bool:

@@ -102,7 +102,7 @@ def test_closing_as_answered_needs_a_sent_answer_for_every_right(engine, make_se
     with pytest.raises(AnswerNotSent) as refused:
         actions.close(engine, ref, by="anna", outcome="answered")
     assert "wissen" in refused.value.staff_message and "inzage" not in refused.value.staff_message
-    # A (partial) refusal answers any right.
+    # A refusal answers the one right left without its own letter (review of 7085f6d, 3).
     refusal = drafts.create(engine, settings, ref, "refusal", by="anna", fields={"refusal_reasons": ["x"]})
     _send(engine, refusal.draft_id)
     assert actions.close(engine, ref, by="anna", outcome="answered").state == "answered"

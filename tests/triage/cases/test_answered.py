@@ -218,3 +218,32 @@ def test_after_a_reopening_only_letters_sent_after_it_count(engine, make_setting
     _answer(engine, settings, ref)
     actions.letters_sent(engine, settings)
     assert _case(engine, ref).answers_sent_at is not None
+
+
+def _refuse(engine: Any, settings: Any, ref: str) -> None:
+    fields = {"partial": False, "refusal_reasons": ["Wettelijke bewaarplicht"]}
+    draft = drafts.create(engine, settings, ref, "refusal", by="anna", fields=fields)
+    assert draft.draft_id is not None
+    _set(engine, draft.draft_id, DraftState.SENT)
+
+
+def test_a_refusal_answers_only_a_case_with_that_one_right(engine, make_settings) -> None:
+    """Access and erasure, only a refusal sent: access may still be owed (and late)."""
+    settings = make_settings()
+    ref = _open(engine, settings, body="#access #erasure")
+    _refuse(engine, settings, ref)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
+    with Session(engine) as s:  # closing as answered agrees
+        assert lifecycle.unanswered(s, _case(engine, ref)) == ["access", "erasure"]
+    single = _open_second(engine, settings)
+    _refuse(engine, settings, single)
+    actions.letters_sent(engine, settings)
+    assert _case(engine, single).answers_sent_at is not None  # one right: the refusal answers it
+
+
+def _open_second(engine: Any, settings: Any) -> str:
+    store_local_message(engine, mail(2, body="#erasure"), received_at=RECEIVED)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        return s.exec(select(Case).order_by(Case.id.desc())).first().reference  # type: ignore[union-attr]
