@@ -121,3 +121,76 @@ def test_0013_takes_the_last_reopening_from_the_audit_trail(db_url: str) -> None
             )
         assert "COVERING INDEX ix_case_open_snapshot" in plan, plan
     engine.dispose()
+
+
+def test_0013_and_0014_go_down_and_up_again_with_data(db_url: str) -> None:
+    """Review of 7085f6d (4): PostgreSQL kept ix_draft_state_case_kind (upgrading again failed),
+    SQLite's batch rebuild of "case" failed on the foreign keys of its rows."""
+    from alembic import command
+
+    from avgdesk.models.migrate import _config
+    from avgdesk.models.tables import Case, Draft
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    at = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            Case.__table__.insert().values(  # type: ignore[attr-defined]
+                id=1,
+                reference="AVG-2026-0001",
+                state="in_progress",
+                rights=["access"],
+                is_complaint=False,
+                language="nl",
+                via_form=False,
+                received_at=at,
+                created_at=at,
+                updated_at=at,
+                answers_sent_at=at,
+                answered_on=at.date(),
+                reopened_at=at,
+            )
+        )
+        conn.execute(
+            Draft.__table__.insert().values(  # type: ignore[attr-defined]
+                id=1,
+                case_id=1,
+                kind="access",
+                state="sent",
+                subject="s",
+                body_text="b",
+                fields={},
+                to_addr="a@example.nl",
+                message_id="<1@x>",
+                references=[],
+                author="anna",
+                editors=[],
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        conn.execute(
+            AuditEvent.__table__.insert().values(  # type: ignore[attr-defined]
+                at=at, actor="anna", action="case.reopened", case_id=1, detail={}
+            )
+        )
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:  # the search index's triggers (0011) survive
+        before = conn.exec_driver_sql(triggers).scalar() if sqlite else 0
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+    assert current_revision(engine) == "0012"
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        assert case.reference == "AVG-2026-0001" and case.reopened_at == at and case.answers_sent_at is None
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        assert compare_metadata(context, SQLModel.metadata) == []
+        assert (conn.exec_driver_sql(triggers).scalar() if sqlite else 0) == before
+    engine.dispose()

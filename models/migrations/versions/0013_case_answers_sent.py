@@ -37,7 +37,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("answers_sent_at", avgdesk.models.types.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("reopened_at", avgdesk.models.types.UTCDateTime(), nullable=True))
         batch.create_index("ix_case_answers_sent_at", ["answers_sent_at"], unique=False)
-    op.create_index('ix_draft_state_case_kind', 'draft', ['state', 'case_id', 'kind'], unique=False)
+    op.create_index("ix_draft_state_case_kind", "draft", ["state", "case_id", "kind"], unique=False)
     op.execute(
         'UPDATE "case" SET reopened_at = (SELECT max(a.at) FROM audit_event a '
         "WHERE a.case_id = \"case\".id AND a.action = 'case.reopened')"
@@ -48,11 +48,17 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index("ix_draft_state_case_kind", table_name="draft")
     if sqlite:
         op.execute(f"DROP INDEX IF EXISTS {SNAPSHOT}")
-    with op.batch_alter_table("case") as batch:
-        batch.drop_index("ix_case_answers_sent_at")
-        batch.drop_column("reopened_at")
-        batch.drop_column("answers_sent_at")
-    if sqlite:
+        op.execute("DROP INDEX IF EXISTS ix_case_answers_sent_at")
+        # ALTER TABLE ... DROP COLUMN (SQLite 3.35), not a batch rebuild of "case": the rebuild
+        # failed on the foreign keys of the rows pointing at cases and drops the search
+        # triggers of 0011.
+        op.execute('ALTER TABLE "case" DROP COLUMN reopened_at')
+        op.execute('ALTER TABLE "case" DROP COLUMN answers_sent_at')
         op.execute(f'CREATE INDEX {SNAPSHOT} ON "case" ({OLD_COLUMNS})')
+        return
+    op.drop_index("ix_case_answers_sent_at", table_name="case")
+    op.drop_column("case", "reopened_at")
+    op.drop_column("case", "answers_sent_at")
