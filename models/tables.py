@@ -205,6 +205,9 @@ class Case(SQLModel, table=True):
     answered_on: date | None = None
     """The local day (``Settings.tz``) of ``answers_sent_at``: after ``due_date`` the case was
     answered late (Art. 12(3) breached), which stays visible and counted until it closes."""
+    answers_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    """How far ``lifecycle.mark_answered`` looked at the sent letters of a case still owing:
+    only a case with an answer letter sent after it is read again (bookkeeping)."""
     reopened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     """Last reopening: only an answer sent after it marks the case answered again."""
     outcome: str | None = None

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy import ColumnElement, Table, and_, exists, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -538,7 +538,7 @@ def letters_sent(session: Session, settings: Settings, now: datetime | None = No
     # Identity/clarification requests: the pause starts when the request was sent (issue 13).
     changed += start_requested_pauses(session, settings)
     start_handling(session)  # after the pauses: it only moves cases that are still new
-    mark_answered(session, settings)
+    mark_answered(session, settings, now)
     return changed
 
 
@@ -576,58 +576,83 @@ def start_handling(session: Session) -> list[str]:
     return started
 
 
-def mark_answered(session: Session, settings: Settings) -> list[str]:
+def mark_answered(session: Session, settings: Settings, now: datetime | None = None) -> list[str]:
     """Record ``answers_sent_at`` on every open case whose rights and complaint all have a
     sent substantive answer (:func:`unanswered`), after its last reopening: its deadline is
-    met and it only waits to be closed. Idempotent; one query for the candidates, one for
-    their sent letters. Returns the references marked."""
-    sent_after_reopening = or_(col(Case.reopened_at).is_(None), col(Draft.updated_at) > col(Case.reopened_at))
-    candidates = session.exec(
-        select(Case)
+    met and it only waits to be closed. Only cases with an answer letter sent since their
+    last check (``answers_checked_at``) are read, in chunks of :data:`CHUNK` ids: a crash
+    between the send and this step leaves the letter newer than the check, so a later pass
+    repairs it. Idempotent. Returns the references marked."""
+    now = now or utcnow()
+    ids = list(session.exec(_unchecked_answers()))
+    marked: list[str] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        sent: dict[int, list[tuple[str, datetime]]] = {}
+        for case_id, kind, at in session.exec(
+            select(Draft.case_id, Draft.kind, Draft.updated_at)
+            .join(Case, col(Case.id) == col(Draft.case_id))
+            .where(col(Draft.case_id).in_(chunk), _counts_as_sent())
+        ):
+            sent.setdefault(case_id, []).append((kind, at))
+        cases = session.exec(select(Case).where(col(Case.id).in_(chunk)).order_by(col(Case.id)))
+        for case in cases:
+            if _mark_one(session, case, sent.get(case.id or 0, []), settings, now):
+                marked.append(case.reference)
+    return marked
+
+
+CHUNK = 1000
+"""Case ids per IN-list of :func:`mark_answered`."""
+SETTLE = timedelta(minutes=10)
+"""A case still owing is checked again until its last letter is this old: a letter stamped
+before the check but committed after it (another worker's outbox) is not missed."""
+
+
+def _unchecked_answers() -> Any:
+    """Open cases owing an answer with an answer letter sent after their last check."""
+    checked = col(Case.answers_checked_at)
+    return (
+        select(col(Case.id))
         .where(
             col(Case.state).in_(list(OPEN_STATES)),
             col(Case.answers_sent_at).is_(None),
-            col(Case.id).in_(
-                select(col(Draft.case_id))
-                .join(Case, col(Case.id) == col(Draft.case_id))
-                .where(
-                    Draft.state == DraftState.SENT,
-                    col(Draft.kind).in_(list(ANSWER_LETTER_KINDS)),
-                    sent_after_reopening,
-                )
-            ),
+            exists()
+            .where(
+                col(Draft.case_id) == col(Case.id),
+                col(Draft.kind).in_(list(ANSWER_LETTER_KINDS)),
+                _counts_as_sent(),
+                or_(checked.is_(None), col(Draft.updated_at) > checked),
+            )
+            .correlate(Case),
         )
         .order_by(col(Case.id))
-    ).all()
-    if not candidates:
-        return []
-    sent: dict[int, list[tuple[str, datetime]]] = {}
-    for case_id, kind, at in session.exec(
-        select(Draft.case_id, Draft.kind, Draft.updated_at)
-        .join(Case, col(Case.id) == col(Draft.case_id))
-        .where(col(Draft.case_id).in_([c.id for c in candidates]), _counts_as_sent())
-    ):
-        sent.setdefault(case_id, []).append((kind, at))
-    marked: list[str] = []
-    for case in candidates:
-        letters = sent.get(case.id or 0, [])
-        if _owed(case, {kind for kind, _ in letters}):
-            continue
-        case.answers_sent_at = max(at for kind, at in letters if kind in ANSWER_LETTER_KINDS)
-        case.answered_on = case.answers_sent_at.astimezone(settings.tz).date()
-        _touch(case)
-        audit.record(
-            session,
-            actor="system:outbox",
-            action="case.answers_sent",
-            case_id=case.id,
-            answered=list(case.rights) + (["complaint"] if case.is_complaint else []),
-            answered_on=_iso(case.answered_on),
-            due=_iso(case.due_date),
-            late=answered_late(case),
-        )
-        marked.append(case.reference)
-    return marked
+    )
+
+
+def _mark_one(
+    session: Session, case: Case, letters: list[tuple[str, datetime]], settings: Settings, now: datetime
+) -> bool:
+    """Mark ``case`` answered if nothing is owed; else remember how far it was checked."""
+    if _owed(case, {kind for kind, _ in letters}):
+        last = max((at for _, at in letters), default=now)
+        case.answers_checked_at = min(last, now - SETTLE)  # bookkeeping: not a change of the case
+        return False
+    case.answers_sent_at = max(at for kind, at in letters if kind in ANSWER_LETTER_KINDS)
+    case.answered_on = case.answers_sent_at.astimezone(settings.tz).date()
+    case.answers_checked_at = case.answers_sent_at
+    _touch(case)
+    audit.record(
+        session,
+        actor="system:outbox",
+        action="case.answers_sent",
+        case_id=case.id,
+        answered=list(case.rights) + (["complaint"] if case.is_complaint else []),
+        answered_on=_iso(case.answered_on),
+        due=_iso(case.due_date),
+        late=answered_late(case),
+    )
+    return True
 
 
 def _counts_as_sent() -> ColumnElement[bool]:
@@ -662,6 +687,7 @@ def answers_owed_again(session: Session, case: Case, *, by: str, reason: str) ->
         return
     case.answers_sent_at = None
     case.answered_on = None
+    case.answers_checked_at = None  # the next pass looks at its letters again
     _touch(case)
     audit.record(session, actor=by, action="case.answers_owed", case_id=case.id, reason=reason)
 
@@ -1062,6 +1088,7 @@ def relabel(
     tasks.sync_rights(session, case, settings, by=by)
     if case.answers_sent_at is not None and unanswered(session, case):
         answers_owed_again(session, case, by=by, reason="relabelled")  # a new right is owed
+    case.answers_checked_at = None  # a right removed may leave it answered: the next pass looks
     _touch(case)
 
 

@@ -247,3 +247,33 @@ def _open_second(engine: Any, settings: Any) -> str:
     Processor(engine, settings, classifier=FixedLabels()).drain()
     with Session(engine) as s:
         return s.exec(select(Case).order_by(Case.id.desc())).first().reference  # type: ignore[union-attr]
+
+
+def test_each_pass_reads_only_cases_with_an_answer_sent_since_their_check(
+    engine, make_settings, monkeypatch
+) -> None:
+    """Review of 7085f6d (5): every pass read every open partly answered case; now a case is
+    read again only when an answer letter was sent after its last check, in chunks."""
+    monkeypatch.setattr(lifecycle, "CHUNK", 1)
+    settings = make_settings()
+    ref = _open(engine, settings, body="#access #erasure")
+    _answer(engine, settings, ref)  # sent; the pass after it "crashed": the next one repairs it
+
+    def unchecked() -> list[int]:
+        with Session(engine) as s:
+            return list(s.exec(lifecycle._unchecked_answers()))
+
+    assert len(unchecked()) == 1
+    actions.letters_sent(engine, settings)
+    assert len(unchecked()) == 1  # checked again while the letter is recent (lifecycle.SETTLE)
+    with Session(engine) as s:
+        lifecycle.letters_sent(s, settings, now=utcnow() + lifecycle.SETTLE * 2)
+        s.commit()
+    assert unchecked() == [] and _case(engine, ref).answers_sent_at is None  # erasure owed
+    second = _open_second(engine, settings)
+    _answer(engine, settings, second, "erasure")
+    _answer(engine, settings, ref, "erasure")
+    assert len(unchecked()) == 2
+    actions.letters_sent(engine, settings)  # two cases, one id per IN-list
+    assert _case(engine, ref).answers_sent_at is not None
+    assert _case(engine, second).answers_sent_at is not None and unchecked() == []
