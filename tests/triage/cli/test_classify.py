@@ -28,11 +28,12 @@ def test_classify_json_lines_have_the_design_fields(env: dict[str, str], tmp_pat
     assert [Path(r["file"]).name for r in rows] == [f.name for f in files]
     for r in rows:
         assert set(r) >= {"file", "labels", "scores", "needs_review", "language"}
-        assert r["language"] in {"nl", "en"}
+        assert r["language"] in {"nl", "en", "de"}
     by_name = {Path(r["file"]).name: r for r in rows}
     assert by_name["11-afwezigheidsmelding.eml"]["labels"] == ["auto"]  # header rules
     assert by_name["12-contactformulier-inzage.eml"]["labels"] == ["access"]  # the form's own text
     assert by_name["03-delete-my-account.eml"]["language"] == "en"
+    assert by_name["13-auskunft-loeschung-de.eml"]["language"] == "de"  # the demo's German enquiry
 
 
 def test_classify_reports_unreadable_files_and_exits_non_zero(env: dict[str, str], tmp_path: Path) -> None:
