@@ -122,7 +122,7 @@ def drafts_list(
             "found": found,
             "page_links": page_links(found, lambda n: "/drafts?" + urlencode(_drafts_query(shown, n))),
             "state": state,
-            "acknowledgements": queries.pending_acknowledgements(session, limit=rows),
+            **_bulk(session, rows),
         },
     )
 
@@ -156,10 +156,17 @@ def approve_acknowledgements(
         {
             "outcomes": outcomes,
             "error": error,
-            "acknowledgements": queries.pending_acknowledgements(session, limit=ctx.web.page_rows),
+            **_bulk(session, ctx.web.page_rows),
         },
         status_code=409 if error else 200,
     )
+
+
+def _bulk(session: Session, rows: int) -> dict[str, Any]:
+    """The bulk list and which of its cases have labels to check (not ticked by default)."""
+    acknowledgements = queries.pending_acknowledgements(session, limit=rows)
+    ids = [c.id for _, c in acknowledgements.items if c.id is not None]
+    return {"acknowledgements": acknowledgements, "in_doubt": queries.cases_in_doubt(session, ids)}
 
 
 def _load(session: Session, draft_id: int) -> tuple[Draft, Case]:

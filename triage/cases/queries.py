@@ -343,6 +343,20 @@ def pending_acknowledgements(session: Session, *, limit: int) -> Page[tuple[Draf
     return Page([(d, c) for d, c in rows], total, 1, limit)
 
 
+def cases_in_doubt(session: Session, case_ids: Sequence[int]) -> set[int]:
+    """Which of ``case_ids`` hold a message whose labels a person should check (the case
+    page's "Labels controleren"): the bulk approval marks them, since an acknowledgement
+    names the rights the labels found (one query for the page)."""
+    if not case_ids:
+        return set()
+    rows = session.exec(
+        select(InboundMessage.case_id)
+        .where(col(InboundMessage.case_id).in_(list(case_ids)), col(InboundMessage.needs_review))
+        .distinct()
+    )
+    return {int(c) for c in rows if c is not None}
+
+
 def _order(sort: str, descending: bool) -> list[Any]:
     columns: dict[str, Any] = {
         "reference": col(Case.reference),
