@@ -588,13 +588,13 @@ def mark_answered(session: Session, settings: Settings, now: datetime | None = N
     marked: list[str] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        sent: dict[int, list[tuple[str, datetime]]] = {}
-        for case_id, kind, at in session.exec(
-            select(Draft.case_id, Draft.kind, Draft.updated_at)
+        sent: dict[int, list[tuple[int, str, datetime]]] = {}
+        for draft_id, case_id, kind, at in session.exec(
+            select(Draft.id, Draft.case_id, Draft.kind, Draft.updated_at)
             .join(Case, col(Case.id) == col(Draft.case_id))
             .where(col(Draft.case_id).in_(chunk), _counts_as_sent())
         ):
-            sent.setdefault(case_id, []).append((kind, at))
+            sent.setdefault(case_id, []).append((draft_id or 0, kind, at))
         cases = session.exec(select(Case).where(col(Case.id).in_(chunk)).order_by(col(Case.id)))
         for case in cases:
             if _mark_one(session, case, sent.get(case.id or 0, []), settings, now):
@@ -631,14 +631,15 @@ def _unchecked_answers() -> Any:
 
 
 def _mark_one(
-    session: Session, case: Case, letters: list[tuple[str, datetime]], settings: Settings, now: datetime
+    session: Session, case: Case, letters: list[tuple[int, str, datetime]], settings: Settings, now: datetime
 ) -> bool:
     """Mark ``case`` answered if nothing is owed; else remember how far it was checked."""
-    if _owed(case, {kind for kind, _ in letters}):
-        last = max((at for _, at in letters), default=now)
+    if _owed(case, {kind for _, kind, _ in letters}):
+        last = max((at for _, _, at in letters), default=now)
         case.answers_checked_at = min(last, now - SETTLE)  # bookkeeping: not a change of the case
         return False
-    case.answers_sent_at = max(at for kind, at in letters if kind in ANSWER_LETTER_KINDS)
+    answers = [(at, draft_id) for draft_id, kind, at in letters if kind in ANSWER_LETTER_KINDS]
+    case.answers_sent_at = max(at for at, _ in answers)
     case.answered_on = case.answers_sent_at.astimezone(settings.tz).date()
     case.answers_checked_at = case.answers_sent_at
     _touch(case)
@@ -651,6 +652,8 @@ def _mark_one(
         answered_on=_iso(case.answered_on),
         due=_iso(case.due_date),
         late=answered_late(case),
+        at=case.answers_sent_at.isoformat(),
+        draft_ids=sorted(draft_id for _, draft_id in answers),
     )
     return True
 

@@ -101,6 +101,15 @@ def _closed(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     return text
 
 
+def _all_answered(items: object) -> str:
+    """What ``case.answers_sent`` answered: the rights, the complaint, or both."""
+    answered = list(items) if isinstance(items, list) else []
+    complaint, rights = "complaint" in answered, [i for i in answered if i != "complaint"]
+    if complaint and rights:
+        return "Alles beantwoord (rechten en klacht)"
+    return "Klacht beantwoord" if complaint else "Elk recht beantwoord"
+
+
 def _breach_decided(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     reason = f", toelichting: {d['reason']}" if d.get("reason") else ""
     if d.get("decision") == "reported":
@@ -157,7 +166,8 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
         f"{state_nl(d.get('before'))} naar {state_nl(d.get('after'))}"
     ),
     "case.answers_sent": lambda d, k: (
-        "Elk recht beantwoord: "
+        _all_answered(d.get("answered"))
+        + ": "
         + (
             f"te laat beantwoord op {date_nl(d.get('answered_on'))} (termijn was {date_nl(d.get('due'))})"
             if d.get("late")

@@ -277,3 +277,21 @@ def test_each_pass_reads_only_cases_with_an_answer_sent_since_their_check(
     actions.letters_sent(engine, settings)  # two cases, one id per IN-list
     assert _case(engine, ref).answers_sent_at is not None
     assert _case(engine, second).answers_sent_at is not None and unchecked() == []
+
+
+def test_the_answered_event_names_what_was_answered_its_letters_and_time(engine, make_settings) -> None:
+    """Review of 7085f6d (6): "Elk recht beantwoord" was wrong for a complaint only."""
+    from avgdesk.triage.cases.timeline import describe
+
+    settings = make_settings()
+    ref = _open(engine, settings, body="#complaint")
+    draft_id = _answer(engine, settings, ref, "complaint")
+    actions.letters_sent(engine, settings)
+    event = _events(engine, "case.answers_sent")[0]
+    assert describe(event).startswith("Klacht beantwoord: ")
+    assert event.detail["draft_ids"] == [draft_id]
+    assert event.detail["at"] == _case(engine, ref).answers_sent_at.isoformat()  # type: ignore[union-attr]
+    both = dict(event.detail, answered=["access", "complaint"])
+    assert describe(AuditEvent(action="case.answers_sent", actor="x", detail=both)).startswith(
+        "Alles beantwoord (rechten en klacht)"
+    )
