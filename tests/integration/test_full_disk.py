@@ -44,11 +44,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
-    with open(filler, "wb") as f:
+    # Unbuffered: a buffered file kept the bytes the full disk refused and raised ENOSPC
+    # again when it was closed (whether it did depended on where the disk filled up).
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     return filler
