@@ -83,7 +83,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
             "urgent_total": snap.overdue + snap.due_soon,
             "awaiting": awaiting,
             "chart": chart_svg_data(_due_buckets(snap)),
-            "breaches": legal.open_breaches(session),  # issue 13: the Art. 33 72-hour clock
+            **_breaches(session, rows),  # issue 13: the Art. 33 72-hour clock
             "now": utcnow(),
         },
     )
@@ -100,3 +100,9 @@ def _due_buckets(snap: queries.BacklogSnapshot) -> list[Bar]:
         Bar("Beantwoord, nog sluiten", snap.answered_open - snap.answered_late, "ok"),
         Bar("Te laat beantwoord", snap.answered_late, "late"),
     ]
+
+
+def _breaches(session: Session, rows: int) -> dict[str, object]:
+    """The most urgent undecided breaches and how many there are (the list stays short)."""
+    found = legal.open_breaches(session)
+    return {"breaches": found[:rows], "breach_total": len(found)}

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from avgdesk.models.errors import RuleViolation
@@ -535,19 +536,22 @@ class OpenBreach:
 def open_breaches(session: Session) -> list[OpenBreach]:
     """Cases flagged as a possible breach and not yet decided, most urgent first (for the
     dashboard). Closed cases too: the duty of Art. 33 does not end with the request."""
+    # Decided ones are left out in SQL: with closed cases included, reading every breach ever
+    # flagged (a stranger can raise one per mail) would make the dashboard grow with history.
+    decision = aliased(AuditEvent)  # its own name: the subquery must not correlate to the outer events
+    decided_ids = select(decision.case_id).where(
+        decision.action == BREACH_DECIDED, col(decision.case_id).is_not(None)
+    )
     rows = session.exec(
         select(Case, AuditEvent)
         .join(AuditEvent, col(AuditEvent.case_id) == col(Case.id))
-        .where(AuditEvent.action == BREACH_FLAG)
+        .where(AuditEvent.action == BREACH_FLAG, col(Case.id).not_in(decided_ids))
     )
     flagged = [(case, event) for case, event in rows if case.id is not None]
     ids = [case.id for case, _ in flagged if case.id is not None]
-    decided = flagged_case_ids(session, BREACH_DECIDED, ids)
     unsent = _alert_unsent_ids(session, ids)
     found = []
     for case, event in flagged:
-        if case.id in decided:
-            continue
         since = datetime.fromisoformat(str(event.detail.get("since")))
         clock = BreachClock(since, since + BREACH_NOTIFY_WITHIN, case.id in unsent)
         found.append(OpenBreach(case.reference, clock))
