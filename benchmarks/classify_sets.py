@@ -7,8 +7,8 @@ rules (mailbox/automatic.py) are NOT applied, so the peer-mail figures say what 
 model would do if those rules let a message through. Nothing here is copied into the repository;
 the shared sets are read at run time.
 
-The check sets: every `tests/classifiers/data/checkset*.jsonl` (`checkset.jsonl` by the first hand, the
-others by hands that never read the training corpus); none is trained on.
+The check sets: every `tests/classifiers/data/checkset*.jsonl` (each by a hand that never read the
+training corpus); none is trained on. Earlier check sets live in the corpus as `former_checkset_*.jsonl`.
 
 Usage: python benchmarks/classify_sets.py [--model FILE.joblib] [--cache DIR] [--list]
 """
@@ -34,7 +34,7 @@ from avgdesk.classifiers import Classifier, Document, evaluate, load_or_train
 from avgdesk.classifiers.labels import is_request
 
 SHARED = Path("/work/shared")
-CHECKSET = Path(__file__).resolve().parent.parent / "tests" / "classifiers" / "data" / "checkset.jsonl"
+CHECKSET_DIR = Path(__file__).resolve().parent.parent / "tests" / "classifiers" / "data"
 
 
 def eml_document(path: Path) -> Document:
@@ -58,7 +58,7 @@ def labelled_dir(folder: Path) -> tuple[list[tuple[str, list[str]]], list[Docume
     return [(r["file"], r["labels"]) for r in rows], [eml_document(folder / r["file"]) for r in rows]
 
 
-def checkset(path: Path = CHECKSET) -> tuple[list[tuple[str, list[str]]], list[Document]]:
+def checkset(path: Path) -> tuple[list[tuple[str, list[str]]], list[Document]]:
     rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
     return [(r["id"], r["labels"]) for r in rows], [Document(r["subject"], r["body"]) for r in rows]
 
@@ -166,7 +166,7 @@ def main() -> int:
         ("public-letters", *labelled_dir(SHARED / "eval" / "public-letters")),
     ]
     # Every check set present (checkset.jsonl, checkset_2.jsonl, ...), in order.
-    for path in sorted(CHECKSET.parent.glob("checkset*.jsonl"), key=lambda p: (len(p.stem), p.stem)):
+    for path in sorted(CHECKSET_DIR.glob("checkset*.jsonl"), key=lambda p: (len(p.stem), p.stem)):
         sets.append((path.stem, *checkset(path)))
     for name, gold, docs in sets:
         f = figures(name, clf, gold, docs)

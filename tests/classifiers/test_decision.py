@@ -73,6 +73,11 @@ def test_model_auto_needs_evidence_in_the_text() -> None:
     # no machine words at all: not auto, and a person looks
     gated = gate_auto("vraagje\nkunnen jullie mij helpen met mijn factuur?", p, T, SEC, 0.5)
     assert gated is not None and "auto" not in gated[0] and gated[1]
+    # Outlook's Dutch delivery report and a German read receipt are machine mail too
+    bounce = "onbestelbaar: uw aanvraag\nhet afleveren is mislukt voor deze ontvangers of groepen:"
+    assert gate_auto(bounce, p, T, SEC, 0.5) is None
+    receipt = "gelesen: aw: anfrage\nihre nachricht an: privacy wurde am montag gelesen."
+    assert gate_auto(receipt, p, T, SEC, 0.5) is None
 
 
 def test_personal_salutation_with_a_request_is_never_auto() -> None:
@@ -155,6 +160,19 @@ def test_only_the_writers_own_words_count_as_a_request() -> None:
     assert not guessed_right_without_evidence(CAPTION, _p(other=0.9), T, ["other"])
 
 
+def test_a_sure_complaint_about_data_needs_no_asking_words() -> None:
+    text = (
+        "hotline\nder mitarbeiter hat meine bankverbindung laut vorgelesen. ich halte das fur einen "
+        "sehr nachlassigen umgang mit personenbezogenen daten."
+    )
+    assert not request_cue(text)
+    assert not guessed_right_without_evidence(text, _p(complaint=0.99), T, ["complaint"])
+    # not sure enough, or not about data, or not a complaint: the veto holds
+    assert guessed_right_without_evidence(text, _p(complaint=0.9), T, ["complaint"])
+    assert guessed_right_without_evidence(CAPTION, _p(complaint=0.99), T, ["complaint"])
+    assert guessed_right_without_evidence(text, _p(erasure=0.99), T, ["erasure"])
+
+
 def test_short_and_forwarded_requests_keep_their_case() -> None:
     for text in (
         "stop met mailen\n",
@@ -182,6 +200,10 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         # Terse letters that cite the articles they invoke, without a pronoun or a please.
         "gdpr\nart 15 + art 17. copy of all data, then delete. no further marketing. /erik",
         "\nart. 17 avg. alles wissen. account: namex",
+        # Outrage at a breach notice, naming no right (check set 8's kind), in each language.
+        "your security incident email\nit tells me nothing. frankly, it's a disgrace. namex",
+        "mail\nuw mail over het beveiligingsincident zegt niks. een schande. namex",
+        "vorfall\nihre mail zum sicherheitsvorfall sagt nichts. namex",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
