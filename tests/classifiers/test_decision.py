@@ -92,6 +92,15 @@ def test_personal_salutation_with_a_request_is_never_auto() -> None:
     assert gate_auto(text, _p(auto=0.9), T, SEC, 0.5) is None
 
 
+def test_other_wins_when_clearly_more_confident_than_a_weak_right() -> None:
+    # a test ticket that sounds annoyed: "other" at 0.85, a complaint barely over its threshold
+    labels, review = decide(_p(other=0.85, complaint=0.35), T, SEC)
+    assert labels == ["other"] and review
+    # a real competition stays a request, and a person looks
+    labels, review = decide(_p(other=0.7, complaint=0.6), T, SEC)
+    assert labels == ["complaint"] and review
+
+
 def test_two_standalone_labels_above_threshold_are_doubted() -> None:
     labels, reasons, _ = decide_reasons(_p(question=0.9, other=0.8), T, SEC)
     assert labels == ["question"] and reasons == {"two_standalone"}
