@@ -25,10 +25,10 @@ FloatArray = npt.NDArray[np.float64]
 REVIEW_MARGIN = 0.6  # logits; the default when a model carries no learned margin
 NEAR_MISS = 0.5  # a right/complaint above NEAR_MISS x threshold is flagged for review
 SURE_COMPLAINT = 0.95  # a complaint this likely needs no asking words, only words about data
-# logits: "other" must beat the best right by this much to win. 2.5 until 2026-12-01; at 1.0
-# no request was lost on any set (dev, public-letters, check sets 8-14, the corpus's hands) and
-# 3 fewer wrong label sets on the blind check sets; a lorem-ipsum ticket stopped opening a case.
-OTHER_MARGIN = 1.0
+# logits: "other" must beat the best right by this much to win. 1.0 was tried (2026-12-01): no
+# request lost on the check sets, but an attack review lost requests added below support text
+# ("... the app crashes at login. My date of birth in the profile is wrong too").
+OTHER_MARGIN = 2.5
 QUESTION_MARGIN = 1.0  # logits: question must beat the best right by this much to win
 RUNNER_UP_LOGITS = 2.5  # a label not chosen but this close to its threshold is shown as runner-up
 _IDX = {label: j for j, label in enumerate(LABELS)}
@@ -44,6 +44,13 @@ _AUTO_EVIDENCE = re.compile(
     # ontvangers") and German read receipt ("Gelesen: ... wurde ... gelesen") had none of the above.
     r"onbestelbaar|afleveren|ontvangers|gelesen|lesebestatigung|user unknown"
 )
+_DELIVERY_REPORT = re.compile(
+    r"deliver|mailer|postmaster|returned mail|mail system|onbestelbaar|afleveren|afgeleverd|zustellbar|"
+    r"zugestellt|user unknown"
+)
+# The writer speaks of themselves (prepared text: lower case, no diacritics). Machine mail
+# rarely does, and when an absence notice does ("ich bin bis ..."), no right is likely.
+_FIRST_PERSON = re.compile(r"\b(ich|mein\w*|mir|mich|ik|mijn|mij|i|my|me)\b")
 # A personal salutation that opens the new text ("Beste NHMB", "Dear team", "Sehr geehrte ...").
 _SALUTATION = re.compile(
     r"^\s*(beste|geachte|hallo|hoi|hey|hi|dear|hello|goedemorgen|goedemiddag|goedenavond|goedendag|"
@@ -279,7 +286,15 @@ def gate_auto(
     """
     body = text.split("\n", 1)[1] if "\n" in text else text
     request_likely = any(p[_IDX[lb]] >= NEAR_MISS * thresholds[_IDX[lb]] for lb in COMBINING)
-    if _AUTO_EVIDENCE.search(text) and not (request_likely and _SALUTATION.match(body)):
+    # A person greets us with a request at least likely, or speaks in the first person with a
+    # right past its threshold ("Ihre Nachricht wurde gelesen. Seitdem keine Antwort. Ich warte
+    # auf meine Auskunft" is a reminder, not a read receipt; "ik ben afwezig" is an absence).
+    greeted = request_likely and _SALUTATION.match(body) is not None
+    passed = any(p[_IDX[lb]] >= thresholds[_IDX[lb]] for lb in COMBINING)
+    # A delivery report returns the failed message, first person and all: it stays machine mail.
+    report = _DELIVERY_REPORT.search(text) is not None
+    speaks = passed and not report and _FIRST_PERSON.search(own_text(text)) is not None
+    if _AUTO_EVIDENCE.search(text) and not (greeted or speaks):
         return None
     q = np.array(p, dtype=np.float64)
     q[_IDX["auto"]] = 0.0
@@ -311,8 +326,9 @@ _ACTION_CUES = (
     "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
     "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
     "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
-    # Outrage at a breach notice ("schande", "a disgrace", check set 8) names no right and asks nothing.
-    "beveiligingsincident", "schande",
+    # Outrage at a breach notice ("schande", "a disgrace", check set 8) names no right and asks
+    # nothing. Not the incident's own name: a company's breach notice says it too (attack review).
+    "schande",
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
@@ -322,7 +338,7 @@ _ACTION_CUES = (
     "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
     "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
     "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
-    "login", "leak", "disgrace", "appalling", "outrageous", "security incident",
+    "login", "leak", "disgrace", "appalling", "outrageous",
     # German
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
     "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
@@ -339,8 +355,12 @@ _ACTION_CUES = (
     "versto ", "verstoss", "datenleck", "datenpanne", " leck ", "skandalos", "inakzeptabel",
     "nicht akzeptabel", "unverschamt", "unzulassig", "darf nicht", "durfen nicht", "nicht in ordnung",
     "unzufrieden", "verlange", "stopp", "aufhor", "unterlass", "teilen sie mir", "nennen sie mir",
-    "sagen sie mir", "sicherheitsvorfall",
+    "sagen sie mir",
 )  # fmt: skip
+# The incident's own name counts only where the writer speaks of themselves ("your email about
+# the security incident included my old password hint", check set 12): a company's breach notice
+# names it too, in the plural or to "you" (attack review).
+_INCIDENT_CUES = ("security incident", "beveiligingsincident", "sicherheitsvorfall", " incident ")
 _NO_MORE = re.compile(r"geen .{0,40}meer")  # "geen mailings meer", "geen publiciteit meer"
 # Withdrawn consent and stopped calls or advertising (objection, as the dev set labels them):
 # a withdrawal or stop phrase within one sentence, never the topic word alone ("ik geef
@@ -387,6 +407,7 @@ def request_cue(text: str) -> bool:
         "?" in own
         or any(cue in words for cue in _ACTION_CUES)
         or ("geen" in own and _NO_MORE.search(own) is not None)
+        or (any(cue in words for cue in _INCIDENT_CUES) and _FIRST_PERSON.search(own) is not None)
         or ("art" in own and _ARTICLE.search(own) is not None)
         or (any(hint in own for hint in _WITHDRAWN_HINTS) and _WITHDRAWN.search(own) is not None)
     )

@@ -78,6 +78,21 @@ def test_model_auto_needs_evidence_in_the_text() -> None:
     assert gate_auto(bounce, p, T, SEC, 0.5) is None
     receipt = "gelesen: aw: anfrage\nihre nachricht an: privacy wurde am montag gelesen."
     assert gate_auto(receipt, p, T, SEC, 0.5) is None
+    # ... but a reminder that quotes a read receipt speaks in the first person: not auto
+    reminder = (
+        "auskunftsersuchen\nihre nachricht auskunftsersuchen wurde am 01.10. gelesen. seitdem keine "
+        "antwort. ich warte auf meine auskunft."
+    )
+    gated = gate_auto(reminder, _p(auto=0.97, access=0.8, complaint=0.85), T, SEC, 0.5)
+    assert gated is not None and "access" in gated[0] and gated[1]
+    # a delivery report returns the failed request, first person and all: still machine mail
+    returned = (
+        "undelivered mail returned to sender\nthis is the mail system. i'm sorry to have to inform you "
+        "that your message could not be delivered.\nsubject: inzageverzoek\nik wil inzage in mijn gegevens."
+    )
+    assert gate_auto(returned, _p(auto=0.97, access=0.8), T, SEC, 0.5) is None
+    absent = "abwesenheitsnotiz\nich bin bis zum 5. januar nicht im buro. ihre mail wird nicht gelesen."
+    assert gate_auto(absent, _p(auto=0.97), T, SEC, 0.5) is None  # first person, but nothing asked
 
 
 def test_personal_salutation_with_a_request_is_never_auto() -> None:
@@ -92,13 +107,14 @@ def test_personal_salutation_with_a_request_is_never_auto() -> None:
     assert gate_auto(text, _p(auto=0.9), T, SEC, 0.5) is None
 
 
-def test_other_wins_when_clearly_more_confident_than_a_weak_right() -> None:
-    # a test ticket that sounds annoyed: "other" at 0.85, a complaint barely over its threshold
-    labels, review = decide(_p(other=0.85, complaint=0.35), T, SEC)
-    assert labels == ["other"] and review
-    # a real competition stays a request, and a person looks
-    labels, review = decide(_p(other=0.7, complaint=0.6), T, SEC)
-    assert labels == ["complaint"] and review
+def test_a_request_below_support_text_keeps_its_right() -> None:
+    # "the app crashes at login ... my date of birth in the profile is wrong too": "other" at
+    # 0.99 and the correction at 0.93 (an attack review lost such requests at a 1.0-logit margin)
+    labels, review = decide(_p(other=0.99, rectification=0.93), T, SEC)
+    assert labels == ["rectification"] and review
+    # "other" far more confident than a faint right: support mail
+    labels, _ = decide(_p(other=0.99, rectification=0.35), T, SEC)
+    assert labels == ["other"]
 
 
 def test_two_standalone_labels_above_threshold_are_doubted() -> None:
@@ -161,6 +177,11 @@ def test_only_the_writers_own_words_count_as_a_request() -> None:
         "rechnung\nanbei ihre rechnung. teilen sie uns gern mit, ob alles passt.",
         "kuchen\nunser kuchen war lecker, wir danken ihnen fur die bestellung.",
         "partner\nunser partner hat ihre anfrage weitergegeben an uns.",
+        # A company's own breach notice names the incident; it is not a customer's complaint.
+        "beveiligingsincident\nop 3 november hebben wij een beveiligingsincident ontdekt, mogelijk zijn "
+        "uw persoonsgegevens ingezien.",
+        "sicherheitsvorfall\nwir informieren sie uber einen sicherheitsvorfall bei unserem dienstleister.",
+        "security incident\nunfortunately we had a security incident at our hosting provider.",
     ):
         assert not request_cue(text), text
     p = _p(objection=0.9)
@@ -212,7 +233,9 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         # Outrage at a breach notice, naming no right (check set 8's kind), in each language.
         "your security incident email\nit tells me nothing. frankly, it's a disgrace. namex",
         "mail\nuw mail over het beveiligingsincident zegt niks. een schande. namex",
-        "vorfall\nihre mail zum sicherheitsvorfall sagt nichts. namex",
+        "vorfall\nihre mail zum vorfall sagt nichts. eine schande. namex",
+        # The incident named by someone it happened to (check set 12's kind).
+        "poor handling\nyour email about the security incident included my old password hint. namex",
     ):
         assert request_cue(text), text
         assert not guessed_right_without_evidence(text, _p(access=0.9), T, ["access"]), text
