@@ -255,7 +255,7 @@ def test_peer_mail_is_stored_once_and_processed_through_dovecot(
 # photo caption with 'my' and 'name'): a right now needs a request and an action cue in the
 # writer's own words, above any forward (decision.request_cue), so none was left. With the
 # corpus of 2026-12-01 (check sets 1-7 and eleven hands promoted into training; issue 15 allows
-# 8 of 812) four test messages again open a flagged case: the model reads their odd words as
+# 8 of 812) five test messages again open a flagged case: the model reads their odd words as
 # a person's, with low scores, and a rule that vetoed them cost real requests on the dev set
 # (a lower margin for "other" saved 0688 but lost requests written below support text).
 MAY_OPEN_A_CASE: dict[str, str] = {
@@ -263,6 +263,7 @@ MAY_OPEN_A_CASE: dict[str, str] = {
     "0271.eml": "a signature test, 'not signed correctly': rectification as the half-way fallback",
     "0385.eml": "MIME torture test quoting 'I disagree violently': complaint 0.33",
     "0688.eml": "a lorem-ipsum ticket whose subject says 'this is really annoying': complaint 0.33",
+    "0605.eml": "a MIME test, 'I'm sorry but I'm using a brain-dead ISP': complaint 0.33 against 0.41",
 }
 
 
