@@ -74,3 +74,27 @@ def test_letters_of_closed_cases_do_not_wait_on_the_dashboard(two_per_page: Test
     page = two_per_page.get("/").text
     waiting = page.split('id="h-approve"', 1)[1]
     assert "(0)" in waiting.split("</h2>", 1)[0] and "Geen concepten die wachten." in waiting
+
+
+def test_the_dashboard_lists_the_most_urgent_breaches_and_counts_the_rest(two_per_page: TestClient) -> None:
+    # dashboard_rows is 1 here: three undecided breaches show one, and say how many there are
+    from sqlmodel import Session, col, select
+
+    from avgdesk.models.tables import Case, InboundMessage
+    from avgdesk.triage.cases import legal
+
+    ctx = two_per_page.app.state.ctx  # type: ignore[attr-defined]
+    with Session(ctx.engine) as s:
+        cases = s.exec(select(Case)).all()
+        for case in cases:
+            first = s.exec(
+                select(InboundMessage)
+                .where(InboundMessage.case_id == case.id)
+                .order_by(col(InboundMessage.id))
+            ).first()
+            assert first is not None and legal.flag_breach(s, case, first, by="test")
+        s.commit()
+    page = two_per_page.get("/").text
+    section = page.split('id="h-breach"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<li>") == 1
+    assert f"Hier staan de 1 dringendste van {len(cases)};" in section
