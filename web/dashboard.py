@@ -16,6 +16,7 @@ from starlette.responses import Response
 from avgdesk.models.tables import Case, CaseState, Draft, DraftState
 from avgdesk.models.types import utcnow
 from avgdesk.triage.cases import legal, queries
+from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L
 from avgdesk.web.deps import db, get_ctx, render
 
@@ -84,6 +85,7 @@ def dashboard(request: Request, session: Annotated[Session, Depends(db)]) -> Res
             "awaiting": awaiting,
             "chart": chart_svg_data(_due_buckets(snap)),
             **_breaches(session, rows),  # issue 13: the Art. 33 72-hour clock
+            "unmailed": _unmailed(ctx.settings),
             "now": utcnow(),
         },
     )
@@ -106,3 +108,17 @@ def _breaches(session: Session, rows: int) -> dict[str, object]:
     """The most urgent undecided breaches and how many there are (the list stays short)."""
     found = legal.open_breaches(session)
     return {"breaches": found[:rows], "breach_total": len(found)}
+
+
+def _unmailed(settings: Settings) -> list[str]:
+    """What the team is never mailed because nobody is set to receive it (Dutch, for the
+    dashboard): the worker skips these quietly, so the people who rely on them must see it."""
+    missing = []
+    if not settings.summary_recipients:
+        missing.append("het weekoverzicht (AVGDESK_SUMMARY_RECIPIENTS)")
+    team = settings.reminder_recipients or settings.summary_recipients
+    if settings.reminder_time is not None and not team:
+        missing.append("herinneringen van zaken zonder eigen behandelaar-adres (AVGDESK_REMINDER_RECIPIENTS)")
+    if not (settings.breach_alert_recipients or settings.summary_recipients):
+        missing.append("de waarschuwing bij een mogelijk datalek (AVGDESK_BREACH_ALERT_RECIPIENTS)")
+    return missing

@@ -98,3 +98,18 @@ def test_the_dashboard_lists_the_most_urgent_breaches_and_counts_the_rest(two_pe
     section = page.split('id="h-breach"', 1)[1].split("</section>", 1)[0]
     assert section.count("<li>") == 1
     assert f"Hier staan de 1 dringendste van {len(cases)};" in section
+
+
+def test_the_dashboard_says_who_is_never_mailed(two_per_page: TestClient) -> None:
+    # no recipients configured: the worker skips summary, team reminders and breach warnings
+    # quietly, so the dashboard says so; once an address is set, the notice goes
+    ctx = two_per_page.app.state.ctx  # type: ignore[attr-defined]
+    page = two_per_page.get("/").text
+    notice = page.split('id="h-unmailed"', 1)[1].split("</section>", 1)[0]
+    for setting in ("SUMMARY", "REMINDER", "BREACH_ALERT"):
+        assert f"AVGDESK_{setting}_RECIPIENTS" in notice
+    ctx.settings = ctx.settings.model_copy(update={"reminder_recipients": ["team@example.nl"]})
+    notice = two_per_page.get("/").text.split('id="h-unmailed"', 1)[1].split("</section>", 1)[0]
+    assert "AVGDESK_REMINDER_RECIPIENTS" not in notice and "AVGDESK_SUMMARY_RECIPIENTS" in notice
+    ctx.settings = ctx.settings.model_copy(update={"summary_recipients": ["team@example.nl"]})
+    assert 'id="h-unmailed"' not in two_per_page.get("/").text
