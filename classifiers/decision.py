@@ -328,7 +328,7 @@ _ACTION_CUES = (
     "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
     # Outrage at a breach notice ("schande", "a disgrace", check set 8) names no right and asks
     # nothing. Not the incident's own name: a company's breach notice says it too (attack review).
-    "schande",
+    "schande", "nooit toestemming", "niet blij",
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
@@ -338,7 +338,8 @@ _ACTION_CUES = (
     "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
     "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
     "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
-    "login", "leak", "disgrace", "appalling", "outrageous",
+    "login", "leak", "disgrace", "appalling", "outrageous", "never agreed", "never consented",
+    "not impressed", "unhappy",
     # German
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "austrag", "widersp", "widerruf",
     "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag", "beschwer",
@@ -356,6 +357,9 @@ _ACTION_CUES = (
     "nicht akzeptabel", "unverschamt", "unzulassig", "darf nicht", "durfen nicht", "nicht in ordnung",
     "unzufrieden", "verlange", "stopp", "aufhor", "unterlass", "teilen sie mir", "nennen sie mir",
     "sagen sie mir",
+    # Swiss and southern German ask in the conditional ("ich hätte gerne eine Übersicht ... als
+    # maschinenlesbare Datei", check set 17: a portability request scored 1.00 was vetoed).
+    "hatte gerne", "hatten gerne", "ubersicht", "maschinenlesbar", "nie zugestimmt",
 )  # fmt: skip
 # The incident's own name counts only where the writer speaks of themselves ("your email about
 # the security incident included my old password hint", check set 12): a company's breach notice

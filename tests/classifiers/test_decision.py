@@ -234,6 +234,10 @@ def test_short_and_forwarded_requests_keep_their_case() -> None:
         "your security incident email\nit tells me nothing. frankly, it's a disgrace. namex",
         "mail\nuw mail over het beveiligingsincident zegt niks. een schande. namex",
         "vorfall\nihre mail zum vorfall sagt nichts. eine schande. namex",
+        # A request in the conditional and a complaint without a complaint word (check set 17/18's kinds).
+        "meine daten\nich hatte gerne eine ubersicht uber alle meine daten als maschinenlesbare datei.",
+        "chat\nthe transcript was emailed to my accountant. i never agreed to that. not impressed.",
+        "gesprek\nmijn gegevens staan bij een ander bedrijf. daar heb ik nooit toestemming voor gegeven.",
         # The incident named by someone it happened to (check set 12's kind).
         "poor handling\nyour email about the security incident included my old password hint. namex",
     ):
