@@ -73,6 +73,22 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
     engine.dispose()
 
 
+def _case_row(n: int, at: datetime) -> dict[str, object]:
+    """The columns every migration has of a case in progress, written at ``at`` (raw insert)."""
+    return {
+        "id": n,
+        "reference": f"AVG-2026-000{n}",
+        "state": "in_progress",
+        "rights": ["access"],
+        "is_complaint": False,
+        "language": "nl",
+        "via_form": False,
+        "received_at": at,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
 def test_0013_takes_the_last_reopening_from_the_audit_trail(db_url: str) -> None:
     from avgdesk.models.tables import Case
 
@@ -82,20 +98,7 @@ def test_0013_takes_the_last_reopening_from_the_audit_trail(db_url: str) -> None
     cases, events = Case.__table__, AuditEvent.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         for n in (1, 2):
-            conn.execute(
-                cases.insert().values(
-                    id=n,
-                    reference=f"AVG-2026-000{n}",
-                    state="in_progress",
-                    rights=["access"],
-                    is_complaint=False,
-                    language="nl",
-                    via_form=False,
-                    received_at=at,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
+            conn.execute(cases.insert().values(**_case_row(n, at)))
         for days in (3, 9):
             conn.execute(
                 events.insert().values(
@@ -135,23 +138,8 @@ def test_0013_and_0014_go_down_and_up_again_with_data(db_url: str) -> None:
     upgrade(engine)
     at = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(
-            Case.__table__.insert().values(  # type: ignore[attr-defined]
-                id=1,
-                reference="AVG-2026-0001",
-                state="in_progress",
-                rights=["access"],
-                is_complaint=False,
-                language="nl",
-                via_form=False,
-                received_at=at,
-                created_at=at,
-                updated_at=at,
-                answers_sent_at=at,
-                answered_on=at.date(),
-                reopened_at=at,
-            )
-        )
+        row = _case_row(1, at) | {"answers_sent_at": at, "answered_on": at.date(), "reopened_at": at}
+        conn.execute(Case.__table__.insert().values(**row))  # type: ignore[attr-defined]
         conn.execute(
             Draft.__table__.insert().values(  # type: ignore[attr-defined]
                 id=1,
