@@ -11,6 +11,7 @@ The check sets: every `tests/classifiers/data/checkset*.jsonl` (each by a hand t
 training corpus); none is trained on. Earlier check sets live in the corpus as `former_checkset_*.jsonl`.
 
 Usage: python benchmarks/classify_sets.py [--model FILE.joblib] [--cache DIR] [--list]
+       [--extra SET.jsonl ...] [--only-extra]
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ def main() -> int:
     ap.add_argument("--model", type=Path, help="a stored model file instead of the current corpus")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "avgdesk-clf-sets")
     ap.add_argument("--list", action="store_true", help="also list wrong messages and peer-mail cases")
+    ap.add_argument("--extra", type=Path, nargs="*", default=[], help="more check sets (JSON lines) to score")
+    ap.add_argument("--only-extra", action="store_true", help="score only the --extra sets")
     args = ap.parse_args()
     t0 = time.perf_counter()
     clf: Classifier = joblib.load(args.model) if args.model else load_or_train(args.cache)
@@ -168,6 +171,10 @@ def main() -> int:
     # Every check set present (checkset.jsonl, checkset_2.jsonl, ...), in order.
     for path in sorted(CHECKSET_DIR.glob("checkset*.jsonl"), key=lambda p: (len(p.stem), p.stem)):
         sets.append((path.stem, *checkset(path)))
+    if args.only_extra:
+        sets = []
+    # Sets not yet in the repository (a new writer's file, read before it is used for any choice).
+    sets += [(path.stem, *checkset(path)) for path in args.extra]
     for name, gold, docs in sets:
         f = figures(name, clf, gold, docs)
         conf = f.pop("confusions")
@@ -175,6 +182,8 @@ def main() -> int:
         if args.list:
             for key, g, p in conf:
                 print(f"   {key}: gold {','.join(g)}  predicted {','.join(p)}")
+    if args.only_extra:
+        return 0
     pm = peer_mail(clf)
     cases = pm.pop("cases")
     print(json.dumps(pm))

@@ -11,6 +11,7 @@ mistakes as possible within the review budget (a share of all mail: staff time i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -118,23 +119,40 @@ def _rule_doubt(
 
 @dataclass
 class DoubtModel:
-    """P(wrong) from doubt_features; flag at or above ``cut``."""
+    """P(wrong) from doubt_features; flag at or above ``cut``. ``trees`` (gradient-boosted, see
+    fit_doubt) when the corpus has enough mistakes to learn from, else the logistic ``coef``."""
 
     coef: FloatArray
     intercept: float
     cut: float
+    trees: Any = None
+
+    def probabilities(self, features: FloatArray) -> FloatArray:
+        """P(wrong) for every row of an (n, N_FEATURES) matrix."""
+        if self.trees is not None:
+            return np.asarray(self.trees.predict_proba(features)[:, 1], dtype=np.float64)
+        z = np.clip(features @ self.coef + self.intercept, -35.0, 35.0)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def probability(self, features: FloatArray) -> float:
-        z = float(features @ self.coef + self.intercept)
-        return float(1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0))))
+        return float(self.probabilities(features[None, :])[0])
 
     def flags(self, features: FloatArray) -> bool:
         return bool(self.probability(features) >= self.cut)
 
     def flags_batch(self, features: FloatArray) -> npt.NDArray[np.bool_]:
         """flags() for every row of an (n, N_FEATURES) matrix."""
-        z = np.clip(features @ self.coef + self.intercept, -35.0, 35.0)
-        return np.asarray(1.0 / (1.0 + np.exp(-z)) >= self.cut)
+        return np.asarray(self.probabilities(features) >= self.cut)
+
+
+# Why trees: the features interact (a second right half-way likely matters on a letter with one
+# right chosen, not on a question), which one logistic weight per feature cannot say. On check sets
+# 19-24 (2026-12-01, 1,200 messages, 120 wrong), both fitted on the same out-of-fold predictions:
+# to flag 90 % of the mistakes the trees flag 28.0 % of all mail, the logistic model 32.6 %; at a
+# budget of 0.23, 82.5 % of the mistakes at 24.5 % flagged against 80.8 % at 23.4 %.
+DOUBT_TREES = 60  # boosting rounds
+DOUBT_LEAVES = 15  # leaves per tree
+DOUBT_MIN_MISTAKES = 200  # fewer out-of-fold mistakes than this: the logistic model (a tiny corpus)
 
 
 def fit_doubt(
@@ -149,11 +167,18 @@ def fit_doubt(
     clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
     clf.fit(features, wrong)
     model = DoubtModel(clf.coef_[0].astype(np.float64), float(clf.intercept_[0]), 1.1)
-    prob = np.asarray([model.probability(f) for f in features])
+    if int(wrong.sum()) >= DOUBT_MIN_MISTAKES:
+        model.trees = _fit_trees(features, wrong)
+    prob = model.probabilities(features)
     room = int(budget * len(prob)) - int(rule.sum())
     candidates = np.sort(prob[~rule])[::-1]
     if room > 0 and candidates.size:
         model.cut = float(candidates[min(room, candidates.size) - 1])
+        if int((candidates >= model.cut).sum()) > room:
+            # Trees give many messages the same probability: the tie at the cut would overrun
+            # the budget, so the cut moves up to the next value that keeps within it.
+            higher = candidates[candidates > model.cut]
+            model.cut = float(higher.min()) if higher.size else 1.1
     flagged = rule | (prob >= model.cut)
     return model, {
         "cv_exact": 1 - float(wrong.mean()),
@@ -161,3 +186,20 @@ def fit_doubt(
         "cv_flagged": float(flagged.mean()),
         "doubt_cut": model.cut,
     }
+
+
+def _fit_trees(features: FloatArray, wrong: npt.NDArray[np.bool_]) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    # A fixed number of rounds (no early stopping: its validation split would make training
+    # depend on a random draw).
+    trees = HistGradientBoostingClassifier(
+        max_iter=DOUBT_TREES,
+        learning_rate=0.1,
+        max_leaf_nodes=DOUBT_LEAVES,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    )
+    trees.fit(features, wrong)
+    return trees

@@ -46,11 +46,23 @@ _NEGATORS = frozenset(
         "nor",
         "without",
         "zonder",
+        "niks",
+        # German: "bitte NICHT löschen, nur die Adresse ändern" read as erasure without these.
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keinesfalls",
+        "nie",
+        "niemals",
+        "ohne",
     ]
 )
 _SCOPE_END = frozenset(
     ["maar", "alleen", "enkel", "slechts", "wel", "but", "only", "just", "instead", "however"]
 )
+# German ("nicht löschen, sondern nur die Adresse ändern")
+_SCOPE_END |= frozenset(["sondern", "nur", "lediglich", "aber", "jedoch"])
 _NEG_WINDOW = 4
 # Function words are kept inside bigrams ("mij verwijderen", "my data") but not as unigrams:
 # alone they only say how long and narrative a mail is, which the model would over-learn.

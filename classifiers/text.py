@@ -220,7 +220,11 @@ _AUTO_SUBJECT = re.compile(
     r"auto|out of (the )?office|afwezig|afwezigheidsbericht|afwezigheidsmelding|onbestelbaar|"
     r"niet bezorgd|niet afgeleverd|kan niet worden bezorgd|undeliverable|undelivered|"
     r"delivery status notification( \(\w+\))?|returned mail|mail delivery failed|"
-    r"read|gelezen|niet gelezen|not read|delivered|afgeleverd)\s*:",
+    r"read|gelezen|niet gelezen|not read|delivered|afgeleverd|"
+    # Outlook's German prefixes: a read receipt kept "Gelesen: Ihre Auskunft nach Art. 15 DSGVO"
+    # whole and was read as an access request (check set 23).
+    r"automatische antwort|abwesend|unzustellbar|nicht zustellbar|gelesen|nicht gelesen|"
+    r"[uü]bermittelt)\s*:",
     re.I,
 )
 
@@ -264,6 +268,15 @@ def _word_chars(text: str) -> int:
     return len(_NON_WORD.sub("", text))
 
 
+# A reply of one word above a quoted newsletter says all it needs to ("unsubscribe" above
+# NHMB's product update, check set 23, was read together with the newsletter as "other").
+_ONE_WORD_REQUEST = re.compile(
+    r"^\W*(unsubscribe|stop|remove( me)?|delete( me)?|opt[- ]?out|afmelden|uitschrijven|verwijder(en)?|"
+    r"abmelden|abbestellen|l(ö|oe|o)schen)\W*$",
+    re.I,
+)
+
+
 def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     """(what the sender wrote now, quoted earlier mail kept apart as context).
 
@@ -289,7 +302,7 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     context = "\n".join(_drop_disclaimers(_cut_signature(inline + old_fresh))).strip()
     size = _letters_up_to(text, 150)
     points_below = size < 150 and (forwarded or bool(_POINTS_BELOW.search(text)))
-    if size < 12 or points_below:
+    if (size < 12 and not _ONE_WORD_REQUEST.match(text)) or points_below:
         return (text + "\n" + context).strip(), ""
     return text, context[:QUOTED_MAX_CHARS]
 

@@ -201,6 +201,13 @@ def test_a_sure_complaint_about_data_needs_no_asking_words() -> None:
     assert guessed_right_without_evidence(text, _p(complaint=0.9), T, ["complaint"])
     assert guessed_right_without_evidence(CAPTION, _p(complaint=0.99), T, ["complaint"])
     assert guessed_right_without_evidence(text, _p(erasure=0.99), T, ["erasure"])
+    # consent and tracking are data words too (check sets 20 and 22: both vetoed at 1.00 before)
+    for own in (
+        "tracking\nihre rechnungs-e-mails enthalten ein zahlpixel. eingewilligt habe ich dazu nie.",
+        "referenz\nihr vertriebler nennt meinen namen. dafur habe ich nie meine zustimmung gegeben.",
+    ):
+        assert not request_cue(own), own
+        assert not guessed_right_without_evidence(own, _p(complaint=0.99), T, ["complaint"]), own
 
 
 def test_short_and_forwarded_requests_keep_their_case() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from avgdesk.classifiers.decision import decide_reasons
-from avgdesk.classifiers.doubt import N_FEATURES, doubt_features, doubt_matrix, fit_doubt
+from avgdesk.classifiers.doubt import DOUBT_MIN_MISTAKES, N_FEATURES, doubt_features, doubt_matrix, fit_doubt
 from avgdesk.classifiers.labels import LABELS
 
 
@@ -65,3 +66,30 @@ def test_the_batch_rule_feature_agrees_with_the_rules() -> None:
     got = doubt_matrix(p, cond, thresholds, secondary, chosen)[:, -1].astype(bool)
     assert 0.05 < expected.mean() < 0.95  # the random rows exercise both outcomes
     assert (got == expected).all(), np.flatnonzero(got != expected)[:5]
+
+
+def test_trees_learn_doubt_that_needs_two_features_together() -> None:
+    # A mistake where a second right came close AND the chosen one is weak: one logistic weight
+    # per feature cannot say "both"; the trees (enough mistakes to learn from) can.
+    rng = np.random.default_rng(1)
+    n = 6000
+    features = rng.normal(size=(n, N_FEATURES))
+    wrong = features[:, 0] * features[:, 2] > 1.0  # both high or both low
+    rule = np.zeros(n, dtype=bool)
+    model, figures = fit_doubt(features, wrong, rule, budget=0.2)
+    assert model.trees is not None and int(wrong.sum()) >= DOUBT_MIN_MISTAKES
+    assert figures["cv_flagged"] <= 0.2 + 1e-9
+    assert figures["cv_wrong_flagged"] >= 0.95
+    linear = LogisticRegression(max_iter=2000, class_weight="balanced").fit(features, wrong)
+    score = linear.decision_function(features)
+    top = score >= np.sort(score)[::-1][int(0.2 * n) - 1]
+    assert top[wrong].mean() < 0.5  # the logistic model alone flags far fewer of them
+    assert model.flags_batch(features).tolist() == [model.flags(f) for f in features]
+
+
+def test_few_mistakes_keep_the_logistic_model() -> None:
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(500, N_FEATURES))
+    wrong = features[:, 0] > 1.9  # about 15 mistakes
+    model, _ = fit_doubt(features, wrong, np.zeros(500, dtype=bool), budget=0.2)
+    assert model.trees is None

@@ -24,7 +24,15 @@ ODD_TEXTS = [
     # words the vocabulary does not know, repeated in one text (each must get one number)
     "qqzzx qqzzx wibbleflop. qqzzx; wibbleflop wibbleflop\nqqzzx",
     "not not no never the the. niet de de de zonder maar alleen nooit het de",
+    "bitte nicht loschen, sondern nur die adresse andern. keine werbung ohne einwilligung",
 ]
+
+
+def test_german_negation_marks_its_scope() -> None:
+    grams = word_analyzer("bitte mein konto nicht loschen, nur die adresse andern")
+    assert "not_loschen" in grams
+    assert "not_andern" not in grams  # "nur" ends the scope, as "alleen" and "only" do
+    assert "not_werbung" in word_analyzer("keine werbung mehr")
 
 
 def _slow(features: FeatureSpace, texts: list[str]) -> sp.csr_matrix:

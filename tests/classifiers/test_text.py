@@ -55,6 +55,19 @@ def test_machine_reply_subject_keeps_only_its_prefix() -> None:
     assert clean_subject("RE: Automatisch antwoord: Inzageverzoek") == "Automatisch antwoord"
     assert clean_subject("Undeliverable: Data request") == "Undeliverable"
     assert clean_subject("Autoriteit Persoonsgegevens") == "Autoriteit Persoonsgegevens"
+    # Outlook's German prefixes: the quoted subject of our own reply must not make a request
+    assert clean_subject("Gelesen: Ihre Auskunft nach Art. 15 DSGVO") == "Gelesen"
+    assert clean_subject("Automatische Antwort: Löschung meiner Daten") == "Automatische Antwort"
+    assert clean_subject("Unzustellbar: Widerspruch") == "Unzustellbar"
+    assert clean_subject("Gelesene Bücher") == "Gelesene Bücher"
+
+
+def test_a_one_word_request_above_a_quote_stands_on_its_own() -> None:
+    quoted = "\n\nOn Tue, 4 Mar 2025 at 07:30, NHMB <news@example.nl> wrote:\n> What's new in March\n"
+    for word in ("unsubscribe", "STOP", "Afmelden.", "abbestellen!", "löschen"):
+        assert split_body(word + quoted) == (word, "What's new in March"), word
+    # a bare greeting above a quote points at it: the quote is what we are asked to read
+    assert split_body("Hi" + quoted) == ("Hi\nWhat's new in March", "")
 
 
 def test_dsn_copy_of_original_is_dropped() -> None:
