@@ -90,6 +90,7 @@ ACTION_NL = {
     "message.relabelled": "labels gecorrigeerd",
     "outbox.sent": "verzonden",
     "outbox.failed": "verzenden mislukt",
+    "draft.returned": "brief onbestelbaar",
 }
 
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")

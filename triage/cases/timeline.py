@@ -117,6 +117,8 @@ def _breach_decided(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     return f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {d.get('reason') or '–'}"
 
 
+_OWED_REASON_NL = {"reopened": "zaak heropend", "reply_bounced": "onze brief kwam onbestelbaar terug"}
+
 _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "case.opened": _opened,
     "message.attached": lambda d, k: (
@@ -177,7 +179,7 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     ),
     "case.answers_owed": lambda d, k: (
         "Er is weer een antwoord verschuldigd ("
-        + ("zaak heropend" if d.get("reason") == "reopened" else "nieuw recht na correctie van de labels")
+        + _OWED_REASON_NL.get(str(d.get("reason")), "nieuw recht na correctie van de labels")
         + "): de termijn telt weer"
     ),
     "case.note_added": lambda d, k: "Interne notitie toegevoegd",
@@ -243,6 +245,9 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "mail.retry": lambda d, k: f"Verzenden wordt opnieuw geprobeerd: {_letter(d, k)}",
     "mail.ambiguous": lambda d, k: f"Verzending onzeker (mogelijk twee keer bezorgd): {_letter(d, k)}",
     "reply.bounced": lambda d, k: "Onze brief kwam onbestelbaar terug",
+    "draft.returned": lambda d, k: (
+        "De brief is niet afgeleverd: hij telt niet als verzonden en staat bij 'verzenden mislukt'"
+    ),
 }
 
 

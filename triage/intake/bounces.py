@@ -24,8 +24,9 @@ from email.message import Message
 
 from sqlmodel import Session, col, select
 
-from avgdesk.models.tables import Case, InboundMessage, MessageRaw, OutboxItem
-from avgdesk.triage.cases import audit
+from avgdesk.models.tables import Case, Draft, DraftState, InboundMessage, MessageRaw, OutboxItem
+from avgdesk.models.types import utcnow
+from avgdesk.triage.cases import audit, lifecycle
 from avgdesk.triage.intake import linking
 from avgdesk.triage.settings import Settings
 
@@ -49,7 +50,8 @@ def link_bounce(session: Session, message: InboundMessage, text: str, *, setting
         return
     raw = session.get(MessageRaw, message.id)
     data = raw.data if raw is not None and len(raw.data) <= settings.bounce_max_bytes else b""
-    if not reported_recipients(data) & {r.strip().lower() for r in sent.recipients}:
+    ours = {r.strip().lower() for r in sent.recipients}
+    if not reported_recipients(data) & ours:
         # Looks like a bounce but does not prove it: a person decides.
         case = session.get(Case, sent.case_id)
         if case is not None:
@@ -65,11 +67,31 @@ def link_bounce(session: Session, message: InboundMessage, text: str, *, setting
         outbox_id=sent.id,
         message_id=sent.message_id,
     )
+    if reported_recipients(data, failed_only=True) & ours:
+        _letter_returned(session, sent)
 
 
-def reported_recipients(raw: bytes) -> set[str]:
+def _letter_returned(session: Session, sent: OutboxItem) -> None:
+    """A letter the recipient's server returned was not delivered: its draft shows as failed
+    ("verzenden mislukt", on the dashboard), and an answer it carried is owed again, so the
+    case is no longer counted as answered in time (a delay report changes nothing)."""
+    draft = session.get(Draft, sent.draft_id) if sent.draft_id is not None else None
+    if draft is None or draft.state is not DraftState.SENT:
+        return
+    draft.state = DraftState.FAILED
+    draft.updated_at = utcnow()
+    audit.record(
+        session, actor="system:triage", action="draft.returned", case_id=sent.case_id, draft_id=draft.id
+    )
+    case = session.get(Case, sent.case_id) if sent.case_id is not None else None
+    if case is not None and draft.kind in lifecycle.ANSWER_LETTER_KINDS:
+        lifecycle.answers_owed_again(session, case, by="system:triage", reason="reply_bounced")
+
+
+def reported_recipients(raw: bytes, *, failed_only: bool = False) -> set[str]:
     """The recipient addresses a delivery status notification reports on (lower case);
-    empty for anything that is not one by structure."""
+    empty for anything that is not one by structure. ``failed_only``: only those whose
+    per-recipient block says ``Action: failed`` (not "delayed", "delivered" or "relayed")."""
     if not raw:
         return set()
     try:
@@ -81,7 +103,7 @@ def reported_recipients(raw: bytes) -> set[str]:
     found: set[str] = set()
     for part in report.walk():
         if part.get_content_type() == "message/delivery-status":
-            found.update(_recipients(part))
+            found.update(_recipients(part, failed_only))
     return found
 
 
@@ -89,17 +111,26 @@ def reported_recipients(raw: bytes) -> set[str]:
 # 1 MB "report" costs linear time (the address is checked in plain Python below).
 _RECIPIENT_FIELD = re.compile(r"^(?:final|original)-recipient[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE)
 _FOLD = re.compile(r"\r?\n[ \t]+")
+_BLOCK_END = re.compile(r"\r?\n[ \t]*\r?\n")  # RFC 3464: per-recipient fields end at a blank line
+_ACTION_FAILED = re.compile(r"^action[ \t]*:[ \t]*failed\b", re.IGNORECASE | re.MULTILINE)
 
 
-def _recipients(part: Message) -> set[str]:
+def _recipients(part: Message, failed_only: bool = False) -> set[str]:
     """Final-/Original-Recipient addresses of a delivery-status part, read from its text:
     real reports vary (no address type, a space before the colon, per-recipient blocks the
-    parser keeps or splits), and an address with "@" is all that is compared."""
+    parser keeps or splits), and an address with "@" is all that is compared. With
+    ``failed_only`` a recipient block (fields up to a blank line) must also say it failed."""
     try:
-        text = part.as_string()
+        text = _FOLD.sub(" ", part.as_string())
     except Exception:  # a part that cannot be written back proves nothing
         return set()
-    found = (_address(value) for value in _RECIPIENT_FIELD.findall(_FOLD.sub(" ", text)))
+    blocks = _BLOCK_END.split(text) if failed_only else [text]
+    found = (
+        _address(value)
+        for block in blocks
+        if not failed_only or _ACTION_FAILED.search(block)
+        for value in _RECIPIENT_FIELD.findall(block)
+    )
     return {address.lower() for address in found if address}
 
 

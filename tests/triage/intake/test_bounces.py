@@ -15,8 +15,9 @@ from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
 from avgdesk.models.engine import session_scope
-from avgdesk.models.tables import AuditEvent, Case, Draft, InboundMessage
+from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
 from avgdesk.replies.drafting import approve_draft
+from avgdesk.triage.cases import lifecycle
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake.bounces import reported_recipients
 from avgdesk.triage.intake.local import store_local_message
@@ -26,7 +27,12 @@ RECEIVED = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
 def _report(
-    sent_id: str, recipient: str, *, sender: str = "MAILER-DAEMON@mx.example.nl", n: int = 1
+    sent_id: str,
+    recipient: str,
+    *,
+    sender: str = "MAILER-DAEMON@mx.example.nl",
+    n: int = 1,
+    action: str = "failed",
 ) -> bytes:
     return (
         f"From: {sender}\r\nTo: privacy@nhmbsoftware.nl\r\n"
@@ -35,7 +41,7 @@ def _report(
         'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
         "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.nl\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: 5.1.1\r\n\r\n"
         f"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{sent_id}>\r\nSubject: x\r\n"
         "--b--\r\n"
     ).encode()
@@ -99,6 +105,63 @@ def test_a_real_delivery_report_on_our_recipient_joins_the_case(engine, make_set
     Processor(engine, settings, classifier=FixedLabels()).drain()
     case_id, suggested, actions = _outcome(engine, "b1@mx.example.nl")
     assert case_id is not None and suggested is None and "reply.bounced" in actions
+
+
+def _answer_sent(engine: Any, settings: Any) -> str:
+    """A case whose access answer went out (the outbox marked it sent): it counts as answered."""
+    sent_id = _sent_reply(engine, settings)
+    with session_scope(engine) as s:
+        draft = s.exec(select(Draft)).one()
+        draft.kind, draft.state = "access", DraftState.SENT  # what the outbox does after SMTP accepted it
+        s.commit()
+        lifecycle.letters_sent(s, settings)
+        s.commit()
+        assert s.exec(select(Case)).one().answers_sent_at is not None
+    return sent_id
+
+
+def test_a_returned_answer_is_not_sent_and_the_answer_is_owed_again(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    sent_id = _answer_sent(engine, settings)
+    store_local_message(
+        engine, _report(sent_id, "klant@example.nl"), received_at=RECEIVED + timedelta(hours=1)
+    )
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with session_scope(engine) as s:
+        draft, case = s.exec(select(Draft)).one(), s.exec(select(Case)).one()
+        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id))]
+        assert draft.state is DraftState.FAILED  # on the dashboard as "verzenden mislukt"
+        assert case.answers_sent_at is None and case.answered_on is None
+        assert {"reply.bounced", "draft.returned", "case.answers_owed"} <= set(actions)
+        lifecycle.letters_sent(s, settings)  # the next pass does not count the returned letter
+        s.commit()
+        assert s.exec(select(Case)).one().answers_sent_at is None
+
+
+def test_a_delay_report_joins_the_case_and_changes_nothing(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    sent_id = _answer_sent(engine, settings)
+    report = _report(sent_id, "klant@example.nl", action="delayed")
+    store_local_message(engine, report, received_at=RECEIVED + timedelta(hours=1))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    case_id, _, actions = _outcome(engine, "b1@mx.example.nl")
+    assert case_id is not None and "reply.bounced" in actions
+    with Session(engine) as s:
+        assert s.exec(select(Draft)).one().state is DraftState.SENT
+        assert s.exec(select(Case)).one().answers_sent_at is not None
+
+
+def test_failed_recipients_are_read_per_recipient_block() -> None:
+    two = _report("x@y.example", "anna@example.nl").replace(
+        b"Status: 5.1.1\r\n\r\n",
+        b"Status: 5.1.1\r\n\r\n"
+        b"Final-Recipient: rfc822; bob@example.nl\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n",
+    )
+    assert reported_recipients(two) == {"anna@example.nl", "bob@example.nl"}
+    assert reported_recipients(two, failed_only=True) == {"anna@example.nl"}
+    assert (
+        reported_recipients(_report("x@y.example", "a@b.nl", action="delivered"), failed_only=True) == set()
+    )
 
 
 def test_a_report_too_large_to_read_is_only_suggested(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
