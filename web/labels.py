@@ -79,6 +79,7 @@ ACTION_NL = {
     "case.state": "status gewijzigd",
     "case.assigned": "toegewezen",
     "case.extended": "termijn verlengd",
+    "case.extension_withdrawn": "verlenging ingetrokken",
     "case.paused": "klok gepauzeerd",
     "case.resumed": "klok hervat",
     "case.closed": "zaak gesloten",

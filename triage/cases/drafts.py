@@ -221,6 +221,9 @@ def discard(engine: Engine, draft_id: int, *, by: str, expected_version: int | N
         draft, case = _load(session, draft_id)
         _check_version(draft, expected_version)
         drafting.discard_draft(session, draft, by=by)
+        if draft.kind == DraftKind.EXTENSION.value:
+            # Its notice never went, so the extension never bound: withdrawn with the letter.
+            lifecycle.withdraw_extension(session, case, by=by, draft_id=draft.id)
         return _result(draft, case)
 
 

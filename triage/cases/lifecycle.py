@@ -117,6 +117,22 @@ def extension_pending(case: Case) -> bool:
     return case.extended_at is not None and case.extension_notice_sent_at is None
 
 
+def withdraw_extension(session: Session, case: Case, *, by: str, draft_id: int | None = None) -> bool:
+    """An extension whose notice was discarded before it was sent never bound (the original
+    deadline still applies, :func:`refresh_due_date`): it is withdrawn, audited, so the case
+    no longer shows "verlenging aangevraagd" and staff may ask for one again (once, inside the
+    first month). False when there was no pending extension."""
+    if not extension_pending(case):
+        return False
+    case.extended_at = None
+    case.extended_by = None
+    case.extension_reason = None
+    case.extended_deadline = None
+    _touch(case)
+    audit.record(session, actor=by, action="case.extension_withdrawn", case_id=case.id, draft_id=draft_id)
+    return True
+
+
 def deadline_of(
     session: Session | None,
     case: Case,

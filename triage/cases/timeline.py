@@ -245,6 +245,9 @@ _TEXTS: dict[str, Callable[[Mapping[str, Any], Mapping[int, str]], str]] = {
     "mail.retry": lambda d, k: f"Verzenden wordt opnieuw geprobeerd: {_letter(d, k)}",
     "mail.ambiguous": lambda d, k: f"Verzending onzeker (mogelijk twee keer bezorgd): {_letter(d, k)}",
     "reply.bounced": lambda d, k: "Onze brief kwam onbestelbaar terug",
+    "case.extension_withdrawn": lambda d, k: (
+        "Verlenging ingetrokken: het bericht erover is niet verstuurd, de oorspronkelijke termijn geldt"
+    ),
     "draft.returned": lambda d, k: (
         "De brief is niet afgeleverd: hij telt niet als verzonden en staat bij 'verzenden mislukt'"
     ),

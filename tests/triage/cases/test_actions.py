@@ -192,6 +192,22 @@ def test_extension_binds_only_once_the_notice_is_sent(engine, make_settings) -> 
     assert len(notified) == 1 and notified[0].detail["after"] == case.due_date.isoformat()
 
 
+def test_discarding_the_unsent_notice_withdraws_the_extension(engine, make_settings) -> None:
+    settings = make_settings()
+    ref = _open(engine, settings)
+    asked = dict(by="anna", ground="spread", reason="Uw gegevens staan in vijf systemen")
+    result = actions.extend(engine, settings, ref, now=RECEIVED + timedelta(days=10), **asked)
+    assert result.draft_id is not None and lifecycle.extension_pending(_case(engine, ref))
+    drafts.discard(engine, result.draft_id, by="anna")
+    case = _case(engine, ref)
+    # no longer "verlenging aangevraagd"; the original deadline stands and nothing binds later
+    assert not lifecycle.extension_pending(case) and case.extended_deadline is None
+    assert case.due_date == date(2026, 4, 7) and actions.letters_sent(engine, settings) == []
+    assert len(_events(engine, "case.extension_withdrawn")) == 1
+    again = actions.extend(engine, settings, ref, now=RECEIVED + timedelta(days=12), **asked)
+    assert again.extension_pending  # a new extension may be asked, once, inside month one
+
+
 def test_notes_are_staff_only_audited_without_their_text_and_never_in_a_letter(engine, make_settings) -> None:
     settings = make_settings()
     ref = _open(engine, settings)
