@@ -106,8 +106,10 @@ def _due_buckets(snap: queries.BacklogSnapshot) -> list[Bar]:
 
 def _breaches(session: Session, rows: int) -> dict[str, object]:
     """The most urgent undecided breaches and how many there are (the list stays short)."""
-    found = legal.open_breaches(session)
-    return {"breaches": found[:rows], "breach_total": len(found)}
+    return {
+        "breaches": legal.open_breaches(session, limit=rows),
+        "breach_total": legal.count_open_breaches(session),
+    }
 
 
 def _unmailed(settings: Settings) -> list[str]:

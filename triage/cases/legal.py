@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from avgdesk.models.errors import RuleViolation
 from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
@@ -533,20 +534,21 @@ class OpenBreach:
     clock: BreachClock
 
 
-def open_breaches(session: Session) -> list[OpenBreach]:
+def open_breaches(session: Session, limit: int | None = None) -> list[OpenBreach]:
     """Cases flagged as a possible breach and not yet decided, most urgent first (for the
-    dashboard). Closed cases too: the duty of Art. 33 does not end with the request."""
-    # Decided ones are left out in SQL: with closed cases included, reading every breach ever
-    # flagged (a stranger can raise one per mail) would make the dashboard grow with history.
-    decision = aliased(AuditEvent)  # its own name: the subquery must not correlate to the outer events
-    decided_ids = select(decision.case_id).where(
-        decision.action == BREACH_DECIDED, col(decision.case_id).is_not(None)
-    )
-    rows = session.exec(
+    dashboard), at most ``limit`` of them. Closed cases too: the duty of Art. 33 does not end
+    with the request."""
+    # Order and limit in SQL: a stranger can raise one flag per mail, and the dashboard must not
+    # read them all to show the first few (count_open_breaches says how many there are). The
+    # clock starts when the flagged message arrived, so its arrival orders them.
+    query = (
         select(Case, AuditEvent)
         .join(AuditEvent, col(AuditEvent.case_id) == col(Case.id))
-        .where(AuditEvent.action == BREACH_FLAG, col(Case.id).not_in(decided_ids))
+        .outerjoin(InboundMessage, col(InboundMessage.id) == col(AuditEvent.message_pk))
+        .where(AuditEvent.action == BREACH_FLAG, col(Case.id).not_in(_decided_case_ids()))
+        .order_by(col(InboundMessage.received_at), col(AuditEvent.id))
     )
+    rows = session.exec(query if limit is None else query.limit(limit))
     flagged = [(case, event) for case, event in rows if case.id is not None]
     ids = [case.id for case, _ in flagged if case.id is not None]
     unsent = _alert_unsent_ids(session, ids)
@@ -556,3 +558,20 @@ def open_breaches(session: Session) -> list[OpenBreach]:
         clock = BreachClock(since, since + BREACH_NOTIFY_WITHIN, case.id in unsent)
         found.append(OpenBreach(case.reference, clock))
     return sorted(found, key=lambda b: b.clock.notify_by)
+
+
+def count_open_breaches(session: Session) -> int:
+    """How many flagged breaches are undecided (one COUNT, whatever the history)."""
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == BREACH_FLAG, col(AuditEvent.case_id).not_in(_decided_case_ids()))
+    )
+    return int(session.exec(query).one())
+
+
+def _decided_case_ids() -> Any:
+    decision = aliased(AuditEvent)  # its own name: the subquery must not correlate to the outer events
+    return select(decision.case_id).where(
+        decision.action == BREACH_DECIDED, col(decision.case_id).is_not(None)
+    )

@@ -14,7 +14,7 @@ from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
 from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseState, Draft, DraftState, OutboxItem
-from avgdesk.triage.cases import actions, legal, lifecycle
+from avgdesk.triage.cases import actions, audit, legal, lifecycle
 from avgdesk.triage.cases.queries import case_detail, case_json
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
@@ -287,6 +287,25 @@ def test_dashboard_lists_open_breaches_with_their_clock(engine, make_settings) -
     with Session(engine) as s:
         events = [e.action for e in s.exec(select(AuditEvent))]
     assert "case.breach_alert_unsent" in events
+
+
+def test_the_dashboard_reads_only_the_most_urgent_breaches_and_counts_the_rest(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings()
+    body = "#complaint Mijn gegevens zijn gelekt, is er een hack geweest?"
+    for n, hours in ((1, 5), (2, 0), (3, 9)):  # three senders, arriving out of order
+        raw = mail(n, sender=f"klant{n}@example.nl", body=body)
+        store_local_message(engine, raw, received_at=RECEIVED + timedelta(hours=hours))
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        every = legal.open_breaches(s)
+        first_two = legal.open_breaches(s, limit=2)
+        assert [b.clock.since for b in every] == [RECEIVED + timedelta(hours=h) for h in (0, 5, 9)]
+        assert first_two == every[:2]  # the limit keeps the most urgent, chosen in SQL
+        assert legal.count_open_breaches(s) == 3
+        decided = s.exec(select(Case).where(Case.reference == every[0].reference)).one()
+        audit.record(s, actor="anna", action=legal.BREACH_DECIDED, case_id=decided.id, reason="geen lek")
+        s.commit()
+        assert legal.count_open_breaches(s) == 2 and legal.open_breaches(s, limit=1) == every[1:2]
 
 
 def test_a_case_extended_under_the_old_rule_gets_the_safe_date(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
