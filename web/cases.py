@@ -257,8 +257,10 @@ def breach_decision(
     decision: Annotated[str, Form(max_length=20)] = "",
     reported_on: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    correction: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """Possible breach: reported to the AP on a day, or not notifiable with a reason."""
+    """Possible breach: reported to the AP on a day, or not notifiable with a reason; with
+    ``correction`` the decision that stands is replaced (a reason is required)."""
     user = require_role(request, legal.BREACH_DECISION_ROLE.value)
     ctx = get_ctx(request)
     try:
@@ -270,6 +272,7 @@ def breach_decision(
             decision=decision,
             reported_on=reported_on or None,
             reason=reason,
+            correction=correction == "1",
         )
     except RuleViolation as exc:
         return _refused(request, session, reference, exc)

@@ -97,3 +97,31 @@ def test_an_overdue_breach_says_so_and_an_approver_records_the_decision(
         assert 'id="datalek"' not in page
         assert "niet meldplichtig bij de AP, reden: Geen risico: factuur direct verwijderd." in page
         assert 'id="h-breach"' not in c.get("/").text
+
+
+def test_an_approver_corrects_a_breach_decision_with_a_reason(
+    app_factory: Any, web_engine: Engine, web_settings: Any, login: Any, csrf_of: Any
+) -> None:
+    ref = _overdue_breach(web_engine, web_settings)
+    with TestClient(app_factory(), base_url="http://testserver", follow_redirects=False) as c:
+        login(c, "goedkeurder")
+        token = csrf_of(c, f"/cases/{ref}")
+        assert 'id="datalek-correctie"' not in c.get(f"/cases/{ref}").text  # nothing to correct yet
+        first = {"csrf_token": token, "decision": "not_notifiable", "reason": "Geen risico."}
+        assert c.post(f"/cases/{ref}/breach", data=first).status_code == 303
+        assert 'id="datalek-correctie"' in c.get(f"/cases/{ref}").text
+        fix = {"csrf_token": token, "decision": "reported", "correction": "1"}
+        fix["reported_on"] = (datetime.now(UTC) - timedelta(hours=1)).date().isoformat()
+        refused = c.post(f"/cases/{ref}/breach", data=fix)
+        assert refused.status_code == 409 and "vraagt een reden" in refused.text
+        done = c.post(f"/cases/{ref}/breach", data={**fix, "reason": "Toch gemeld na advies FG"})
+        assert done.status_code == 303
+        page = c.get(f"/cases/{ref}").text
+        assert "Beslissing gecorrigeerd: Datalek gemeld bij de Autoriteit Persoonsgegevens" in page
+        assert "niet meldplichtig bij de AP, reden: Geen risico." in page  # the first stays in the timeline
+    with TestClient(app_factory(), base_url="http://testserver", follow_redirects=False) as c:
+        login(c, "mw")  # a medewerker neither decides nor corrects
+        assert 'id="datalek-correctie"' not in c.get(f"/cases/{ref}").text
+        token = csrf_of(c, f"/cases/{ref}")
+        again = {"csrf_token": token, "decision": "not_notifiable", "reason": "x", "correction": "1"}
+        assert c.post(f"/cases/{ref}/breach", data=again).status_code == 403

@@ -307,16 +307,25 @@ def decide_breach(
     decision: str,
     reported_on: date | str | None = None,
     reason: str | None = None,
+    correction: bool = False,
 ) -> CaseResult:
     """Use case: record whether a possible breach was reported to the AP (on which day) or
-    is not notifiable (with a reason); audited, and the 72-hour warning ends."""
+    is not notifiable (with a reason); audited, and the 72-hour warning ends. ``correction``
+    replaces the decision that stands, with a reason (both stay in the timeline)."""
     from avgdesk.triage.cases import legal
 
     with unit_of_work(engine) as session:
         case = lifecycle.find_case(session, reference)
         today = utcnow().astimezone(settings.tz).date()
         legal.decide_breach(
-            session, case, by=by, decision=decision, reported_on=reported_on, reason=reason, today=today
+            session,
+            case,
+            by=by,
+            decision=decision,
+            reported_on=reported_on,
+            reason=reason,
+            today=today,
+            correction=correction,
         )
         return _result(case)
 

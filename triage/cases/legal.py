@@ -216,13 +216,31 @@ class BreachClock:
 
 def breach_clock(session: Session, case: Case) -> BreachClock | None:
     """The 72-hour clock of a flagged breach still undecided (a recorded decision ends it)."""
+    if has_flag(session, case, BREACH_DECIDED):
+        return None
+    return _flag_clock(session, case)
+
+
+def _flag_clock(session: Session, case: Case) -> BreachClock | None:
+    """The 72-hour window of a flagged breach, decided or not; None without a flag."""
     event = session.exec(
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == BREACH_FLAG).limit(1)
     ).first()
-    if event is None or case.id is None or has_flag(session, case, BREACH_DECIDED):
+    if event is None or case.id is None:
         return None
     since = datetime.fromisoformat(str(event.detail.get("since")))
     return BreachClock(since, since + BREACH_NOTIFY_WITHIN, bool(_alert_unsent_ids(session, [case.id])))
+
+
+def breach_decision(session: Session, case: Case) -> AuditEvent | None:
+    """The decision that stands on a flagged breach: the latest recorded (a correction
+    supersedes, the earlier one stays in the timeline)."""
+    return session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action == BREACH_DECIDED)
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
 
 
 def flag_breach(
@@ -395,24 +413,24 @@ def decide_breach(
     reported_on: date | str | None = None,
     reason: str | None = None,
     today: date,
+    correction: bool = False,
 ) -> None:
     """Record the decision on a flagged breach: reported to the AP on a day, or not notifiable
-    with a reason (Art. 33(5): every breach is documented). It ends the 72-hour warning."""
+    with a reason (Art. 33(5): every breach is documented). It ends the 72-hour warning.
+    ``correction``: replace the decision that stands (a breach judged not notifiable and
+    reported after all, a wrong date), with a reason; both stay in the timeline."""
     # The case row locked first: two approvers deciding at once on PostgreSQL both passed the
     # "already decided" check and recorded two decisions. SQLite serialises writers anyway.
     session.exec(select(Case.id).where(Case.id == case.id).with_for_update()).first()
-    clock = breach_clock(session, case)
+    clock = _flag_clock(session, case)
     if clock is None:
-        if has_flag(session, case, BREACH_DECIDED):
-            raise BreachDecisionInvalid(
-                f"case {case.reference}: the breach decision is already recorded",
-                "Over dit mogelijke datalek is al een beslissing vastgelegd (zie de tijdlijn).",
-            )
         raise BreachDecisionInvalid(
             f"case {case.reference} carries no possible breach",
             f"Zaak {case.reference} heeft geen signaal van een mogelijk datalek.",
         )
+    earlier = breach_decision(session, case)
     text = " ".join((reason or "").split())[:1000] or None
+    _check_correction(case, earlier, correction, text)
     day = _reported_on(decision, reported_on, text, today, clock)
     audit.record(
         session,
@@ -422,7 +440,28 @@ def decide_breach(
         decision=decision,
         reported_on=day.isoformat() if day else None,
         reason=text,
+        **({"corrects": earlier.id} if correction and earlier is not None else {}),
     )
+
+
+def _check_correction(case: Case, earlier: AuditEvent | None, correction: bool, reason: str | None) -> None:
+    if earlier is not None and not correction:
+        raise BreachDecisionInvalid(
+            f"case {case.reference}: the breach decision is already recorded",
+            "Over dit mogelijke datalek is al een beslissing vastgelegd (zie de tijdlijn);"
+            " kies ‘beslissing corrigeren’ om haar te vervangen.",
+        )
+    if correction and earlier is None:
+        raise BreachDecisionInvalid(
+            f"case {case.reference}: no breach decision to correct",
+            "Er is nog geen beslissing over dit mogelijke datalek om te corrigeren.",
+        )
+    if correction and reason is None:
+        raise BreachDecisionInvalid(
+            "a corrected breach decision needs a reason",
+            "Een correctie van de beslissing vraagt een reden (wat was er onjuist?);"
+            " die komt in de tijdlijn.",
+        )
 
 
 def _reported_on(

@@ -112,9 +112,11 @@ def _all_answered(items: object) -> str:
 
 def _breach_decided(d: Mapping[str, Any], _k: Mapping[int, str]) -> str:
     reason = f", toelichting: {d['reason']}" if d.get("reason") else ""
+    fixed = "Beslissing gecorrigeerd: " if d.get("corrects") else ""
     if d.get("decision") == "reported":
-        return f"Datalek gemeld bij de Autoriteit Persoonsgegevens op {date_nl(d.get('reported_on'))}{reason}"
-    return f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {d.get('reason') or '–'}"
+        day = date_nl(d.get("reported_on"))
+        return f"{fixed}Datalek gemeld bij de Autoriteit Persoonsgegevens op {day}{reason}"
+    return f"{fixed}Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {d.get('reason') or '–'}"
 
 
 _OWED_REASON_NL = {"reopened": "zaak heropend", "reply_bounced": "onze brief kwam onbestelbaar terug"}

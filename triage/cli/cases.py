@@ -303,3 +303,40 @@ def cases_note(
     app = _app(ctx)
     r = call(lambda: actions.add_note(app.engine, reference, text, by=by))
     typer.echo(f"{r.reference}: note added")
+
+
+@cases_app.command("breach")
+def cases_breach(
+    ctx: typer.Context,
+    reference: str,
+    by: By,
+    decision: Annotated[str, typer.Option("--decision", help="reported (to the AP) or not_notifiable.")],
+    reported_on: Annotated[
+        str | None, typer.Option("--reported-on", help="The day it was reported to the AP (YYYY-MM-DD).")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why not notifiable, why late, or what a correction corrects."),
+    ] = None,
+    correct: Annotated[
+        bool, typer.Option("--correct", help="Replace the decision already recorded (a reason is required).")
+    ] = False,
+) -> None:
+    """Record the decision on a possible breach (Art. 33): reported to the AP on a day, or not
+    notifiable with a reason; --correct replaces the one that stands (both stay audited)."""
+    from avgdesk.triage.cases import actions
+
+    app = _app(ctx)
+    r = call(
+        lambda: actions.decide_breach(
+            app.engine,
+            app.settings,
+            reference,
+            by=by,
+            decision=decision,
+            reported_on=reported_on,
+            reason=reason,
+            correction=correct,
+        )
+    )
+    typer.echo(f"{r.reference}: breach decision {'corrected' if correct else 'recorded'} ({decision})")

@@ -162,3 +162,58 @@ def test_two_decisions_at_once_record_one(engine, make_settings, monkeypatch) ->
         t.join(timeout=30)
     assert len(refused) == 1
     assert len([e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]) == 1
+
+
+def test_a_decision_is_corrected_only_on_purpose_and_with_a_reason(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Noticed in earlier stops: a breach judged not notifiable and reported after all could
+    not be recorded. A correction replaces the decision that stands; both stay audited."""
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    with pytest.raises(legal.BreachDecisionInvalid, match="no breach decision"):
+        actions.decide_breach(
+            engine, settings, ref, by="bert", decision="not_notifiable", reason="x", correction=True
+        )
+    why = "Factuur direct verwijderd door de ontvanger; geen risico."
+    actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason=why)
+    with pytest.raises(legal.BreachDecisionInvalid) as refused:
+        actions.decide_breach(engine, settings, ref, by="bert", decision="reported", reported_on="2026-03-07")
+    assert "beslissing corrigeren" in refused.value.staff_message
+    with pytest.raises(legal.BreachDecisionInvalid) as refused:  # a correction says why
+        actions.decide_breach(
+            engine, settings, ref, by="bert", decision="reported", reported_on="2026-03-07", correction=True
+        )
+    assert "vraagt een reden" in refused.value.staff_message
+    with pytest.raises(legal.BreachDecisionInvalid):  # the day is checked as for a first decision
+        actions.decide_breach(
+            engine,
+            settings,
+            ref,
+            by="bert",
+            decision="reported",
+            reported_on="1901-01-01",
+            reason="r",
+            correction=True,
+        )
+    actions.decide_breach(
+        engine,
+        settings,
+        ref,
+        by="anna",
+        decision="reported",
+        reported_on="2026-03-07",
+        reason="Toch gemeld na advies van de FG",
+        correction=True,
+    )
+    first, second = [e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]
+    assert second.detail["corrects"] == first.id and second.actor == "anna"
+    with Session(engine) as s:
+        case = lifecycle.find_case(s, ref)
+        standing = legal.breach_decision(s, case)
+        assert standing is not None and standing.id == second.id
+        assert legal.breach_clock(s, case) is None and legal.open_breaches(s) == []
+    texts = [e.text for e in timeline.timeline(_events(engine, ref))]
+    assert f"Mogelijk datalek beoordeeld: niet meldplichtig bij de AP, reden: {why}" in texts
+    assert (
+        "Beslissing gecorrigeerd: Datalek gemeld bij de Autoriteit Persoonsgegevens op 7 maart 2026, "
+        "toelichting: Toch gemeld na advies van de FG"
+    ) in texts

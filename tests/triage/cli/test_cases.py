@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from helpers import FixedLabels, avgdesk, mail
+from sqlmodel import Session, select
 
 from avgdesk.models.engine import make_engine
 from avgdesk.models.migrate import upgrade
+from avgdesk.models.tables import AuditEvent
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 from avgdesk.triage.settings import load_settings
@@ -218,3 +220,46 @@ def test_drafts_list_fields_in_text_and_json(seeded_without_model: dict[str, str
     every = {r["id"]: r for r in json.loads(listed)}
     assert every[first["id"]]["state"] == "approved" and every[first["id"]]["approved_by"] == "bert"
     assert every[first["id"]]["outbox_state"] == "pending"
+
+
+def test_cases_breach_records_and_corrects_a_decision(tmp_path: Path, db_url: str) -> None:
+    data = tmp_path / "data"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    leak = "#access Ik kreeg de factuur van een andere klant: een datalek."
+    store_local_message(engine, mail(1, body=leak), received_at=RECEIVED)
+    settings = load_settings(None, data_dir=data, database_url=db_url)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    engine.dispose()
+    env = {"AVGDESK_DATA_DIR": str(data), "AVGDESK_DATABASE_URL": db_url}
+    ref = "AVG-2026-0001"
+    why = "Factuur direct verwijderd door de ontvanger; geen risico."
+    out = run(
+        env, tmp_path, "cases", "breach", ref, "--decision", "not_notifiable", "--reason", why, "--by", "bert"
+    )
+    assert "recorded" in out.stdout
+    again = avgdesk(
+        "cases",
+        "breach",
+        ref,
+        "--decision",
+        "reported",
+        "--reported-on",
+        "2026-11-25",
+        "--by",
+        "bert",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert again.returncode != 0 and "beslissing corrigeren" in again.stderr  # nothing replaced silently
+    fix = ("--decision", "reported", "--reported-on", "2026-11-25", "--reason", "Toch gemeld na advies FG")
+    out = run(env, tmp_path, "cases", "breach", ref, *fix, "--correct", "--by", "bert")
+    assert "corrected" in out.stdout
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        decided = list(s.exec(select(AuditEvent).where(AuditEvent.action == "case.breach_decided")))
+    engine.dispose()
+    first, second = sorted(decided, key=lambda e: e.id or 0)
+    assert first.detail["decision"] == "not_notifiable" and first.detail["reason"] == why
+    assert second.detail["decision"] == "reported" and second.detail["corrects"] == first.id
+    assert second.detail["reported_on"] == "2026-11-25" and second.actor == "bert"
