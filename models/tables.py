@@ -200,13 +200,13 @@ class Case(SQLModel, table=True):
     """Same requester, same right within 30 days: flagged for staff."""
     answers_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     """When the last substantive answer the case owed was sent (every right and the complaint;
-    ``lifecycle.mark_answered``): the Art. 12(3) deadline is met, the case waits to be closed.
+    ``answers.mark_answered``): the Art. 12(3) deadline is met, the case waits to be closed.
     None while something is owed; cleared by reopening and by a new right."""
     answered_on: date | None = None
     """The local day (``Settings.tz``) of ``answers_sent_at``: after ``due_date`` the case was
     answered late (Art. 12(3) breached), which stays visible and counted until it closes."""
     answers_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    """How far ``lifecycle.mark_answered`` looked at the sent letters of a case still owing:
+    """How far ``answers.mark_answered`` looked at the sent letters of a case still owing:
     only a case with an answer letter sent after it is read again (bookkeeping)."""
     reopened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     """Last reopening: only an answer sent after it marks the case answered again."""

@@ -26,7 +26,7 @@ from avgdesk.models.errors import AvgdeskError, NotFoundError, RuleViolation, Un
 from avgdesk.models.tables import Attachment, MessageRaw, User
 from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import OUTCOME_NL, REPLY_LANGUAGE_NL, DraftKind, Role
-from avgdesk.triage.cases import actions, legal, lifecycle, queries, timeline
+from avgdesk.triage.cases import actions, answers, legal, lifecycle, queries, timeline
 from avgdesk.triage.cases import drafts as draft_cases
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.web import labels as L
@@ -80,7 +80,7 @@ def _case_page(
             "is_open": case.state.value in L.OPEN_STATES,
             "paused": case.state in lifecycle.PAUSED_STATES,
             "open_pause": next((p for p in detail.pauses if p.resumed_at is None), None),
-            "unanswered": lifecycle.unanswered(session, case),
+            "unanswered": answers.unanswered(session, case),
             "staff": [u.username for u in session.exec(active)],
             "kinds": list(DraftKind),
             "timeline": timeline.timeline(detail.audit, kinds),

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from avgdesk.models.engine import end_reading, reading_session
 from avgdesk.models.errors import NotFoundError, staff_text
-from avgdesk.triage.cases.lifecycle import answered_late
+from avgdesk.triage.cases.answers import answered_late
 from avgdesk.triage.cases.timeline import actor_nl
 from avgdesk.triage.settings import Settings
 from avgdesk.web import labels as L

@@ -31,13 +31,13 @@ from avgdesk.models.tables import (
 )
 from avgdesk.models.vocabulary import OPEN_STATES, RIGHTS
 from avgdesk.triage.cases import deadlines, legal
+from avgdesk.triage.cases.answers import unanswered
 from avgdesk.triage.cases.lifecycle import (
     CLOSING_LETTER_KINDS,
     case_risk,
     deadline_of,
     extension_pending,
     pauses_of,
-    unanswered,
 )
 from avgdesk.triage.settings import Settings
 

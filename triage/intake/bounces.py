@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from avgdesk.models.tables import Case, Draft, DraftState, InboundMessage, MessageRaw, OutboxItem
 from avgdesk.models.types import utcnow
-from avgdesk.triage.cases import audit, lifecycle
+from avgdesk.triage.cases import answers, audit
 from avgdesk.triage.intake import linking
 from avgdesk.triage.settings import Settings
 
@@ -84,8 +84,8 @@ def _letter_returned(session: Session, sent: OutboxItem) -> None:
         session, actor="system:triage", action="draft.returned", case_id=sent.case_id, draft_id=draft.id
     )
     case = session.get(Case, sent.case_id) if sent.case_id is not None else None
-    if case is not None and draft.kind in lifecycle.ANSWER_LETTER_KINDS:
-        lifecycle.answers_owed_again(session, case, by="system:triage", reason="reply_bounced")
+    if case is not None and draft.kind in answers.ANSWER_LETTER_KINDS:
+        answers.answers_owed_again(session, case, by="system:triage", reason="reply_bounced")
 
 
 def reported_recipients(raw: bytes, *, failed_only: bool = False) -> set[str]:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from avgdesk.models.tables import AuditEvent, Case, CaseState, Draft, DraftState
 from avgdesk.models.types import utcnow
-from avgdesk.triage.cases import actions, drafts, lifecycle, queries
+from avgdesk.triage.cases import actions, answers, drafts, lifecycle, queries
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 
@@ -175,7 +175,7 @@ def test_a_late_answer_stays_late_and_counted(engine, make_settings) -> None:
     actions.letters_sent(engine, settings)
     case = _case(engine, ref)
     assert case.due_date == date(2026, 4, 7) and case.answered_on == date(2026, 11, 30)
-    assert lifecycle.answered_late(case)
+    assert answers.answered_late(case)
     snap = _snapshot(engine)
     assert (snap.overdue, snap.answered_open, snap.answered_late) == (0, 1, 1)
     event = _events(engine, "case.answers_sent")[0]
@@ -197,7 +197,7 @@ def test_an_answer_on_the_due_day_local_time_is_on_time(engine, make_settings) -
         s.commit()
     actions.letters_sent(engine, settings)
     case = _case(engine, ref)
-    assert case.answered_on == date(2026, 4, 7) and not lifecycle.answered_late(case)
+    assert case.answered_on == date(2026, 4, 7) and not answers.answered_late(case)
     assert _snapshot(engine).answered_late == 0
 
 
@@ -214,7 +214,7 @@ def test_after_a_reopening_only_letters_sent_after_it_count(engine, make_setting
     actions.letters_sent(engine, settings)
     assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
     with Session(engine) as s:  # closing agrees: access has no answer since the reopening
-        assert lifecycle.unanswered(s, _case(engine, ref)) == ["access"]
+        assert answers.unanswered(s, _case(engine, ref)) == ["access"]
     _answer(engine, settings, ref)
     actions.letters_sent(engine, settings)
     assert _case(engine, ref).answers_sent_at is not None
@@ -235,7 +235,7 @@ def test_a_refusal_answers_only_a_case_with_that_one_right(engine, make_settings
     actions.letters_sent(engine, settings)
     assert _case(engine, ref).answers_sent_at is None and _snapshot(engine).overdue == 1
     with Session(engine) as s:  # closing as answered agrees
-        assert lifecycle.unanswered(s, _case(engine, ref)) == ["access", "erasure"]
+        assert answers.unanswered(s, _case(engine, ref)) == ["access", "erasure"]
     single = _open_second(engine, settings)
     _refuse(engine, settings, single)
     actions.letters_sent(engine, settings)
@@ -254,20 +254,20 @@ def test_each_pass_reads_only_cases_with_an_answer_sent_since_their_check(
 ) -> None:
     """Review of 7085f6d (5): every pass read every open partly answered case; now a case is
     read again only when an answer letter was sent after its last check, in chunks."""
-    monkeypatch.setattr(lifecycle, "CHUNK", 1)
+    monkeypatch.setattr(answers, "CHUNK", 1)
     settings = make_settings()
     ref = _open(engine, settings, body="#access #erasure")
     _answer(engine, settings, ref)  # sent; the pass after it "crashed": the next one repairs it
 
     def unchecked() -> list[int]:
         with Session(engine) as s:
-            return list(s.exec(lifecycle._unchecked_answers()))
+            return list(s.exec(answers._unchecked_answers()))
 
     assert len(unchecked()) == 1
     actions.letters_sent(engine, settings)
-    assert len(unchecked()) == 1  # checked again while the letter is recent (lifecycle.SETTLE)
+    assert len(unchecked()) == 1  # checked again while the letter is recent (answers.SETTLE)
     with Session(engine) as s:
-        lifecycle.letters_sent(s, settings, now=utcnow() + lifecycle.SETTLE * 2)
+        lifecycle.letters_sent(s, settings, now=utcnow() + answers.SETTLE * 2)
         s.commit()
     assert unchecked() == [] and _case(engine, ref).answers_sent_at is None  # erasure owed
     second = _open_second(engine, settings)
