@@ -59,6 +59,7 @@ def test_machine_reply_subject_keeps_only_its_prefix() -> None:
     assert clean_subject("Gelesen: Ihre Auskunft nach Art. 15 DSGVO") == "Gelesen"
     assert clean_subject("Automatische Antwort: Löschung meiner Daten") == "Automatische Antwort"
     assert clean_subject("Unzustellbar: Widerspruch") == "Unzustellbar"
+    assert clean_subject("Abwesenheitsnotiz: Ihre Anfrage zur Auskunft") == "Abwesenheitsnotiz"
     assert clean_subject("Gelesene Bücher") == "Gelesene Bücher"
 
 
