@@ -235,7 +235,7 @@ _PRIVACY_WORDS = re.compile(
     r"einwillig|verwerk|processing|verarbeit|"
     # Consent and tracking said in other forms ("eingewilligt habe ich nie", "Zählpixel", "nie meine
     # Zustimmung gegeben": two sure complaints of check sets 20 and 22 were vetoed without them).
-    r"eingewilligt|zustimm|zugestimmt|tracking|pixel|cookie|toestemming"
+    r"eingewilligt|zustimm|zugestimmt|tracking|pixel|cookie"
 )
 
 

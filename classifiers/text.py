@@ -223,8 +223,9 @@ _AUTO_SUBJECT = re.compile(
     r"read|gelezen|niet gelezen|not read|delivered|afgeleverd|"
     # Outlook's German prefixes: a read receipt kept "Gelesen: Ihre Auskunft nach Art. 15 DSGVO"
     # whole and was read as an access request (check set 23).
-    r"automatische antwort|abwesend|abwesenheitsnotiz|abwesenheit|unzustellbar|nicht zustellbar|gelesen|"
-    r"nicht gelesen|"
+    # Only the exact prefixes mail clients write: a bare "Abwesend:" or "Abwesenheit:" could be a
+    # person's own subject (attack review).
+    r"automatische antwort|abwesenheitsnotiz|unzustellbar|nicht zustellbar|gelesen|nicht gelesen|"
     r"[uü]bermittelt)\s*:",
     re.I,
 )

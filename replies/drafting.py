@@ -533,9 +533,11 @@ def writers(draft: Draft) -> list[str]:
 
 
 def discard_draft(session: Session, draft: Draft, *, by: str) -> None:
+    """Discard a draft, an approved letter not yet sent (the approval is revoked first), or a
+    letter whose sending failed (staff saw "verzenden mislukt" and settle it otherwise)."""
     if draft.state is DraftState.APPROVED:
         _revoke(session, draft, by=by)
-    if draft.state is not DraftState.DRAFT:
+    if draft.state not in (DraftState.DRAFT, DraftState.FAILED):
         raise DraftNotEditable(f"draft {draft.id} is {draft.state.value}; it cannot be discarded")
     draft.state = DraftState.DISCARDED
     draft.updated_at = utcnow()

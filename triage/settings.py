@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     """Bytes of the HTML part read for text conversion."""
     bounce_max_bytes: int = 1_000_000
     """Largest bounce whose delivery report is read before it joins a case (larger: only suggested)."""
+    bounce_window_days: int = Field(default=7, ge=1, le=60)
+    """Days after a letter was sent in which a failure report on it makes it unsent (and an
+    answer it carried owed again); a later report only joins the case."""
     form_senders: list[str] = Field(default_factory=lambda: ["website@nhmbsoftware.nl"])
     """From addresses of the website's contact form; the requester is read from the body."""
     own_domains: list[str] = Field(default_factory=lambda: ["nhmbsoftware.nl"])

@@ -258,6 +258,7 @@ def breach_decision(
     reported_on: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
     correction: Annotated[str, Form(max_length=1)] = "",
+    corrects: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Possible breach: reported to the AP on a day, or not notifiable with a reason; with
     ``correction`` the decision that stands is replaced (a reason is required)."""
@@ -273,6 +274,7 @@ def breach_decision(
             reported_on=reported_on or None,
             reason=reason,
             correction=correction == "1",
+            corrects=corrects,
         )
     except RuleViolation as exc:
         return _refused(request, session, reference, exc)

@@ -308,6 +308,7 @@ def decide_breach(
     reported_on: date | str | None = None,
     reason: str | None = None,
     correction: bool = False,
+    corrects: int | None = None,
 ) -> CaseResult:
     """Use case: record whether a possible breach was reported to the AP (on which day) or
     is not notifiable (with a reason); audited, and the 72-hour warning ends. ``correction``
@@ -326,6 +327,7 @@ def decide_breach(
             reason=reason,
             today=today,
             correction=correction,
+            corrects=corrects,
         )
         return _result(case)
 

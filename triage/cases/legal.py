@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from avgdesk.models.errors import RuleViolation
-from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
+from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage, User
 from avgdesk.models.vocabulary import Role
 from avgdesk.replies.drafting import DraftingContext
 from avgdesk.triage.cases import audit
@@ -414,11 +414,14 @@ def decide_breach(
     reason: str | None = None,
     today: date,
     correction: bool = False,
+    corrects: int | None = None,
 ) -> None:
     """Record the decision on a flagged breach: reported to the AP on a day, or not notifiable
     with a reason (Art. 33(5): every breach is documented). It ends the 72-hour warning.
     ``correction``: replace the decision that stands (a breach judged not notifiable and
-    reported after all, a wrong date), with a reason; both stay in the timeline."""
+    reported after all, a wrong date), with a reason; both stay in the timeline. ``corrects``:
+    the decision the approver saw (refused when another was recorded since)."""
+    _check_decider(session, by)
     # The case row locked first: two approvers deciding at once on PostgreSQL both passed the
     # "already decided" check and recorded two decisions. SQLite serialises writers anyway.
     session.exec(select(Case.id).where(Case.id == case.id).with_for_update()).first()
@@ -431,6 +434,12 @@ def decide_breach(
     earlier = breach_decision(session, case)
     text = " ".join((reason or "").split())[:1000] or None
     _check_correction(case, earlier, correction, text)
+    if correction and earlier is not None and corrects is not None and corrects != earlier.id:
+        raise BreachDecisionInvalid(
+            f"case {case.reference}: decision {corrects} is no longer the one that stands",
+            "Intussen is een andere beslissing over dit datalek vastgelegd;"
+            " lees de tijdlijn en corrigeer opnieuw.",
+        )
     day = _reported_on(decision, reported_on, text, today, clock)
     audit.record(
         session,
@@ -442,6 +451,17 @@ def decide_breach(
         reason=text,
         **({"corrects": earlier.id} if correction and earlier is not None else {}),
     )
+
+
+def _check_decider(session: Session, by: str) -> None:
+    """A staff member without the approvers' role may not decide (as for approving a letter);
+    a name that is not a user (the command line's --by) is recorded as given."""
+    user = session.exec(select(User).where(User.username == by)).first()
+    if user is not None and (not user.active or Role(user.role).rank < BREACH_DECISION_ROLE.rank):
+        raise BreachDecisionInvalid(
+            f"{by} may not decide on a possible breach (role {user.role})",
+            f"{by} mag geen beslissing over een mogelijk datalek vastleggen; dat doet een goedkeurder.",
+        )
 
 
 def _check_correction(case: Case, earlier: AuditEvent | None, correction: bool, reason: str | None) -> None:

@@ -104,12 +104,22 @@ def extension_pending(case: Case) -> bool:
 
 
 def withdraw_extension(session: Session, case: Case, *, by: str, draft_id: int | None = None) -> bool:
-    """An extension whose notice was discarded before it was sent never bound (the original
-    deadline still applies, :func:`refresh_due_date`): it is withdrawn, audited, so the case
-    no longer shows "verlenging aangevraagd" and staff may ask for one again (once, inside the
-    first month). False when there was no pending extension."""
+    """An extension whose notice was discarded before it was sent (or after it failed) never
+    bound (the original deadline still applies, :func:`refresh_due_date`): it is withdrawn,
+    audited, so the case no longer shows "verlenging aangevraagd" and staff may ask for one
+    again (once, inside the first month). Not while another notice of the case is still a
+    draft, approved or sent. False when nothing was withdrawn."""
     if not extension_pending(case):
         return False
+    others = select(Draft.id).where(
+        Draft.case_id == case.id,
+        Draft.kind == DraftKind.EXTENSION.value,
+        col(Draft.state).in_([DraftState.DRAFT, DraftState.APPROVED, DraftState.SENT]),
+    )
+    if draft_id is not None:
+        others = others.where(Draft.id != draft_id)
+    if session.exec(others.limit(1)).first() is not None:
+        return False  # another notice of it may still go (or went: the next pass binds it)
     case.extended_at = None
     case.extended_by = None
     case.extension_reason = None

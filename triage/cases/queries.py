@@ -93,8 +93,8 @@ class CaseDetail:
     marketing_objection: bool = False
     breach: legal.BreachClock | None = None
     """A possible data breach: the 72-hour clock of Art. 33 from arrival (issue 13)."""
-    breach_decided: bool = False
-    """A decision on a possible breach is recorded (an approver may correct it)."""
+    breach_decision_id: int | None = None
+    """The decision on a possible breach that stands (an approver may correct it)."""
     unanswered: list[str] = field(default_factory=list)
     """The rights (and ``complaint``) without a sent substantive answer."""
 
@@ -429,7 +429,7 @@ def case_detail(session: Session, case: Case, settings: Settings, now: datetime 
         pause_requested=legal.pending_pause_request(session, case) is not None,
         marketing_objection=any(e.action == legal.MARKETING_FLAG for e in events),
         breach=legal.breach_clock(session, case),
-        breach_decided=any(e.action == legal.BREACH_DECIDED for e in events),
+        breach_decision_id=max((e.id or 0 for e in events if e.action == legal.BREACH_DECIDED), default=None),
         unanswered=unanswered(session, case),
     )
 

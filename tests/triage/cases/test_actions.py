@@ -208,6 +208,28 @@ def test_discarding_the_unsent_notice_withdraws_the_extension(engine, make_setti
     assert again.extension_pending  # a new extension may be asked, once, inside month one
 
 
+def test_discarding_a_second_notice_leaves_the_extension_and_a_failed_one_may_go(
+    engine, make_settings
+) -> None:
+    """Attack review: discarding a duplicate notice withdrew the extension while the first
+    notice could still be sent (and was), and a failed notice could not be discarded at all."""
+    settings = make_settings()
+    ref = _open(engine, settings)
+    asked = dict(by="anna", ground="spread", reason="Uw gegevens staan in vijf systemen")
+    first = actions.extend(engine, settings, ref, now=RECEIVED + timedelta(days=10), **asked)
+    second = drafts.create(engine, settings, ref, "extension", by="anna")
+    drafts.discard(engine, second.draft_id, by="anna")
+    assert lifecycle.extension_pending(_case(engine, ref)) and not _events(engine, "case.extension_withdrawn")
+    with Session(engine) as s:
+        notice = s.get(Draft, first.draft_id)
+        assert notice is not None
+        notice.state = DraftState.FAILED  # the outbox gave up on it
+        s.commit()
+    drafts.discard(engine, first.draft_id, by="anna")  # staff settle the failed notice
+    assert not lifecycle.extension_pending(_case(engine, ref))
+    assert len(_events(engine, "case.extension_withdrawn")) == 1
+
+
 def test_notes_are_staff_only_audited_without_their_text_and_never_in_a_letter(engine, make_settings) -> None:
     settings = make_settings()
     ref = _open(engine, settings)

@@ -9,8 +9,8 @@ import pytest
 from helpers import FixedLabels, mail
 from sqlmodel import Session, col, select
 
-from avgdesk.models.tables import AuditEvent, Case, OutboxItem
-from avgdesk.models.vocabulary import OutboxState
+from avgdesk.models.tables import AuditEvent, Case, OutboxItem, User
+from avgdesk.models.vocabulary import OutboxState, Role
 from avgdesk.triage.cases import actions, legal, lifecycle, timeline
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
@@ -138,15 +138,16 @@ def test_two_decisions_at_once_record_one(engine, make_settings, monkeypatch) ->
 
     settings = make_settings()
     ref = _flagged(engine, settings)
-    has_flag = legal.has_flag
+    standing = legal.breach_decision
 
-    def slowed(session, case, flag):  # type: ignore[no-untyped-def]
-        found = has_flag(session, case, flag)
-        if flag == legal.BREACH_DECIDED:
-            time.sleep(0.3)  # both have read "undecided" before either writes
+    def slowed(session, case):  # type: ignore[no-untyped-def]
+        found = standing(session, case)
+        time.sleep(0.3)  # both have read "undecided" before either writes
         return found
 
-    monkeypatch.setattr(legal, "has_flag", slowed)
+    # The read decide_breach makes to see whether a decision stands (attack review: the test
+    # slowed a function decide_breach no longer called, so it could not fail).
+    monkeypatch.setattr(legal, "breach_decision", slowed)
     refused: list[str] = []
 
     def decide(reason: str) -> None:
@@ -217,3 +218,26 @@ def test_a_decision_is_corrected_only_on_purpose_and_with_a_reason(engine, make_
         "Beslissing gecorrigeerd: Datalek gemeld bij de Autoriteit Persoonsgegevens op 7 maart 2026, "
         "toelichting: Toch gemeld na advies van de FG"
     ) in texts
+
+
+def test_only_an_approver_decides_and_a_stale_correction_is_refused(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Attack review: the service (the command line's path) let a medewerker decide, and two
+    approvers correcting at once each replaced a decision the other had not seen."""
+    settings = make_settings()
+    ref = _flagged(engine, settings)
+    with Session(engine) as s:
+        s.add(User(username="mia", role=Role.MEDEWERKER, password_hash="x"))
+        s.commit()
+    with pytest.raises(legal.BreachDecisionInvalid) as refused:
+        actions.decide_breach(
+            engine, settings, ref, by="mia", decision="not_notifiable", reason="geen risico"
+        )
+    assert "goedkeurder" in refused.value.staff_message
+    actions.decide_breach(engine, settings, ref, by="bert", decision="not_notifiable", reason="geen risico")
+    [seen] = [e.id for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]
+    fix = {"decision": "reported", "reported_on": "2026-03-07", "reason": "toch gemeld", "correction": True}
+    actions.decide_breach(engine, settings, ref, by="anna", corrects=seen, **fix)  # type: ignore[arg-type]
+    with pytest.raises(legal.BreachDecisionInvalid) as stale:  # bert still looks at the first one
+        actions.decide_breach(engine, settings, ref, by="bert", corrects=seen, **fix)  # type: ignore[arg-type]
+    assert "Intussen is een andere beslissing" in stale.value.staff_message
+    assert len([e for e in _events(engine, ref) if e.action == legal.BREACH_DECIDED]) == 2

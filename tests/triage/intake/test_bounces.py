@@ -7,6 +7,7 @@ that quotes one of our Message-IDs is only suggested to that case. Real SQLite/P
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,11 +16,20 @@ from helpers import FixedLabels, mail
 from sqlmodel import Session, select
 
 from avgdesk.models.engine import session_scope
-from avgdesk.models.tables import AuditEvent, Case, Draft, DraftState, InboundMessage
+from avgdesk.models.tables import (
+    AuditEvent,
+    Case,
+    CaseState,
+    Draft,
+    DraftState,
+    InboundMessage,
+    OutboxItem,
+    OutboxState,
+)
 from avgdesk.replies.drafting import approve_draft
 from avgdesk.triage.cases import lifecycle
 from avgdesk.triage.drafting_config import drafting_context
-from avgdesk.triage.intake.bounces import reported_recipients
+from avgdesk.triage.intake.bounces import read_report, reported_recipients
 from avgdesk.triage.intake.local import store_local_message
 from avgdesk.triage.intake.processing import Processor
 
@@ -113,6 +123,8 @@ def _answer_sent(engine: Any, settings: Any) -> str:
     with session_scope(engine) as s:
         draft = s.exec(select(Draft)).one()
         draft.kind, draft.state = "access", DraftState.SENT  # what the outbox does after SMTP accepted it
+        item = s.exec(select(OutboxItem)).one()
+        item.state, item.sent_at = OutboxState.SENT, RECEIVED + timedelta(minutes=30)
         s.commit()
         lifecycle.letters_sent(s, settings)
         s.commit()
@@ -151,6 +163,42 @@ def test_a_delay_report_joins_the_case_and_changes_nothing(engine, make_settings
         assert s.exec(select(Case)).one().answers_sent_at is not None
 
 
+@pytest.mark.parametrize("why", ["not-the-letter", "weeks-later", "case-closed"])
+def test_a_failure_report_undoes_an_answer_only_soon_on_the_letter_itself_and_while_open(
+    engine, make_settings, why
+) -> None:  # type: ignore[no-untyped-def]
+    """Attack review: anyone holding a letter's Message-ID (the requester, anyone it was forwarded
+    to) could undo an answer at any time, even on a closed case."""
+    settings = make_settings()
+    sent_id = _answer_sent(engine, settings)
+    report, arrives = _report(sent_id, "klant@example.nl"), RECEIVED + timedelta(hours=1)
+    if why == "not-the-letter":  # the ID only in the text, another letter in the returned headers
+        report = report.replace(f"Message-ID: <{sent_id}>".encode(), b"Message-ID: <other@nhmb.example>")
+        report = report.replace(b"could not be delivered.", f"could not be delivered: <{sent_id}>".encode())
+    elif why == "weeks-later":
+        arrives = RECEIVED + timedelta(days=settings.bounce_window_days, hours=1)
+    else:
+        with session_scope(engine) as s:
+            s.exec(select(Case)).one().state = CaseState.ANSWERED
+            s.commit()
+    store_local_message(engine, report, received_at=arrives)
+    Processor(engine, settings, classifier=FixedLabels()).drain()
+    with Session(engine) as s:
+        assert s.exec(select(Draft)).one().state is DraftState.SENT
+        assert s.exec(select(Case)).one().answers_sent_at is not None
+        actions = [e.action for e in s.exec(select(AuditEvent))]
+    assert "draft.returned" not in actions and "case.answers_owed" not in actions
+
+
+def test_a_report_of_endless_blank_lines_is_not_read() -> None:
+    """Attack review: the parser builds one object per block (1 MB of blank lines: 7-17 s)."""
+    sample = _report("x@y.example", "anna@example.nl")
+    hostile = sample.replace(b"Reporting-MTA", b"\r\n" * 400_000 + b"Reporting-MTA")
+    started = time.process_time()
+    assert read_report(hostile) is None and reported_recipients(hostile) == set()
+    assert time.process_time() - started < 1.0
+
+
 def test_failed_recipients_are_read_per_recipient_block() -> None:
     two = _report("x@y.example", "anna@example.nl").replace(
         b"Status: 5.1.1\r\n\r\n",
@@ -162,6 +210,11 @@ def test_failed_recipients_are_read_per_recipient_block() -> None:
     assert (
         reported_recipients(_report("x@y.example", "a@b.nl", action="delivered"), failed_only=True) == set()
     )
+    fuzzy = _report("x@y.example", "a@b.nl", action="failed-ish")
+    assert reported_recipients(fuzzy, failed_only=True) == set()
+    # a separator line of blanks still ends a recipient's block
+    blanks = two.replace(b"Status: 5.1.1\r\n\r\nFinal", b"Status: 5.1.1\r\n   \r\nFinal")
+    assert reported_recipients(blanks, failed_only=True) == {"anna@example.nl"}
 
 
 def test_a_report_too_large_to_read_is_only_suggested(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
