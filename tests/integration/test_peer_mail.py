@@ -258,8 +258,8 @@ def test_peer_mail_is_stored_once_and_processed_through_dovecot(
 # 8 of 812) five test messages again open a flagged case: the model reads their odd words as
 # a person's, with low scores, and a rule that vetoed them cost real requests on the dev set
 # (a lower margin for "other" saved 0688 but lost requests written below support text). With the
-# corpus of the sixth session (check sets 8-18 and hands m-t promoted) four open one: 0240, 0385,
-# 0605 and 0384 (0271 and 0688 no longer do; they stay listed, a retrain may tip them back).
+# corpus of the sixth session (check sets 8-18 and hands m-w promoted) five open one: 0240, 0385,
+# 0605, 0384 and 0234 (0271 and 0688 no longer do; they stay listed, a retrain may tip them back).
 MAY_OPEN_A_CASE: dict[str, str] = {
     "0240.eml": "pharmacy spam without a spam header: complaint 0.35 against other 0.42",
     "0271.eml": "a signature test, 'not signed correctly': rectification as the half-way fallback",
@@ -267,6 +267,7 @@ MAY_OPEN_A_CASE: dict[str, str] = {
     "0688.eml": "a lorem-ipsum ticket whose subject says 'this is really annoying': complaint 0.33",
     "0605.eml": "a MIME test, 'I'm sorry but I'm using a brain-dead ISP': complaint 0.33 against 0.41",
     "0384.eml": "the MIME torture text of 0385 in another peer's fixture: complaint 0.18 as the fallback",
+    "0234.eml": "a survey site's 'you have a survey waiting' (no list headers): objection 0.20, fallback",
 }
 
 
