@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+# Run with python -P (README): the script's own folder is then not on the path either.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from classify_sets import figures
 
 from avgdesk.classifiers import Document, load_or_train
