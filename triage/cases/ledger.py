@@ -5,8 +5,10 @@ lawfully. Retention deletes a closed case with its mail and letters after
 ``retention_days``; just before that, one ledger entry per case is written. It is
 content-free: reference, rights, dates (received, deadline, extended, paused, answered,
 closed) with the *kind* of reason (extension ground, pause reason), the outcome per
-right, who approved each letter and the sha256 of the exact bytes sent. No names, no
-addresses, no message text, no free-text reasons.
+right, who approved each letter and the sha256 of the exact bytes sent, and a possible data
+breach with every decision on it (Art. 33(5): the breach register outlives the case; the
+reasons stay out like every free text). No names, no addresses, no message text, no free-text
+reasons.
 
 Entries are audit events without a case (``action = "compliance.ledger"``), kept until
 ``closed_at + ledger_retention_days`` (default five years) and then deleted by
@@ -22,6 +24,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseRight, Draft, DraftState, OutboxItem
+from avgdesk.triage.cases import legal
 from avgdesk.triage.settings import Settings
 
 LEDGER_ACTION = "compliance.ledger"
@@ -57,7 +60,29 @@ def entry(session: Session, case: Case, settings: Settings) -> dict[str, Any]:
         "closed_at": _iso(closed),
         "letters": _letters(session, case),
         "answered_at": _answered_at(session, case),
+        "possible_breach": _breach(events),
         "keep_until": _iso(closed + timedelta(days=settings.ledger_retention_days) if closed else None),
+    }
+
+
+def _breach(events: list[AuditEvent]) -> dict[str, Any] | None:
+    """When a possible breach was flagged and every decision on it (the last one stands)."""
+    flag = next((e for e in events if e.action == legal.BREACH_FLAG), None)
+    if flag is None:
+        return None
+    decided = sorted((e for e in events if e.action == legal.BREACH_DECIDED), key=lambda e: e.id or 0)
+    return {
+        "since": flag.detail.get("since"),
+        "decisions": [
+            {
+                "decision": e.detail.get("decision"),
+                "reported_on": e.detail.get("reported_on"),
+                "decided_by": e.actor,
+                "decided_at": _iso(e.at),
+                "corrects_earlier": bool(e.detail.get("corrects")),
+            }
+            for e in decided
+        ],
     }
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from avgdesk.models.tables import AuditEvent, Case, CasePause, CaseState, Draft, DraftState, PauseReason
 from avgdesk.replies.drafting import approve_draft
-from avgdesk.triage.cases import ledger, lifecycle
+from avgdesk.triage.cases import actions, ledger, lifecycle
 from avgdesk.triage.cases.retention import close_abandoned, purge
 from avgdesk.triage.drafting_config import drafting_context
 from avgdesk.triage.intake.local import store_local_message
@@ -82,3 +82,30 @@ def test_abandoned_case_is_closed_with_a_letter(engine, make_settings) -> None: 
         letter = s.exec(select(Draft).where(Draft.kind == "abandoned")).one()
         assert "6 maart 2026" in letter.body_text and "rechtbank" in letter.body_text
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "case.closed")).first() is not None
+
+
+def test_the_ledger_keeps_a_breach_and_its_decisions_without_their_reasons(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Art. 33(5): the breach register must outlive the purged case (attack review)."""
+    settings = make_settings()
+    _case(engine, settings, body="#access Ik kreeg de factuur van een andere klant: een datalek. Marieke")
+    with Session(engine) as s:
+        reference = s.exec(select(Case)).one().reference
+    why = "Factuur direct verwijderd door Marieke; geen risico."
+    actions.decide_breach(engine, settings, reference, by="bert", decision="not_notifiable", reason=why)
+    fix = {"decision": "reported", "reported_on": "2026-03-07", "reason": "Toch gemeld", "correction": True}
+    actions.decide_breach(engine, settings, reference, by="anna", **fix)  # type: ignore[arg-type]
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        lifecycle.close(s, case, by="anna", outcome="closed", justification="afgehandeld", now=RECEIVED)
+        s.commit()
+    purge(engine, settings, now=RECEIVED + timedelta(days=settings.retention_days + 1))
+    with Session(engine) as s:
+        [e] = ledger.entries(s)
+    breach = e["possible_breach"]
+    assert breach["since"].startswith("2026-03-05")
+    assert [(d["decision"], d["decided_by"], d["corrects_earlier"]) for d in breach["decisions"]] == [
+        ("not_notifiable", "bert", False),
+        ("reported", "anna", True),
+    ]
+    assert breach["decisions"][1]["reported_on"] == "2026-03-07"
+    assert "Marieke" not in json.dumps(e) and "Toch gemeld" not in json.dumps(e)  # no free text
