@@ -629,6 +629,15 @@ def count_open_breaches(session: Session) -> int:
     return int(session.exec(query).one())
 
 
+def undecided_breach_case_ids() -> Any:
+    """A subquery: the cases with a flagged breach and no decision (retention keeps them)."""
+    return select(AuditEvent.case_id).where(
+        AuditEvent.action == BREACH_FLAG,
+        col(AuditEvent.case_id).is_not(None),
+        col(AuditEvent.case_id).not_in(_decided_case_ids()),
+    )
+
+
 def _decided_case_ids() -> Any:
     decision = aliased(AuditEvent)  # its own name: the subquery must not correlate to the outer events
     return select(decision.case_id).where(

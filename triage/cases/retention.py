@@ -50,7 +50,7 @@ from avgdesk.models.tables import (
 )
 from avgdesk.models.types import utcnow
 from avgdesk.models.vocabulary import OPEN_STATES
-from avgdesk.triage.cases import ledger
+from avgdesk.triage.cases import ledger, legal
 from avgdesk.triage.settings import Settings
 
 
@@ -99,6 +99,8 @@ def _expired(session: Session, settings: Settings, now: datetime) -> tuple[list[
                 col(Case.state).not_in(list(OPEN_STATES)),
                 col(Case.closed_at).is_not(None),
                 col(Case.closed_at) < case_cutoff,
+                # An undecided breach stays until someone decides (Art. 33: it outlives the request).
+                col(Case.id).not_in(legal.undecided_breach_case_ids()),
             )
         )
     )

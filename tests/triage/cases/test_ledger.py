@@ -109,3 +109,20 @@ def test_the_ledger_keeps_a_breach_and_its_decisions_without_their_reasons(engin
     ]
     assert breach["decisions"][1]["reported_on"] == "2026-03-07"
     assert "Marieke" not in json.dumps(e) and "Toch gemeld" not in json.dumps(e)  # no free text
+
+
+def test_retention_keeps_a_closed_case_whose_breach_is_undecided(engine, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Noticed in this stop: the purge took an undecided breach off the dashboard with its case."""
+    settings = make_settings()
+    _case(engine, settings, body="#access Ik kreeg de factuur van een andere klant: een datalek.")
+    with Session(engine) as s:
+        case = s.exec(select(Case)).one()
+        reference = case.reference
+        lifecycle.close(s, case, by="anna", outcome="closed", justification="afgehandeld", now=RECEIVED)
+        s.commit()
+    later = RECEIVED + timedelta(days=settings.retention_days + 1)
+    assert purge(engine, settings, now=later).cases == []  # kept: nobody decided on the breach yet
+    actions.decide_breach(
+        engine, settings, reference, by="bert", decision="not_notifiable", reason="geen risico"
+    )
+    assert purge(engine, settings, now=later).cases == [reference]
