@@ -621,12 +621,7 @@ def open_breaches(session: Session, limit: int | None = None) -> list[OpenBreach
 
 def count_open_breaches(session: Session) -> int:
     """How many flagged breaches are undecided (one COUNT, whatever the history)."""
-    query = (
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == BREACH_FLAG, col(AuditEvent.case_id).not_in(_decided_case_ids()))
-    )
-    return int(session.exec(query).one())
+    return int(session.exec(select(func.count()).select_from(undecided_breach_case_ids().subquery())).one())
 
 
 def undecided_breach_case_ids() -> Any:
