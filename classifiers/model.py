@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -58,6 +60,12 @@ NO_QUOTE = -8.0  # the quoted-context score of a message that quotes nothing
 # check set and cut training from 56 to 45 CPU-s on 15,600 rows (2026-12-01); the dual solver
 # spends its last iterations on digits no threshold sees.
 LIBLINEAR_TOL = 1e-3
+# The base models of each fold (and the final ones) are fitted in this many processes at a time: the
+# 2-core machine this is sized for then trains in about two thirds of the time. Processes, not
+# threads: liblinear draws from one generator per process, so two fits in threads of one process
+# give different models run to run. Each fit is seeded, so the model is the same whatever the number.
+FIT_PROCESSES = 2
+PARALLEL_MIN_ROWS = 2000  # below this (tests' tiny corpora) starting the processes costs more than it saves
 SECONDARY_BETA = 1.5  # a dropped second right is a missed obligation too: recall counts more
 # An extra right needs real evidence, not just a low threshold. 0.3 until 2026-12-01; at 0.45, on
 # nine blind check sets: wrong label sets 187 -> 170, extra labels 123 -> 86, gold rights dropped
@@ -305,29 +313,13 @@ class _Prepared:
     folds: list[tuple[Any, Any]]
 
 
-def _oof_base(prep: _Prepared, report: ProgressFn) -> FloatArray:
+def _oof_base(prep: _Prepared, fold_models: list[tuple[FloatArray, FloatArray]]) -> FloatArray:
     """Out-of-fold meta features: each message scored by base models that never saw its group."""
     data, n_labels = prep.data, len(LABELS)
     n = len(data.texts)
     whole, clause, quoted = (np.zeros((n, n_labels)) for _ in range(3))
     quoted_all = data.quoted or [""] * n
-    step = 0
-    for train_idx, test_idx in prep.folds:
-        coef = np.zeros((n_labels, prep.x.shape[1]))
-        intercept = np.zeros(n_labels)
-        # The fold's rows once for its labels, their columns sorted once: each fit sorted its own
-        # copy before (scikit-learn's check of the largest value does), 4 s of a 22 s training.
-        x_fold = prep.x[train_idx]
-        x_fold.sort_indices()
-        for j in range(n_labels):
-            yj = data.y[train_idx, j]
-            if yj.min() == yj.max():
-                intercept[j] = 5.0 if yj.max() else -5.0
-            else:
-                clf = _fit_binary(x_fold, yj)
-                coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
-            step += 1
-            report("cross-validation", step / (n_labels * (N_FOLDS + 1)))
+    for (_, test_idx), (coef, intercept) in zip(prep.folds, fold_models, strict=True):
         whole[test_idx] = np.asarray(prep.x[test_idx] @ coef.T) + intercept
         clause[test_idx] = prep.clause_index.max_scores(coef, intercept)[test_idx]
         quoted[test_idx] = prep.clause_index.quoted_scores(coef, intercept, test_idx)
@@ -456,36 +448,64 @@ def _review(
     }
 
 
-def _final_base(x: Any, y: npt.NDArray[np.int8], report: ProgressFn) -> tuple[FloatArray, FloatArray]:
+def _fit_labels(
+    x: Any, y: npt.NDArray[np.int8], rows: npt.NDArray[np.intp] | None, absent: float
+) -> tuple[FloatArray, FloatArray]:
+    """One base model per label on the given rows (all when None): (coef, intercept).
+
+    A label absent from (or on every row of) a tiny corpus gets a constant score of +-absent.
+    """
+    # The rows once for all labels, their columns sorted once: each fit sorted its own copy
+    # before (scikit-learn's check of the largest value does), 4 s of a 22 s training.
+    part = x if rows is None else x[rows]
+    part.sort_indices()
+    yr = y if rows is None else y[rows]
     n_labels = len(LABELS)
     coef = np.zeros((n_labels, x.shape[1]))
     intercept = np.zeros(n_labels)
-    for j in range(n_labels):
-        yj = y[:, j]
-        if yj.min() == yj.max():  # a label absent from a (tiny) corpus: constant score
-            intercept[j] = 10.0 if yj.max() else -10.0
-        else:
-            clf = _fit_binary(x, yj)
-            coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
-        report("final fit", (N_FOLDS * n_labels + j + 1) / (n_labels * (N_FOLDS + 1)))
+    with threadpool_limits(limits=1):  # also in a worker process: BLAS threads only oversubscribe
+        for j in range(n_labels):
+            yj = yr[:, j]
+            if yj.min() == yj.max():
+                intercept[j] = absent if yj.max() else -absent
+            else:
+                clf = _fit_binary(part, yj)
+                coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
     return coef, intercept
+
+
+def _base_models(prep: _Prepared, report: ProgressFn) -> list[tuple[FloatArray, FloatArray]]:
+    """The base models of every fold, then the final ones on all rows, FIT_PROCESSES at a time."""
+    x, y = prep.x, prep.data.y
+    jobs = [delayed(_fit_labels)(x, y, train_idx, 5.0) for train_idx, _ in prep.folds]
+    jobs.append(delayed(_fit_labels)(x, y, None, 10.0))
+    n_jobs = FIT_PROCESSES if x.shape[0] >= PARALLEL_MIN_ROWS else 1
+    out: list[tuple[FloatArray, FloatArray]] = []
+    for result in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
+        out.append(result)
+        report("base models", len(out) / len(jobs))
+    if n_jobs > 1:
+        # Training is rare (start-up, corrections): idle workers would hold their memory for minutes.
+        get_reusable_executor().shutdown(wait=True)
+    return out
 
 
 def _train(data: TrainingSet, version: str, report: ProgressFn) -> FittedModel:
     report("features", 0.0)
     features = FeatureSpace()
     x = features.fit_transform(data.texts)
+    x.sort_indices()  # once, in place: every fit's input check would sort its own copy
     folds = list(GroupKFold(n_splits=N_FOLDS).split(x, groups=data.groups))
     # Clauses and quoted context read once for all folds; the whole texts are x already.
     index = ClauseIndex(features, data.texts, data.quoted or [""] * len(data.texts), whole=False)
     prep = _Prepared(data, x, index, folds)
     report("features", 1.0)
-    meta = _oof_base(prep, report)
+    *fold_models, (coef, intercept) = _base_models(prep, report)
+    meta = _oof_base(prep, fold_models)
     st = _stack(prep, meta)
     thresholds, secondary, summary = _thresholds(st.oof, st.cond_oof, data.y)
     review, review_summary = _review(st.oof, st.cond_oof, data.y, thresholds, secondary)
     doubt, margin = (review, 0.0) if isinstance(review, DoubtModel) else (None, review)
-    coef, intercept = _final_base(x, data.y, report)
     report("done", 1.0)
     return FittedModel(
         version=version,
