@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from avgdesk.classifiers import LABELS, RIGHTS, Classifier, Document, load_or_train
 from avgdesk.classifiers.model import decide
@@ -117,6 +118,23 @@ def test_training_is_deterministic(tiny_corpus: Path, tmp_path: Path) -> None:
     b = load_or_train(tmp_path / "b", corpus_dir=tiny_corpus)
     assert a.version == b.version
     assert a.predict(docs) == b.predict(docs)
+
+
+def test_parallel_fits_give_the_model_of_sequential_fits(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real corpus trains its base models in worker processes; the tiny one would not.
+    from avgdesk.classifiers import model as model_module
+
+    monkeypatch.setattr(model_module, "PARALLEL_MIN_ROWS", 10**9)
+    sequential = load_or_train(tmp_path / "a", corpus_dir=tiny_corpus)
+    monkeypatch.setattr(model_module, "PARALLEL_MIN_ROWS", 1)
+    parallel = load_or_train(tmp_path / "b", corpus_dir=tiny_corpus, force=True)
+    assert isinstance(sequential, model_module.FittedModel)
+    assert isinstance(parallel, model_module.FittedModel)
+    assert np.array_equal(sequential.coef, parallel.coef)
+    assert np.array_equal(sequential.intercept, parallel.intercept)
+    assert np.array_equal(sequential.thresholds, parallel.thresholds)
 
 
 def test_fast_transforms_match_scikit_learn(model: Classifier) -> None:
