@@ -207,8 +207,17 @@ class FittedModel:
         ]
         review = self._flags(probs, extra, decided)
         rounded = np.round(probs, 4).tolist()
+        langs = [_language(text, context) for text, context in parts]
         return [
-            self._one(texts[i], probs[i], extra[i], x, i, (decided[i][0], bool(review[i]), m[i], rounded[i]))
+            self._one(
+                texts[i],
+                probs[i],
+                extra[i],
+                x,
+                i,
+                (decided[i][0], bool(review[i]), m[i], rounded[i]),
+                langs[i],
+            )
             for i in range(len(docs))
         ]
 
@@ -231,6 +240,7 @@ class FittedModel:
         x: Any,
         i: int,
         decided: tuple[list[str], bool, list[float], list[float]],
+        language: str,
     ) -> Prediction:
         """One prediction from (labels, review flag, margins, rounded scores) and the text's rules."""
         labels, review, m, rounded = decided
@@ -247,11 +257,22 @@ class FittedModel:
             labels=labels,
             scores=dict(zip(LABELS, rounded, strict=True)),
             needs_review=review,
-            language=detect_language(text, normalised=True),
+            language=language,
             explanations=self.explainer.explain(x, i, labels),
             model_version=self.version,
             runner_up=runner_up(p, self.thresholds, labels, m),
         )
+
+
+LANGUAGE_MIN_CHARS = 60  # own text shorter than this ("Abmelden.") is read with the mail it quotes
+
+
+def _language(text: str, context: str) -> str:
+    """The language of the writer's own text; of it and the quoted mail when it is too short to
+    tell (a German "Abmelden." above our German newsletter was answered in Dutch)."""
+    if len(text) < LANGUAGE_MIN_CHARS and context:
+        return detect_language(f"{text}\n{context}", normalised=True)
+    return detect_language(text, normalised=True)
 
 
 def _sigmoid(z: FloatArray) -> FloatArray:

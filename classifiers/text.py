@@ -241,7 +241,10 @@ def clean_subject(subject: str) -> str:
 _POINTS_BELOW = re.compile(
     r"zie (onder|hieronder|beneden|bericht|mail)|see (below|the message|my (earlier|previous))|"
     r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand|hieronder|\bbelow\b|"
-    r"\bunten\b|weitergeleitet|nachstehend",
+    r"\bunten\b|weitergeleitet|nachstehend|"
+    # A nudge points at the request it quotes: "Nog nieuws??" above it still wants what it asked.
+    r"nog nieuws|any (news|update)|nog (steeds |altijd )?(geen|niets|niks)|still (waiting|nothing|no )|"
+    r"(schon|gibt es) (was )?neues|noch (keine|nichts)|reminder|herinnering|erinnerung",
     re.I,
 )
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
@@ -344,6 +347,11 @@ def prepare_parts(subject: str, body: str) -> tuple[str, str]:
     """(subject line and new text, quoted context), both normalised; the context may be ""."""
     subj = clean_subject(subject)
     text, context = split_body(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))
+    if context and _SUBJECT_PREFIX.match(subject or "") and not _AUTO_SUBJECT.match(subj):
+        # A reply's subject is the earlier mail's: it goes with that mail as context, so that
+        # "Abmelden." under a newsletter's subject, or "received, thanks" under our access
+        # letter's, is read as what the writer says now.
+        return normalise(text[:MAX_CHARS]), normalise(f"{subj}\n{context}")
     return normalise(f"{subj}\n{text[:MAX_CHARS]}"), normalise(context) if context else ""
 
 

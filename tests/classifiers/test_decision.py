@@ -95,6 +95,15 @@ def test_model_auto_needs_evidence_in_the_text() -> None:
     assert gate_auto(absent, _p(auto=0.97), T, SEC, 0.5) is None  # first person, but nothing asked
 
 
+def test_an_absence_notice_in_the_first_person_stays_auto() -> None:
+    # check set 31: "ik heb geen toegang tot mijn mail" put erasure just past its threshold
+    text = "afwezig\nik ben op vakantie tot 24 maart en heb geen toegang tot mijn mail. daarna lees ik alles."
+    assert gate_auto(text, _p(auto=0.92, erasure=T[2] + 0.03), T, SEC, 0.5) is None
+    # a right said that clearly in the first person is a person writing, machine words or not
+    gated = gate_auto(text, _p(auto=0.92, erasure=0.8), T, SEC, 0.5)
+    assert gated is not None and gated[0] == ["erasure"] and gated[1]
+
+
 def test_personal_salutation_with_a_request_is_never_auto() -> None:
     p = _p(auto=0.9, erasure=0.25)
     text = (
@@ -188,6 +197,13 @@ def test_only_the_writers_own_words_count_as_a_request() -> None:
     assert guessed_right_without_evidence(FORWARDED_NOTICE, p, T, ["objection"])
     assert guessed_right_without_evidence(CAPTION, _p(rectification=0.9), T, ["rectification"])
     assert not guessed_right_without_evidence(CAPTION, _p(other=0.9), T, ["other"])
+
+
+def test_a_german_order_to_unsubscribe_asks() -> None:
+    # check set 31: "Abmelden." alone above a quoted newsletter was vetoed as asking nothing
+    for text in ("abmelden.", "newsletter\nabbestellen!", "x\naustragen, danke"):
+        assert request_cue(text), text
+    assert not guessed_right_without_evidence("abmelden.", _p(objection=0.9), T, ["objection"])
 
 
 def test_a_sure_complaint_about_data_needs_no_asking_words() -> None:

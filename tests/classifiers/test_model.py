@@ -270,3 +270,14 @@ def test_quoted_context_is_scored_in_the_same_reading(model: Classifier) -> None
     assert np.allclose(scores[[0, 2]], own)
     assert (scores[1] == NO_QUOTE).all()
     assert np.allclose(index.quoted_scores(model.coef, model.intercept, np.array([2])), own[1:])
+
+
+def test_a_short_reply_is_answered_in_the_language_of_the_mail_it_quotes() -> None:
+    from avgdesk.classifiers.model import _language
+
+    newsletter = "liebe leserinnen und leser, in diesem monat gibt es neue funktionen im lohnmodul"
+    assert _language("abmelden.", newsletter) == "de"
+    assert _language("unsubscribe", "dear reader, this month we bring you new payroll features") == "en"
+    # the writer's own words decide when there are enough of them
+    own = "graag wil ik mij afmelden voor de nieuwsbrief en mijn gegevens laten verwijderen"
+    assert _language(own, newsletter) == "nl"

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from avgdesk.classifiers.text import _letters_up_to, clean_subject, new_text, normalise, prepare, split_body
+from avgdesk.classifiers.text import (
+    _letters_up_to,
+    clean_subject,
+    new_text,
+    normalise,
+    prepare,
+    prepare_parts,
+    split_body,
+)
 
 
 def test_reply_quote_is_dropped() -> None:
@@ -69,6 +77,32 @@ def test_a_one_word_request_above_a_quote_stands_on_its_own() -> None:
         assert split_body(word + quoted) == (word, "What's new in March"), word
     # a bare greeting above a quote points at it: the quote is what we are asked to read
     assert split_body("Hi" + quoted) == ("Hi\nWhat's new in March", "")
+
+
+def test_a_replys_subject_goes_with_the_mail_it_quotes() -> None:
+    # check set 31: "Abmelden." under the newsletter's subject was read as the newsletter
+    quoted = (
+        "\n\n-----Ursprüngliche Nachricht-----\nVon: NHMB <news@example.nl>\n\nLiebe Leserinnen und Leser\n"
+    )
+    text, context = prepare_parts("AW: NHMB Update März – Neue Funktionen", "Abmelden." + quoted)
+    assert text == "abmelden."
+    assert context.startswith("nhmb update marz") and "liebe leserinnen" in context
+    # without a quote the subject is all the context there is: it stays with the text
+    assert prepare_parts("Re: Verwijderen account", "zie onderwerp")[0].startswith("verwijderen account")
+    # a new subject, or a machine reply's prefix, is the writer's (or the machine's) own
+    assert prepare_parts("Inzage", "Graag een kopie." + quoted)[0].startswith("inzage")
+    auto = prepare_parts("Automatische Antwort: AW: Löschung", "Ich bin bis Montag abwesend." + quoted)
+    assert auto[0].startswith("automatische antwort")
+
+
+def test_a_nudge_reads_the_request_it_quotes() -> None:
+    quoted = "\n\nOp 4 mrt. 2024 schreef Kees <k@example.nl>:\n> Willen jullie mijn gegevens weghalen?\n"
+    nudges = ("Nog nieuws??\n\nGr. Kees", "Any update on this?", "Gibt es schon was Neues?", "Herinnering!")
+    for nudge in nudges:
+        text, context = split_body(nudge + quoted)
+        assert "weghalen" in text and context == "", nudge
+    # a new wish above a quote still stands on its own
+    assert split_body("Graag ook mijn adres aanpassen naar Dorpsstraat 1." + quoted)[1] != ""
 
 
 def test_dsn_copy_of_original_is_dropped() -> None:
