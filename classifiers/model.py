@@ -17,14 +17,16 @@ The label rules (decision.py) are applied last.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from joblib import Parallel, delayed
-from joblib.externals.loky import get_reusable_executor
+from joblib.executor import get_memmapping_executor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -43,7 +45,7 @@ from avgdesk.classifiers.doubt import DoubtModel, doubt_matrix, fit_doubt, logit
 from avgdesk.classifiers.explain import Explainer
 from avgdesk.classifiers.features import FeatureSpace
 from avgdesk.classifiers.labels import COMBINING, LABELS
-from avgdesk.classifiers.language import detect_language
+from avgdesk.classifiers.language import detect_language, language_scores
 from avgdesk.classifiers.text import prepare_parts
 
 __all__ = ["FittedModel", "TrainingSet", "decide", "train"]
@@ -65,6 +67,7 @@ LIBLINEAR_TOL = 1e-3
 # threads: liblinear draws from one generator per process, so two fits in threads of one process
 # give different models run to run. Each fit is seeded, so the model is the same whatever the number.
 FIT_PROCESSES = 2
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PARALLEL_MIN_ROWS = 2000  # below this (tests' tiny corpora) starting the processes costs more than it saves
 SECONDARY_BETA = 1.5  # a dropped second right is a missed obligation too: recall counts more
 # An extra right needs real evidence, not just a low threshold. 0.3 until 2026-12-01; at 0.45, on
@@ -264,13 +267,11 @@ class FittedModel:
         )
 
 
-LANGUAGE_MIN_CHARS = 60  # own text shorter than this ("Abmelden.") is read with the mail it quotes
-
-
 def _language(text: str, context: str) -> str:
-    """The language of the writer's own text; of it and the quoted mail when it is too short to
-    tell (a German "Abmelden." above our German newsletter was answered in Dutch)."""
-    if len(text) < LANGUAGE_MIN_CHARS and context:
+    """The language of the writer's own text; of it and the quoted mail when its own words hold
+    no function word to tell by (a German "Abmelden." above our German newsletter was answered
+    in Dutch), never when they do ("Please delete my data." above a Dutch newsletter is English)."""
+    if context and max(language_scores(text, normalised=True).values()) < 1.0:
         return detect_language(f"{text}\n{context}", normalised=True)
     return detect_language(text, normalised=True)
 
@@ -498,17 +499,37 @@ def _fit_labels(
 def _base_models(prep: _Prepared, report: ProgressFn) -> list[tuple[FloatArray, FloatArray]]:
     """The base models of every fold, then the final ones on all rows, FIT_PROCESSES at a time."""
     x, y = prep.x, prep.data.y
-    jobs = [delayed(_fit_labels)(x, y, train_idx, 5.0) for train_idx, _ in prep.folds]
-    jobs.append(delayed(_fit_labels)(x, y, None, 10.0))
-    n_jobs = FIT_PROCESSES if x.shape[0] >= PARALLEL_MIN_ROWS else 1
+    jobs: list[tuple[npt.NDArray[np.intp] | None, float]] = [(train_idx, 5.0) for train_idx, _ in prep.folds]
+    jobs.append((None, 10.0))
     out: list[tuple[FloatArray, FloatArray]] = []
-    for result in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
-        out.append(result)
-        report("base models", len(out) / len(jobs))
-    if n_jobs > 1:
-        # Training is rare (start-up, corrections): idle workers would hold their memory for minutes.
-        get_reusable_executor().shutdown(wait=True)
+    if x.shape[0] < PARALLEL_MIN_ROWS:
+        for rows, absent in jobs:
+            out.append(_fit_labels(x, y, rows, absent))
+            report("base models", len(out) / len(jobs))
+        return out
+    # joblib's executor hands x to the workers as a memory map instead of a copy per job.
+    executor = get_memmapping_executor(FIT_PROCESSES, initializer=die_with_parent)
+    failed = True
+    try:
+        futures = [executor.submit(_fit_labels, x, y, rows, absent) for rows, absent in jobs]
+        for future in futures:
+            out.append(future.result())
+            report("base models", len(out) / len(jobs))
+        failed = False
+    finally:
+        # Training is rare (start-up, corrections): the workers go with it, at once if it failed.
+        executor.terminate(kill_workers=failed)
     return out
+
+
+def die_with_parent() -> None:
+    """In a fitting process: be killed when the process that trains dies (Linux), so a killed
+    worker leaves no fitting processes behind; elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def _train(data: TrainingSet, version: str, report: ProgressFn) -> FittedModel:

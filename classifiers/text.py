@@ -241,10 +241,17 @@ def clean_subject(subject: str) -> str:
 _POINTS_BELOW = re.compile(
     r"zie (onder|hieronder|beneden|bericht|mail)|see (below|the message|my (earlier|previous))|"
     r"\bfyi\b|ter info|doorgestuurd|forward|eerdere (mail|bericht)|onderstaand|hieronder|\bbelow\b|"
-    r"\bunten\b|weitergeleitet|nachstehend|"
-    # A nudge points at the request it quotes: "Nog nieuws??" above it still wants what it asked.
-    r"nog nieuws|any (news|update)|nog (steeds |altijd )?(geen|niets|niks)|still (waiting|nothing|no )|"
-    r"(schon|gibt es) (was )?neues|noch (keine|nichts)|reminder|herinnering|erinnerung",
+    r"\bunten\b|weitergeleitet|nachstehend",
+    re.I,
+)
+# A nudge that opens the writer's text points at the request it quotes: "Nog nieuws??" above it
+# still wants what it asked. Only at the start: "Herinnering: ik ben vrijdag niet bereikbaar" in a
+# signature, or "Nog geen bevestiging van de afspraak", is no nudge (attack review).
+_NUDGE = re.compile(
+    r"\W*(nog nieuws|any (news|update)|nog (steeds |altijd )?(niets|niks)\b|nog (steeds |altijd )?geen "
+    r"(reactie|antwoord)|still (waiting|nothing|no (reply|answer|response))|"
+    r"(gibt es )?(schon |was |etwas )*neues\b|noch (keine antwort|nichts)|"
+    r"(reminder|herinnering|erinnerung)\W*(\n|$))",
     re.I,
 )
 _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
@@ -277,7 +284,14 @@ def _word_chars(text: str) -> int:
 # NHMB's product update, check set 23, was read together with the newsletter as "other").
 _ONE_WORD_REQUEST = re.compile(
     r"^\W*(unsubscribe|stop|remove( me)?|delete( me)?|opt[- ]?out|afmelden|uitschrijven|verwijder(en)?|"
-    r"abmelden|abbestellen|l(ö|oe|o)schen)\W*$",
+    r"abmelden|abbestellen|austragen|l(ö|oe|o)schen)\W*$",
+    re.I,
+)
+
+
+_OWN_WISH = re.compile(
+    r"\b(take|get|remove|haal|zet|schrijf|trag|nehm)\w*\b[^.!?\n]{0,30}\b(me|mij|mich|my|mijn|mein\w*)\b|"
+    r"\b(me|mij|mich)\b[^.!?\n]{0,30}\b(off|uit|af|aus|weg)\b|unsubscri|afmeld|uitschrij|abmeld|austrag|abbestell",
     re.I,
 )
 
@@ -306,8 +320,14 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     old_fresh, _ = _cut_quoted([x for x in old if ":" not in x or not _HEADER_NEXT.match(x)])
     context = "\n".join(_drop_disclaimers(_cut_signature(inline + old_fresh))).strip()
     size = _letters_up_to(text, 150)
-    points_below = size < 150 and (forwarded or bool(_POINTS_BELOW.search(text)))
-    if (size < 12 and not _ONE_WORD_REQUEST.match(text)) or points_below:
+    points_below = (
+        size < 150
+        and (forwarded or _POINTS_BELOW.search(text) is not None or _NUDGE.match(text) is not None)
+        and not _OWN_WISH.search(text)
+    )
+    # A few letters that ask ("afmelden aub", check set 38) stand on their own like one word does.
+    own_wish = size < 12 and (_ONE_WORD_REQUEST.match(text) is not None or _OWN_WISH.search(text) is not None)
+    if (size < 12 and not own_wish) or points_below:
         return (text + "\n" + context).strip(), ""
     return text, context[:QUOTED_MAX_CHARS]
 
@@ -343,15 +363,24 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
+def _short_order(text: str) -> bool:
+    """A few words that order us to stop or remove ("Abmelden.", "afmelden aub", "take me off")."""
+    if _letters_up_to(text, 150) >= 150:
+        return False
+    return _ONE_WORD_REQUEST.match(text) is not None or _OWN_WISH.search(text) is not None
+
+
 def prepare_parts(subject: str, body: str) -> tuple[str, str]:
     """(subject line and new text, quoted context), both normalised; the context may be ""."""
     subj = clean_subject(subject)
     text, context = split_body(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))
-    if context and _SUBJECT_PREFIX.match(subject or "") and not _AUTO_SUBJECT.match(subj):
-        # A reply's subject is the earlier mail's: it goes with that mail as context, so that
-        # "Abmelden." under a newsletter's subject, or "received, thanks" under our access
-        # letter's, is read as what the writer says now.
-        return normalise(text[:MAX_CHARS]), normalise(f"{subj}\n{context}")
+    if context and _SUBJECT_PREFIX.match(subject or "") and _short_order(text):
+        # A short order in reply ("Abmelden.", "take me off your list") under the subject of the
+        # mail it answers (a newsletter's) is read as what the writer says now; the subject goes
+        # with that mail as context. Any other reply keeps its subject: a reminder may name its
+        # right only there ("Re: Verzoek tot verwijdering" / "It has been five weeks", attack
+        # review). The first line stays the (now empty) subject line, as the rules expect.
+        return "\n" + normalise(text[:MAX_CHARS]), normalise(f"{subj}\n{context}")
     return normalise(f"{subj}\n{text[:MAX_CHARS]}"), normalise(context) if context else ""
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +138,36 @@ def test_parallel_fits_give_the_model_of_sequential_fits(
     assert np.array_equal(sequential.coef, parallel.coef)
     assert np.array_equal(sequential.intercept, parallel.intercept)
     assert np.array_equal(sequential.thresholds, parallel.thresholds)
+    # the fitting processes went with the training (joblib's resource tracker may stay)
+    assert _fitting_children() == []
+
+
+def _fitting_children() -> list[str]:
+    """Command lines of this process's children that are loky workers (not its resource tracker)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if ppid == os.getpid() and "loky" in cmdline and "resource_tracker" not in cmdline:
+            out.append(cmdline)
+    return out
+
+
+def test_a_fitting_process_dies_with_the_process_that_trains() -> None:
+    code = (
+        "import ctypes, ctypes.util, signal\n"
+        "from avgdesk.classifiers.model import die_with_parent\n"
+        "die_with_parent()\n"
+        "libc = ctypes.CDLL(ctypes.util.find_library('c'))\n"
+        "value = ctypes.c_int()\n"
+        "libc.prctl(2, ctypes.byref(value))\n"  # PR_GET_PDEATHSIG
+        "print(value.value == signal.SIGKILL)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"
 
 
 def test_fast_transforms_match_scikit_learn(model: Classifier) -> None:
