@@ -326,8 +326,7 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
         and not _OWN_WISH.search(text)
     )
     # A few letters that ask ("afmelden aub", check set 38) stand on their own like one word does.
-    own_wish = size < 12 and (_ONE_WORD_REQUEST.match(text) is not None or _OWN_WISH.search(text) is not None)
-    if (size < 12 and not own_wish) or points_below:
+    if (size < 12 and not _is_order(text)) or points_below:
         return (text + "\n" + context).strip(), ""
     return text, context[:QUOTED_MAX_CHARS]
 
@@ -363,11 +362,14 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
-def _short_order(text: str) -> bool:
-    """A few words that order us to stop or remove ("Abmelden.", "afmelden aub", "take me off")."""
-    if _letters_up_to(text, 150) >= 150:
-        return False
+def _is_order(text: str) -> bool:
+    """The writer's text orders us to stop or remove ("Abmelden.", "afmelden aub", "take me off")."""
     return _ONE_WORD_REQUEST.match(text) is not None or _OWN_WISH.search(text) is not None
+
+
+def _short_order(text: str) -> bool:
+    """A few words (under 150 letters) that order us to stop or remove."""
+    return _letters_up_to(text, 150) < 150 and _is_order(text)
 
 
 def prepare_parts(subject: str, body: str) -> tuple[str, str]:
