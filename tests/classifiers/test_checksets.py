@@ -1,45 +1,31 @@
-"""Floors on the held-out check sets (tests/classifiers/data/checkset_31 ... _38.jsonl).
+"""Floors on the held-out check sets (tests/classifiers/data/checkset_39 ... _44.jsonl).
 
-Each set is 200 messages (nl 90, en 60, de 50; 110 requests, 60 with two or three labels) written
-on 2026-12-01 (seventh session) by its own hand, a writer that opened neither the training corpus,
-the other check sets, the training writers' files nor ../shared, from one brief with its own
-emphasis: 31 the mailbox as it comes in an ordinary month, 32 formal writers (template-generator
-letters, lawyers, removal services, guardians, heirs), 33 phones, dialect and second-language
-writers, 34 threads (replies, reminders, forwards, wrappers), 35 business mail in privacy words
-against requests in the same words, 36 complaints and concrete situations. None is trained on.
-Each was read first on the model of 660c710 (the end of the sixth session). They then judged this
-session's choices: promoting check sets 19-30 and hands x and y (119 -> 112 wrong label sets),
-and three rules fixed on messages of 31 and 34 (a reply's subject goes with the mail it quotes;
-a nudge such as "Nog nieuws??" reads the request it quotes; German "abmelden" is an order), so
-31 and 34 are optimistic for those; hands z1-z3 were added after that (107 -> 105), and one
-rule fixed on a message of 31 (an absence notice in the first person stays machine mail): 104;
-then one on a message of 34 (an own wish above a forward, "Take me off your list", is not folded
-into the forwarded newsletter): 105 wrong, 7 missed instead of 8. Check sets 37 (the mailbox in a
-busy month after a newsletter and a breach letter) and 38 (a quiet month: requests hidden in
-support tickets and job applications, formal letters, cross-border and expat writers, people
-writing for someone) were written while that was done and read once on 660c710 (with its own
-code) and once on the code of that point: 42 -> 33 wrong label sets, 6 -> 6 missed, the blind
-figures of this session. One rule was then fixed on a message of 38 ("afmelden aub" above a
-quoted invitation was folded into it like a bare greeting): 38 is optimistic for that one. An
-attack review then narrowed two rules (a reply keeps its subject unless its own text is a short
-order: a reminder may name its right only there; a nudge counts only where the text opens with
-it): 31-36 103 wrong, 37-38 29, 10 requests missed in all.
+Each set is 200 messages (nl 90, en 60, de 50; 110 requests, 60 with two or three labels, 15
+complaints that ask for nothing; 25 question, 55 other, 10 auto) written on 2026-12-01 (eighth
+session) by its own hand, a writer that opened neither the training corpus, the other check sets,
+the training writers' files nor ../shared, from one brief with its own emphasis: 39 people writing
+for someone else (parents, carers, executors, employers) and photos, video, camera images, call
+recordings and badge logs; 40 contact forms, phone one-liners and second-language writers; 41 long
+business mail with the wish buried in it (cancellations, invoice disputes, tickets, applications)
+against long business mail about data with no wish; 42 formal writers (lawyers, consumer
+organisations, removal services, request generators, unions, Austrian and Swiss letters) and
+procurement's privacy questions; 43 threads and forwards (reminders, escalations, NHMB staff
+forwarding a customer's mail, language switches); 44 the hard negatives (business mail in the
+rights' words, how-questions, machine mail) against subtly written requests. None is trained on.
 
-| set | first reading (660c710): macro-F1 / exact / recall / wrong flagged / flagged | now |
+Each was read first on the model of b14254f (the end of the seventh session), before anything of
+this session was chosen: 149 wrong label sets of 1,200, 4 requests missed. They then judged this
+session's choices: promoting check sets 31-38 and hands aa and ab, and four grouped folds
+instead of five.
+
+| set | first reading (b14254f): macro-F1 / exact / recall / wrong flagged / flagged | now |
 |---|---|---|
-| 31 | 0.953 / 0.895 / 0.991 / 85.7 % / 25.5 % | 0.979 / 0.945 / 1.000 / 81.8 % / 24.0 % |
-| 32 | 0.973 / 0.940 / 1.000 / 100.0 % / 19.5 % | 0.977 / 0.945 / 1.000 / 90.9 % / 17.0 % |
-| 33 | 0.949 / 0.900 / 0.936 / 90.0 % / 26.5 % | 0.952 / 0.900 / 0.945 / 95.0 % / 24.0 % |
-| 34 | 0.965 / 0.920 / 0.991 / 68.8 % / 22.0 % | 0.970 / 0.935 / 1.000 / 92.3 % / 23.0 % |
-| 35 | 0.948 / 0.890 / 1.000 / 90.9 % / 25.5 % | 0.952 / 0.895 / 1.000 / 85.7 % / 23.5 % |
-| 36 | 0.932 / 0.860 / 1.000 / 82.1 % / 32.5 % | 0.932 / 0.865 / 1.000 / 81.5 % / 29.5 % |
-| 37 | 0.950 / 0.895 / 1.000 / 90.5 % / 26.0 % | 0.963 / 0.925 / 1.000 / 93.3 % / 22.5 % |
-| 38 | 0.947 / 0.895 / 0.945 / 66.7 % / 28.0 % | 0.963 / 0.930 / 0.964 / 64.3 % / 25.5 % |
-
-Six of the missed requests are heavy dialect in 33 (Limburgs, Achterhoeks, Scots, Bavarian, Swiss
-German): a hand written in dialects (z1) did not find them. The four of 38 are wishes the model does
-not know as requests: "Please remove the photos I'm in", an account in the customer portal to
-delete, and a P.S. in two job applications.
+| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | NOW39 |
+| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | NOW40 |
+| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | NOW41 |
+| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | NOW42 |
+| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | NOW43 |
+| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | NOW44 |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the
@@ -56,14 +42,12 @@ from avgdesk.classifiers.labels import is_request
 
 # set -> (macro-F1, exact, request recall, share of wrong flagged, at most this share flagged)
 FLOORS = {
-    "checkset_31": Floors(0.97, 0.93, 0.99, 0.73, 0.27),
-    "checkset_32": Floors(0.96, 0.93, 0.99, 0.82, 0.20),
-    "checkset_33": Floors(0.94, 0.88, 0.94, 0.87, 0.27),
-    "checkset_34": Floors(0.96, 0.92, 0.99, 0.84, 0.26),
-    "checkset_35": Floors(0.94, 0.88, 0.99, 0.77, 0.26),
-    "checkset_36": Floors(0.92, 0.85, 0.99, 0.73, 0.32),
-    "checkset_37": Floors(0.95, 0.91, 0.99, 0.85, 0.25),
-    "checkset_38": Floors(0.95, 0.91, 0.95, 0.56, 0.29),
+    "checkset_39": Floors(0.96, 0.90, 0.99, 0.75, 0.32),
+    "checkset_40": Floors(0.96, 0.93, 0.98, 0.85, 0.21),
+    "checkset_41": Floors(0.88, 0.76, 0.99, 0.84, 0.39),
+    "checkset_42": Floors(0.94, 0.89, 0.99, 0.80, 0.23),
+    "checkset_43": Floors(0.91, 0.82, 0.97, 0.80, 0.29),
+    "checkset_44": Floors(0.96, 0.91, 0.99, 0.78, 0.26),
 }
 
 
@@ -88,12 +72,14 @@ def test_check_set_figures(model: Classifier, name: str) -> None:
 def test_german_is_read_as_german_and_its_requests_found(model: Classifier) -> None:
     rows = [r for name in sorted(FLOORS) for r in _rows(name) if r["lang"] == "de"]
     preds = model.predict([Document(str(r["subject"]), str(r["body"])) for r in rows])
-    assert len(rows) >= 400
+    assert len(rows) >= 300
     misread = [r for r, p in zip(rows, preds, strict=True) if p.language != "de"]
-    # A request's language picks its reply; one Bavarian line ("i mog koane Newsletter mehr vo
-    # eich ...", check set 33) is the one German message misread in 31-38.
-    assert len(misread) <= 1, [r["id"] for r in misread]
+    # A request's language picks its reply. The three German messages read as Dutch in 39-44 are
+    # German mail forwarded by NHMB staff with a Dutch line on top (check set 43): the reply then
+    # goes to the colleague who forwarded it, in Dutch.
+    assert len(misread) <= 3, [r["id"] for r in misread]
     requests = [(r, p) for r, p in zip(rows, preds, strict=True) if is_request(r["labels"])]  # type: ignore[arg-type]
     missed = [r["id"] for r, p in requests if not is_request(p.labels)]
-    # Two missed, both dialect (Bavarian and Swiss German, check set 33).
-    assert len(missed) <= 2, missed
+    # One missed in 39-44: "Zum letzten Mal: keine Werbe-Mails mehr an diese Adresse." above a
+    # quoted webinar invitation (check set 40).
+    assert len(missed) <= 1, missed
