@@ -501,14 +501,16 @@ def _fit_labels(
 def _base_models(prep: _Prepared, report: ProgressFn) -> list[tuple[FloatArray, FloatArray]]:
     """The base models of every fold, then the final ones on all rows, FIT_PROCESSES at a time."""
     x, y = prep.x, prep.data.y
-    jobs: list[tuple[npt.NDArray[np.intp] | None, float]] = [(train_idx, 5.0) for train_idx, _ in prep.folds]
-    jobs.append((None, 10.0))
+    # The final models (all rows, the longest job) first: started last, they ran alone on one
+    # core while the other waited; the caller still gets the folds' models first, the final last.
+    jobs: list[tuple[npt.NDArray[np.intp] | None, float]] = [(None, 10.0)]
+    jobs += [(train_idx, 5.0) for train_idx, _ in prep.folds]
     out: list[tuple[FloatArray, FloatArray]] = []
     if x.shape[0] < PARALLEL_MIN_ROWS:
         for rows, absent in jobs:
             out.append(_fit_labels(x, y, rows, absent))
             report("base models", len(out) / len(jobs))
-        return out
+        return out[1:] + out[:1]
     # joblib's executor hands x to the workers as a memory map instead of a copy per job.
     executor = get_memmapping_executor(FIT_PROCESSES, initializer=die_with_parent)
     failed = True
@@ -521,7 +523,7 @@ def _base_models(prep: _Prepared, report: ProgressFn) -> list[tuple[FloatArray, 
     finally:
         # Training is rare (start-up, corrections): the workers go with it, at once if it failed.
         executor.terminate(kill_workers=failed)
-    return out
+    return out[1:] + out[:1]
 
 
 def die_with_parent() -> None:
