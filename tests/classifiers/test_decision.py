@@ -206,6 +206,20 @@ def test_a_german_order_to_unsubscribe_asks() -> None:
     assert not guessed_right_without_evidence("abmelden.", _p(objection=0.9), T, ["objection"])
 
 
+def test_no_more_advertising_asks_in_german_too() -> None:
+    # check set 40: "Zum letzten Mal: keine Werbe-Mails mehr an diese Adresse." above a quoted
+    # webinar invitation scored objection 1.00 and was vetoed as asking nothing.
+    for text in (
+        "aw: webinar\nich hatte mich abgemeldet!!! zum letzten mal: keine werbe-mails mehr an diese adresse.",
+        "werbung\nich will keine werbeanrufe mehr.",
+        "x\nbitte keine newsletter mehr",
+    ):
+        assert request_cue(text), text
+    # Not an ask: the same words about something that stopped, or no one asking.
+    assert not request_cue("newsletter\nich erhalte ihren newsletter nicht mehr, obwohl ich angemeldet bin.")
+    assert not request_cue("lager\nkeine artikel mehr auf lager.")
+
+
 def test_a_sure_complaint_about_data_needs_no_asking_words() -> None:
     text = (
         "hotline\nder mitarbeiter hat meine bankverbindung laut vorgelesen. ich halte das fur einen "
