@@ -241,14 +241,17 @@ _PRIVACY_WORDS = re.compile(
 
 
 def guessed_right_without_evidence(
-    text: str, p: FloatArray, thresholds: FloatArray, labels: list[str]
+    text: str, p: FloatArray, thresholds: FloatArray, labels: list[str], replied: bool = False
 ) -> bool:
     """A right or complaint without evidence in the writer's own words: the writer's text
     (above any forwarded message) neither asks for something nor names a right (request_cue),
-    or the right was chosen only as the fallback (nothing passed) in mail that never speaks
-    of data, privacy or a right. The caller makes it "other", reviewed."""
+    a reply (``replied``: quoted mail below) only thanks or acknowledges (closing_reply), or the
+    right was chosen only as the fallback (nothing passed) in mail that never speaks of data,
+    privacy or a right. The caller makes it "other", reviewed."""
     if not any(label in COMBINING for label in labels):
         return False
+    if replied and closing_reply(text):
+        return True
     if not request_cue(text):
         # A greeting above a forwarded notification, a photo caption (issue 11); but a complaint
         # asks for nothing by nature, so one the model is sure of stands where the writer's own
@@ -424,6 +427,32 @@ def own_text(text: str) -> str:
     head, _, rest = text.partition("\n")
     mark = _FORWARD_FROM.search(rest)
     return head + "\n" + (rest[: mark.start()] if mark else rest)
+
+
+# A reply that thanks or acknowledges ("Danke, Ihre Bestätigung ist angekommen", "ok, helder",
+# check set 45) and says nothing still open: no negation, no "but", no question, no ask.
+_ACK_CUES = (
+    " dank", "bedankt", "thank", "cheers", " ok ", " oke ", " okay ", "helder", "duidelijk", "alles klar",
+    "angekommen", "ontvangen", "received", "erhalten", " prima ", "perfect", "erledigt", "afgehandeld",
+)  # fmt: skip
+_STILL_OPEN = (
+    " niet", " geen ", " nog ", " not ", " nothing ", " no ", "n't ", " nicht", " kein", " nichts ",
+    " noch ", " never ", " nooit ", " nie ", " but ", " maar ", " aber ", " wel ", " though ", " however ",
+    " doch ", " jedoch ",
+    # Thanks in advance wait for something: "Thanks in advance, I look forward to it" nudges.
+    " alvast ", "in advance", " im voraus", " vorab ", "look forward", "freue mich", "kijk uit naar",
+)  # fmt: skip
+
+
+def closing_reply(text: str) -> bool:
+    """The writer's own words below the subject only thank or acknowledge, with nothing left
+    open: a right named in a reply's subject then was the earlier mail's, not a new wish
+    ("AW: Bestätigung der Löschung" / "Danke, damit ist die Sache für mich erledigt")."""
+    _, _, body = own_text(text).partition("\n")
+    words = " " + _SEPARATORS.sub(" ", body) + " "
+    if not any(cue in words for cue in _ACK_CUES) or any(cue in words for cue in _STILL_OPEN):
+        return False
+    return not request_cue("\n" + body)
 
 
 def request_cue(text: str) -> bool:

@@ -222,6 +222,7 @@ class FittedModel:
                 i,
                 (decided[i][0], bool(review[i]), m[i], rounded[i]),
                 langs[i],
+                bool(parts[i][1]),
             )
             for i in range(len(docs))
         ]
@@ -246,13 +247,14 @@ class FittedModel:
         i: int,
         decided: tuple[list[str], bool, list[float], list[float]],
         language: str,
+        replied: bool = False,
     ) -> Prediction:
         """One prediction from (labels, review flag, margins, rounded scores) and the text's rules."""
         labels, review, m, rounded = decided
         if labels != ["auto"] and unreadable(text):
             # Not in a script the corpus has (Chinese, Cyrillic ...): its scores mean nothing.
             labels, review = ["other"], True
-        elif guessed_right_without_evidence(text, p, self.thresholds, labels):
+        elif guessed_right_without_evidence(text, p, self.thresholds, labels, replied):
             labels, review = ["other"], True
         elif labels == ["auto"]:
             gated = gate_auto(text, p, self.thresholds, self.secondary, self.review_margin, extra)

@@ -1,4 +1,4 @@
-"""Floors on the held-out check sets (tests/classifiers/data/checkset_39 ... _44.jsonl).
+"""Floors on the held-out check sets (tests/classifiers/data/checkset_39 ... _45.jsonl).
 
 Each set is 200 messages (nl 90, en 60, de 50; 110 requests, 60 with two or three labels, 15
 complaints that ask for nothing; 25 question, 55 other, 10 auto) written on 2026-12-01 (eighth
@@ -11,21 +11,30 @@ against long business mail about data with no wish; 42 formal writers (lawyers, 
 organisations, removal services, request generators, unions, Austrian and Swiss letters) and
 procurement's privacy questions; 43 threads and forwards (reminders, escalations, NHMB staff
 forwarding a customer's mail, language switches); 44 the hard negatives (business mail in the
-rights' words, how-questions, machine mail) against subtly written requests. None is trained on.
+rights' words, how-questions, machine mail) against subtly written requests. Check set 45 (150:
+nl 60, en 45, de 45; no machine mail) was written on 2026-12-02 (ninth session) by a hand that opened
+neither the corpus nor ../shared: replies, threads and forwards (reminders, a new wish in an old
+thread, "thanks, received" below NHMB's answer, one-line forwards, 17 NHMB staff forwards). Its first
+reading, on the corpus with hands ae and af, showed replies that only thank read as the right in
+their subject (8 of 43 wrong); the closing-reply rule (decision.closing_reply) was made from that,
+so its "now" is no longer blind for that rule (39-44, blind to it, did not move). None is trained on.
 
 Each was read first on the model of b14254f (the end of the seventh session), before anything of
-this session was chosen: 149 wrong label sets of 1,200, 4 requests missed. They then judged this
-session's choices: promoting check sets 31-38 and hands aa and ab, and four grouped folds
-instead of five.
+the eighth session was chosen: 149 wrong label sets of 1,200, 4 requests missed. They then judged
+the choices of the eighth and ninth sessions: promoting check sets 31-38 and hands aa and ab, four
+grouped folds instead of five, hands ac, ad, ae and af, German "keine ... mehr" and "Werbe-" as
+asking (check set 40's opt-out above a quoted invitation), the final base models fitted first:
+now 123 wrong label sets, 2 requests missed (two NHMB staff forwards in check set 43).
 
-| set | first reading (b14254f): macro-F1 / exact / recall / wrong flagged / flagged | now |
+| set | first reading (b14254f; 45: with ae, af): macro-F1 / exact / recall / wrong flagged / flagged | now |
 |---|---|---|
-| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | NOW39 |
-| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | NOW40 |
-| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | NOW41 |
-| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | NOW42 |
-| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | NOW43 |
-| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | NOW44 |
+| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | 0.973 / 0.920 / 1.000 / 87.5 % / 30.0 % |
+| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | 0.978 / 0.950 / 1.000 / 90.0 % / 18.0 % |
+| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | 0.898 / 0.790 / 1.000 / 97.6 % / 38.5 % |
+| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | 0.961 / 0.920 / 1.000 / 81.2 % / 18.0 % |
+| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | 0.939 / 0.865 / 0.982 / 77.8 % / 24.5 % |
+| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | 0.977 / 0.940 / 1.000 / 83.3 % / 18.5 % |
+| 45 | 0.859 / 0.713 / 0.978 / 76.7 % / 35.3 % | 0.897 / 0.767 / 0.978 / 80.0 % / 37.3 % |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the
@@ -44,10 +53,11 @@ from avgdesk.classifiers.labels import is_request
 FLOORS = {
     "checkset_39": Floors(0.96, 0.90, 0.99, 0.75, 0.32),
     "checkset_40": Floors(0.96, 0.93, 0.98, 0.85, 0.21),
-    "checkset_41": Floors(0.88, 0.76, 0.99, 0.84, 0.39),
-    "checkset_42": Floors(0.94, 0.89, 0.99, 0.80, 0.23),
-    "checkset_43": Floors(0.91, 0.82, 0.97, 0.75, 0.29),
-    "checkset_44": Floors(0.96, 0.91, 0.99, 0.78, 0.26),
+    "checkset_41": Floors(0.88, 0.76, 0.99, 0.84, 0.41),
+    "checkset_42": Floors(0.94, 0.89, 0.99, 0.75, 0.23),
+    "checkset_43": Floors(0.91, 0.82, 0.97, 0.72, 0.29),
+    "checkset_44": Floors(0.96, 0.91, 0.99, 0.75, 0.26),
+    "checkset_45": Floors(0.87, 0.73, 0.97, 0.72, 0.40),
 }
 
 
@@ -61,7 +71,7 @@ def test_every_check_set_has_floors() -> None:
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_check_set_format(name: str) -> None:
-    assert_well_formed(_rows(name), min_rows=190)
+    assert_well_formed(_rows(name), min_rows=150)
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -80,6 +90,6 @@ def test_german_is_read_as_german_and_its_requests_found(model: Classifier) -> N
     assert len(misread) <= 3, [r["id"] for r in misread]
     requests = [(r, p) for r, p in zip(rows, preds, strict=True) if is_request(r["labels"])]  # type: ignore[arg-type]
     missed = [r["id"] for r, p in requests if not is_request(p.labels)]
-    # One missed in 39-44: "Zum letzten Mal: keine Werbe-Mails mehr an diese Adresse." above a
-    # quoted webinar invitation (check set 40).
+    # None missed in 39-45 since "keine ... mehr" asks (check set 40: "Zum letzten Mal: keine
+    # Werbe-Mails mehr an diese Adresse." above a quoted webinar invitation was missed before).
     assert len(missed) <= 1, missed

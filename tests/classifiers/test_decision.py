@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from avgdesk.classifiers.decision import (
+    closing_reply,
     decide,
     decide_parts,
     decide_reasons,
@@ -204,6 +205,34 @@ def test_a_german_order_to_unsubscribe_asks() -> None:
     for text in ("abmelden.", "newsletter\nabbestellen!", "x\naustragen, danke"):
         assert request_cue(text), text
     assert not guessed_right_without_evidence("abmelden.", _p(objection=0.9), T, ["objection"])
+
+
+def test_a_reply_that_only_thanks_opens_nothing() -> None:
+    # check set 45: "AW: Bestätigung der Löschung" / "Danke, damit ist die Sache für mich erledigt"
+    # above our answer was read as erasure from its subject.
+    thanks = (
+        "bestatigung der loschung ihrer daten\nhallo frau peters,\n\ndanke, ihre bestatigung ist "
+        "angekommen. damit ist die sache fur mich erledigt.\n\nschone gruße\njan",
+        "inzage in mijn salarisgegevens\nok, helder. dan vraag ik het bij onze hr na. bedankt.",
+        "your access request\nreceived, thank you. all clear.",
+    )
+    for text in thanks:
+        assert closing_reply(text), text
+        assert guessed_right_without_evidence(text, _p(erasure=0.9, access=0.9), T, ["erasure"], replied=True)
+        # The same words with no quoted mail below: the subject may be the whole request.
+        assert not guessed_right_without_evidence(text, _p(erasure=0.9), T, ["erasure"])
+    still_open = (
+        "verzoek tot verwijdering\nbedankt voor uw reactie, maar mijn account bestaat nog.",
+        "access request\nthanks, but I have not received the copy.",
+        "auskunft\ndanke. und wann kommt die kopie?",
+        "auskunft\ndanke im voraus.",
+        "access request\nthank you in advance, I look forward to it.",
+        "loschung\ndanke, bitte loschen sie auch mein zweites konto.",
+        "access request\nthanks. it has been five weeks now, I expect the copy this week.",
+    )
+    for text in still_open:
+        assert not closing_reply(text), text
+        assert not guessed_right_without_evidence(text, _p(erasure=0.9), T, ["erasure"], replied=True), text
 
 
 def test_no_more_advertising_asks_in_german_too() -> None:

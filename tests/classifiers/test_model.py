@@ -264,6 +264,20 @@ def test_reminder_quoting_the_request_keeps_the_right(model: Classifier) -> None
     assert "complaint" in pred.labels, pred.labels
 
 
+def test_a_reply_that_only_thanks_opens_no_case(model: Classifier) -> None:
+    # Check set 45: the right in the subject was the earlier mail's; the reply closes the matter.
+    quoted = (
+        "\n\nOp 3 mei 2024 om 10:12 schreef Privacy NHMB <privacy@example.nl>:\n"
+        "> Beste heer Vos, zoals gevraagd hebben wij uw account en gegevens verwijderd."
+    )
+    subject = "Re: Verzoek tot verwijdering"
+    thanks = model.predict([Document(subject, "Top, dank voor de bevestiging!" + quoted)])[0]
+    assert thanks.labels == ["other"], thanks.labels
+    # Not when something is still open.
+    still = model.predict([Document(subject, "Dank, maar mijn account bestaat nog steeds." + quoted)])[0]
+    assert "erasure" in still.labels, still.labels
+
+
 def test_a_personal_request_is_never_auto(model: Classifier) -> None:
     doc = Document(
         "Re: Uw bericht is ontvangen",
