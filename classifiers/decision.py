@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from avgdesk.classifiers.labels import COMBINING, LABELS, STANDALONE
+from avgdesk.classifiers.text import hands_over
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -423,10 +424,13 @@ _ORDERS = (
 
 def own_text(text: str) -> str:
     """The subject line and the writer's own words of a prepared text: everything before a
-    forwarded message's "From:" line (the first line is the subject and never counts as one)."""
+    forwarded message's "From:" line (the first line is the subject and never counts as one);
+    all of it when those words hand the forwarded mail on to us (a colleague's "voor jullie")."""
     head, _, rest = text.partition("\n")
     mark = _FORWARD_FROM.search(rest)
-    return head + "\n" + (rest[: mark.start()] if mark else rest)
+    if mark is None or hands_over(rest[: mark.start()]):
+        return text
+    return head + "\n" + rest[: mark.start()]
 
 
 # A reply that thanks or acknowledges ("Danke, Ihre Bestätigung ist angekommen", "ok, helder",

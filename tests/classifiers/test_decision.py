@@ -235,6 +235,22 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         assert not guessed_right_without_evidence(text, _p(erasure=0.9), T, ["erasure"], replied=True), text
 
 
+def test_a_colleagues_handover_lets_the_forwarded_request_speak() -> None:
+    # check set 43: "voor jullie denk ik" above a contact-form request scored erasure 0.97 and
+    # objection 0.94 and was vetoed, the colleague's own words asking nothing.
+    text = (
+        "nieuw bericht via contactformulier\nvoor jullie denk ik. geen klant bij ons.\n\n"
+        "van: website < emailx >\n\nik wil dat mijn naam en adres uit jullie bestanden worden verwijderd."
+    )
+    assert own_text(text) == text
+    assert request_cue(text)
+    assert not guessed_right_without_evidence(text, _p(erasure=0.97), T, ["erasure"])
+    # Without the handover the forwarded words are not the writer's.
+    plain = text.replace("voor jullie denk ik. geen klant bij ons.", "leuk artikel.")
+    assert own_text(plain) == "nieuw bericht via contactformulier\nleuk artikel.\n\n"
+    assert guessed_right_without_evidence(plain, _p(erasure=0.97), T, ["erasure"])
+
+
 def test_no_more_advertising_asks_in_german_too() -> None:
     # check set 40: "Zum letzten Mal: keine Werbe-Mails mehr an diese Adresse." above a quoted
     # webinar invitation scored objection 1.00 and was vetoed as asking nothing.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from avgdesk.classifiers.text import (
     _letters_up_to,
     clean_subject,
+    hands_over,
     new_text,
     normalise,
     prepare,
@@ -133,6 +134,42 @@ def test_an_own_wish_above_a_forward_stands_on_its_own() -> None:
         )
     # a forward that only points at what it forwards is still read as the forwarded mail
     assert "payroll tips" in split_body("FYI, see below." + forward, forwarded=True)[0]
+
+
+def test_a_colleague_handing_a_forward_on_is_read_with_it() -> None:
+    # check set 43: NHMB staff above a customer's mail, longer than a "zie onder", were the only
+    # requests of six check sets still missed: the customer's words were context, not the mail.
+    forward = (
+        "\n\n-----Oorspronkelijk bericht-----\nVan: Bram <bram@example.nl>\nVerzonden: zondag 21 april 2024\n"
+        "Onderwerp: personeelsdossier\n\nIk wil graag een kopie van mijn personeelsdossier.\n"
+    )
+    notes = (
+        "Privacy-collega's,\n\nOud-collega Bram vraagt onderstaande, hij is sinds maart uit dienst. Wie "
+        "pakt dit op, jullie of wij? Het dossier kan ik aanleveren, de uren zitten bij IT.\n\nGroet, Inge",
+        "Voor jullie denk ik. Geen klant bij ons, kan hem niet vinden in het CRM op naam, wel op mailadres.",
+        "Hi, this came in at support last night and looks like one for the privacy team. Can you pick it up?",
+        "Hallo zusammen, das kam bei uns im Vertrieb an, ich denke, ihr seid zuständig. Bitte übernehmt das.",
+        "Privacy, dit lijkt me niet iets voor support. Ze is medewerker bij een klant van ons.",
+        "Hallo, kam an die Buchhaltung, ist aber ein Datenschutzthema.\n\nGrüße\nKerstin",
+        "This landed in the sales inbox on Friday.",
+    )
+    for note in notes:
+        assert hands_over(note), note
+        text, context = split_body(note + forward, forwarded=True)
+        assert "kopie van mijn personeelsdossier" in text and context == "", note
+    # A letter of its own that says "voor jullie" somewhere stands on its own.
+    letter = "Beste NHMB, " + "ik heb een lange vraag over mijn licentie en de facturen van dit jaar. " * 15
+    assert not hands_over(letter + "Dit is voor jullie.")
+    assert split_body(letter + "Dit is voor jullie." + forward, forwarded=True)[1] != ""
+    # Words that only look like it.
+    for own in (
+        "Privacy is important to us.",
+        "Thank you for your reply.",
+        "Dank voor jullie reactie.",
+        "Dear privacy team, thanks, received.",
+        "Sehr geehrter Datenschutzbeauftragter, danke für die Auskunft.",
+    ):
+        assert not hands_over(own), own
 
 
 def test_dsn_copy_of_original_is_dropped() -> None:
