@@ -274,7 +274,7 @@ _HANDOVER = re.compile(
     r"landete (bei|in)|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|datenschutz[- ]?kolleg|"
     # "Privacy, dit lijkt me niet iets voor support": addressed to the desk, not ours to answer.
     r"niet (iets )?voor (support|ons)|not (one )?for (support|us)|nicht f(u|ü|ue)r (den )?support)"
-    r"|^\W*voor jullie\b",
+    r"|^[^\w\n]*voor jullie\b",  # not \W*: it runs over newlines, from every line start to the end
     re.I | re.M,
 )
 HANDOVER_MAX_LETTERS = 600  # a colleague's note above a forward; a longer text is a letter of its own

@@ -218,3 +218,22 @@ def test_letters_counted_as_the_regex_counts_them() -> None:
 def test_normalise_blanks_and_numbers() -> None:
     assert normalise("a\t\tb  c\u00a0d 1234 e 12 f") == "a b c d numx e 12 f"  # NFKD: no-break space
     assert normalise("nummer \u0661\u0662\u0663") == "nummer numx"  # digits of another script
+
+
+def test_hands_over_is_linear_on_lines_of_punctuation() -> None:
+    """A stranger's mail of punctuation lines: a ``^\\W*`` alternative of the handover pattern ran
+    over every newline to the end from each line start (quadratic: 2 MB took 249 s)."""
+    import time
+
+    def cpu(text: str) -> float:
+        started = time.process_time()
+        hands_over(text)
+        split_body(text + "\n\nOp 1 mei schreef x:\n> hoi", forwarded=True)
+        return max(time.process_time() - started, 1e-4)
+
+    line = "!!!! " * 50 + "\n"
+    small, large = line * 1_000, line * 4_000
+    cpu(small)
+    ratio = cpu(large) / cpu(small)
+    assert ratio < 9, f"4x input took {ratio:.1f}x the CPU time: not linear"
+    assert hands_over("...\nVoor jullie denk ik.")
