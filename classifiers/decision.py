@@ -251,14 +251,14 @@ def guessed_right_without_evidence(
     privacy or a right. The caller makes it "other", reviewed."""
     if not any(label in COMBINING for label in labels):
         return False
-    if replied and closing_reply(text):
+    sure = "complaint" in labels and p[_IDX["complaint"]] >= SURE_COMPLAINT
+    if replied and not sure and closing_reply(text):
         return True
     if not request_cue(text):
         # A greeting above a forwarded notification, a photo caption (issue 11); but a complaint
         # asks for nothing by nature, so one the model is sure of stands where the writer's own
         # words speak of data or privacy (check set 11: "Ich halte das für einen sehr nachlässigen
         # Umgang mit personenbezogenen Daten" scored 1.00 and was vetoed).
-        sure = "complaint" in labels and p[_IDX["complaint"]] >= SURE_COMPLAINT
         return not (sure and _PRIVACY_WORDS.search(own_text(text)) is not None)
     if any(p[j] >= thresholds[j] for j in range(len(LABELS))):
         return False
@@ -350,6 +350,7 @@ _ACTION_CUES = (
     "stuur", "zend", "halen", " haal", "rechtzet", "weten", "nodig", "verwacht", "respecteer", "verkeerd",
     "verhuis", "nieuw adres", "nieuwe adres", "ontevreden", "klaar mee", " weg ", "eruit", "schort",
     "beschikbaar", "wat hebben jullie", " meld", " bel", " zien ", "fijn vinden", "veranderd",
+    "opheff", "ontbre", "afgemeld",
     # Outrage at a breach notice ("schande", "a disgrace", check set 8) names no right and asks
     # nothing. Not the incident's own name: a company's breach notice says it too (attack review).
     "schande", "nooit toestemming", "niet blij",
@@ -363,7 +364,7 @@ _ACTION_CUES = (
     "will you", "send", "tell me", " know ", "request", "demand", " need", "expect", "appreciate", " ask",
     "new address", " moved", " opt ", "interested", "rather not", " see ", "have on me", " call", " rang ",
     "login", "leak", "disgrace", "appalling", "outrageous", "never agreed", "never consented",
-    "not impressed", "unhappy",
+    "not impressed", "unhappy", " purge", " close my", " close the", "missing",
     # German
     "bitte", "auskunft", "losch", "entfern", "vergess", "abmeld", "abbestell", "austrag", "widersp",
     "widerruf", "berichtig", "korrigier", "falsch", "andern", "anderung", "einschrank", "sperr", "ubertrag",
@@ -385,6 +386,9 @@ _ACTION_CUES = (
     # Swiss and southern German ask in the conditional ("ich hätte gerne eine Übersicht ... als
     # maschinenlesbare Datei", check set 17: a portability request scored 1.00 was vetoed).
     "hatte gerne", "hatten gerne", "ubersicht", "maschinenlesbar", "nie zugestimmt",
+    # An attack review's replies that ask in other words ("opheffen", "close my account", "Daten
+    # vernichten", "es fehlen die Standortdaten"): without them "Thanks. ..." read as a closing reply.
+    "vernicht", " fehlen", " fehlt ", "abgemeldet",
 )  # fmt: skip
 # The incident's own name counts only where the writer speaks of themselves ("your email about
 # the security incident included my old password hint", check set 12): a company's breach notice
@@ -411,7 +415,8 @@ _ARTICLE = re.compile(r"\bart(ikel|icle)?\.? ?\d")
 _ASK_CUES = (
     " i ", " i'", " my ", " me ", " mine ", " we ", " our ", " us ", " you", "please", "kindly", " pls ",
     " ik ", " mijn ", " mij ", " wij ", " ons ", " onze ", " u ", " uw ", "jullie", "gelieve", "graag",
-    " aub ", " svp ", "alstublieft", "alsjeblieft", " ben ", " bin ", " mn ", " dank", "bedankt", "thank",
+    " aub ", " a u b ", " svp ", "alstublieft", "alsjeblieft", " ben ", " bin ", " mn ", " dank", "bedankt",
+    "thank",
     " ich ", " mein", " mich ", " mir ", " wir ", " uns", " sie ", " ihr", "bitte",
     "zie onder", "zie hieronder", "zie beneden", "onderstaand", "hieronder", "below", "unten", "nachstehend",
 )  # fmt: skip
@@ -434,18 +439,30 @@ def own_text(text: str) -> str:
 
 
 # A reply that thanks or acknowledges ("Danke, Ihre Bestätigung ist angekommen", "ok, helder",
-# check set 45) and says nothing still open: no negation, no "but", no question, no ask.
+# check set 45) and says nothing more: every sentence of four words or more thanks, acknowledges
+# or signs off, and nothing is still open (a negation, "but", "only", "again", a question, an ask).
+# An attack review found the first version vetoing "Thanks. Close my second account too." and
+# "Weer een mailing ontvangen, terwijl ik me had afgemeld.": cues are matched at word starts.
 _ACK_CUES = (
-    " dank", "bedankt", "thank", "cheers", " ok ", " oke ", " okay ", "helder", "duidelijk", "alles klar",
-    "angekommen", "ontvangen", "received", "erhalten", " prima ", "perfect", "erledigt", "afgehandeld",
+    " dank", " bedankt", " thank", " cheers", " ok ", " oke ", " okay ", " helder", " duidelijk",
+    " alles klar", " angekommen", " ontvangen", " received", " erhalten", " prima ", " perfect",
+    " erledigt", " afgehandeld", " passt ", " top ", " super ", " great ", " fine ", " fijn ", " sorted",
+    " resolved", " solved", " opgelost", " gelost ", " geklart", " in orde", " in ordnung",
+)  # fmt: skip
+_SIGN_OFF = (
+    " groet", " gru", " regards", " best wishes", " sincerely", " mvg ", " mfg ", " lg ", " vg ",
+    " vriendelijke", " freundlich", " herzlich", " hartelijk",
 )  # fmt: skip
 _STILL_OPEN = (
     " niet", " geen ", " nog ", " not ", " nothing ", " no ", "n't ", " nicht", " kein", " nichts ",
     " noch ", " never ", " nooit ", " nie ", " but ", " maar ", " aber ", " wel ", " though ", " however ",
-    " doch ", " jedoch ",
+    " doch ", " jedoch ", " only ", " nur ", " alleen ", " slechts ", " part", " teil", " deel ",
+    " again ", " another ", " yet ", " weer ", " opnieuw ", " wieder", " erneut ", " nogmaals ",
+    " terwijl ", " while ", " obwohl ", " although ", " so you ", " dus jullie ", " also sie ",
     # Thanks in advance wait for something: "Thanks in advance, I look forward to it" nudges.
     " alvast ", "in advance", " im voraus", " vorab ", "look forward", "freue mich", "kijk uit naar",
 )  # fmt: skip
+_SENTENCES = re.compile(r"[.!?;:\n]+")
 
 
 def closing_reply(text: str) -> bool:
@@ -456,6 +473,10 @@ def closing_reply(text: str) -> bool:
     words = " " + _SEPARATORS.sub(" ", body) + " "
     if not any(cue in words for cue in _ACK_CUES) or any(cue in words for cue in _STILL_OPEN):
         return False
+    for sentence in _SENTENCES.split(body):
+        said = " " + _SEPARATORS.sub(" ", sentence) + " "
+        if len(said.split()) >= 4 and not any(cue in said for cue in _ACK_CUES + _SIGN_OFF):
+            return False  # a sentence that says something else ("Close my second account too")
     return not request_cue("\n" + body)
 
 

@@ -263,28 +263,39 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
 # write those above their thanks and their reminders too.
 _HANDOVER = re.compile(
     # Dutch
-    r"\b((is|iets|eentje|dit) voor (jullie|privacy|de privacy)|voor jullie denk ik|kwam (binnen|bij|terecht)|"
-    r"belandde|binnengekomen|wie pakt|oppakken|pakken jullie|ter afhandeling|privacy[- ]?(collega|afdeling)|"
+    r"\b((is|iets|eentje|dit) voor (jullie|privacy|de privacy)|voor jullie denk ik|wie pakt|oppakken|"
+    r"pakken jullie|ter afhandeling|privacy[- ]?(collega|afdeling)|"
+    r"(kwam|binnengekomen|terechtgekomen|beland|belandde) (binnen )?(bij|via|op) (de |het |ons|onze )?"
+    r"(support|helpdesk|sales|verkoop|receptie|service|klantenservice|administratie|boekhouding|hr|ons|mij)|"
     # English
-    r"(this|one) (is |looks |seems )?for (you|the privacy)|came in\b|landed (in|with|at)|"
-    r"ended up (with|in|at)|pick (this|it) up|take (this|it) (up|over)|please (handle|deal with)|"
-    r"privacy colleagues|passing (this|it) on|"
+    r"(this|one) (is |looks |seems )?for (you|the privacy)|pick (this|it) up|take (this|it) (up|over)|"
+    r"please (handle|deal with)|privacy colleagues|passing (this|it) on|"
+    r"(came in|landed|ended up) (at|in|on|via|with|through) (the |our |my )?"
+    r"(support|helpdesk|sales|reception|service|customer|accounts|billing|finance|hr|inbox|us|me)|"
     # German
-    r"f(u|ü|ue)r euch|zur (erledigung|bearbeitung)|zust(a|ä|ae)ndig|kam (an|bei|rein|herein)|"
-    r"landete (bei|in)|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|datenschutz[- ]?kolleg|"
+    r"zur (erledigung|bearbeitung)|zust(a|ä|ae)ndig|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|"
+    r"datenschutz[- ]?kolleg|(kam|landete|ging) (an|bei|in|im) (die |den |der |das |uns|unse\w* )?"
+    r"(support|helpdesk|vertrieb|empfang|service|kundenservice|buchhaltung|personal|zentrale|uns)|"
     # "Privacy, dit lijkt me niet iets voor support": addressed to the desk, not ours to answer.
     r"niet (iets )?voor (support|ons)|not (one )?for (support|us)|nicht f(u|ü|ue)r (den )?support)"
     r"|^[^\w\n]*voor jullie\b",  # not \W*: it runs over newlines, from every line start to the end
     re.I | re.M,
+)
+# Passed on to read, not to deal with: "Für euch zur Info", "FYI, leuk artikel" above a newsletter.
+_FOR_INFORMATION = re.compile(
+    r"\b(fyi|ter info\w*|ter kennisname|zur (info\w*|kenntnis)|for (your )?info\w*|leuk|interessant\w*|"
+    r"interesting|nice read)\b",
+    re.I,
 )
 HANDOVER_MAX_LETTERS = 600  # a colleague's note above a forward; a longer text is a letter of its own
 
 
 def hands_over(text: str) -> bool:
     """The writer's short text passes the mail below on to us to deal with (see _HANDOVER)."""
-    if _HANDOVER.search(text) is None:
+    # The length first: a stranger's megabyte costs the letters counted, not a regex over it all.
+    if _letters_up_to(text, HANDOVER_MAX_LETTERS) >= HANDOVER_MAX_LETTERS:
         return False
-    return _letters_up_to(text, HANDOVER_MAX_LETTERS) < HANDOVER_MAX_LETTERS
+    return _HANDOVER.search(text) is not None and _FOR_INFORMATION.search(text) is None
 
 
 QUOTED_MAX_CHARS = 600  # quoted context: the earlier request sits at the top of it
@@ -356,7 +367,8 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
         and not _OWN_WISH.search(text)
     )
     # A few letters that ask ("afmelden aub", check set 38) stand on their own like one word does.
-    if (size < 12 and not _is_order(text)) or points_below or hands_over(text):
+    # A colleague's note hands a forward on (not a reply: "your confirmation came in, thanks").
+    if (size < 12 and not _is_order(text)) or points_below or (forwarded and hands_over(text)):
         return (text + "\n" + context).strip(), ""
     return text, context[:QUOTED_MAX_CHARS]
 

@@ -17,7 +17,9 @@ neither the corpus nor ../shared: replies, threads and forwards (reminders, a ne
 thread, "thanks, received" below NHMB's answer, one-line forwards, 17 NHMB staff forwards). Its first
 reading, on the corpus with hands ae and af, showed replies that only thank read as the right in
 their subject (8 of 43 wrong), and its two missed requests were NHMB staff forwards; the
-closing-reply rule (decision.closing_reply) was made from the first, German arrival words of the
+closing-reply rule (decision.closing_reply) was made from the first (and narrowed after an attack
+review showed it vetoing "Thanks. Close my second account too.": every longer sentence must thank,
+acknowledge or sign off; it now takes set 45 from 40 to 36 wrong), German arrival words of the
 handover ("kam an die Buchhaltung") from the second, so its "now" is no longer blind to them (39-44,
 blind to the closing rule, did not move). None is trained on.
 
@@ -27,19 +29,18 @@ the choices of the eighth and ninth sessions: promoting check sets 31-38 and han
 grouped folds instead of five, hands ac, ad, ae and af, German "keine ... mehr" and "Werbe-" as
 asking (check set 40's opt-out above a quoted invitation), the final base models fitted first, and
 a colleague's handover above a forward read with the mail it hands on (text.hands_over; made from
-check set 43's two missed NHMB staff forwards): now 121 wrong label sets, 1 request missed (a job
-application that asks, in its fifth paragraph, to delete an old application: read as a complaint
-or as other by turns from one retrain to the next, flagged for review either way).
+check set 43's two missed NHMB staff forwards; in forwards only, narrowed after an attack review):
+now 122 wrong label sets, no request missed.
 
 | set | first reading (b14254f; 45: with ae, af): macro-F1 / exact / recall / wrong flagged / flagged | now |
 |---|---|---|
-| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | 0.973 / 0.920 / 1.000 / 87.5 % / 30.0 % |
-| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | 0.978 / 0.950 / 1.000 / 90.0 % / 17.0 % |
-| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | 0.898 / 0.790 / 0.991 / 97.6 % / 38.5 % |
-| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | 0.961 / 0.920 / 1.000 / 87.5 % / 18.5 % |
-| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | 0.954 / 0.875 / 1.000 / 76.0 % / 22.5 % |
-| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | 0.977 / 0.940 / 1.000 / 83.3 % / 19.0 % |
-| 45 | 0.859 / 0.713 / 0.978 / 76.7 % / 35.3 % | 0.906 / 0.780 / 1.000 / 84.8 % / 39.3 % |
+| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | 0.971 / 0.920 / 1.000 / 87.5 % / 30.0 % |
+| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | 0.978 / 0.950 / 1.000 / 100 % / 18.5 % |
+| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | 0.894 / 0.780 / 1.000 / 95.5 % / 38.5 % |
+| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | 0.961 / 0.920 / 1.000 / 81.2 % / 17.0 % |
+| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | 0.953 / 0.880 / 1.000 / 75.0 % / 23.0 % |
+| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | 0.977 / 0.940 / 1.000 / 83.3 % / 19.5 % |
+| 45 | 0.859 / 0.713 / 0.978 / 76.7 % / 35.3 % | 0.891 / 0.760 / 1.000 / 77.8 % / 35.3 % |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the
@@ -62,7 +63,7 @@ FLOORS = {
     "checkset_42": Floors(0.94, 0.89, 0.99, 0.75, 0.23),
     "checkset_43": Floors(0.93, 0.85, 0.99, 0.72, 0.28),
     "checkset_44": Floors(0.96, 0.91, 0.99, 0.75, 0.26),
-    "checkset_45": Floors(0.88, 0.75, 0.99, 0.78, 0.42),
+    "checkset_45": Floors(0.87, 0.73, 0.99, 0.72, 0.40),
 }
 
 

@@ -213,7 +213,7 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
     thanks = (
         "bestatigung der loschung ihrer daten\nhallo frau peters,\n\ndanke, ihre bestatigung ist "
         "angekommen. damit ist die sache fur mich erledigt.\n\nschone gruße\njan",
-        "inzage in mijn salarisgegevens\nok, helder. dan vraag ik het bij onze hr na. bedankt.",
+        "inzage in mijn salarisgegevens\nok, helder, bedankt!\n\ngroet,\nkevin",
         "your access request\nreceived, thank you. all clear.",
     )
     for text in thanks:
@@ -229,10 +229,28 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         "access request\nthank you in advance, I look forward to it.",
         "loschung\ndanke, bitte loschen sie auch mein zweites konto.",
         "access request\nthanks. it has been five weeks now, I expect the copy this week.",
+        # An attack review's replies that thank and then ask or report something else:
+        "verzoek tot verwijdering\nbedankt. mijn tweede account ook opheffen a.u.b.",
+        "erasure request\nthanks. close my second account too.",
+        "erasure request\nthanks. purge my other account as well.",
+        "loschung\ndanke. mein zweites konto ebenfalls schliessen und die daten vernichten.",
+        "erasure request\nthanks. my surname is spelled smit, with one t.",
+        "ihre auskunft nach art. 15 dsgvo\ndanke, erhalten. es fehlen die standortdaten.",
+        "auskunft\ndanke. ich habe nur einen teil meiner daten erhalten.",
+        "access\nthanks. i received only part of my data.",
+        "inzageverzoek\ndank voor de ontvangstbevestiging. inmiddels zijn er zes weken verstreken.",
+        "nieuwsbrief\nweer een mailing ontvangen, terwijl ik me had afgemeld.",
+        "newsletter\nreceived yet another promotional email this morning.",
+        "werbung\ndanke. habe heute erneut werbepost erhalten.",
     )
     for text in still_open:
         assert not closing_reply(text), text
-        assert not guessed_right_without_evidence(text, _p(erasure=0.9), T, ["erasure"], replied=True), text
+        # A report that asks nothing ("received yet another promotional email") is still judged by
+        # request_cue, as outside a reply; everything else here asks.
+        if request_cue(text):
+            vetoed = guessed_right_without_evidence(text, _p(erasure=0.9), T, ["erasure"], replied=True)
+            assert not vetoed, text
+    assert sum(request_cue(text) for text in still_open) >= len(still_open) - 2
 
 
 def test_a_colleagues_handover_lets_the_forwarded_request_speak() -> None:

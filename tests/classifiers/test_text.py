@@ -161,6 +161,15 @@ def test_a_colleague_handing_a_forward_on_is_read_with_it() -> None:
     letter = "Beste NHMB, " + "ik heb een lange vraag over mijn licentie en de facturen van dit jaar. " * 15
     assert not hands_over(letter + "Dit is voor jullie.")
     assert split_body(letter + "Dit is voor jullie." + forward, forwarded=True)[1] != ""
+    # Not in a reply (an attack review: "Thanks, your confirmation came in" folded our own answer in).
+    reply = "Thanks, your confirmation came in at support. All good."
+    assert split_body(reply + forward)[1] != ""
+    # Passed on to read, not to deal with.
+    assert not hands_over("Für euch zur Info, kam an die Buchhaltung.")
+    assert not hands_over("FYI, this came in at support.")
+    # Arrival alone, without where it arrived, is a customer's receipt.
+    for own in ("Die Bestätigung kam an.", "De bevestiging kwam binnen.", "The export came in fine."):
+        assert not hands_over(own), own
     # Words that only look like it.
     for own in (
         "Privacy is important to us.",
