@@ -1,4 +1,4 @@
-"""Floors on the held-out check sets (tests/classifiers/data/checkset_39 ... _45.jsonl).
+"""Floors on the held-out check sets (tests/classifiers/data/checkset_39 ... _46.jsonl).
 
 Each set is 200 messages (nl 90, en 60, de 50; 110 requests, 60 with two or three labels, 15
 complaints that ask for nothing; 25 question, 55 other, 10 auto) written on 2026-12-01 (eighth
@@ -21,7 +21,12 @@ closing-reply rule (decision.closing_reply) was made from the first (and narrowe
 review showed it vetoing "Thanks. Close my second account too.": every longer sentence must thank,
 acknowledge or sign off; it now takes set 45 from 40 to 36 wrong), German arrival words of the
 handover ("kam an die Buchhaltung") from the second, so its "now" is no longer blind to them (39-44,
-blind to the closing rule, did not move). None is trained on.
+blind to the closing rule, did not move). Check set 46 (200: nl 90, en 60, de 50; 111 requests, 59 with
+two or three labels, 14 complaints that ask for nothing; 25 question, 54 other, 10 auto) was written on
+2026-12-02 (tenth session) by a hand that opened neither the corpus, the other sets nor ../shared: an
+ordinary month of privacy@ and info@ (template letters, representatives, phone messages, second-language
+writers, threads, contact forms), each ambiguous message rewritten until a careful privacy officer would
+agree with its labels. None is trained on.
 
 Each was read first on the model of b14254f (the end of the seventh session), before anything of
 the eighth session was chosen: 149 wrong label sets of 1,200, 4 requests missed. They then judged
@@ -30,17 +35,20 @@ grouped folds instead of five, hands ac, ad, ae and af, German "keine ... mehr" 
 asking (check set 40's opt-out above a quoted invitation), the final base models fitted first, and
 a colleague's handover above a forward read with the mail it hands on (text.hands_over; made from
 check set 43's two missed NHMB staff forwards; in forwards only, narrowed after an attack review):
-now 122 wrong label sets, no request missed.
+122 wrong label sets, no request missed. In the tenth session six hands of 150 (ag-al, see the corpus
+README) took 39-44 to 107 wrong label sets (one request missed: c41_009, a job application with the
+erasure wish in its last paragraph, flagged), 45 from 36 to 27 wrong and 46 from 9 to 10.
 
-| set | first reading (b14254f; 45: with ae, af): macro-F1 / exact / recall / wrong flagged / flagged | now |
-|---|---|---|
-| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | 0.971 / 0.920 / 1.000 / 87.5 % / 30.0 % |
-| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | 0.978 / 0.950 / 1.000 / 100 % / 18.5 % |
-| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | 0.894 / 0.780 / 1.000 / 95.5 % / 38.5 % |
-| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | 0.961 / 0.920 / 1.000 / 81.2 % / 17.0 % |
-| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | 0.953 / 0.880 / 1.000 / 75.0 % / 23.0 % |
-| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | 0.977 / 0.940 / 1.000 / 83.3 % / 19.5 % |
-| 45 | 0.859 / 0.713 / 0.978 / 76.7 % / 35.3 % | 0.891 / 0.760 / 1.000 / 77.8 % / 35.3 % |
+| set | first reading (b14254f; 45: with ae, af; 46: 9db3187): macro-F1 / exact / recall / wrong flagged / flagged | end of ninth session (9db3187) | now (with hands ag-al) |
+|---|---|---|---|
+| 39 | 0.963 / 0.900 / 1.000 / 85.0 % / 33.0 % | 0.971 / 0.920 / 1.000 / 87.5 % / 30.0 % | 0.980 / 0.940 / 1.000 / 75.0 % / 27.5 % |
+| 40 | 0.976 / 0.950 / 0.991 / 90.0 % / 19.0 % | 0.978 / 0.950 / 1.000 / 100 % / 18.5 % | 0.977 / 0.945 / 1.000 / 100 % / 17.5 % |
+| 41 | 0.878 / 0.750 / 1.000 / 96.0 % / 39.0 % | 0.894 / 0.780 / 1.000 / 95.5 % / 38.5 % | 0.907 / 0.810 / 0.991 / 94.7 % / 35.5 % |
+| 42 | 0.958 / 0.920 / 1.000 / 87.5 % / 21.0 % | 0.961 / 0.920 / 1.000 / 81.2 % / 17.0 % | 0.962 / 0.925 / 1.000 / 86.7 % / 17.5 % |
+| 43 | 0.931 / 0.830 / 0.982 / 88.2 % / 27.0 % | 0.953 / 0.880 / 1.000 / 75.0 % / 23.0 % | 0.958 / 0.895 / 1.000 / 76.2 % / 22.0 % |
+| 44 | 0.962 / 0.905 / 0.991 / 89.5 % / 25.5 % | 0.977 / 0.940 / 1.000 / 83.3 % / 19.5 % | 0.982 / 0.950 / 1.000 / 80.0 % / 19.5 % |
+| 45 | 0.859 / 0.713 / 0.978 / 76.7 % / 35.3 % | 0.891 / 0.760 / 1.000 / 77.8 % / 35.3 % | 0.924 / 0.820 / 1.000 / 88.9 % / 34.0 % |
+| 46 | 0.984 / 0.955 / 1.000 / 77.8 % / 17.0 % | (first reading) | 0.980 / 0.950 / 1.000 / 80.0 % / 14.0 % |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the
@@ -57,13 +65,14 @@ from avgdesk.classifiers.labels import is_request
 
 # set -> (macro-F1, exact, request recall, share of wrong flagged, at most this share flagged)
 FLOORS = {
-    "checkset_39": Floors(0.96, 0.90, 0.99, 0.75, 0.33),
+    "checkset_39": Floors(0.96, 0.90, 0.99, 0.70, 0.33),
     "checkset_40": Floors(0.96, 0.93, 0.98, 0.85, 0.21),
-    "checkset_41": Floors(0.88, 0.76, 0.99, 0.84, 0.41),
+    "checkset_41": Floors(0.88, 0.76, 0.98, 0.84, 0.41),
     "checkset_42": Floors(0.94, 0.89, 0.99, 0.75, 0.23),
     "checkset_43": Floors(0.93, 0.85, 0.99, 0.72, 0.28),
     "checkset_44": Floors(0.96, 0.91, 0.99, 0.75, 0.26),
-    "checkset_45": Floors(0.87, 0.73, 0.99, 0.72, 0.40),
+    "checkset_45": Floors(0.90, 0.78, 0.99, 0.78, 0.38),
+    "checkset_46": Floors(0.96, 0.92, 0.99, 0.70, 0.20),
 }
 
 
