@@ -37,20 +37,23 @@ a colleague's handover above a forward read with the mail it hands on (text.hand
 check set 43's two missed NHMB staff forwards; in forwards only, narrowed after an attack review):
 122 wrong label sets, no request missed. In the tenth session six hands of 150 (ag-al, see the corpus
 README) took 39-44 to 107 wrong label sets (one request missed: c41_009, a job application with the
-erasure wish in its last paragraph, flagged), 45 from 36 to 27 wrong and 46 from 9 to 10.
+erasure wish in its last paragraph, flagged), 45 from 36 to 27 wrong and 46 from 9 to 10; two more
+(am, an) changed nothing measurable (107, 27, 10) and were kept for their voices; the doubt budget
+0.23 -> 0.25 (model.DOUBT_BUDGET) took the flagged share of all eight sets from 23.0 to 24.8 % and the
+share of mistakes flagged from 87.5 to 89.6 %.
 
 Figures as macro-F1/exact/recall/wrong flagged %/flagged %:
 
-| set | first reading (b14254f; 45: with ae, af; 46: 9db3187) | 9db3187 (ninth session) | now (hands ag-al) |
+| set | first reading (b14254f; 45: with ae, af; 46: 9db3187) | ninth session (9db3187) | now (ag-an, 0.25) |
 |---|---|---|---|
-| 39 | 0.963/0.900/1.000/85.0/33.0 | 0.971/0.920/1.000/87.5/30.0 | 0.980/0.940/1.000/75.0/27.5 |
-| 40 | 0.976/0.950/0.991/90.0/19.0 | 0.978/0.950/1.000/100/18.5 | 0.977/0.945/1.000/100/17.5 |
-| 41 | 0.878/0.750/1.000/96.0/39.0 | 0.894/0.780/1.000/95.5/38.5 | 0.907/0.810/0.991/94.7/35.5 |
-| 42 | 0.958/0.920/1.000/87.5/21.0 | 0.961/0.920/1.000/81.2/17.0 | 0.962/0.925/1.000/86.7/17.5 |
-| 43 | 0.931/0.830/0.982/88.2/27.0 | 0.953/0.880/1.000/75.0/23.0 | 0.958/0.895/1.000/76.2/22.0 |
-| 44 | 0.962/0.905/0.991/89.5/25.5 | 0.977/0.940/1.000/83.3/19.5 | 0.982/0.950/1.000/80.0/19.5 |
-| 45 | 0.859/0.713/0.978/76.7/35.3 | 0.891/0.760/1.000/77.8/35.3 | 0.924/0.820/1.000/88.9/34.0 |
-| 46 | 0.984/0.955/1.000/77.8/17.0 | (first reading) | 0.980/0.950/1.000/80.0/14.0 |
+| 39 | 0.963/0.900/1.000/85.0/33.0 | 0.971/0.920/1.000/87.5/30.0 | 0.977/0.930/1.000/85.7/29.5 |
+| 40 | 0.976/0.950/0.991/90.0/19.0 | 0.978/0.950/1.000/100/18.5 | 0.978/0.950/1.000/100/17.5 |
+| 41 | 0.878/0.750/1.000/96.0/39.0 | 0.894/0.780/1.000/95.5/38.5 | 0.903/0.810/0.991/97.4/37.0 |
+| 42 | 0.958/0.920/1.000/87.5/21.0 | 0.961/0.920/1.000/81.2/17.0 | 0.965/0.920/1.000/87.5/18.5 |
+| 43 | 0.931/0.830/0.982/88.2/27.0 | 0.953/0.880/1.000/75.0/23.0 | 0.958/0.900/1.000/75.0/25.5 |
+| 44 | 0.962/0.905/0.991/89.5/25.5 | 0.977/0.940/1.000/83.3/19.5 | 0.985/0.955/1.000/77.8/20.5 |
+| 45 | 0.859/0.713/0.978/76.7/35.3 | 0.891/0.760/1.000/77.8/35.3 | 0.927/0.820/1.000/92.6/34.7 |
+| 46 | 0.984/0.955/1.000/77.8/17.0 | (first reading) | 0.983/0.950/1.000/90.0/17.5 |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the
@@ -74,7 +77,7 @@ FLOORS = {
     "checkset_43": Floors(0.93, 0.85, 0.99, 0.72, 0.28),
     "checkset_44": Floors(0.96, 0.91, 0.99, 0.75, 0.26),
     "checkset_45": Floors(0.90, 0.78, 0.99, 0.78, 0.38),
-    "checkset_46": Floors(0.96, 0.92, 0.99, 0.70, 0.20),
+    "checkset_46": Floors(0.96, 0.92, 0.99, 0.70, 0.22),
 }
 
 
