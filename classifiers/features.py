@@ -56,6 +56,7 @@ _NEGATORS = frozenset(
         "nie",
         "niemals",
         "ohne",
+        "nichts",
     ]
 )
 _SCOPE_END = frozenset(
@@ -192,7 +193,8 @@ def _negated_analyzer(tokens: list[str]) -> list[str]:
     out: list[str] = []
     prev = ""
     negated = 0
-    for tok in tokens:
+    before_final = _before_final_negator(tokens)
+    for at, tok in enumerate(tokens):
         if tok in _PUNCT:
             prev = ""
             negated = 0
@@ -203,13 +205,32 @@ def _negated_analyzer(tokens: list[str]) -> list[str]:
             out.append(prev + " " + tok)
         if tok in _SCOPE_END:
             negated = 0
-        elif negated:
+        elif negated or at in before_final:
             out.append("not_" + tok)
-            negated -= 1
+            negated = max(negated - 1, 0)
         if tok in _NEGATORS:
             negated = _NEG_WINDOW
         prev = tok
     return out
+
+
+def _before_final_negator(tokens: list[str]) -> set[int]:
+    """Places of the words a clause-final negator negates.
+
+    Why: Dutch and German put "niet"/"nicht" after the verb ("Bitte löschen Sie mein Konto
+    NICHT!", "verwijder mijn account niet"), so the forward scope alone read those as erasure.
+    A negator right before punctuation or the end negates up to _NEG_WINDOW words before it,
+    back to punctuation or a contrast word.
+    """
+    marked: set[int] = set()
+    for end, tok in enumerate(tokens):
+        if tok not in _NEGATORS or (end + 1 < len(tokens) and tokens[end + 1] not in _PUNCT):
+            continue
+        for at in range(end - 1, max(end - _NEG_WINDOW, 0) - 1, -1):
+            if tokens[at] in _PUNCT or tokens[at] in _SCOPE_END:
+                break
+            marked.add(at)
+    return marked
 
 
 # Characters seen by the char n-grams: enough for the gist, bounded cost. The same head as the
@@ -421,8 +442,17 @@ def _word_pairs(table: _TokenTable, ids: IntArray, piece: IntArray) -> tuple[Int
     word = (c != table.mark) & (c != table.brk)
     last_negator = np.maximum.accumulate(np.where(table.negator[c], at, -1))
     before = np.concatenate([[-1], last_negator[:-1]])
-    last_reset = np.maximum.accumulate(np.where(~word | table.scope_end[c], at, -1))
+    reset = ~word | table.scope_end[c]
+    last_reset = np.maximum.accumulate(np.where(reset, at, -1))
     scoped = word & (before >= 0) & (at - before <= _NEG_WINDOW) & (last_reset < before)
+    # _before_final_negator's marks: a negator followed by a break or punctuation negates the
+    # words before it, back to the nearest reset.
+    final = table.negator[c] & np.concatenate([~word[1:], [True]])
+    big = len(c) + _NEG_WINDOW + 1
+    next_final = np.minimum.accumulate(np.where(final, at, big)[::-1])[::-1]
+    after = np.concatenate([next_final[1:], [big]])
+    next_reset = np.minimum.accumulate(np.where(reset, at, big)[::-1])[::-1]
+    scoped |= word & (after - at <= _NEG_WINDOW) & (next_reset > after)
     marks = table.not_col[c]
     has_not = scoped & (marks >= 0)
     rows = np.concatenate([piece[has_uni], piece[pairs[found]], piece[has_not]])

@@ -40,20 +40,22 @@ README) took 39-44 to 107 wrong label sets (one request missed: c41_009, a job a
 erasure wish in its last paragraph, flagged), 45 from 36 to 27 wrong and 46 from 9 to 10; two more
 (am, an) changed nothing measurable (107, 27, 10) and were kept for their voices; the doubt budget
 0.23 -> 0.25 (model.DOUBT_BUDGET) took the flagged share of all eight sets from 23.0 to 24.8 % and the
-share of mistakes flagged from 87.5 to 89.6 %.
+share of mistakes flagged from 87.5 to 89.6 %; a clause-final negator negating the words before it
+("Bitte löschen Sie mein Konto NICHT!", features._before_final_negator; with hand al's examples)
+took 39-44 to 102 wrong and all eight sets to 139 wrong, 92.1 % of them flagged at 24.7 % flagged.
 
 Figures as macro-F1/exact/recall/wrong flagged %/flagged %:
 
 | set | first reading (b14254f; 45: with ae, af; 46: 9db3187) | ninth session (9db3187) | now (ag-an, 0.25) |
 |---|---|---|---|
-| 39 | 0.963/0.900/1.000/85.0/33.0 | 0.971/0.920/1.000/87.5/30.0 | 0.977/0.930/1.000/85.7/29.5 |
-| 40 | 0.976/0.950/0.991/90.0/19.0 | 0.978/0.950/1.000/100/18.5 | 0.978/0.950/1.000/100/17.5 |
-| 41 | 0.878/0.750/1.000/96.0/39.0 | 0.894/0.780/1.000/95.5/38.5 | 0.903/0.810/0.991/97.4/37.0 |
-| 42 | 0.958/0.920/1.000/87.5/21.0 | 0.961/0.920/1.000/81.2/17.0 | 0.965/0.920/1.000/87.5/18.5 |
-| 43 | 0.931/0.830/0.982/88.2/27.0 | 0.953/0.880/1.000/75.0/23.0 | 0.958/0.900/1.000/75.0/25.5 |
-| 44 | 0.962/0.905/0.991/89.5/25.5 | 0.977/0.940/1.000/83.3/19.5 | 0.985/0.955/1.000/77.8/20.5 |
-| 45 | 0.859/0.713/0.978/76.7/35.3 | 0.891/0.760/1.000/77.8/35.3 | 0.927/0.820/1.000/92.6/34.7 |
-| 46 | 0.984/0.955/1.000/77.8/17.0 | (first reading) | 0.983/0.950/1.000/90.0/17.5 |
+| 39 | 0.963/0.900/1.000/85.0/33.0 | 0.971/0.920/1.000/87.5/30.0 | 0.980/0.940/1.000/83.3/30.0 |
+| 40 | 0.976/0.950/0.991/90.0/19.0 | 0.978/0.950/1.000/100/18.5 | 0.980/0.955/1.000/100/18.0 |
+| 41 | 0.878/0.750/1.000/96.0/39.0 | 0.894/0.780/1.000/95.5/38.5 | 0.906/0.810/0.991/100/37.0 |
+| 42 | 0.958/0.920/1.000/87.5/21.0 | 0.961/0.920/1.000/81.2/17.0 | 0.967/0.925/1.000/93.3/19.5 |
+| 43 | 0.931/0.830/0.982/88.2/27.0 | 0.953/0.880/1.000/75.0/23.0 | 0.959/0.905/1.000/84.2/24.5 |
+| 44 | 0.962/0.905/0.991/89.5/25.5 | 0.977/0.940/1.000/83.3/19.5 | 0.985/0.955/1.000/77.8/21.0 |
+| 45 | 0.859/0.713/0.978/76.7/35.3 | 0.891/0.760/1.000/77.8/35.3 | 0.927/0.820/1.000/92.6/33.3 |
+| 46 | 0.984/0.955/1.000/77.8/17.0 | (first reading) | 0.983/0.950/1.000/90.0/16.5 |
 
 The floors sit a little under "now", so a change that makes the classifier worse on unseen writers
 fails here, while the noise of a retrain does not. When a set has served, promote it into the

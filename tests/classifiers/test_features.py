@@ -25,6 +25,9 @@ ODD_TEXTS = [
     "qqzzx qqzzx wibbleflop. qqzzx; wibbleflop wibbleflop\nqqzzx",
     "not not no never the the. niet de de de zonder maar alleen nooit het de",
     "bitte nicht loschen, sondern nur die adresse andern. keine werbung ohne einwilligung",
+    # clause-final negators, at a break, before punctuation, at the very end, after a contrast word
+    "loschen sie mein konto bitte nicht! verwijder niks\nmaar bewaar het niet. keep it, not",
+    "niet. nicht nicht, only this not\n\nwel de factuur niet",
 ]
 
 
@@ -33,6 +36,20 @@ def test_german_negation_marks_its_scope() -> None:
     assert "not_loschen" in grams
     assert "not_andern" not in grams  # "nur" ends the scope, as "alleen" and "only" do
     assert "not_werbung" in word_analyzer("keine werbung mehr")
+
+
+def test_a_clause_final_negator_negates_the_words_before_it() -> None:
+    """Dutch and German put the negator after the verb: "Bitte löschen Sie mein Konto NICHT!"
+    asks for no erasure (check set 46), as "bitte nicht löschen" does."""
+    grams = word_analyzer("bitte loschen sie mein konto nicht! ich bin nur umgezogen")
+    assert {"not_loschen", "not_konto"} <= set(grams)
+    assert "not_umgezogen" not in grams  # the "!" ends the scope
+    assert "not_verwijder" in word_analyzer("verwijder mijn account niet")
+    # Only a negator at the clause's end looks back; "bel me niet meer" still negates forward only,
+    # and a contrast word stops the look back ("maar wis het niet" negates only "wis het").
+    assert "not_bel" not in word_analyzer("bel me niet meer")
+    grams = word_analyzer("bewaar alles maar wis het niet")
+    assert "not_wis" in grams and "not_bewaar" not in grams
 
 
 def _slow(features: FeatureSpace, texts: list[str]) -> sp.csr_matrix:
