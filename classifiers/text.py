@@ -265,19 +265,21 @@ _HANDOVER = re.compile(
     # Dutch
     r"\b((is|iets|eentje|dit) voor (jullie|privacy|de privacy)|voor jullie denk ik|wie pakt|oppakken|"
     r"pakken jullie|ter afhandeling|privacy[- ]?(collega|afdeling)|"
+    r"(leg|leggen) (het|dit|deze) (maar |even )?bij jullie|bij jullie neer|"
     r"(kwam|binnengekomen|terechtgekomen|beland|belandde) (binnen )?(bij|via|op) (de |het |ons|onze )?"
     r"(support|helpdesk|sales|verkoop|receptie|service|klantenservice|administratie|boekhouding|hr|ons|mij)|"
     # English
     r"(this|one) (is |looks |seems )?for (you|the privacy)|pick (this|it) up|take (this|it) (up|over)|"
-    r"please (handle|deal with)|privacy colleagues|passing (this|it) on|"
-    r"(came in|landed|ended up) (at|in|on|via|with|through) (the |our |my )?"
+    r"please (handle|deal with)|privacy colleagues|passing (this|it) on|forwarding (this |it )?(on )?to you|"
+    r"((came in|landed|ended up) (at|in|on|via|with|through)|came into) (the |our |my )?"
     r"(support|helpdesk|sales|reception|service|customer|accounts|billing|finance|hr|inbox|us|me)|"
     # German
     r"zur (erledigung|bearbeitung)|zust(a|ä|ae)ndig|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|"
     r"datenschutz[- ]?kolleg|(kam|landete|ging) (an|bei|in|im) (die |den |der |das |uns|unse\w* )?"
     r"(support|helpdesk|vertrieb|empfang|service|kundenservice|buchhaltung|personal|zentrale|uns)|"
     # "Privacy, dit lijkt me niet iets voor support": addressed to the desk, not ours to answer.
-    r"niet (iets )?voor (support|ons)|not (one )?for (support|us)|nicht f(u|ü|ue)r (den )?support)"
+    r"niet (echt )?(iets )?voor (support|ons)|not (really )?(something |one )?for (support|us)|"
+    r"nicht f(u|ü|ue)r (den )?support)"
     r"|^[^\w\n]*voor jullie\b",  # not \W*: it runs over newlines, from every line start to the end
     re.I | re.M,
 )
@@ -337,6 +339,26 @@ _OWN_WISH = re.compile(
 )
 
 
+# A form letter's options: a box ticked ("[x]", "☑", "☒", "✔") or left empty ("[ ]", "☐", "□", "( )")
+# at the start of a line, after any quote marks. The unticked options name rights the writer did not
+# ask (check set 48: "[ ] Berichtigung nach Art. 16 DSGVO" beside two ticked ones was read as asked).
+_TICKED = re.compile(
+    r"^[ \t>]*(\[\s*[xX\u2713\u2714\u2717\u2718]\s*\]|\(\s*[xX]\s*\)|[\u2611\u2612\u2705\u25a0\u25a3])", re.M
+)
+_UNTICKED = re.compile(r"^[ \t>]*(\[ ?\]|\( ?\)|[\u2610\u25a1\u274f\u2b1c])[^\n]*\n?", re.M)
+
+
+def drop_unticked_options(body: str) -> str:
+    """The body without a form's unticked options, if the writer ticked at least one option.
+
+    With no option ticked the boxes are bullets, or the writer forgot to tick: every line stays.
+    Two scans of the body, each trying a line's start only where a line starts.
+    """
+    if _TICKED.search(body) is None:
+        return body
+    return _UNTICKED.sub("", body)
+
+
 def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     """(what the sender wrote now, quoted earlier mail kept apart as context).
 
@@ -345,7 +367,8 @@ def split_body(body: str, forwarded: bool = False) -> tuple[str, str]:
     "see below") or the mail is a forward: then it is what we are asked to read, and the
     context is empty. Otherwise the quoted text is returned on its own, cleaned the same way.
     """
-    lines = (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    body = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = drop_unticked_options(body).split("\n")
     fresh, quoted = _cut_quoted(lines)
     inline: list[str] = []
     if ">" in body:  # else no line is quoted with ">"
