@@ -419,6 +419,11 @@ _ASK_CUES = (
     "thank",
     " ich ", " mein", " mich ", " mir ", " wir ", " uns", " sie ", " ihr", "bitte",
     "zie onder", "zie hieronder", "zie beneden", "onderstaand", "hieronder", "below", "unten", "nachstehend",
+    # A reminder asks again for what it named before ("Re: Verzoek tot verwijdering" / "Het is nu
+    # 6 weken later.", "Herinnering." above the forwarded request: hand ar, 2026-12-02).
+    # Not "still"/"nog steeds" alone: those are the action cues of a reminder, not its asking.
+    " herinnering", "reminder", "erinnerung", " nogmaals", " opnieuw", " again", " wieder", " erneut",
+    " weken", " weeks", " wochen", " tweede keer", " second time", " zweiter versuch", " zweites mal",
 )  # fmt: skip
 _ORDERS = (
     "stop", "haal", "meld", "verwijder", "wis", "stuur", "geef", "zet", "uitschrijv", "afmeld", "delete",

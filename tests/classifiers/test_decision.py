@@ -207,6 +207,25 @@ def test_a_german_order_to_unsubscribe_asks() -> None:
     assert not guessed_right_without_evidence("abmelden.", _p(objection=0.9), T, ["objection"])
 
 
+def test_a_reminder_asks_again_for_what_it_named() -> None:
+    # hand ar: a reminder that names its right only in the subject, or above the forwarded request,
+    # and says nothing but how long it has been, was vetoed as asking nothing.
+    for text in (
+        "verzoek tot verwijdering\nhet is nu 6 weken later.",
+        "correctie naam\nherinnering.\nvan: ans wijnands\n\nwilt u dit corrigeren?",
+        "abmeldung newsletter\nimmer noch im verteiler. zweiter versuch.",
+        "delete my data request\nsecond time asking.",
+    ):
+        assert request_cue(text), text
+    # Time alone, with no right named or asked, is still nothing; "still" alone does not ask.
+    for text in (
+        "webinar\nhet is nu 6 weken later.",
+        "rooster\nde planning staat al weken klaar.",
+        "export\nstill broken.",
+    ):
+        assert not request_cue(text), text
+
+
 def test_a_reply_that_only_thanks_opens_nothing() -> None:
     # check set 45: "AW: Bestätigung der Löschung" / "Danke, damit ist die Sache für mich erledigt"
     # above our answer was read as erasure from its subject.
