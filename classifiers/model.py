@@ -39,6 +39,7 @@ from avgdesk.classifiers.decision import (
     gate_auto,
     guessed_right_without_evidence,
     runner_up,
+    signed_letter_sure_of_right,
     unreadable,
 )
 from avgdesk.classifiers.doubt import DoubtModel, doubt_matrix, fit_doubt, logit_margins
@@ -260,7 +261,8 @@ class FittedModel:
             # Not in a script the corpus has (Chinese, Cyrillic ...): its scores mean nothing.
             labels, review = ["other"], True
         elif guessed_right_without_evidence(text, p, self.thresholds, labels, replied):
-            labels, review = ["other"], True
+            keep = signed_letter_sure_of_right(text, p, labels, replied)
+            labels, review = (labels if keep else ["other"]), True
         elif labels == ["auto"]:
             gated = gate_auto(text, p, self.thresholds, self.secondary, self.review_margin, extra)
             if gated is not None:
