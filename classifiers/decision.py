@@ -265,7 +265,7 @@ def guessed_right_without_evidence(
     return _PRIVACY_WORDS.search(text) is None
 
 
-SIGNED_SURE_RIGHT = 0.75  # a right this likely, in a signed letter in the first person, is not vetoed
+SIGNED_SURE_RIGHT = 0.75  # a right this likely, in a letter in the first person or signed, is not vetoed
 # A letter's greeting or sign-off (prepared text, separators as blanks, leading blank).
 _LETTER_MARKS = (
     " groet", " gru", " regards", " best wishes", " sincerely", " mvg ", " mfg ", " lg ", " vg ",
@@ -276,12 +276,13 @@ _LETTER_MARKS = (
 
 
 def signed_letter_sure_of_right(text: str, p: FloatArray, labels: list[str], replied: bool = False) -> bool:
-    """A right the model is sure of (SIGNED_SURE_RIGHT) in a greeted or signed letter whose own
-    words speak in the first person, though request_cue found no asking words: dialect and
-    plain words ask in ways no cue list holds ("Doot mich ut plezeer en haol mien naam oet uch
-    systeem", "I want to be forgotten. Completely."). Kept, reviewed, instead of made "other":
-    a missed request costs a statutory deadline, a false one a staff member's glance. Captions
-    and forwarded notices have no greeting or sign-off of their own and stay vetoed."""
+    """A right the model is sure of (SIGNED_SURE_RIGHT) in a letter whose own words speak in the
+    first person or greet or sign, though request_cue found no asking words: dialect and plain
+    words ask in ways no cue list holds ("Doot mich ut plezeer en haol mien naam oet uch
+    systeem", "Niet weggooien. Niet gebruiken. Laat mijn gegevens liggen", "Hush now. No more
+    letters ... With kind regards"). Kept, reviewed, instead of made "other": a missed request
+    costs a statutory deadline, a false one a staff member's glance. A forwarded notice is read
+    only above its From: line, where a colleague's "fyi" has neither."""
     if replied and closing_reply(text):
         return False
     if not any(label in COMBINING and p[_IDX[label]] >= SIGNED_SURE_RIGHT for label in labels):
@@ -290,7 +291,7 @@ def signed_letter_sure_of_right(text: str, p: FloatArray, labels: list[str], rep
         return False  # vetoed for another reason (a fallback right in mail that never speaks of data)
     own = own_text(text)
     words = " " + _SEPARATORS.sub(" ", own) + " "
-    return _FIRST_PERSON.search(own) is not None and any(mark in words for mark in _LETTER_MARKS)
+    return _FIRST_PERSON.search(own) is not None or any(mark in words for mark in _LETTER_MARKS)
 
 
 LATIN_SHARE = 0.5  # below this share of Latin letters the text is in a script the corpus lacks

@@ -331,6 +331,29 @@ _GERMAN = frozenset(
         "beim",
         "vom",
         "ins",
+        # Bavarian, Austrian and Swiss everyday words: their "i" (ich) counted as English
+        # ("i mog koa E-Mail mehr vo eich", check sets 50 and 51).
+        "servus",
+        "pfiat",
+        "pfiad",
+        "griass",
+        "gruezi",
+        "grüezi",
+        "koa",
+        "koane",
+        "hob",
+        "mog",
+        "eich",
+        "bittschon",
+        "bittschön",
+        "scho",
+        "ois",
+        "wos",
+        "ned",
+        "gspeichert",
+        "habts",
+        "hobts",
+        "bissl",
     ]
 )
 # The leading look-ahead (every first letter of the branches) changes no match; it lets

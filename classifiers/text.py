@@ -441,13 +441,16 @@ def prepare_parts(subject: str, body: str) -> tuple[str, str]:
     """(subject line and new text, quoted context), both normalised; the context may be ""."""
     subj = clean_subject(subject)
     text, context = split_body(body, forwarded=bool(_FORWARD_SUBJECT.match(subject or "")))
-    if context and _SUBJECT_PREFIX.match(subject or "") and _short_order(text):
+    reply = _SUBJECT_PREFIX.match(subject or "") is not None
+    if reply and (_short_order(text) if context else _ONE_WORD_REQUEST.match(text) is not None):
         # A short order in reply ("Abmelden.", "take me off your list") under the subject of the
         # mail it answers (a newsletter's) is read as what the writer says now; the subject goes
         # with that mail as context. Any other reply keeps its subject: a reminder may name its
         # right only there ("Re: Verzoek tot verwijdering" / "It has been five weeks", attack
-        # review). The first line stays the (now empty) subject line, as the rules expect.
-        return "\n" + normalise(text[:MAX_CHARS]), normalise(f"{subj}\n{context}")
+        # review). The first line stays the (now empty) subject line, as the rules expect. Without a
+        # quote, a one-word order only: a phone's "stop" under "Re: Uitnodiging: webinar ..." (check
+        # set 50); a reply that points at its quoted request has had the quote read into its text.
+        return "\n" + normalise(text[:MAX_CHARS]), normalise(f"{subj}\n{context}".strip())
     return normalise(f"{subj}\n{text[:MAX_CHARS]}"), normalise(context) if context else ""
 
 

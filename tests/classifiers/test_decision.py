@@ -397,12 +397,17 @@ def test_a_signed_letter_keeps_a_right_the_model_is_sure_of() -> None:
     assert not request_cue(dialect)
     assert guessed_right_without_evidence(dialect, _p(objection=0.81), T, ["objection"])
     assert signed_letter_sure_of_right(dialect, _p(objection=0.81), ["objection"])
-    # Not when the model is unsure, nor for a caption or a notice with no greeting or sign-off,
-    # nor without the first person, nor for a reply that only thanks.
+    # In the first person without greeting, or greeted without "I": kept as well (hand aw).
+    terse = (
+        "niets doen\nniet weggooien. niet gebruiken. laat mijn gegevens liggen tot mijn advocaat ernaar keek."
+    )
+    assert signed_letter_sure_of_right(terse, _p(restriction=0.99), ["restriction"])
+    hush = "silence\ndear nhmb,\n\nhush now. no more letters, no more calls.\n\nwith kind regards,\nmara"
+    assert signed_letter_sure_of_right(hush, _p(objection=0.99), ["objection"])
+    # Not when the model is unsure (a caption with "my" scored 0.7 stays vetoed), nor for a
+    # forwarded notice (a colleague's "fyi" above it has neither), nor for a reply that only thanks.
     assert not signed_letter_sure_of_right(dialect, _p(objection=0.6), ["objection"])
-    assert not signed_letter_sure_of_right(CAPTION, _p(rectification=0.9), ["rectification"])
+    assert not signed_letter_sure_of_right(CAPTION, _p(rectification=0.7), ["rectification"])
     assert not signed_letter_sure_of_right(FORWARDED_NOTICE, _p(objection=0.9), ["objection"])
-    notice = "nieuwsbrief\nbeste klant,\n\nde nieuwe release staat klaar.\n\nmet vriendelijke groet,\nteam x"
-    assert not signed_letter_sure_of_right(notice, _p(objection=0.9), ["objection"])
     thanks = "re: inzage\ndank je, ik heb het ontvangen.\n\ngroet, an"
     assert not signed_letter_sure_of_right(thanks, _p(access=0.9), ["access"], replied=True)

@@ -51,3 +51,14 @@ def test_skipping_the_spelling_patterns_changes_no_answer() -> None:
     texts += [ex.body for ex, _ in read_corpus()][::25]
     for text in texts:
         assert detect_language(text) == _by_scores(text), text
+
+
+def test_bavarian_and_swiss_everyday_german_is_german() -> None:
+    # check sets 50 and 51: "i" (ich) counted as English, so Bavarian letters were answered in English.
+    for text in (
+        "Servus,\n\ni mog koa E-Mail mehr vo eich. Bitte hearts auf damit.\n\nPfiat eich\nSepp",
+        "Servus, i mog gern wissn, wos Ihr ois über mi gspeichert habts. Schickts bittschön a Liste.",
+        "Grüezi mitenand, i ha koa Luscht meh uf eui Werbig, bitte nüm schicke.",
+    ):
+        assert detect_language(text) == "de", text
+    assert detect_language("I would like a copy of my data, please.") == "en"

@@ -100,6 +100,14 @@ def test_a_short_order_in_reply_leaves_the_subject_with_the_mail_it_quotes() -> 
         assert prepare_parts(subject, own + quoted)[0].startswith(normalise(clean_subject(subject)))
     # without a quote the subject is all the context there is: it stays with the text
     assert prepare_parts("Re: Verwijderen account", "zie onderwerp")[0].startswith("verwijderen account")
+    # ... unless the text is a short order of its own: a phone's one-word reply without the quote
+    # (check set 50: "stop" under "Re: Uitnodiging: webinar ..." was read as the invitation).
+    text, context = prepare_parts("Re: Uitnodiging: webinar 'Loonaangifte 2025 in 45 minuten'", "stop")
+    assert text == "\nstop" and context.startswith("uitnodiging: webinar")
+    text, context = prepare_parts("Re: Your December product update", "unsubscribe\n\nSent from my iPhone")
+    assert text.strip() == "unsubscribe" and "product update" in context
+    # Not outside a reply: a first mail's subject is the writer's own.
+    assert prepare_parts("Stop", "stop")[0] == "stop\nstop"
 
 
 def test_a_nudge_reads_the_request_it_quotes() -> None:
