@@ -266,13 +266,6 @@ def guessed_right_without_evidence(
 
 
 SIGNED_SURE_RIGHT = 0.75  # a right this likely, in a letter in the first person or signed, is not vetoed
-# A letter's greeting or sign-off (prepared text, separators as blanks, leading blank).
-_LETTER_MARKS = (
-    " groet", " gru", " regards", " best wishes", " sincerely", " mvg ", " mfg ", " lg ", " vg ",
-    " vriendelijke", " freundlich", " herzlich", " hartelijk", " beste ", " geachte ", " dear ",
-    " hallo ", " hello ", " hi ", " sehr geehrte", " liebe ", " goedemorgen", " goedemiddag",
-    " guten tag", " good morning", " good afternoon", " moin ", " servus ", " gruezi", " dag ",
-)  # fmt: skip
 
 
 def signed_letter_sure_of_right(text: str, p: FloatArray, labels: list[str], replied: bool = False) -> bool:
@@ -486,6 +479,13 @@ _ACK_CUES = (
 _SIGN_OFF = (
     " groet", " gru", " regards", " best wishes", " sincerely", " mvg ", " mfg ", " lg ", " vg ",
     " vriendelijke", " freundlich", " herzlich", " hartelijk",
+)  # fmt: skip
+# A letter's sign-off or greeting (signed_letter_sure_of_right): the sign-offs above and the greetings.
+_LETTER_MARKS = (
+    *_SIGN_OFF,
+    " beste ", " geachte ", " dear ", " hallo ", " hello ", " hi ", " sehr geehrte", " liebe ",
+    " goedemorgen", " goedemiddag", " guten tag", " good morning", " good afternoon", " moin ",
+    " servus ", " gruezi", " dag ",
 )  # fmt: skip
 _STILL_OPEN = (
     " niet", " geen ", " nog ", " not ", " nothing ", " no ", "n't ", " nicht", " kein", " nichts ",
