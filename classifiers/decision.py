@@ -287,6 +287,34 @@ def signed_letter_sure_of_right(text: str, p: FloatArray, labels: list[str], rep
     return _FIRST_PERSON.search(own) is not None or any(mark in words for mark in _LETTER_MARKS)
 
 
+# "Bitte NICHT löschen, nur die E-Mail-Adresse ändern", "verder niks weggooien", "do not delete
+# my account": erasure named to be refused (prepared text: lower case, no diacritics). A negator
+# right before the verb (or with one small word between), not one said of the past or of what
+# we could not do ("you did not delete", "sie konnten nicht löschen": a reminder's complaint).
+_REFUSED_ERASURE = re.compile(
+    r"(?<!did )(?<!could )(?<!can )(?<!konnten )(?<!konnen )(?<!kunnen )(?<!kon )"
+    r"\b(niet|niks|nix|geen|nicht|nichts|keine?|not|don'?t|never|no)\s+"
+    r"(?:(?:laten|te|zu|my|mijn|mein|meine|meinen|the|het|das|den|die|account|konto)\s+)?"
+    r"(verwijderen|weggooien|weg\s+te\s+gooien|loschen|loschung|entfernen|delete|deletion|erase|erasure|"
+    r"remove|wipe)\b"
+)
+
+
+def refused_further_erasure(text: str, p: FloatArray, labels: list[str]) -> list[str]:
+    """The labels without erasure when erasure was only a further right (not the most likely
+    one) and the writer's own words refuse it ("Bitte NICHT löschen! Ich möchte nur, dass meine
+    E-Mail-Adresse geändert wird"). Blind check sets 47-52 held five such letters, all given
+    erasure beside the right asked; 7 of the corpus's 4,807 erasure letters hold the phrase."""
+    rights = [label for label in labels if label in COMBINING]
+    if "erasure" not in rights or len(rights) < 2:
+        return labels
+    if max(rights, key=lambda label: float(p[_IDX[label]])) == "erasure":
+        return labels
+    if _REFUSED_ERASURE.search(own_text(text)) is None:
+        return labels
+    return [label for label in labels if label != "erasure"]
+
+
 LATIN_SHARE = 0.5  # below this share of Latin letters the text is in a script the corpus lacks
 
 
@@ -379,7 +407,9 @@ _ACTION_CUES = (
     # English
     "please", "delet", "access", " copy ", " copies ", " erase", "erasure", "remove", "removal", "forget",
     "unsubscri", "opt out", "optout", " object", "no longer", "do not", "don't", " dont ", "rectif", "updat",
-    "change", "amend", "fix", "wrong", "inaccura", "restrict", "freez", "suspend", " port", "transfer",
+    "change", "amend", "fix", "wrong", "inaccura", "restrict", "freez", "suspend",
+    # Not " port" alone: it read "the customer portal" as asking (check set 52's thank-you).
+    " port ", " portab", " porting", " porteer", " porteren", "transfer",
     " download", "machine readable", "complain", "unacceptable", " still ", "remind", "no reply",
     "no response", "no answer", " ico ", "supervisory", " gdpr ", " dsar ", "breach", " pls ", " plz ",
     "kindly", "would like", "i'd like", " id like", " want", " wish", "could you", "can you", "would you",
@@ -411,6 +441,11 @@ _ACTION_CUES = (
     # An attack review's replies that ask in other words ("opheffen", "close my account", "Daten
     # vernichten", "es fehlen die Standortdaten"): without them "Thanks. ..." read as a closing reply.
     "vernicht", " fehlen", " fehlt ", "abgemeldet",
+    # Less common verbs of erasure ("Strike my details from your records", "Nehmen Sie meine Daten
+    # aus Ihrem System", "Vernietig mijn gegevens"): a verb probe on 2026-12-02 found each
+    # vetoed, or scored lower, for want of a cue.
+    "strike", " wipe", "get rid", " scrub", " shred", " streich", " tilg", "entsorg", " raus",
+    "nehmen sie", "vernietig", "your system", "ihrem system", "jullie systeem", "uw systeem",
 )  # fmt: skip
 # The incident's own name counts only where the writer speaks of themselves ("your email about
 # the security incident included my old password hint", check set 12): a company's breach notice
@@ -497,6 +532,12 @@ _STILL_OPEN = (
     " alvast ", "in advance", " im voraus", " vorab ", "look forward", "freue mich", "kijk uit naar",
 )  # fmt: skip
 _SENTENCES = re.compile(r"[.!?;:\n]+")
+# A thank-you that confirms a fix ("thanks, all looks correct now", "klopt nu helemaal", "stimmt
+# jetzt alles") names a right's word only to say it is done (check set 52: read as rectification).
+_CONFIRMED = re.compile(
+    r"\b(all|alles|everything|now|nu|jetzt|looks?|ziet|sieht)\s+(\w+\s+){0,2}"
+    r"(correct|korrekt|richtig|juist|goed|right|klopt|stimmt)\b"
+)
 
 
 def closing_reply(text: str) -> bool:
@@ -511,7 +552,7 @@ def closing_reply(text: str) -> bool:
         said = " " + _SEPARATORS.sub(" ", sentence) + " "
         if len(said.split()) >= 4 and not any(cue in said for cue in _ACK_CUES + _SIGN_OFF):
             return False  # a sentence that says something else ("Close my second account too")
-    return not request_cue("\n" + body)
+    return not request_cue("\n" + _CONFIRMED.sub(" ", body))
 
 
 def request_cue(text: str) -> bool:

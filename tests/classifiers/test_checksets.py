@@ -1,4 +1,4 @@
-"""Floors on the held-out check sets (tests/classifiers/data/checkset_47.jsonl ... _51.jsonl).
+"""Floors on the held-out check sets (tests/classifiers/data/checkset_47.jsonl ... _52.jsonl).
 
 Each set is 200 messages (nl 90, en 60, de 50; about 110 requests, 55-60 with two or three labels;
 25 question, 55 other, 10 auto), written by its own hand, a writer that opened neither the training
@@ -48,6 +48,19 @@ Final (model of this commit): 47 0.981 / 0.935 / 1.000 / 92.3 % / 16.5 %; 48 0.9
 100 % / 16.5 %; 49 0.963 / 0.910 / 0.982 / 83.3 % / 26.5 %; 50 0.971 / 0.935 / 1.000 / 92.3 % / 20.5 %;
 51 0.881 / 0.793 / 0.880 / 77.4 % / 47.3 %.
 
+Check set 52 (200: nl 95, en 46, de 46, nl+en 9, de+en 4; 113 requests; written in the twelfth
+session, 2026-12-02, by four writers in parallel from a brief that holds only the label table and
+conventions: Dutch small-business owners in reply threads, English individuals, solicitors and
+removal services, German/Austrian/Swiss writers and DSGVO templates, Dutch as a second language and
+customers' employees) was read first on the model of 055569d: 0.973 / 0.930 / 0.991 / 78.6 % /
+20.5 %, 14 wrong. Two changes were then made from what 47-52 showed together (so 52 is no longer
+blind to them): access as a further right needs a conditional score of 0.7 (model.
+SECONDARY_FLOOR_BY_LABEL; six wrong below 0.7 on 47-52, none right), and erasure is no further right
+where the writer refuses it ("Bitte NICHT löschen, nur die E-Mail-Adresse ändern";
+decision.refused_further_erasure; five such letters). Together: wrong label sets 47 13 -> 11,
+48 7 -> 5, 49 18 -> 16, 50 13 -> 12, 51 31 -> 30, 52 14 -> 11, dev 2 -> 1; nothing that was right
+went wrong. Promoting 47-50 into the corpus was tried first and not kept: 52 14 -> 16, 51 31 -> 31.
+
 Check sets 39-46 (1,550 messages, 2026-12-01 and -02) are training data since the eleventh session
 (`classifiers/corpus/former_checkset_39.jsonl` ...); their last figures as check sets, on the model
 of 04874a3: 139 wrong label sets, 92.1 % of them flagged, 24.7 % of their mail flagged, one request
@@ -74,6 +87,7 @@ FLOORS = {
     "checkset_49": Floors(0.94, 0.88, 0.96, 0.80, 0.30),
     "checkset_50": Floors(0.95, 0.90, 0.98, 0.78, 0.24),
     "checkset_51": Floors(0.86, 0.76, 0.86, 0.72, 0.53),
+    "checkset_52": Floors(0.96, 0.92, 0.98, 0.72, 0.26),
 }
 
 

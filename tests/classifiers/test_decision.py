@@ -12,6 +12,7 @@ from avgdesk.classifiers.decision import (
     gate_auto,
     guessed_right_without_evidence,
     own_text,
+    refused_further_erasure,
     request_cue,
     runner_up,
     signed_letter_sure_of_right,
@@ -235,6 +236,9 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         "angekommen. damit ist die sache fur mich erledigt.\n\nschone gruße\njan",
         "inzage in mijn salarisgegevens\nok, helder, bedankt!\n\ngroet,\nkevin",
         "your access request\nreceived, thank you. all clear.",
+        # check set 52: a thank-you that confirms the fix was read as rectification.
+        "re: address change\nbrilliant, thanks eline - all looks correct now in the portal.\n\nsam",
+        "re: your correction\nthanks, everything is correct now.",
     )
     for text in thanks:
         assert closing_reply(text), text
@@ -262,6 +266,7 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         "nieuwsbrief\nweer een mailing ontvangen, terwijl ik me had afgemeld.",
         "newsletter\nreceived yet another promotional email this morning.",
         "werbung\ndanke. habe heute erneut werbepost erhalten.",
+        "address change\nthanks, all correct now. please also delete my old account.",
     )
     for text in still_open:
         assert not closing_reply(text), text
@@ -411,3 +416,41 @@ def test_a_signed_letter_keeps_a_right_the_model_is_sure_of() -> None:
     assert not signed_letter_sure_of_right(FORWARDED_NOTICE, _p(objection=0.9), ["objection"])
     thanks = "re: inzage\ndank je, ik heb het ontvangen.\n\ngroet, an"
     assert not signed_letter_sure_of_right(thanks, _p(access=0.9), ["access"], replied=True)
+
+
+def test_an_erasure_refused_in_the_writers_words_is_no_further_right() -> None:
+    # check sets 47-52: five letters that refuse erasure and ask another right were given erasure too.
+    refused = (
+        "e-mail-adresse andern - nicht loschen\nhallo,\n\nbitte mein konto nicht loschen! ich habe nur eine "
+        "neue e-mail-adresse. bitte in ihren daten andern.\n\ndanke, julia"
+    )
+    p = _p(rectification=0.95, erasure=0.5)
+    assert refused_further_erasure(refused, p, ["rectification", "erasure"]) == ["rectification"]
+    dutch = "re: opzegging\ngraag niet verwijderen a.u.b. zet het op slot tot de zaak klaar is."
+    p = _p(restriction=0.9, erasure=0.6)
+    assert refused_further_erasure(dutch, p, ["erasure", "restriction"]) == ["restriction"]
+    # Erasure the most likely right stays: the letter is about erasure, whatever it also refuses.
+    assert refused_further_erasure(
+        refused, _p(rectification=0.5, erasure=0.9), ["rectification", "erasure"]
+    ) == [
+        "rectification",
+        "erasure",
+    ]
+    # A reminder's "you did not delete" or "konnten nicht löschen" is no refusal.
+    reminder = "re: loschung\nyou did not delete my data, and you still mail me. stop it and delete it now."
+    p = _p(objection=0.9, erasure=0.6, complaint=0.5)
+    labels = ["erasure", "objection", "complaint"]
+    assert refused_further_erasure(reminder, p, labels) == labels
+
+
+def test_less_common_verbs_of_erasure_ask() -> None:
+    # A verb probe (2026-12-02): each of these, scored erasure 0.45-0.75, was vetoed for want of a cue.
+    for text in (
+        "\nhi,\n\nstrike my details from your records.\n\nthanks, pete",
+        "\nhallo,\n\nnehmen sie meine daten aus ihrem system.\n\ngruss, peter",
+        "\nhi,\n\nwipe my data.\n\nthanks, pete",
+        "\nhallo,\n\nvernietig mijn gegevens.\n\ngroet, piet",
+    ):
+        assert request_cue(text), text
+    # Still no cue in a caption or a notice that asks nothing.
+    assert not request_cue("\nfoto van het team op de beurs")
