@@ -1,4 +1,4 @@
-"""Floors on the held-out check sets (tests/classifiers/data/checkset_47.jsonl ... _52.jsonl).
+"""Floors on the held-out check sets (tests/classifiers/data/checkset_47.jsonl ... _54.jsonl).
 
 Each set is 200 messages (nl 90, en 60, de 50; about 110 requests, 55-60 with two or three labels;
 25 question, 55 other, 10 auto), written by its own hand, a writer that opened neither the training
@@ -60,6 +60,20 @@ where the writer refuses it ("Bitte NICHT löschen, nur die E-Mail-Adresse ände
 decision.refused_further_erasure; five such letters). Together: wrong label sets 47 13 -> 11,
 48 7 -> 5, 49 18 -> 16, 50 13 -> 12, 51 31 -> 30, 52 14 -> 11, dev 2 -> 1; nothing that was right
 went wrong. Promoting 47-50 into the corpus was tried first and not kept: 52 14 -> 16, 51 31 -> 31.
+A thank-you that confirms a fix ("all looks correct now in the portal") closes a reply, and " port"
+no longer reads "portal" as a wish to port data: 52 11 -> 10.
+
+Check sets 53 and 54 measure the weakest ground, as 51 does: requests in words no template uses.
+54 (450: three hands of 150, nl/en/de, written in the twelfth session from a brief that asked for the
+widest range of verbs, idioms, slang and regional words per right, "smijt mijn gegevens buiten",
+"nuke my account", "bitte schreddern", "sistieren", with 45 business decoys in the same words per
+hand) was written as training data; read unseen on the model of 4b0f972 it scored 0.868 / 0.789 /
+0.937 / 98.9 % / 46 %, 95 wrong. 53 (180, nl/en/de by three other writers, "people who say what
+they want in their own everyday words", each request in its own image) was written blind to compare:
+0.916 / 0.867 / 0.951 / 100 % / 35 %, 24 wrong. Trained on, the hands of 54 took 53 from 24 to 21
+wrong and left 47-50 and 52 at 54 wrong, but the share of 49's wrong ones flagged fell from 81 % to
+67 % and training grows by 450 rows: not kept, so 54 measures. Every wrong label set on 53 and 54 but
+one is flagged for review.
 
 Check sets 39-46 (1,550 messages, 2026-12-01 and -02) are training data since the eleventh session
 (`classifiers/corpus/former_checkset_39.jsonl` ...); their last figures as check sets, on the model
@@ -88,6 +102,8 @@ FLOORS = {
     "checkset_50": Floors(0.95, 0.90, 0.98, 0.78, 0.24),
     "checkset_51": Floors(0.86, 0.76, 0.86, 0.72, 0.53),
     "checkset_52": Floors(0.96, 0.92, 0.98, 0.72, 0.26),
+    "checkset_53": Floors(0.89, 0.84, 0.93, 0.90, 0.40),
+    "checkset_54": Floors(0.84, 0.76, 0.91, 0.90, 0.50),
 }
 
 
@@ -110,9 +126,10 @@ def test_check_set_figures(model: Classifier, name: str) -> None:
 
 
 def test_german_is_read_as_german_and_its_requests_found(model: Classifier) -> None:
-    # Check set 51 measures wishes said without the law's words (Kölsch, Bairisch, "bitte meine
-    # Akte"): its German misses count in its own floors.
-    rows = [r for name in sorted(FLOORS) if name != "checkset_51" for r in _rows(name) if r["lang"] == "de"]
+    # Check sets 51, 53 and 54 measure wishes said without the law's words (Kölsch, Bairisch, "bitte
+    # meine Akte", "sistieren"): their German misses count in their own floors.
+    lexical = {"checkset_51", "checkset_53", "checkset_54"}
+    rows = [r for name in sorted(FLOORS) if name not in lexical for r in _rows(name) if r["lang"] == "de"]
     preds = model.predict([Document(str(r["subject"]), str(r["body"])) for r in rows])
     assert len(rows) >= 100
     misread = [r for r, p in zip(rows, preds, strict=True) if p.language != "de"]
