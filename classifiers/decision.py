@@ -532,10 +532,13 @@ _STILL_OPEN = (
     " alvast ", "in advance", " im voraus", " vorab ", "look forward", "freue mich", "kijk uit naar",
 )  # fmt: skip
 _SENTENCES = re.compile(r"[.!?;:\n]+")
-# A thank-you that confirms a fix ("thanks, all looks correct now", "klopt nu helemaal", "stimmt
-# jetzt alles") names a right's word only to say it is done (check set 52: read as rectification).
+# A thank-you that confirms a fix ("thanks, all looks correct now", "alles is nu correct", "jetzt
+# stimmt alles") names a right's word only to say it is done (check set 52: read as rectification).
+# The words between are a closed set: free words let "thanks, now please correct my name" lose its
+# "please correct" and close (review of this change).
 _CONFIRMED = re.compile(
-    r"\b(all|alles|everything|now|nu|jetzt|looks?|ziet|sieht)\s+(\w+\s+){0,2}"
+    r"\b(all|alles|everything|now|nu|jetzt|looks?|ziet|sieht)\s+"
+    r"((looks?|is|are|ist|sind|seems|now|nu|jetzt|er|all|alles)\s+){0,2}"
     r"(correct|korrekt|richtig|juist|goed|right|klopt|stimmt)\b"
 )
 

@@ -239,6 +239,7 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         # check set 52: a thank-you that confirms the fix was read as rectification.
         "re: address change\nbrilliant, thanks eline - all looks correct now in the portal.\n\nsam",
         "re: your correction\nthanks, everything is correct now.",
+        "re: uw correctie\ndank je, alles is nu correct.",
     )
     for text in thanks:
         assert closing_reply(text), text
@@ -267,6 +268,8 @@ def test_a_reply_that_only_thanks_opens_nothing() -> None:
         "newsletter\nreceived yet another promotional email this morning.",
         "werbung\ndanke. habe heute erneut werbepost erhalten.",
         "address change\nthanks, all correct now. please also delete my old account.",
+        # Words between "now" and "correct" that ask are not a confirmation (review of 4b0f972).
+        "re: name\nthanks, now please correct my name.",
     )
     for text in still_open:
         assert not closing_reply(text), text
