@@ -24,6 +24,9 @@ _REPLY_HEADERS = [
     ),
     re.compile(r"^\s*_{10,}\s*$"),
     re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
+    # A forward pasted by hand under the colleague's note ("---" / "Message from Fiona McAllister:"):
+    # without it the note's closing ("Cheers, Ryan") cut the customer's letter off as a signature.
+    re.compile(r"^\s*(message|bericht|nachricht|e-?mail|mail)\s+(from|van|von)\s[^\n]{1,100}:\s*$", re.I),
 ]
 # Outlook style header block: "Van: X" followed within 3 lines by "Verzonden:" / "Sent:" etc.
 _HEADER_FROM = re.compile(r"^\s*\*?(van|from|von|de)\s*:\*?\s", re.I)
@@ -112,6 +115,11 @@ _MARKER_STARTS = (
     "hier",
     "kopie",
     "message",
+    "bericht",
+    "nachricht",
+    "mail",
+    "e-mail",
+    "email",
     "received",
     "----",
 )
@@ -125,7 +133,8 @@ _QUOTE_START = re.compile(
     r"|(?:op|on|am|le)[^\S\n][^\n]{0,200}?(?:schreef|wrote|schrieb|a écrit)"
     r"|this is a copy of the message|below this line is a copy of the message|original message follows"
     r"|original message headers|hier volgt een kopie van het bericht|kopie van het oorspronkelijke bericht"
-    r"|message headers follow|received: from)",
+    r"|message headers follow|received: from"
+    r"|(?:message|bericht|nachricht|e-?mail|mail)[^\S\n]+(?:from|van|von)[^\S\n])",
     re.I,
 )
 
@@ -264,17 +273,22 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|doorst|wg|tr)\s*:", re.I)
 _HANDOVER = re.compile(
     # Dutch
     r"\b((is|iets|eentje|dit) voor (jullie|privacy|de privacy)|voor jullie denk ik|wie pakt|oppakken|"
-    r"pakken jullie|ter afhandeling|privacy[- ]?(collega|afdeling)|"
+    r"pakken jullie|ter afhandeling|(willen|kunnen) jullie (dit|het|deze) (verder )?afhandelen|"
+    r"(hierbij|hieronder|onderstaand) (een |de )?(e-?mail|mail|bericht) van|privacy[- ]?(collega|afdeling)|"
     r"(leg|leggen) (het|dit|deze) (maar |even )?bij jullie|bij jullie neer|"
     r"(kwam|binnengekomen|terechtgekomen|beland|belandde) (binnen )?(bij|via|op) (de |het |ons|onze )?"
     r"(support|helpdesk|sales|verkoop|receptie|service|klantenservice|administratie|boekhouding|hr|ons|mij)|"
     # English
     r"(this|one) (is |looks |seems )?for (you|the privacy)|pick (this|it) up|take (this|it) (up|over)|"
-    r"please (handle|deal with)|privacy colleagues|passing (this|it) on|forwarding (this |it )?(on )?to you|"
+    r"please (handle|deal with|action|process)|(below|attached|here) is (an? )?(e-?mail|message|mail) from|"
+    r"can you (handle|process|action)|privacy colleagues|passing (this|it) on|"
+    r"forwarding (this |it )?(on )?to you|"
     r"((came in|landed|ended up) (at|in|on|via|with|through)|came into) (the |our |my )?"
     r"(support|helpdesk|sales|reception|service|customer|accounts|billing|finance|hr|inbox|us|me)|"
     # German
-    r"zur (erledigung|bearbeitung)|zust(a|ä|ae)ndig|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|"
+    r"zur (erledigung|bearbeitung)|(bitte |entsprechend )bearbeiten|"
+    r"anbei (eine |die )?(e-?mail|mail|nachricht) (von|eines|einer)|"
+    r"zust(a|ä|ae)ndig|(ü|u|ue)bernehmt|(ü|u|ue)bernehmen sie|"
     r"datenschutz[- ]?kolleg|(kam|landete|ging) (an|bei|in|im) (die |den |der |das |uns|unse\w* )?"
     r"(support|helpdesk|vertrieb|empfang|service|kundenservice|buchhaltung|personal|zentrale|uns)|"
     # "Privacy, dit lijkt me niet iets voor support": addressed to the desk, not ours to answer.

@@ -165,6 +165,13 @@ def test_a_colleague_handing_a_forward_on_is_read_with_it() -> None:
         "Hi privacy team,\n\nThis came into the support queue, not really something for us. "
         "Forwarding to you.",
         "Zie hieronder. Ik weet niet of dit bij ons of bij de klant hoort, dus ik leg het bij jullie neer.",
+        # check sets 47 and 50: notes that hand on with other words, in a note longer than 150 letters.
+        "Hallo Privacy-Team,\n\nanbei eine Mail von einem Interessenten aus Aachen. Bitte entsprechend "
+        "bearbeiten, ich habe ihn bei mir schon aus der Anrufliste genommen.",
+        "Hi all, below is an email from a prospect I had called twice about the webshop module last month. "
+        "Please action, I have taken her out of my own call list already.",
+        "Hoi, hierbij een mail van een oud-klant die ik vorige week nog gebeld heb over de verlenging. "
+        "Willen jullie dit verder afhandelen? Ik heb hem in het CRM al op niet bellen gezet.",
     )
     for note in notes:
         assert hands_over(note), note
@@ -194,6 +201,21 @@ def test_a_colleague_handing_a_forward_on_is_read_with_it() -> None:
         "Sehr geehrter Datenschutzbeauftragter, danke für die Auskunft.",
     ):
         assert not hands_over(own), own
+
+
+def test_forward_pasted_by_hand_is_not_cut_off_as_signature() -> None:
+    # check set 47: "Cheers, Ryan" closed the colleague's note and cut the customer's letter below
+    # it off as signature; a "Message from ...:" line starts the forwarded mail.
+    note = "Hi privacy team,\n\nShe wants her details removed, so passing this on.\n\nCheers,\nRyan\n\n"
+    letter = "Please remove my details from whatever database you are using. Fiona"
+    for marker in ("Message from Fiona McAllister:", "Bericht van Fiona:", "Nachricht von Frau Berg:"):
+        fresh, context = split_body(f"{note}---\n{marker}\n{letter}")
+        assert "remove my details" in context and "remove my details" not in fresh, marker
+        text, context = split_body(f"{note}---\n{marker}\n{letter}", forwarded=True)
+        assert "remove my details" in text and context == "", marker
+    # A sentence that starts the same way but does not end the line with a colon is the letter itself.
+    own = "Hello,\n\nMessage from me again: please remove my details.\n\nRegards,\nFiona"
+    assert "remove my details" in split_body(own)[0]
 
 
 def test_dsn_copy_of_original_is_dropped() -> None:
