@@ -41,6 +41,7 @@ from avgdesk.classifiers.decision import (
     refused_further_erasure,
     runner_up,
     signed_letter_sure_of_right,
+    unasked_further_access,
     unreadable,
 )
 from avgdesk.classifiers.doubt import DoubtModel, doubt_matrix, fit_doubt, logit_margins
@@ -264,7 +265,7 @@ class FittedModel:
     ) -> Prediction:
         """One prediction from (labels, review flag, margins, rounded scores) and the text's rules."""
         labels, review, m, rounded = decided
-        labels = refused_further_erasure(text, p, labels)
+        labels = unasked_further_access(text, p, refused_further_erasure(text, p, labels))
         if labels != ["auto"] and unreadable(text):
             # Not in a script the corpus has (Chinese, Cyrillic ...): its scores mean nothing.
             labels, review = ["other"], True

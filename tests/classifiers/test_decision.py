@@ -16,6 +16,7 @@ from avgdesk.classifiers.decision import (
     request_cue,
     runner_up,
     signed_letter_sure_of_right,
+    unasked_further_access,
     unreadable,
 )
 from avgdesk.classifiers.labels import LABELS
@@ -444,6 +445,33 @@ def test_an_erasure_refused_in_the_writers_words_is_no_further_right() -> None:
     p = _p(objection=0.9, erasure=0.6, complaint=0.5)
     labels = ["erasure", "objection", "complaint"]
     assert refused_further_erasure(reminder, p, labels) == labels
+
+
+def test_access_beside_another_right_needs_words_that_ask_to_see() -> None:
+    # Blind check sets 47-54: the data erasure concerns was named in access's words and access added.
+    labels = ["access", "erasure"]
+    p = _p(access=0.8, erasure=0.99)
+    for text in (
+        "bitte daten loschen\nich mochte nun, dass alles, was sie uber mich personlich gespeichert haben, "
+        "geloscht wird.\n\nkundennummer war numx.",
+        "closing my account\nplease delete all the personal information you hold about me.",
+    ):
+        assert unasked_further_access(text, p, labels) == ["erasure"], text
+    # Any word that asks to see, receive or learn keeps it: in the letter, the subject, or a request of
+    # the writer's own forwarded below a reminder.
+    for text in (
+        "gegevens\nkunnen jullie me laten weten wat er van mij in het systeem staat? daarna mag alles weg.",
+        "please delete\nsend me a copy first, then delete everything.",
+        "bitte loschen\nwoher haben sie meine adresse? und dann loschen sie sie.",
+        "aufstellung meiner daten - 2. erinnerung\nmeine unten stehende anfrage ist sieben wochen alt.",
+        "re: inzageverzoek\nik heb nog steeds niets gehoord, dit is onacceptabel. verwijder daarna alles.",
+        "delete\nwho else have you passed my email to? and delete it.",
+    ):
+        assert unasked_further_access(text, p, labels) == labels, text
+    # The most likely right stays whatever its words: the letter is about access.
+    text = "closing my account\nplease delete all the personal information you hold about me."
+    assert unasked_further_access(text, _p(access=0.99, erasure=0.8), labels) == labels
+    assert unasked_further_access(text, p, ["access"]) == ["access"]
 
 
 def test_less_common_verbs_of_erasure_ask() -> None:
